@@ -1,0 +1,86 @@
+"""The one definition of an article record.
+
+`ARTICLE_FIELDS` is the order fields are written in; the JSON Schema in
+`crawler/schema/article.schema.json` is the contract for consumers, and
+`tests/test_items.py` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import scrapy
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
+
+ARTICLE_FIELDS = (
+    "schema_version",
+    "url",
+    "canonical_url",
+    "title",
+    "text",
+    "captions",
+    "authors",
+    "published",
+    "modified",
+    "language",
+    "site_name",
+    "section",
+    "tags",
+    "description",
+    "top_image",
+    "fetched_at",
+    "warc",
+    "duplicate_of",
+)
+
+
+class ArticleItem(scrapy.Item):
+    """A news article as extracted from one archived response."""
+
+    for _name in ARTICLE_FIELDS:
+        locals()[_name] = scrapy.Field()
+    del _name
+
+
+def load_schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def normalize_text(value: str | None) -> str | None:
+    """NFC, no control characters, runs of spaces folded; blank-line paragraphs kept."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = []
+    for block in value.split("\n\n"):
+        lines = [" ".join(line.split()) for line in block.split("\n")]
+        block = "\n".join(line for line in lines if line)
+        if block:
+            paragraphs.append(block)
+    return "\n\n".join(paragraphs)
+
+
+def normalize_value(value):
+    """Apply `normalize_text` through nested lists and dicts."""
+    if isinstance(value, str):
+        return normalize_text(value)
+    if isinstance(value, list):
+        return [normalize_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normalize_value(v) for k, v in value.items()}
+    return value
+
+
+def to_record(item) -> dict:
+    """The JSON object written for an item: every schema field, in order, normalized."""
+    data = dict(item)
+    record = {name: normalize_value(data.get(name)) for name in ARTICLE_FIELDS}
+    record["schema_version"] = SCHEMA_VERSION
+    for name in ("captions", "authors", "tags"):
+        if record[name] is None:
+            record[name] = []
+    return record

@@ -1,0 +1,90 @@
+"""Every default of the project, each with a one-line reason.
+
+Override any of them with `-s NAME=VALUE` or in a job's `[jobs.NAME.settings]` table.
+"""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Output -----------------------------------------------------------------
+OUTPUT_DIR = "output"                  # WARC files, articles*.jsonl and side files go here
+ARTICLES_FILE = "articles.jsonl"       # must match articles*.jsonl
+DUPLICATES_FILE = "duplicates.jsonl"   # one line per duplicate found (not an article file)
+ERRORS_FILE = "errors.jsonl"           # one line per page that failed extraction
+
+# --- WARC -------------------------------------------------------------------
+WARC_PREFIX = "crawl"                  # file names: {prefix}-{timestamp17}-{serial:05d}-{host}.warc.gz
+WARC_MAX_SIZE = 1_000_000_000          # rotate to a new file past this many bytes
+WARC_VERSION = "1.1"                   # "1.0" for older tools
+WARC_OPERATOR = ""                     # warcinfo `operator`: who ran the crawl (a contact)
+WARC_KEEP_CREDENTIALS = False          # keep Authorization/Cookie request headers in request records
+WARC_CDXJ = True                       # write a .cdxj index next to each closed WARC
+WARC_WACZ = False                      # also package the run as a .wacz at close
+
+# --- Crawl scope and politeness ------------------------------------------------
+ROBOTSTXT_OBEY = True                  # archivists' crawls are polite by default
+USER_AGENT = "newsarchive/1.0 (+https://github.com/newsarchive; web archiving crawler)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4     # bounded per site
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2                        # a one-off 5xx is fetched again
+DEPTH_LIMIT = 5                        # link hops from a start URL
+CLOSESPIDER_PAGECOUNT = 0              # 0: no page limit
+NEWS_MAX_LISTING_PAGES = 20            # pagination pages followed per listing (?page=N, /page/N)
+NEWS_FOLLOW_EXTERNAL = False           # stay on the start URLs' sites
+NEWS_SITEMAP_MAX_AGE_DAYS = 0          # skip sitemap entries older than this (0: keep all)
+REDIRECT_ENABLED = True
+COOKIES_ENABLED = False                # news pages do not need a session; keeps records clean
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+LOG_LEVEL = "INFO"
+
+# RemoteControl-style extensions run code over HTTP: never on unless asked for.
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+# --- Extraction --------------------------------------------------------------
+EXTRACT_WORKERS = 0                    # extraction processes; 0: number of cores, 1: in-process
+
+# --- Dedupe ------------------------------------------------------------------
+DEDUPE_ENABLED = True
+DEDUPE_BACKEND = "sqlite"              # "sqlite" (embedded, default) or "redis" (set REDIS_URL)
+DEDUPE_STATE_DIR = ""                  # where the SQLite state lives; "" = OUTPUT_DIR
+REDIS_URL = ""                         # redis://host:port/db for the redis backend
+DEDUPE_NEAR_THRESHOLD = 0.8            # MinHash Jaccard estimate above which two bodies are one story
+DEDUPE_SHINGLE_SIZE = 5                # words per shingle
+DEDUPE_NUM_PERM = 128                  # MinHash permutations
+DEDUPE_EMIT_DUPLICATES = False         # also emit duplicates, marked with duplicate_of
+URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs)
+
+# --- Replay ------------------------------------------------------------------
+REPLAY_WARC = ""                       # PATH[,PATH]: answer requests from these WARCs/dirs/WACZ
+REPLAY_MISS = "404"                    # "404", "error" or "live" for URLs not in the archive
+
+# --- Components --------------------------------------------------------------
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.capture.CapturingHTTP11DownloadHandler",
+    "https": "crawler.capture.CapturingHTTP11DownloadHandler",
+}
+DOWNLOADER_MIDDLEWARES = {
+    # Closest to the downloader: sees every exchange (3xx, 4xx, retries, robots.txt) first.
+    "crawler.middlewares.WarcCaptureMiddleware": 990,
+}
+ITEM_PIPELINES = {
+    "pipelines.dedupe.DedupePipeline": 100,
+    "pipelines.warc.WarcMetadataPipeline": 500,
+    "pipelines.jsonl.JsonLinesPipeline": 900,
+}
+
+# Keep tldextract (used by courlan/trafilatura) on its bundled suffix list: no downloads.
+TLDEXTRACT_CACHE = ""
