@@ -44,6 +44,8 @@ class ArticleItem(scrapy.Item):
     for _name in ARTICLE_FIELDS:
         locals()[_name] = scrapy.Field()
     del _name
+    # Not written to JSON: links of the page, kept for the WARC metadata record.
+    outlinks = scrapy.Field()
 
 
 def load_schema() -> dict:

@@ -45,7 +45,6 @@ REDIRECT_ENABLED = True
 COOKIES_ENABLED = False                # news pages do not need a session; keeps records clean
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 LOG_LEVEL = "INFO"
 
 # RemoteControl-style extensions run code over HTTP: never on unless asked for.
@@ -88,3 +87,6 @@ ITEM_PIPELINES = {
 
 # Keep tldextract (used by courlan/trafilatura) on its bundled suffix list: no downloads.
 TLDEXTRACT_CACHE = ""
+
+# Fetch URL variants (tracking parameters, fragments, trailing slash) once.
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalURLRequestFingerprinter"

@@ -1,0 +1,33 @@
+# Two entry points do all the set-up themselves: `make crawl` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUTPUT_DIR ?= output
+URLS ?=
+PYTEST_ARGS ?=
+
+.PHONY: crawl test install bench-extract bench-crawl bench-dedupe clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make crawl [URLS=https://site.example/[,URL...]] [OUTPUT_DIR=output]
+crawl: $(STAMP)
+ifeq ($(strip $(URLS)),)
+	$(BIN)/python scripts/demo_crawl.py --output-dir $(OUTPUT_DIR)
+else
+	$(BIN)/scrapy crawl news -a urls=$(URLS) -s OUTPUT_DIR=$(OUTPUT_DIR)
+endif
+
+## make test: the whole suite (starts its own HTTP servers and redis-server)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS) tests
+
+clean:
+	rm -rf $(OUTPUT_DIR) .pytest_cache

@@ -1,0 +1,193 @@
+"""The `news` spider: from site roots, sitemaps or feeds to article items.
+
+It decides what to fetch next and what a page is; extraction runs in
+`crawler.extraction.ExtractionPool`, archiving in the capture middleware, and
+everything after the item in the pipelines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import signals
+
+from crawler import discovery
+from crawler.extraction import ExtractionPool
+from crawler.items import ArticleItem
+from crawler.signals import page_failed
+from crawler.urls import canonicalize_url, same_site, strip_tracking
+
+
+class StartURLError(ValueError):
+    """The `urls` argument cannot be crawled; the message is shown to the user as is."""
+
+
+def parse_start_urls(urls) -> list[str]:
+    if not urls or not str(urls).strip():
+        raise StartURLError("no start URL: pass -a urls=URL[,URL...]")
+    result = []
+    for url in str(urls).split(","):
+        url = url.strip()
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise StartURLError(f"not an http(s) URL: {url!r}")
+        try:
+            parts.port
+        except ValueError:
+            raise StartURLError(f"bad port in URL: {url!r}") from None
+        result.append(url)
+    if not result:
+        raise StartURLError("no start URL: pass -a urls=URL[,URL...]")
+    return result
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, urls=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start_urls = parse_start_urls(urls)
+        self._robots_sitemaps: dict[str, list[str]] = {}
+        self._sitemaps_scheduled: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.pool = ExtractionPool.from_crawler(crawler)
+        spider.max_listing_pages = settings.getint("NEWS_MAX_LISTING_PAGES")
+        spider.follow_external = settings.getbool("NEWS_FOLLOW_EXTERNAL")
+        spider.sitemap_max_age = settings.getint("NEWS_SITEMAP_MAX_AGE_DAYS")
+        spider.tracking_params = settings.getlist("URL_TRACKING_PARAMS") or None
+        spider.read_robots_itself = not settings.getbool("ROBOTSTXT_OBEY")
+        crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    async def start(self):
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.failed,
+                                 meta={"news_start": True}, dont_filter=True)
+            if self.read_robots_itself:
+                yield scrapy.Request(urljoin(url, "/robots.txt"), callback=self.parse_robots,
+                                     errback=self.failed)
+
+    # --- scope -----------------------------------------------------------
+
+    def in_scope(self, url: str) -> bool:
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        if self.follow_external:
+            return True
+        return any(same_site(url, start) for start in self.start_urls)
+
+    def follow(self, url: str, **kwargs) -> scrapy.Request | None:
+        url = strip_tracking(url, self.tracking_params)
+        if not self.in_scope(url):
+            return None
+        page = discovery.pagination_number(url)
+        if page is not None and page > self.max_listing_pages:
+            self.crawler.stats.inc_value("news/pagination_capped")
+            return None
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, **kwargs)
+
+    # --- robots.txt sitemaps ---------------------------------------------
+
+    def _robots_parsed(self, robotparser, request):
+        parser = getattr(robotparser, "rp", None)
+        sitemaps = list(getattr(parser, "sitemaps", []) or [])
+        self._robots_sitemaps[urlsplit(request.url).netloc] = sitemaps
+
+    def parse_robots(self, response):
+        netloc = urlsplit(response.url).netloc
+        self._robots_sitemaps[netloc] = discovery.robots_sitemaps(response.body, response.url)
+        if netloc in self._sitemaps_scheduled:
+            yield from self._sitemap_requests(netloc)
+
+    def _sitemap_requests(self, netloc: str):
+        for url in self._robots_sitemaps.get(netloc, []):
+            request = self.follow(url, priority=10)
+            if request is not None:
+                yield request
+
+    # --- parsing ---------------------------------------------------------
+
+    async def parse(self, response):
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        kind = discovery.document_kind(response.body, content_type)
+        if kind == discovery.SITEMAP:
+            for request in self.parse_sitemap(response):
+                yield request
+        elif kind == discovery.FEED:
+            self.crawler.stats.inc_value("news/feeds")
+            for url in discovery.parse_feed(response.body, response.url):
+                request = self.follow(url, priority=5)
+                if request is not None:
+                    yield request
+        elif kind == discovery.HTML:
+            if response.meta.get("news_start"):
+                netloc = urlsplit(response.url).netloc
+                self._sitemaps_scheduled.add(netloc)
+                for request in self._sitemap_requests(netloc):
+                    yield request
+            async for output in self.parse_html(response):
+                yield output
+        else:
+            self.crawler.stats.inc_value("news/skipped_not_html")
+
+    def parse_sitemap(self, response):
+        self.crawler.stats.inc_value("news/sitemaps")
+        is_index, entries = discovery.parse_sitemap(response.body, self.sitemap_max_age)
+        for url, _lastmod in entries:
+            request = self.follow(url, priority=10 if is_index else 5)
+            if request is not None:
+                yield request
+
+    async def parse_html(self, response):
+        encoding = getattr(response, "encoding", None)
+        try:
+            result = await self.pool.analyze(response.body, response.url, encoding)
+        except Exception as exc:  # one bad page never ends the crawl
+            self.crawler.stats.inc_value("extract/errors")
+            self.logger.warning("extraction failed for %s: %r", response.url, exc)
+            self.crawler.signals.send_catch_log(page_failed, url=response.url, error=repr(exc))
+            return
+        if result["kind"] == "article":
+            self.crawler.stats.inc_value("news/articles")
+            item = self.make_item(response, result["article"])
+            item["outlinks"] = result["links"]
+            yield item
+            return
+        self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
+        for url in result["feeds"]:
+            request = self.follow(url, priority=5)
+            if request is not None:
+                yield request
+        for url in result["links"]:
+            request = self.follow(url)
+            if request is not None:
+                yield request
+
+    def make_item(self, response, fields: dict) -> ArticleItem:
+        item = ArticleItem()
+        for name, value in fields.items():
+            if name in item.fields:
+                item[name] = value
+        declared = fields.get("canonical_url")
+        if declared and same_site(declared, response.url):
+            item["canonical_url"] = canonicalize_url(declared, self.tracking_params)
+        else:
+            item["canonical_url"] = canonicalize_url(response.url, self.tracking_params)
+        item["url"] = response.url
+        item["fetched_at"] = response.meta.get("warc_date") or datetime.now(timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        item["warc"] = response.meta.get("warc")
+        return item
+
+    def failed(self, failure):
+        request = getattr(failure, "request", None)
+        self.crawler.stats.inc_value("news/failed_requests")
+        self.logger.warning("fetch failed: %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())

@@ -1,0 +1,116 @@
+"""JSON Lines output: whole lines only, even across a crash.
+
+`JsonLinesFile` is the one writer of every *.jsonl the crawl leaves (articles,
+duplicates, errors): one `write()` per line, flushed, and on open a partial
+last line left by a killed process is cut off, so readers never see half a line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import to_record
+from crawler.signals import page_failed
+
+logger = logging.getLogger(__name__)
+
+
+def output_dir(settings) -> Path:
+    """OUTPUT_DIR, created; an unusable one is a clear error naming the path."""
+    path = Path(settings.get("OUTPUT_DIR") or "output")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(f"OUTPUT_DIR {str(path)!r} cannot be created: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OSError(f"OUTPUT_DIR {str(path)!r} is not writable")
+    return path
+
+
+class JsonLinesFile:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._file = None
+        self.lines = 0
+
+    def _repair(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with open(self.path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            data_end = f.seek(0, os.SEEK_END)
+            chunk = 65536
+            pos = data_end
+            while pos > 0:
+                start = max(0, pos - chunk)
+                f.seek(start)
+                block = f.read(pos - start)
+                cut = block.rfind(b"\n")
+                if cut != -1:
+                    keep = start + cut + 1
+                    break
+                pos = start
+            else:
+                keep = 0
+            f.truncate(keep)
+        logger.warning("%s: dropped a partial last line (%d bytes) left by an interrupted run",
+                       self.path, data_end - keep)
+
+    def write(self, obj) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair()
+            self._file = open(self.path, "ab")
+        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._file.write(line.encode("utf-8"))
+        self._file.flush()
+        self.lines += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+
+class JsonLinesPipeline:
+    """Writes each article as one normalized line of OUTPUT_DIR/ARTICLES_FILE."""
+
+    def __init__(self, directory: Path, articles_file: str, errors_file: str, stats=None):
+        if not articles_file.startswith("articles") or not articles_file.endswith(".jsonl"):
+            raise NotConfigured(f"ARTICLES_FILE must look like articles*.jsonl, got {articles_file!r}")
+        self.articles = JsonLinesFile(directory / articles_file)
+        self.errors = JsonLinesFile(directory / errors_file)
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        pipeline = cls(output_dir(settings), settings.get("ARTICLES_FILE"),
+                       settings.get("ERRORS_FILE"), crawler.stats)
+        crawler.signals.connect(pipeline.page_failed, signal=page_failed)
+        return pipeline
+
+    def process_item(self, item):
+        self.articles.write(to_record(ItemAdapter(item).asdict()))
+        if self.stats:
+            self.stats.inc_value("output/articles")
+        return item
+
+    def page_failed(self, url, error):
+        self.errors.write({"url": url, "error": error})
+
+    def close_spider(self):
+        self.articles.close()
+        self.errors.close()
+        if self.stats and self.articles.lines:
+            self.stats.set_value("output/articles_file", str(self.articles.path))

@@ -1,0 +1,47 @@
+"""Links each article to the archive: a `metadata` record concurrent to its response.
+
+The record holds what an archivist needs to check the JSON against the WARC
+later: a digest of the article record and the page's outlinks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from itemadapter import ItemAdapter
+
+from crawler.capture import warc_writer_for
+from crawler.items import to_record
+
+
+def item_digest(record: dict) -> str:
+    """sha256 of the record's canonical JSON, fetch time and WARC pointer left out."""
+    stable = {k: v for k, v in record.items() if k not in ("fetched_at", "warc")}
+    blob = json.dumps(stable, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class WarcMetadataPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        pointer = adapter.get("warc")
+        if not pointer:
+            return item
+        record = to_record(adapter.asdict())
+        fields = [("article-digest", item_digest(record)),
+                  ("canonical-url", record["canonical_url"])]
+        if record.get("title"):
+            fields.append(("title", record["title"]))
+        fields += [("outlink", url) for url in adapter.get("outlinks") or []]
+        warc_writer_for(self.crawler).write_metadata(
+            url=record["url"], concurrent_to=pointer["record_id"], fields=fields)
+        self.crawler.stats.inc_value("warc/metadata_records")
+        return item

@@ -1,0 +1,62 @@
+from crawler import discovery
+
+SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>http://h.test/sitemap-news.xml</loc></sitemap>
+  <sitemap><loc>http://h.test/sitemap-2019.xml.gz</loc><lastmod>2019-01-01</lastmod></sitemap>
+</sitemapindex>"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+  <url><loc>http://h.test/a</loc><news:news><news:publication_date>2026-11-25T10:00:00Z</news:publication_date></news:news></url>
+  <url><loc>http://h.test/old</loc><lastmod>2001-01-01</lastmod></url>
+</urlset>"""
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>
+<item><title>A</title><link>http://h.test/a?utm_source=rss</link></item>
+<item><title>B</title><link>/b</link></item></channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<entry><link rel="self" href="http://h.test/self"/><link rel="alternate" href="http://h.test/c"/></entry>
+<entry><link href="http://h.test/d"/></entry></feed>"""
+
+
+def test_document_kind_by_content_not_url():
+    assert discovery.document_kind(SITEMAP_INDEX) == discovery.SITEMAP
+    assert discovery.document_kind(NEWS_SITEMAP, "text/xml") == discovery.SITEMAP
+    assert discovery.document_kind(RSS, "text/html") == discovery.FEED  # mislabelled feeds still read
+    assert discovery.document_kind(ATOM) == discovery.FEED
+    assert discovery.document_kind(b"<!DOCTYPE html><html><body>rss</body></html>") == discovery.HTML
+    assert discovery.document_kind(b"\x89PNG\r\n", "image/png") == discovery.OTHER
+
+
+def test_gzipped_sitemap_is_read():
+    import gzip
+    is_index, entries = discovery.parse_sitemap(gzip.compress(NEWS_SITEMAP))
+    assert not is_index
+    assert [url for url, _ in entries] == ["http://h.test/a", "http://h.test/old"]
+
+
+def test_sitemap_index_and_age_filter():
+    is_index, entries = discovery.parse_sitemap(SITEMAP_INDEX)
+    assert is_index and len(entries) == 2
+    _, recent = discovery.parse_sitemap(NEWS_SITEMAP, max_age_days=30)
+    assert [url for url, _ in recent] == ["http://h.test/a"]
+
+
+def test_feed_links_rss_and_atom():
+    assert discovery.parse_feed(RSS, "http://h.test/feed") == ["http://h.test/a?utm_source=rss", "http://h.test/b"]
+    assert discovery.parse_feed(ATOM, "http://h.test/atom") == ["http://h.test/c", "http://h.test/d"]
+
+
+def test_robots_sitemap_lines():
+    body = b"User-agent: *\nDisallow: /private/\nSitemap: http://h.test/sitemap.xml\nsitemap: /s2.xml\n"
+    assert discovery.robots_sitemaps(body, "http://h.test:8765/robots.txt") == [
+        "http://h.test/sitemap.xml", "http://h.test:8765/s2.xml"]
+
+
+def test_pagination_number():
+    assert discovery.pagination_number("http://h.test/archive?page=12") == 12
+    assert discovery.pagination_number("http://h.test/world/page/3/") == 3
+    assert discovery.pagination_number("http://h.test/2024/01/page-turner") is None
