@@ -1,0 +1,406 @@
+"""Reading WARC files, ours or anyone's, without trusting them.
+
+A thin layer over warcio that adds what replay, re-extraction and checking all
+need and warcio leaves to the caller:
+
+- every record comes with its place in the file (gzip member offset/length),
+  so it can be read again later by seeking;
+- HTTP payloads are de-chunked (Heritrix, wget and warcio store
+  `Transfer-Encoding: chunked` bodies as sent); `Record.body()` also undoes
+  `Content-Encoding`;
+- damage is reported, not raised and not ignored: a block shorter than its
+  Content-Length, a gzip member that ends mid-stream (warcio check passes both),
+  a failed digest, or a record warcio cannot parse (reading then resumes at the
+  next record start found in the file).
+
+No Scrapy imports: the crawl, the commands and plain scripts share this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+_BUFSIZE = 1 << 16
+# Everything warcio (and zlib underneath) raises on malformed input.
+_PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
+                 ValueError, IndexError, KeyError, AttributeError, TypeError, UnicodeDecodeError)
+
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+
+
+class ArchiveError(Exception):
+    """A WARC cannot be read at all (missing, not a WARC)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a WARC, in one line: `file: offset N: message`."""
+
+    filename: str
+    offset: int | None
+    message: str
+    record_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"offset {self.offset}: " if self.offset is not None else ""
+        rid = f" ({self.record_id})" if self.record_id else ""
+        return f"{self.filename}: {where}{self.message}{rid}"
+
+
+@dataclass
+class Record:
+    """One WARC record, read to its end. `payload` is None when not asked for."""
+
+    filename: str
+    offset: int
+    length: int
+    type: str
+    warc_headers: StatusAndHeaders
+    http_headers: StatusAndHeaders | None
+    payload: bytes | None = None
+    problems: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+    def warc(self, name: str, default: str | None = None) -> str | None:
+        return self.warc_headers.get_header(name, default)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """An HTTP header of the archived message (first of its name)."""
+        if self.http_headers is None:
+            return default
+        return self.http_headers.get_header(name, default)
+
+    @property
+    def record_id(self) -> str | None:
+        return self.warc("WARC-Record-ID")
+
+    @property
+    def target_uri(self) -> str | None:
+        return self.warc("WARC-Target-URI")
+
+    @property
+    def date(self) -> str | None:
+        return self.warc("WARC-Date")
+
+    @property
+    def payload_digest(self) -> str | None:
+        return self.warc("WARC-Payload-Digest")
+
+    @property
+    def status(self) -> int | None:
+        """HTTP status of a response/revisit record, None for anything else."""
+        if self.http_headers is None or self.type not in ("response", "revisit"):
+            return None
+        try:
+            return int(self.http_headers.get_statuscode())
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def is_http_response(self) -> bool:
+        return self.status is not None
+
+    @property
+    def location(self) -> dict:
+        """The pointer items carry: {filename, offset, length, record_id}."""
+        return {"filename": os.path.basename(self.filename), "offset": self.offset,
+                "length": self.length, "record_id": self.record_id}
+
+    def body(self) -> bytes:
+        """The payload with Content-Encoding undone (what a browser would render)."""
+        if self.payload is None:
+            raise ValueError("record was read without its payload")
+        return decode_content(self.payload, self.header_list("Content-Encoding"))
+
+    def header_list(self, name: str) -> list[str]:
+        if self.http_headers is None:
+            return []
+        name = name.lower()
+        return [v for k, v in self.http_headers.headers if k.lower() == name]
+
+
+# --- content decoding ------------------------------------------------------------
+
+def _gunzip(data: bytes) -> bytes:
+    # Several members may follow each other; a cut-off stream yields what it has.
+    out = []
+    while data:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out.append(d.decompress(data))
+        if not d.eof:
+            break
+        data = d.unused_data
+    return b"".join(out)
+
+
+def _inflate(data: bytes) -> bytes:
+    try:
+        return zlib.decompressobj().decompress(data)
+    except zlib.error:  # raw deflate, as some servers send it
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data)
+
+
+def _unbrotli(data: bytes) -> bytes:
+    import brotli
+    return brotli.decompress(data)
+
+
+def _unzstd(data: bytes) -> bytes:
+    try:
+        from compression import zstd
+    except ImportError:
+        from backports import zstd
+    return zstd.decompress(data)
+
+
+DECODERS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": _gunzip, "x-gzip": _gunzip, "deflate": _inflate, "br": _unbrotli, "zstd": _unzstd,
+}
+
+
+def decode_content(payload: bytes, encodings) -> bytes:
+    """Undo `Content-Encoding` (a header value or a list of them), last applied first.
+
+    Raises ValueError for an unknown coding or a body that is not what it claims.
+    """
+    if isinstance(encodings, (str, bytes)):
+        encodings = [encodings]
+    names = []
+    for value in encodings or ():
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        names += [v.strip().lower() for v in value.split(",") if v.strip()]
+    for name in reversed(names):
+        if name == "identity":
+            continue
+        decoder = DECODERS.get(name)
+        if decoder is None:
+            raise ValueError(f"unsupported Content-Encoding {name!r}")
+        try:
+            payload = decoder(payload)
+        except Exception as exc:
+            raise ValueError(f"body is not valid {name}: {exc}") from exc
+    return payload
+
+
+def dechunk(raw: bytes) -> bytes:
+    """Undo HTTP chunked transfer coding; a body that is not really chunked is kept as is."""
+    return ChunkedDataReader(io.BytesIO(raw)).read()
+
+
+# --- reading ------------------------------------------------------------------
+
+def is_warc_path(path) -> bool:
+    return str(path).lower().endswith(WARC_SUFFIXES)
+
+
+def warc_files(paths) -> list[Path]:
+    """WARC files named by `paths`: files as given, directories searched (sorted)."""
+    found = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and is_warc_path(p))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ArchiveError(f"{path}: no such file or directory")
+    return found
+
+
+def _read_all(stream) -> bytes:
+    chunks = []
+    while True:
+        chunk = stream.read(_BUFSIZE)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _drain(stream) -> None:
+    while stream.read(_BUFSIZE):
+        pass
+
+
+def _is_chunked(http_headers) -> bool:
+    te = http_headers.get_header("Transfer-Encoding") if http_headers else None
+    return bool(te) and "chunked" in te.lower()
+
+
+class WarcReader:
+    """Iterate a WARC (gzip or plain) record by record, collecting problems on the way.
+
+    `payload` decides which records have their payload kept in memory: True, False,
+    or a function of the (header-only) Record. Problems found while reading are in
+    `record.problems` (record-level) and `reader.problems` (all of them).
+    """
+
+    def __init__(self, path, *, fileobj: BinaryIO | None = None, check_digests: bool = False):
+        self.path = str(path)
+        self._fileobj = fileobj
+        self.check_digests = check_digests
+        self.problems: list[Problem] = []
+        self.records_read = 0
+
+    @contextlib.contextmanager
+    def _open(self):
+        if self._fileobj is not None:
+            yield self._fileobj
+            return
+        try:
+            fh = open(self.path, "rb")
+        except OSError as exc:
+            raise ArchiveError(f"{self.path}: {exc.strerror or exc}") from exc
+        with fh:
+            yield fh
+
+    def _problem(self, offset, message, record_id=None) -> Problem:
+        problem = Problem(self.path, offset, message, record_id)
+        self.problems.append(problem)
+        return problem
+
+    def __iter__(self) -> Iterator[Record]:
+        return self.records()
+
+    def records(self, payload: bool | Callable[[Record], bool] = True) -> Iterator[Record]:
+        with self._open() as fh:
+            fh.seek(0)
+            head = fh.read(4)
+            if not head:
+                self._problem(0, "empty file")
+                return
+            gzipped = head[:3] == GZIP_MAGIC
+            start: int | None = 0
+            while start is not None:
+                fh.seek(start)
+                it = ArchiveIterator(fh, check_digests=self.check_digests)
+                try:
+                    records = iter(it)
+                    while True:
+                        with contextlib.redirect_stderr(io.StringIO()):
+                            try:
+                                raw = next(records)
+                            except StopIteration:
+                                break
+                        yield self._record(it, raw, payload, gzipped)
+                    start = None
+                except _PARSE_ERRORS as exc:
+                    bad = it.offset if it.offset is not None else start
+                    start = _next_record_start(fh, bad + 1, gzipped)
+                    after = (f"skipped {start - bad} bytes to the next record at offset {start}"
+                             if start is not None else "nothing readable after it")
+                    self._problem(bad, f"unreadable record ({_describe(exc)}); {after}")
+
+    def _record(self, it, raw, payload, gzipped) -> Record:
+        offset = it.offset
+        http = raw.http_headers
+        record = Record(filename=self.path, offset=offset, length=0, type=raw.rec_type,
+                        warc_headers=raw.rec_headers, http_headers=http)
+        keep = payload(record) if callable(payload) else payload
+        stream = raw.raw_stream
+        if keep:
+            data = _read_all(stream)
+            record.payload = dechunk(data) if _is_chunked(http) else data
+        else:
+            _drain(stream)
+        missing = getattr(stream, "limit", 0) or 0
+        errors_before = it.err_count
+        with contextlib.redirect_stderr(io.StringIO()):
+            it.read_to_end()
+        record.offset, record.length = it.member_info
+        self.records_read += 1
+
+        declared = raw.rec_headers.get_header("Content-Length")
+        cut = []
+        if missing > 0:
+            cut.append(f"block has {int(declared) - missing} of {declared} bytes (Content-Length)")
+        decompressor = it.reader.decompressor if it.reader else None
+        if gzipped and decompressor is not None and not decompressor.eof and not it.next_line:
+            cut.append("gzip stream ends unexpectedly")
+        if cut:
+            record.truncated = True
+            record.problems.append("truncated: " + "; ".join(cut))
+        if it.err_count > errors_before:
+            record.problems.append("record not followed by a blank line: Content-Length may be wrong")
+        checker = raw.digest_checker
+        if checker is not None and checker.passed is False:
+            record.problems += [f"digest: {p}" for p in checker.problems]
+        for message in record.problems:
+            self._problem(record.offset, f"{record.type} {record.target_uri or ''}: {message}".replace("  ", " "),
+                          record.record_id)
+        return record
+
+
+def _describe(exc: Exception) -> str:
+    """An exception as one short printable line (warcio quotes raw bytes in messages)."""
+    text = " ".join(str(exc).split())
+    if sum(not (c.isascii() and c.isprintable()) for c in text) > len(text) // 10:
+        text = text.split(":", 1)[0] + ": binary data (corrupt compressed data?)"
+    text = "".join(c if c.isascii() and c.isprintable() else "?" for c in text)
+    if len(text) > 120:
+        text = text[:117] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _next_record_start(fh, position: int, gzipped: bool) -> int | None:
+    """Offset of the next plausible record start at or after `position`, if any."""
+    needle = GZIP_MAGIC if gzipped else b"WARC/"
+    fh.seek(position)
+    carry = b""
+    base = position
+    while True:
+        chunk = fh.read(_BUFSIZE)
+        if not chunk:
+            return None
+        data = carry + chunk
+        index = data.find(needle)
+        while index != -1:
+            candidate = base - len(carry) + index
+            if gzipped or index == 0 and candidate == position or data[index - 1:index] == b"\n":
+                return candidate
+            index = data.find(needle, index + 1)
+        carry = data[-(len(needle) - 1):]
+        base += len(chunk)
+
+
+def read_record(path, offset: int, *, fileobj: BinaryIO | None = None,
+                check_digests: bool = False) -> Record:
+    """The one record starting at `offset` (as an index gives it), payload included."""
+    reader = WarcReader(path, fileobj=fileobj, check_digests=check_digests)
+    with reader._open() as fh:
+        fh.seek(offset)
+        head = fh.read(3)
+        fh.seek(offset)
+        it = ArchiveIterator(fh, check_digests=check_digests)
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                raw = next(iter(it))
+            return reader._record(it, raw, True, head == GZIP_MAGIC)
+        except StopIteration:
+            raise ArchiveError(f"{path}: no record at offset {offset}") from None
+        except _PARSE_ERRORS as exc:
+            raise ArchiveError(f"{path}: offset {offset}: unreadable record ({_describe(exc)})") from exc
+
+
+def iter_records(paths, *, payload: bool | Callable[[Record], bool] = True,
+                 problems: list | None = None, check_digests: bool = False) -> Iterator[Record]:
+    """Records of every WARC in `paths` (files or directories), in file order."""
+    for path in warc_files(paths):
+        reader = WarcReader(path, check_digests=check_digests)
+        try:
+            yield from reader.records(payload)
+        finally:
+            if problems is not None:
+                problems.extend(reader.problems)
