@@ -22,6 +22,9 @@ WARC_OPERATOR = ""                     # warcinfo `operator`: who ran the crawl 
 WARC_KEEP_CREDENTIALS = False          # keep Authorization/Cookie request headers in request records
 WARC_CDXJ = True                       # write a .cdxj index next to each closed WARC
 WARC_WACZ = False                      # also package the run as a .wacz at close
+WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "none", or a class path
+WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index; "" = OUTPUT_DIR/warc-digests.sqlite3
+WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = generated per run (UTC time + random)
 
 # --- Crawl scope and politeness ------------------------------------------------
 ROBOTSTXT_OBEY = True                  # archivists' crawls are polite by default

@@ -1,0 +1,82 @@
+"""Which payloads are already archived, for identical-payload-digest revisit records.
+
+The writer only needs `lookup` and `add`; the in-memory index deduplicates
+within one run, the SQLite one across runs (point every run at the same file).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+
+class Original(NamedTuple):
+    """The response record a revisit refers to."""
+
+    uri: str
+    date: str
+    record_id: str
+
+
+class DigestIndex(Protocol):
+    def lookup(self, digest: str) -> Original | None: ...
+
+    def add(self, digest: str, uri: str, date: str, record_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryDigestIndex:
+    """Digests seen in this run only."""
+
+    def __init__(self, path: str | None = None):
+        self._seen: dict[str, Original] = {}
+
+    def lookup(self, digest: str) -> Original | None:
+        return self._seen.get(digest)
+
+    def add(self, digest: str, uri: str, date: str, record_id: str) -> None:
+        self._seen.setdefault(digest, Original(uri, date, record_id))
+
+    def close(self) -> None:
+        self._seen.clear()
+
+
+class SqliteDigestIndex:
+    """Digests kept in a SQLite file: revisits across runs sharing that file."""
+
+    def __init__(self, path: str):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS payloads (digest TEXT PRIMARY KEY,"
+                         " uri TEXT NOT NULL, date TEXT NOT NULL, record_id TEXT NOT NULL)")
+        self._db.commit()
+
+    def lookup(self, digest: str) -> Original | None:
+        row = self._db.execute("SELECT uri, date, record_id FROM payloads WHERE digest = ?",
+                               (digest,)).fetchone()
+        return Original(*row) if row else None
+
+    def add(self, digest: str, uri: str, date: str, record_id: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?)",
+                         (digest, uri, date, record_id))
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+INDEXES = {"memory": MemoryDigestIndex, "sqlite": SqliteDigestIndex}
+
+
+def make_digest_index(kind: str, path: str) -> DigestIndex | None:
+    """`memory`, `sqlite`, `none`/"" (no revisits), or a dotted class path taking `path`."""
+    if not kind or kind == "none":
+        return None
+    cls = INDEXES.get(kind)
+    if cls is None:
+        module, _, name = kind.rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+    return cls(path)

@@ -1,0 +1,159 @@
+"""WARC record bytes, built by hand so HTTP heads stay exactly as they crossed the wire.
+
+warcio's record builder re-serializes HTTP heads through StatusAndHeaders (it
+changes name case and spacing), so records are assembled here and checked with
+warcio (`warcio check`, ArchiveIterator) in the tests instead.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from datetime import datetime, timezone
+from typing import Iterable
+
+from warcio.utils import Digester
+
+WARC_1_0 = "1.0"
+WARC_1_1 = "1.1"
+VERSIONS = (WARC_1_0, WARC_1_1)
+
+REVISIT_PROFILES = {
+    WARC_1_0: "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest",
+    WARC_1_1: "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+}
+CONFORMS_TO = {
+    WARC_1_0: "http://bibnum.bnf.fr/WARC/WARC_ISO_28500_version1_latestdraft.pdf",
+    WARC_1_1: "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+}
+HTTP_RESPONSE = "application/http; msgtype=response"
+HTTP_REQUEST = "application/http; msgtype=request"
+WARC_FIELDS = "application/warc-fields"
+
+# Replay tools keep renamed hop-by-hop headers under this prefix (pywb does the same).
+ORIG_PREFIX = b"X-Archive-Orig-"
+CREDENTIAL_HEADERS = (b"authorization", b"cookie", b"proxy-authorization")
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def check_version(version: str) -> str:
+    version = str(version).removeprefix("WARC/")
+    if version not in VERSIONS:
+        raise ValueError(f"WARC_VERSION must be one of {', '.join(VERSIONS)}, not {version!r}")
+    return version
+
+
+def warc_date(when: datetime | None = None) -> str:
+    """`2026-11-26T19:44:06Z`: UTC, second precision, valid in WARC 1.0 and 1.1.
+
+    (warcio's datetime_to_iso_date turns an aware datetime into `...+00:00Z`.)
+    """
+    when = when or datetime.now(timezone.utc)
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def sha1_digest(*chunks: bytes) -> str:
+    """`sha1:BASE32` as WARC-Block-Digest / WARC-Payload-Digest (warcio's format)."""
+    digester = Digester("sha1")
+    for chunk in chunks:
+        digester.update(chunk)
+    return str(digester)
+
+
+def split_message(message: bytes) -> tuple[bytes, bytes]:
+    """Split raw HTTP bytes after the blank line ending the head (CRLF or bare LF)."""
+    match = _HEAD_END.search(message)
+    if not match:
+        return message, b""
+    return message[: match.end()], message[match.end():]
+
+
+def _head_lines(head: bytes) -> list[bytes]:
+    return head.splitlines(keepends=True)
+
+
+def _header_name(line: bytes) -> bytes | None:
+    if not line or line[:1] in b" \t" or b":" not in line:
+        return None
+    return line.split(b":", 1)[0].strip().lower()
+
+
+def rename_headers(head: bytes, names: Iterable[bytes], prefix: bytes = ORIG_PREFIX) -> bytes:
+    """Prefix the named header lines' names, every other byte kept (first line too)."""
+    wanted = {n.lower() for n in names}
+    lines = _head_lines(head)
+    out = lines[:1]
+    for line in lines[1:]:
+        out.append(prefix + line if _header_name(line) in wanted else line)
+    return b"".join(out)
+
+
+def drop_headers(head: bytes, names: Iterable[bytes]) -> tuple[bytes, list[bytes]]:
+    """Remove the named header lines (with their continuation lines); return what went."""
+    wanted = {n.lower() for n in names}
+    lines = _head_lines(head)
+    out, dropped, dropping = lines[:1], [], False
+    for line in lines[1:]:
+        name = _header_name(line)
+        if line[:1] in b" \t" and line.strip():
+            if not dropping:
+                out.append(line)
+            continue
+        dropping = name in wanted
+        if dropping:
+            dropped.append(name)
+        else:
+            out.append(line)
+    return b"".join(out), dropped
+
+
+def has_header(head: bytes, name: bytes) -> bool:
+    name = name.lower()
+    return any(_header_name(line) == name for line in _head_lines(head)[1:])
+
+
+def header_values(head: bytes, name: bytes) -> list[bytes]:
+    name = name.lower()
+    return [line.split(b":", 1)[1].strip() for line in _head_lines(head)[1:]
+            if _header_name(line) == name]
+
+
+def status_code(head: bytes) -> int | None:
+    parts = head.split(b"\n", 1)[0].split()
+    try:
+        return int(parts[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:
+    """application/warc-fields: `name: value` CRLF lines; None/empty values skipped."""
+    lines = []
+    for name, value in fields:
+        if value is None or value == "":
+            continue
+        text = " ".join(str(value).split())  # no line breaks inside a field
+        lines.append(f"{name}: {text}\r\n")
+    return "".join(lines).encode("utf-8")
+
+
+def serialize(version: str, headers: list[tuple[str, str]], block: bytes) -> bytes:
+    """One uncompressed WARC record: version line, headers, Content-Length, block, CRLFCRLF."""
+    lines = [f"WARC/{version}\r\n"]
+    lines += [f"{name}: {value}\r\n" for name, value in headers if value is not None]
+    lines.append(f"Content-Length: {len(block)}\r\n\r\n")
+    return "".join(lines).encode("utf-8") + block + b"\r\n\r\n"
+
+
+def gzip_member(data: bytes, level: int = 6) -> bytes:
+    """A complete gzip member: one per record, so each record is readable on its own."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(data) + compressor.flush()

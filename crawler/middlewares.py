@@ -1,0 +1,68 @@
+"""Downloader middlewares."""
+
+from __future__ import annotations
+
+import logging
+
+from crawler.capture import RAW_META_KEY, warc_writer_for
+from archives.records import split_message
+
+logger = logging.getLogger(__name__)
+
+
+class WarcCaptureMiddleware:
+    """Archive every exchange the capturing handler saw: 2xx, 3xx, 4xx, 5xx, robots.txt, feeds.
+
+    Sits at 990, next to the downloader, so it sees each response before redirects,
+    retries or decompression touch it. Sets `request.meta["warc"]` (the response
+    record's RecordLocation as a dict) and `request.meta["warc_date"]` (its WARC-Date).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        raw = request.meta.pop(RAW_META_KEY, None)
+        if raw is None:
+            # e.g. file://, a cache hit, another handler: nothing was on the wire.
+            self.stats.inc_value("warc/uncaptured")
+            logger.debug("Not archived (no raw capture): %s", response)
+            return response
+        request_head, request_body = split_message(bytes(raw.sent))
+        truncated = None
+        if "dataloss" in response.flags:
+            truncated = "disconnect"
+        elif "download_stopped" in response.flags:
+            truncated = "unspecified"
+        try:
+            capture = warc_writer_for(self.crawler).write_exchange(
+                url=response.url,
+                request_head=request_head,
+                request_body=request_body,
+                response_head=raw.head,
+                response_body=response.body,
+                ip_address=str(response.ip_address) if response.ip_address else None,
+                date=raw.started,
+                truncated=truncated,
+            )
+        except Exception:
+            self.stats.inc_value("warc/write_errors")
+            logger.exception("Could not archive %s", response)
+            return response
+        request.meta["warc"] = capture.response.as_meta()
+        request.meta["warc_date"] = capture.date
+        self.stats.inc_value("warc/revisit_records" if capture.is_revisit else "warc/response_records")
+        self.stats.inc_value(f"warc/status/{response.status}")
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        """No response (DNS failure, refused, timeout): nothing to archive, but counted."""
+        request.meta.pop(RAW_META_KEY, None)
+        self.stats.inc_value("warc/no_response")
+        self.stats.inc_value(f"warc/no_response/{type(exception).__name__}")
+        return None

@@ -1,0 +1,224 @@
+"""A raw-socket HTTP server that sends exactly the bytes a test gives it, and the spider that crawls it.
+
+http.server would normalize what we want to keep odd (header case, reason
+phrases, chunk framing), so each route is the literal response bytes, optionally
+in several segments with pauses between them (a head split across packets).
+Every request is recorded raw, so tests can compare the WARC request record too.
+
+    python -m tests.rawserver        # serve the standard routes, print the base URL
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import scrapy
+
+
+@dataclass
+class Route:
+    segments: list[bytes]            # sent in order, with `pause` seconds between them
+    pause: float = 0.0
+    close: bool = False              # close the connection after sending (no keep-alive)
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.segments)
+
+
+def chunked(body: bytes, sizes=(7, 1, 300)) -> bytes:
+    out, pos, i = b"", 0, 0
+    while pos < len(body):
+        size = sizes[i % len(sizes)]
+        piece = body[pos:pos + size]
+        # odd but legal framing: upper-case hex and a chunk extension
+        out += f"{len(piece):X};ext=1\r\n".encode() + piece + b"\r\n"
+        pos, i = pos + size, i + 1
+    return out + b"0\r\n\r\n"
+
+
+HTML = (b"<!doctype html><html><head><title>Odd head</title></head><body>"
+        b"<p>Plain ASCII page served with odd headers.</p></body></html>")
+GZIP_HTML = b"<html><body><p>" + b"Compressed paragraph. " * 40 + b"</p></body></html>"
+CHUNKED_HTML = b"<html><body><p>" + b"".join(b"Chunked sentence %d. " % i for i in range(60)) + \
+    b"</p></body></html>"
+TARGET_HTML = b"<p>redirect target</p>"
+# Name case, order, repeated Set-Cookie, odd spacing and a long reason phrase, as a server sent them.
+ODD_HEAD = (b"HTTP/1.1 200 Totally Fine Thanks\r\nx-ODD-case: MixedValue\r\n"
+            b"Set-Cookie: a=1; Path=/\r\nSERVER: rawserver/1\r\nSet-Cookie: b=2; Path=/\r\n"
+            b"content-type: text/html\r\nX-Spaces:   padded  \r\n"
+            b"Content-Length: %d\r\n\r\n" % len(HTML))
+CP1252_HTML = ("<html><head><meta charset=windows-1252><title>Caf\u00e9</title></head><body>"
+               "<p>\u201cQuoted\u201d \u2013 na\u00efve \u20ac5</p></body></html>").encode("cp1252")
+
+
+def _head(status: str, headers: list[tuple[str, str]], eol: bytes = b"\r\n") -> bytes:
+    lines = [status.encode("latin-1")] + [f"{k}: {v}".encode("latin-1") for k, v in headers]
+    return eol.join(lines) + eol + eol
+
+
+def standard_routes() -> dict[str, Route]:
+    """Path -> exact response bytes. Heads end with the blank line; bodies follow."""
+    gz = gzip.compress(GZIP_HTML, mtime=0)
+    routes = {
+        "/robots.txt": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/plain"),
+                                                  ("Content-Length", "26")]),
+                        b"User-agent: *\nDisallow: \n\n"],
+        "/odd": [ODD_HEAD, HTML],
+        "/gzip": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                            ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding"),
+                                            ("Content-Length", str(len(gz)))]), gz],
+        "/chunked": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
+                                               ("Transfer-Encoding", "chunked")]),
+                     chunked(CHUNKED_HTML)],
+        "/cp1252": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/html; charset=windows-1252"),
+                                              ("Content-Length", str(len(CP1252_HTML)))]),
+                    CP1252_HTML],
+        "/moved": [_head("HTTP/1.1 301 Moved For Good", [("Location", "/moved-target"),
+                                                         ("Content-Length", "0")])],
+        "/moved-target": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
+                                                    ("Content-Length", str(len(TARGET_HTML)))]),
+                          TARGET_HTML],
+        "/missing": [_head("HTTP/1.1 404 Nowhere To Be Found", [("Content-Type", "text/plain"),
+                                                                ("Content-Length", "9")]),
+                     b"not here\n"],
+        "/dup": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
+                                           ("Content-Length", str(len(HTML)))]), HTML],
+        "/lf": [_head("HTTP/1.1 200 Bare LF", [("Content-Type", "text/plain"),
+                                               ("Content-Length", "5")], eol=b"\n"), b"bare\n"],
+        "/continue": [_head("HTTP/1.1 100 Continue", []),
+                      _head("HTTP/1.1 200 After Continue", [("Content-Type", "text/plain"),
+                                                            ("Content-Length", "6")]), b"after\n"],
+    }
+    out = {path: Route(segments) for path, segments in routes.items()}
+    # The same head, cut mid-line and mid-CRLF, in three packets with pauses.
+    head = _head("HTTP/1.1 200 Split Head", [("Content-Type", "text/plain"), ("X-Part", "one"),
+                                             ("Content-Length", "6")])
+    out["/split"] = Route([head[:11], head[11:40], head[40:-1], head[-1:] + b"split\n"], pause=0.05)
+    out["/close"] = Route([_head("HTTP/1.1 200 Until Close", [("Content-Type", "text/plain"),
+                                                              ("Connection", "close")]),
+                           b"read until the connection closes\n"], close=True)
+    return out
+
+
+@dataclass
+class RawServer:
+    routes: dict[str, Route] = field(default_factory=standard_routes)
+    host: str = "127.0.0.1"
+    port: int = 0
+    requests: list[tuple[str, bytes]] = field(default_factory=list)  # (path, raw request bytes)
+
+    def start(self) -> "RawServer":
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((self.host, self.port))
+        self._sock.listen(64)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._stop.set()
+        try:
+            socket.create_connection((self.host, self.port), timeout=1).close()
+        except OSError:
+            pass
+        self._sock.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buf = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                end = buf.index(b"\r\n\r\n") + 4
+                head = buf[:end]
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                while len(buf) < end + length:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                raw, buf = buf[:end + length], buf[end + length:]
+                path = head.split(b" ", 2)[1].decode("latin-1")
+                self.requests.append((path, raw))
+                route = self.routes.get(path.split("?")[0]) or Route(
+                    [_head("HTTP/1.1 404 Not Found", [("Content-Length", "0")])])
+                for i, segment in enumerate(route.segments):
+                    if i and route.pause:
+                        time.sleep(route.pause)
+                    conn.sendall(segment)
+                if route.close or b"connection: close" in head.lower():
+                    return
+
+
+class RawSiteSpider(scrapy.Spider):
+    """Fetches `-a urls=...` (comma-separated), follows nothing, logs each response's WARC pointer.
+
+    Writes OUTPUT_DIR/seen.jsonl: url, status, meta warc, meta warc_date.
+    """
+
+    name = "rawsite"
+    handle_httpstatus_list = [404, 500, 503]
+    custom_settings = {
+        "ITEM_PIPELINES": {},
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "RETRY_ENABLED": False,
+        "LOG_LEVEL": "INFO",
+    }
+
+    def __init__(self, urls: str = "", headers: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.urls = [u for u in urls.split(",") if u]
+        self.extra_headers = json.loads(headers) if headers else {}
+
+    async def start(self):
+        for url in self.urls:
+            yield scrapy.Request(url, headers=self.extra_headers, dont_filter=True)
+
+    def parse(self, response):
+        out = Path(self.settings.get("OUTPUT_DIR")) / "seen.jsonl"
+        with open(out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"url": response.url, "status": response.status,
+                                 "warc": response.meta.get("warc"),
+                                 "warc_date": response.meta.get("warc_date")}) + "\n")
+
+
+if __name__ == "__main__":
+    with RawServer() as server:
+        print(server.base_url, flush=True)
+        threading.Event().wait()
