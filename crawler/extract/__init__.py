@@ -1,0 +1,71 @@
+"""HTML + URL -> article fields. Pure functions: no Scrapy, no network, picklable in and out.
+
+The page is decoded and parsed once; metadata, captions and page kind read that tree and
+trafilatura gets it directly (it copies before cleaning), so nothing is parsed twice.
+`url`, `fetched_at` and `warc` are the crawler's to add.
+"""
+
+from __future__ import annotations
+
+from crawler.urls import canonicalize_url
+
+from . import metadata as meta
+from .body import clean_paragraphs, trafilatura_body
+from .captions import find_captions
+from .classify import classify_tree
+from .html import ExtractionError, parse_html
+
+__all__ = ["ExtractionError", "extract_article", "page_kind", "analyze_page", "EXTRACTED_FIELDS"]
+
+EXTRACTED_FIELDS = (
+    "title", "text", "captions", "authors", "published", "modified", "language",
+    "site_name", "section", "tags", "description", "top_image", "canonical_url",
+)
+
+
+def page_kind(html: str | bytes, url: str, *, encoding: str | None = None) -> str:
+    """'article', 'listing' or 'other'; cheap (no trafilatura), for deciding what to extract."""
+    return classify_tree(parse_html(html, encoding), url)
+
+
+def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> dict:
+    """All article fields of one page. Raises ExtractionError for input that is not HTML."""
+    return _extract_tree(parse_html(html, encoding), url)
+
+
+def analyze_page(html: str | bytes, url: str, *, encoding: str | None = None) -> tuple[str, dict | None]:
+    """(page kind, fields or None): one parse for a caller that classifies then extracts."""
+    tree = parse_html(html, encoding)
+    kind = classify_tree(tree, url)
+    return kind, (_extract_tree(tree, url) if kind == "article" else None)
+
+
+def _extract_tree(tree, url: str) -> dict:
+    objects = meta.json_ld_objects(tree)
+    article = meta.ld_article(objects)
+    metas = meta.meta_tags(tree)
+    site_names = meta.find_site_names(article, objects, metas)
+    title = meta.find_title(tree, article, metas, site_names)
+    published, modified = meta.find_dates(tree, article, metas, url)
+    captions = find_captions(tree, url)
+    paragraphs = clean_paragraphs(trafilatura_body(tree, url), title=title, captions=captions)
+    canonical = meta.find_canonical(tree, metas, url)
+    try:
+        canonical = canonicalize_url(canonical)
+    except ValueError:
+        canonical = canonicalize_url(url)
+    return {
+        "title": title,
+        "text": "\n\n".join(paragraphs) or None,
+        "captions": captions,
+        "authors": meta.find_authors(tree, article, metas),
+        "published": published,
+        "modified": modified,
+        "language": meta.find_language(tree, article, metas),
+        "site_name": site_names[0] if site_names else None,
+        "section": meta.find_section(article, metas),
+        "tags": meta.find_tags(article, metas),
+        "description": meta.find_description(article, metas),
+        "top_image": meta.find_top_image(article, metas, url),
+        "canonical_url": canonical,
+    }

@@ -1,0 +1,237 @@
+"""Image captions from the page structure.
+
+trafilatura drops <figcaption> text, so captions are read from the markup itself:
+<figcaption>, WordPress `wp-caption-text`, caption/cutline/legend classes (AMP, lightbox and
+table-layout pages), `itemprop=caption`. Each caption is reported once per article, its credit
+split off (an explicit credit element, a "Photo: X" label, or a trailing "(AFP)"), and captions
+inside related-article teasers, navigation or links are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml.etree import XPath
+
+from .html import element_text, squash
+
+# class/id tokens of a caption element (matched per token, so "captioned-list" does not count)
+_CAPTION_TOKEN = re.compile(
+    r"^(?:.*[-_])?(?:caption|captions|cutline|figcaption|legend|bildunterschrift|legende|leyenda|didascalia)"
+    r"(?:[-_](?:text|txt|content|inner|body|wrapper|wrap|container|box|desc|description|title))?$"
+)
+_CREDIT_TOKEN = re.compile(
+    r"credit|copyright|photographer|byline|attribution|rights|source|author|urheber|quelle|fotograf|"
+    r"courtesy|photo-by|agency|licen[cs]e|provider"
+)
+_CREDIT_ITEMPROP = {"copyrightholder", "author", "creator", "credittext", "copyrightnotice", "creditText".lower()}
+# ancestors that hold other articles' teasers, navigation or page furniture, not this article
+_FOREIGN_TOKEN = re.compile(
+    r"related|teaser|recommend|promo|outbrain|taboola|popular|trending|newsletter|sidebar|more-?stories|"
+    r"read-?more|also-?read|next-?article|most-?read|further-?reading|footer|navigation|cookie|consent|"
+    r"advert|sponsor|\bads?\b|banner|widget|comment"
+)
+_FOREIGN_TAGS = {"nav", "footer", "a", "button", "form", "select", "template", "noscript"}
+_AD_LABEL = re.compile(
+    r"^(?:advertisement|advertising|anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|annonse|"
+    r"annons|reklame|reklama|sponsored|ad|ads|partner content)$",
+    re.IGNORECASE,
+)
+_CREDIT_LABEL = re.compile(
+    r"^(?:photo(?:graph)?s?|photo credit|foto(?:s|grafie)?|image|images|picture|pic|bild|credit|credits|"
+    r"crédit(?:s)?|crédito|copyright|quelle|source|illustration|video|vídeo)\s*:\s*|^(?:©|\(c\)|copyright)\s*",
+    re.IGNORECASE,
+)
+# "... text. Photo: Jane Doe/Reuters" - a credit label after the caption
+_TRAILING_LABEL = re.compile(
+    r"(?:^|(?<=[.!?”\"')\]])\s+|\s+[|–—-]\s+|\s{2,})"
+    r"((?:photo(?:graph)?|foto|image|picture|bild|credit|crédit|crédito|©)\s*:?\s*[^.!?]{2,100})$",
+    re.IGNORECASE,
+)
+# "... in Beijing. (AFP)" / "(Russian Foreign Ministry Press Service via AP, File)"
+_TRAILING_PAREN = re.compile(r"\s*\(([^()]{2,120})\)\s*$")
+_NOT_A_CREDIT = re.compile(
+    r"^(?:left|right|center|centre|top|bottom|front|back|l|r|c|pictured|above|below|middle|inset|"
+    r"l to r|l-r|from left|from right|clockwise.*|\d{1,4}|file)$",
+    re.IGNORECASE,
+)
+_IMG_ATTRS = ("src", "data-src", "data-lazy-src", "data-original", "data-url", "data-srcset", "srcset")
+
+
+def _tokens(el) -> list[str]:
+    return f"{el.get('class', '')} {el.get('id', '')}".lower().split()
+
+
+def _is_caption_el(el) -> bool:
+    if el.tag == "figcaption":
+        return True
+    if (el.get("itemprop") or "").lower() == "caption":
+        return True
+    return any(_CAPTION_TOKEN.match(t) for t in _tokens(el))
+
+
+def _is_credit_el(el) -> bool:
+    if (el.get("itemprop") or "").lower() in _CREDIT_ITEMPROP:
+        return True
+    return any(_CREDIT_TOKEN.search(t) for t in _tokens(el))
+
+
+def _is_foreign(el) -> bool:
+    """Inside a teaser/related block, navigation, a link or other page furniture."""
+    node = el.getparent()
+    while node is not None and node.tag not in ("body", "html"):
+        if node.tag in _FOREIGN_TAGS:
+            return True
+        if node.tag in ("article", "main"):
+            # the article's own container: nothing above it can make this foreign
+            return False
+        if any(_FOREIGN_TOKEN.search(t) for t in _tokens(node)):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _img_url(img, base_url: str) -> str | None:
+    for attr in _IMG_ATTRS:
+        value = (img.get(attr) or "").strip()
+        if not value or value.startswith("data:"):
+            continue
+        if "srcset" in attr:
+            value = value.split(",")[0].strip().split(" ")[0]
+        if value:
+            return urljoin(base_url, value)
+    return None
+
+
+def _find_image(caption, container, base_url: str) -> str | None:
+    scopes = [container] if container is not None else []
+    parent = caption.getparent()
+    if parent is not None and parent is not container:
+        scopes.append(parent)
+    for scope in scopes:
+        for img in scope.iter("img", "amp-img", "source"):
+            url = _img_url(img, base_url)
+            if url:
+                return url
+    # table layouts: the image sits in the row above the cutline cell
+    row = caption.getparent() if caption.tag == "td" else None
+    if row is not None and row.tag == "tr":
+        prev = row.getprevious()
+        if prev is not None:
+            for img in prev.iter("img"):
+                url = _img_url(img, base_url)
+                if url:
+                    return url
+    return None
+
+
+def _container(caption):
+    """The figure the caption belongs to (a few levels up at most)."""
+    node = caption.getparent()
+    for _ in range(4):
+        if node is None:
+            return None
+        if node.tag == "figure" or any(
+            t in ("wp-caption", "image", "photo", "media", "figure", "picture", "img") or t.startswith(
+                ("wp-caption", "image-", "photo-", "media-", "figure-", "picture-", "img-"))
+            for t in _tokens(node)
+        ):
+            return node
+        node = node.getparent()
+    return None
+
+
+def clean_credit(text: str) -> str:
+    text = squash(text)
+    text = _CREDIT_LABEL.sub("", text).strip(" |·•–—-:")
+    return squash(text)
+
+
+def split_credit(text: str) -> tuple[str, str | None]:
+    """'Caption text. (AFP)' -> ('Caption text.', 'AFP'); 'Text. Photo: Jane Doe' likewise."""
+    match = _TRAILING_PAREN.search(text)
+    if match and match.start() > 0:
+        inner = squash(match.group(1))
+        if not _NOT_A_CREDIT.match(inner) and (inner[:1].isupper() or "/" in inner or " via " in inner):
+            return text[: match.start()].rstrip(), clean_credit(inner)
+    match = _TRAILING_LABEL.search(text)
+    if match and match.start() > 0:
+        head = text[: match.start()].rstrip(" |–—-")
+        if head:
+            return head, clean_credit(match.group(1))
+    return text, None
+
+
+# C-level preselection (document order); whole class tokens are checked in Python afterwards
+_PRESELECT = XPath(
+    "//body//*[self::figcaption or @itemprop='caption' or " + " or ".join(
+        f'contains(@class,"{w}") or contains(@id,"{w}")'
+        for w in ("aption", "APTION", "utline", "egend", "EGEND", "nterschrift", "idascalia", "eyenda")
+    ) + "]"
+)
+
+
+def find_captions(tree, base_url: str) -> list[dict]:
+    """[{text, image_url, credit}] in document order, each caption once."""
+    found: list[dict] = []
+    index: dict[str, dict] = {}
+    accepted: list = []
+    for el in _PRESELECT(tree):
+        if not _is_caption_el(el):
+            continue
+        if any(_is_ancestor(a, el) for a in accepted):
+            continue
+        if _is_foreign(el):
+            continue
+        credit_els = [c for c in el.iterdescendants() if isinstance(c.tag, str) and _is_credit_el(c)]
+        # nested credit elements: keep the outermost only
+        credit_els = [c for c in credit_els if not any(_is_ancestor(o, c) for o in credit_els if o is not c)]
+        skip = set(credit_els)
+        text = element_text(el, skip=skip)
+        if len(text) > 1000:
+            continue  # a whole block that merely has "caption" in its class: look inside it instead
+        accepted.append(el)
+        credit = "; ".join(dict.fromkeys(c for c in (clean_credit(element_text(c)) for c in credit_els) if c)) or None
+        container = _container(el)
+        if container is not None and credit is None:
+            for c in container.iter():
+                if c is not el and isinstance(c.tag, str) and _is_credit_el(c) and not _is_ancestor(el, c) \
+                        and not _is_caption_el(c):
+                    value = clean_credit(element_text(c))
+                    if value and len(value) < 120:
+                        credit = value
+                        break
+        if not text or _AD_LABEL.match(text.strip(" .:")):
+            continue
+        text, trailing = split_credit(text)
+        if credit is None:
+            credit = trailing
+        if not text:
+            continue
+        if credit and text.endswith(credit):
+            text = text[: -len(credit)].rstrip(" |·•–—-:/(")
+        image_url = _find_image(el, container, base_url)
+        key = _key(text)
+        if key in index:
+            prior = index[key]
+            prior["image_url"] = prior["image_url"] or image_url
+            prior["credit"] = prior["credit"] or credit
+            continue
+        caption = {"text": text, "image_url": image_url, "credit": credit}
+        index[key] = caption
+        found.append(caption)
+    return found
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _is_ancestor(ancestor, el) -> bool:
+    node = el.getparent()
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False

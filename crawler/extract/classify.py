@@ -1,0 +1,96 @@
+"""Is a page an article, a listing (section/tag/author/archive/home), or something else?
+
+Runs on every fetched page, so it must stay cheap: declared types, URL shape and a
+paragraph-vs-link text count on the parsed tree. No trafilatura here.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_types, meta_tags
+
+# path segments that name a listing: /tag/x, /topics/x, /author/x, /page/2, /archive/2023 ...
+_LISTING_SEGMENT = re.compile(
+    r"^(?:tags?|topics?|themen|thema|categor(?:y|ies)|section|sections|rubri[ck]|ressort|authors?|autor(?:en)?|"
+    r"auteurs?|writers?|contributors?|people|profiles?|staff|archives?|archiv|search|suche|page|seite|feeds?|"
+    r"latest|index|sitemap)$",
+    re.IGNORECASE,
+)
+_DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?(?:/|-)")
+_COMPACT_DATE = re.compile(r"(?:^|[^\d])(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[^\d]|$)")
+_ARTICLE_ID = re.compile(r"(?:^|[^\d])\d{5,}(?:[^\d]|$)|[.-][0-9a-f]{8}-[0-9a-f]{4}-|\.html?$|\.s?html$")
+
+
+def _slug_words(segment: str) -> int:
+    return len([w for w in re.split(r"[-_]+", segment) if w.isalpha() and len(w) > 1])
+
+
+def url_kind(url: str) -> str | None:
+    """What the URL shape alone says: 'listing', 'article' or None (no opinion)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return "listing"  # the home page
+    if any(_LISTING_SEGMENT.match(s) for s in segments[:-1]) or _LISTING_SEGMENT.match(segments[-1].split(".")[0]):
+        # /page/2 of a section, /tag/x; but /news/2023/05/some-long-slug-with-tag is an article
+        last = segments[-1]
+        if not (_slug_words(last) >= 5 and (_DATE_PATH.search(path + "/") or _ARTICLE_ID.search(last))):
+            return "listing"
+    if _DATE_PATH.search(path + "/") and segments and _slug_words(segments[-1]) >= 2:
+        return "article"
+    last = segments[-1]
+    if _slug_words(last) >= 4 or (_ARTICLE_ID.search(last) and _slug_words(last) >= 2) or _COMPACT_DATE.search(last):
+        return "article"
+    if re.search(r"[?&](?:page|p)=\d+", parts.query or ""):
+        return "listing"
+    return None
+
+
+def _text_profile(tree) -> tuple[int, int, int]:
+    """(long paragraphs, paragraph chars, link chars) - article bodies are long unlinked prose."""
+    long_paras = para_chars = 0
+    for p in tree.iter("p"):
+        text = p.text_content()
+        n = len(text.strip())
+        if n >= 80:
+            linked = sum(len(a.text_content()) for a in p.iter("a"))
+            if linked < n / 2:
+                long_paras += 1
+                para_chars += n
+    link_chars = sum(len((a.text_content() or "").strip()) for a in tree.iter("a"))
+    return long_paras, para_chars, link_chars
+
+
+def classify_tree(tree, url: str) -> str:
+    objects = json_ld_objects(tree)
+    declared_article = declared_listing = False
+    for obj in objects:
+        types = ld_types(obj)
+        if types & ARTICLE_TYPES and (obj.get("headline") or obj.get("articleBody") or obj.get("datePublished")):
+            declared_article = True
+        if types & LISTING_TYPES:
+            declared_listing = True
+    metas = meta_tags(tree)
+    og_type = (first(metas, "og:type") or "").lower()
+    by_url = url_kind(url)
+    long_paras, para_chars, link_chars = _text_profile(tree)
+    prose = long_paras >= 3 and para_chars >= 800
+
+    if by_url == "listing" and not (declared_article and prose and not declared_listing):
+        return "listing"
+    if declared_article and not declared_listing:
+        return "article"
+    if og_type == "article" and (prose or by_url == "article") and not declared_listing:
+        return "article"
+    if declared_listing or og_type in ("website", "profile") and not prose:
+        return "listing" if link_chars > para_chars else "other"
+    if prose and para_chars > link_chars * 0.5:
+        return "article"
+    if by_url == "article" and long_paras >= 2:
+        return "article"
+    if link_chars > 2 * max(para_chars, 1) and len(tree.xpath("//a[@href]")) >= 30:
+        return "listing"
+    return "other"

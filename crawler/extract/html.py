@@ -1,0 +1,77 @@
+"""Decode and parse a page once; every extractor works on the same lxml tree."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+from w3lib.encoding import html_to_unicode
+
+_SPACES = re.compile(r"\s+")
+
+
+class ExtractionError(ValueError):
+    """The input is not an HTML page we can parse (one-line reason in the message)."""
+
+
+def decode_html(html: str | bytes, encoding: str | None = None) -> str:
+    """Bytes -> str the way browsers (and Scrapy) do it: BOM, then the given/declared charset."""
+    if isinstance(html, str):
+        return html
+    if not isinstance(html, (bytes, bytearray)):
+        raise ExtractionError(f"html must be str or bytes, not {type(html).__name__}")
+    content_type = f"text/html; charset={encoding}" if encoding else None
+    _, text = html_to_unicode(content_type, bytes(html))
+    return text
+
+
+def parse_html(html: str | bytes, encoding: str | None = None) -> HtmlElement:
+    """One parse with trafilatura's own parser settings, so its extraction sees the same tree."""
+    text = decode_html(html, encoding)
+    if not text.strip():
+        raise ExtractionError("empty document")
+    tree = load_html(text)
+    if tree is None or len(tree) == 0:
+        raise ExtractionError("not parseable as HTML")
+    return tree
+
+
+def squash(text: str | None) -> str:
+    """Collapse whitespace runs (incl. NBSP) to single spaces and strip."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", text.replace("\xa0", " ")).strip()
+
+
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "button", "svg", "select", "iframe"})
+_BREAKING = frozenset({"br", "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr",
+                       "figcaption", "figure", "section", "article", "blockquote", "dd", "dt", "header", "footer"})
+
+
+def element_text(el, skip=None) -> str:
+    """Text of an element as rendered inline: inline tags glued (drop caps stay one word),
+    block tags and <br> become spaces, scripts/styles/buttons (and `skip`) left out."""
+    out: list[str] = []
+
+    def walk(node):
+        if node.text:
+            out.append(node.text)
+        for child in node:
+            tag = child.tag if isinstance(child.tag, str) else None
+            if tag is not None and tag not in _SKIPPED and (skip is None or child not in skip):
+                if tag in _BREAKING:
+                    out.append(" ")
+                walk(child)
+                if tag in _BREAKING:
+                    out.append(" ")
+            if child.tail:
+                out.append(child.tail)
+
+    walk(el)
+    return squash("".join(out))
+
+
+def classes(el) -> str:
+    """class + id of an element, lowercased, for keyword tests."""
+    return f"{el.get('class', '')} {el.get('id', '')}".lower()

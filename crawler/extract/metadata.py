@@ -1,0 +1,429 @@
+"""Article metadata from what the page declares: JSON-LD, OpenGraph/meta tags, markup.
+
+Declared metadata is cheap to read and, where present, what the publisher meant; heuristics
+(trafilatura's author/title finders, htmldate) are only the fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin
+
+from lxml.etree import XPath
+
+from .html import element_text, squash
+
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "askpublicnewsarticle", "blogposting",
+    "liveblogposting", "socialmediaposting", "scholarlyarticle", "techarticle", "report",
+})
+LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
+
+
+# --- JSON-LD -------------------------------------------------------------------------------
+
+def _walk_ld(node, out):
+    if isinstance(node, list):
+        for item in node:
+            _walk_ld(item, out)
+    elif isinstance(node, dict):
+        if "@type" in node:
+            out.append(node)
+        graph = node.get("@graph")
+        if graph is not None:
+            _walk_ld(graph, out)
+        main = node.get("mainEntity")
+        if isinstance(main, (dict, list)):
+            _walk_ld(main, out)
+
+
+def json_ld_objects(tree) -> list[dict]:
+    """Every typed object in the page's JSON-LD blocks (broken blocks skipped)."""
+    out: list[dict] = []
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            # common breakage: trailing semicolon or HTML comment wrappers
+            raw = raw.strip().strip(";").replace("<!--", "").replace("-->", "")
+            try:
+                data = json.loads(raw, strict=False)
+            except ValueError:
+                continue
+        _walk_ld(data, out)
+    return out
+
+
+def ld_types(obj: dict) -> set[str]:
+    types = obj.get("@type")
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list):
+        return set()
+    return {t.rsplit("/", 1)[-1].lower() for t in types if isinstance(t, str)}
+
+
+def ld_article(objects: list[dict]) -> dict | None:
+    """The article object: the first Article-like one, the one with a headline preferred."""
+    candidates = [o for o in objects if ld_types(o) & ARTICLE_TYPES]
+    for obj in candidates:
+        if obj.get("headline") or obj.get("articleBody"):
+            return obj
+    return candidates[0] if candidates else None
+
+
+def _ld_str(value) -> str | None:
+    if isinstance(value, str):
+        return squash(value) or None
+    if isinstance(value, list):
+        for item in value:
+            text = _ld_str(item)
+            if text:
+                return text
+    if isinstance(value, dict):
+        return _ld_str(value.get("name") or value.get("@value") or value.get("url"))
+    return None
+
+
+def _ld_names(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list):
+            return [n for n in name if isinstance(n, str)]
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        names = []
+        for item in value:
+            names.extend(_ld_names(item))
+        return names
+    return []
+
+
+def _ld_image(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        for item in value:
+            found = _ld_image(item)
+            if found:
+                return found
+    if isinstance(value, dict):
+        return _ld_image(value.get("url") or value.get("contentUrl"))
+    return None
+
+
+# --- meta tags ----------------------------------------------------------------------------
+
+def meta_tags(tree) -> dict[str, list[str]]:
+    """All <meta> name/property/itemprop -> contents (lowercased keys, order kept)."""
+    metas: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        content = squash(content)
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = meta.get(attr)
+            if key:
+                metas.setdefault(key.strip().lower(), []).append(content)
+    return metas
+
+
+def first(metas: dict[str, list[str]], *keys: str) -> str | None:
+    for key in keys:
+        values = metas.get(key)
+        if values:
+            return values[0]
+    return None
+
+
+# --- dates --------------------------------------------------------------------------------
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISOISH = re.compile(
+    r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?",
+    re.IGNORECASE,
+)
+
+
+def iso_utc(value: str | None) -> str | None:
+    """'2023-02-28T10:15:00+01:00' -> '2023-02-28T09:15:00Z'; '2023-02-28' stays a date.
+
+    A time without zone is taken as UTC (the page said nothing better)."""
+    if not value or not isinstance(value, str):
+        return None
+    match = _ISOISH.search(value.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    try:
+        if hour is None:
+            return datetime(int(year), int(month), int(day)).strftime("%Y-%m-%d")
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+    except ValueError:
+        return None
+    if zone and zone.upper() not in ("Z", "UTC", "GMT"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+        from datetime import timedelta
+
+        moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
+    else:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "datepublished", "article.published",
+    "published_time", "publishdate", "publish-date", "pubdate", "date", "dc.date.issued", "dcterms.created",
+    "dc.date", "sailthru.date", "parsely-pub-date", "article_date_original", "cxenseparse:recs:publishtime",
+    "original-publish-date", "displaydate", "og:pubdate", "article:published", "datecreated",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
+    "article.updated", "last-modified", "dcterms.modified", "dc.date.modified", "article:modified",
+)
+
+
+def _time_element(tree, itemprop: str | None) -> str | None:
+    if itemprop:
+        for el in tree.xpath(f'//*[@itemprop="{itemprop}"]'):
+            value = el.get("datetime") or el.get("content")
+            if value:
+                return value
+        return None
+    for el in tree.iterfind(".//time[@datetime]"):
+        return el.get("datetime")
+    return None
+
+
+def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tuple[str | None, str | None]:
+    """(published, modified): JSON-LD, then meta tags, then <time>, then htmldate (date only)."""
+    published = modified = None
+    if article:
+        published = iso_utc(_ld_str(article.get("datePublished")) or _ld_str(article.get("dateCreated")))
+        modified = iso_utc(_ld_str(article.get("dateModified")))
+    if not published:
+        published = iso_utc(first(metas, *_PUBLISHED_META)) or iso_utc(_time_element(tree, "datePublished"))
+    if not modified:
+        modified = iso_utc(first(metas, *_MODIFIED_META)) or iso_utc(_time_element(tree, "dateModified"))
+    if not published:
+        published = iso_utc(_time_element(tree, None))
+    if not published:
+        published = _htmldate(tree, url)
+    return published, modified
+
+
+def _htmldate(tree, url: str | None) -> str | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d")
+    except Exception:  # htmldate is a heuristic; a failure there only means "no date"
+        return None
+    return found or None
+
+
+# --- title --------------------------------------------------------------------------------
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def strip_site_suffix(title: str, site_names: list[str]) -> str:
+    """'Headline | Site' / 'Headline - Site' / 'Site: Headline' -> 'Headline'."""
+    title = squash(title)
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    known = {_norm(s) for s in site_names if s}
+    # drop segments that name the site (either end), keep the rest joined as it was
+    seps = _TITLE_SEPARATORS.findall(title)
+    start, end = 0, len(parts)
+    while end - start > 1 and _norm(parts[end - 1]) in known:
+        end -= 1
+    while end - start > 1 and _norm(parts[start]) in known:
+        start += 1
+    if (start, end) == (0, len(parts)):
+        # unknown site: a short last segment after " | " is a site name by convention
+        if len(parts[-1]) <= 30 and seps[-1].strip() in ("|", "-", "–", "—", "·", "•", "»", "::") \
+                and len(parts[-1]) < len(" ".join(parts[:-1])):
+            end -= 1
+        else:
+            return title
+    out = parts[start]
+    for i in range(start + 1, end):
+        out += seps[i - 1] + parts[i]
+    return out.strip()
+
+
+def _h1_titles(tree) -> list[str]:
+    return [t for t in (element_text(h) for h in tree.iter("h1")) if t]
+
+
+def find_title(tree, article: dict | None, metas: dict, site_names: list[str]) -> str | None:
+    """Headline as presented: the <h1> when it agrees with a declared title, else the
+    declared title (JSON-LD headline, og:title, <title>) without its site suffix."""
+    declared = []
+    if article:
+        headline = _ld_str(article.get("headline")) or _ld_str(article.get("name"))
+        if headline:
+            declared.append(headline)
+    for key in ("og:title", "twitter:title", "headline", "title", "dc.title"):
+        value = first(metas, key)
+        if value:
+            declared.append(value)
+    title_el = tree.find(".//head/title")
+    if title_el is None:
+        title_el = tree.find(".//title")
+    if title_el is not None and title_el.text:
+        declared.append(squash(title_el.text_content()))
+    stripped = [strip_site_suffix(d, site_names) for d in declared]
+    norms = [_norm(s) for s in stripped] + [_norm(d) for d in declared]
+    for h1 in _h1_titles(tree):
+        n = _norm(h1)
+        if n and any(n == d or (len(n) > 10 and (n in d or d.startswith(n))) for d in norms if d):
+            return h1
+    if stripped:
+        return stripped[0]
+    h1s = _h1_titles(tree)
+    return h1s[0] if h1s else None
+
+
+# --- authors ------------------------------------------------------------------------------
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
+_BY_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
+
+
+def clean_authors(names: list[str]) -> list[str]:
+    out: list[str] = []
+    seen = set()
+    for raw in names:
+        raw = squash(raw)
+        if not raw or raw.startswith("http") or "@" in raw and " " not in raw:
+            continue
+        raw = _BY_PREFIX.sub("", raw)
+        for name in _AUTHOR_SPLIT.split(raw) if len(raw) > 40 or "," in raw or " and " in raw else [raw]:
+            name = squash(_BY_PREFIX.sub("", name)).strip(" .,-")
+            if not name or len(name) > 80 or name.startswith("http"):
+                continue
+            key = name.lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+    return out
+
+
+def find_authors(tree, article: dict | None, metas: dict) -> list[str]:
+    names: list[str] = []
+    if article:
+        names = _ld_names(article.get("author")) or _ld_names(article.get("creator"))
+    if not names:
+        names = [v for key in ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl")
+                 for v in metas.get(key, []) if not v.startswith("http")]
+    if not names:
+        names = [element_text(el) for el in _BYLINE(tree)[:5]]
+        names = [n for n in names if 2 < len(n) < 80]
+    return clean_authors(names)
+
+
+# byline markup when nothing is declared (trafilatura's author finder costs ~15 ms a page)
+_BYLINE = XPath(
+    '//body//*[@rel="author" or (@itemprop="author" and not(.//*[@itemprop="name"])) or'
+    ' (ancestor::*[@itemprop="author"] and @itemprop="name")'
+    ' or contains(@class, "author-name") or contains(@class, "byline__name")]'
+)
+
+
+# --- the rest -----------------------------------------------------------------------------
+
+def find_language(tree, article: dict | None, metas: dict) -> str | None:
+    candidates = [tree.get("lang"), tree.get("xml:lang"), first(metas, "content-language", "og:locale", "language")]
+    if article:
+        candidates.append(_ld_str(article.get("inLanguage")))
+    for value in candidates:
+        if value:
+            code = re.split(r"[-_]", value.strip())[0].lower()
+            if 2 <= len(code) <= 3 and code.isalpha():
+                return code
+    return None
+
+
+def find_site_names(article: dict | None, objects: list[dict], metas: dict) -> list[str]:
+    names = []
+    for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site"):
+        names.extend(metas.get(key, []))
+    if article:
+        names.extend(_ld_names(article.get("publisher")))
+    for obj in objects:
+        if ld_types(obj) & {"newsmediaorganization", "organization", "website"}:
+            names.extend(_ld_names(obj))
+    return [n.lstrip("@") for n in names if n]
+
+
+def find_tags(article: dict | None, metas: dict) -> list[str]:
+    tags = list(metas.get("article:tag", []))
+    if not tags and article:
+        keywords = article.get("keywords")
+        if isinstance(keywords, str):
+            tags = keywords.split(",")
+        elif isinstance(keywords, list):
+            tags = [k for k in keywords if isinstance(k, str)]
+    if not tags:
+        for key in ("news_keywords", "keywords"):
+            if metas.get(key):
+                tags = metas[key][0].split(",")
+                break
+    out, seen = [], set()
+    for tag in tags:
+        tag = squash(tag)
+        if tag and tag.lower() not in seen and len(tag) < 100:
+            seen.add(tag.lower())
+            out.append(tag)
+    return out
+
+
+def find_section(article: dict | None, metas: dict) -> str | None:
+    section = first(metas, "article:section", "section", "parsely-section", "category")
+    if not section and article:
+        section = _ld_str(article.get("articleSection"))
+    return squash(section) or None
+
+
+def find_description(article: dict | None, metas: dict) -> str | None:
+    value = first(metas, "og:description", "description", "twitter:description")
+    if not value and article:
+        value = _ld_str(article.get("description"))
+    return squash(value) or None
+
+
+def find_top_image(article: dict | None, metas: dict, base_url: str) -> str | None:
+    value = first(metas, "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+    if not value and article:
+        value = _ld_image(article.get("image"))
+    return urljoin(base_url, value) if value else None
+
+
+def find_canonical(tree, metas: dict, url: str) -> str:
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel", "").lower().split() and link.get("href"):
+            return urljoin(url, link.get("href").strip())
+    og_url = first(metas, "og:url")
+    if og_url and og_url.startswith(("http://", "https://", "/")):
+        return urljoin(url, og_url)
+    return url
