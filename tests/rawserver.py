@@ -217,6 +217,10 @@ class RawSiteSpider(scrapy.Spider):
                                  "warc": response.meta.get("warc"),
                                  "warc_date": response.meta.get("warc_date")}) + "\n")
 
+    def closed(self, reason):
+        out = Path(self.settings.get("OUTPUT_DIR")) / "stats.json"
+        out.write_text(json.dumps(self.crawler.stats.get_stats(), default=str, indent=1))
+
 
 if __name__ == "__main__":
     with RawServer() as server:
