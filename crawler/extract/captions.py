@@ -27,26 +27,30 @@ _CREDIT_TOKEN = re.compile(
 )
 _CREDIT_ITEMPROP = {"copyrightholder", "author", "creator", "credittext", "copyrightnotice", "creditText".lower()}
 # ancestors that hold other articles' teasers, navigation or page furniture, not this article
+# (matched at the start of a class token or after - / _, so "withSidebar" or "sidebar-grid" layouts pass)
 _FOREIGN_TOKEN = re.compile(
-    r"related|teaser|recommend|promo|outbrain|taboola|popular|trending|newsletter|sidebar|more-?stories|"
+    r"(?:^|[-_])(?:related|teaser|recommend|promo|outbrain|taboola|popular|trending|newsletter|more-?stories|"
     r"read-?more|also-?read|next-?article|most-?read|further-?reading|footer|navigation|cookie|consent|"
-    r"advert|sponsor|\bads?\b|banner|widget|comment"
+    r"advert|sponsor|ads?(?:$|[-_])|banner|comment)|^sidebar(?:$|[-_](?:left|right|widget|module|box|content)$)"
 )
-_FOREIGN_TAGS = {"nav", "footer", "a", "button", "form", "select", "template", "noscript"}
+_FOREIGN_TAGS = {"nav", "footer", "a", "form", "select", "template", "noscript"}
+# typography utility classes that merely style text like a caption ("text-caption", "font-caption")
+_STYLE_PREFIX = ("text-", "font-", "typo-", "type-", "fs-", "t-", "u-")
 _AD_LABEL = re.compile(
     r"^(?:advertisement|advertising|anzeige|werbung|publicit[ée]|publicidad|pubblicit[àa]|annonse|"
     r"annons|reklame|reklama|sponsored|ad|ads|partner content)$",
     re.IGNORECASE,
 )
 _CREDIT_LABEL = re.compile(
-    r"^(?:photo(?:graph)?s?|photo credit|foto(?:s|grafie)?|image|images|picture|pic|bild|credit|credits|"
+    r"^(?:photo(?:graph)?s?|(?:photo|image|picture) credits?|foto(?:s|grafie)?|image|images|picture|pic|bild|credit|credits|"
     r"crédit(?:s)?|crédito|copyright|quelle|source|illustration|video|vídeo)\s*:\s*|^(?:©|\(c\)|copyright)\s*",
     re.IGNORECASE,
 )
 # "... text. Photo: Jane Doe/Reuters" - a credit label after the caption
 _TRAILING_LABEL = re.compile(
-    r"(?:^|(?<=[.!?”\"')\]])\s+|\s+[|–—-]\s+|\s{2,})"
-    r"((?:photo(?:graph)?|foto|image|picture|bild|credit|crédit|crédito|©)\s*:?\s*[^.!?]{2,100})$",
+    r"(?:^|(?<=[.!?”\"')\]])\s*|\s+[|–—-]\s+|\s{2,})"
+    r"((?:(?:photo(?:graph)?s?|fotos?|images?|picture|bild|credits?|image credits?|photo credits?|crédits?|crédito|"
+    r"copyright)\s*:|©|photo by|foto von)\s*[^.!?]{2,100})$",
     re.IGNORECASE,
 )
 # "... in Beijing. (AFP)" / "(Russian Foreign Ministry Press Service via AP, File)"
@@ -66,9 +70,15 @@ def _tokens(el) -> list[str]:
 def _is_caption_el(el) -> bool:
     if el.tag == "figcaption":
         return True
+    if el.tag in ("a", "button", "time", "figure", "img", "picture"):
+        return False  # a figure is the caption's container, never the caption
     if (el.get("itemprop") or "").lower() == "caption":
         return True
-    return any(_CAPTION_TOKEN.match(t) for t in _tokens(el))
+    return any(_CAPTION_TOKEN.match(t) and not t.startswith(_STYLE_PREFIX) and t not in _CONTAINER_TOKENS
+               for t in _tokens(el))
+
+
+_CONTAINER_TOKENS = frozenset({"wp-caption", "with-caption", "has-caption", "captioned"})
 
 
 def _is_credit_el(el) -> bool:
@@ -126,6 +136,22 @@ def _find_image(caption, container, base_url: str) -> str | None:
     return None
 
 
+_VIDEO_TOKEN = re.compile(r"(?:^|[-_])player(?:$|[-_])|^video(?:$|[-_](?:player|card|embed|container|wrapper|item))")
+
+
+def _is_video(caption, container) -> bool:
+    """A video's description (player markup beside it) is not an image caption."""
+    scope = container if container is not None else caption.getparent()
+    if scope is None:
+        return False
+    for node in scope.iter("video", "iframe", "div", "span"):
+        if node.tag in ("video", "iframe"):
+            return True
+        if any(_VIDEO_TOKEN.search(t) for t in _tokens(node)):
+            return True
+    return False
+
+
 def _container(caption):
     """The figure the caption belongs to (a few levels up at most)."""
     node = caption.getparent()
@@ -148,8 +174,17 @@ def clean_credit(text: str) -> str:
     return squash(text)
 
 
+_PIPE_CREDIT = re.compile(r"\s+\|\s+([^|]{2,80})$")
+
+
+def is_credit_only(text: str) -> bool:
+    """'Image Credits: Strava', '© AFP': a credit line with no caption."""
+    return bool(_CREDIT_LABEL.match(text)) and len(text.split()) <= 12
+
+
 def split_credit(text: str) -> tuple[str, str | None]:
-    """'Caption text. (AFP)' -> ('Caption text.', 'AFP'); 'Text. Photo: Jane Doe' likewise."""
+    """'Caption text. (AFP)' -> ('Caption text.', 'AFP'); 'Text. Photo: Jane Doe' and
+    'Text. | Jane Doe/Getty' likewise."""
     match = _TRAILING_PAREN.search(text)
     if match and match.start() > 0:
         inner = squash(match.group(1))
@@ -160,7 +195,24 @@ def split_credit(text: str) -> tuple[str, str | None]:
         head = text[: match.start()].rstrip(" |–—-")
         if head:
             return head, clean_credit(match.group(1))
+    match = _PIPE_CREDIT.search(text)
+    if match and match.start() > 2 * len(match.group(1)):
+        return text[: match.start()].rstrip(), clean_credit(match.group(1))
     return text, None
+
+
+def _leading_credit(el) -> tuple[object, str] | None:
+    """<figcaption><span>The Yomiuri Shimbun</span><br>Caption...: a short name line above the caption."""
+    first = el[0] if len(el) else None
+    if first is None or (el.text or "").strip() or not isinstance(first.tag, str) or first.tag == "br":
+        return None
+    nxt = first.getnext()
+    if nxt is None or nxt.tag != "br" or (first.tail or "").strip():
+        return None
+    line = element_text(first)
+    if not line or len(line.split()) > 6 or line[-1:] in ".!?:" or len(line) > 60:
+        return None
+    return first, line
 
 
 # C-level preselection (document order); whole class tokens are checked in Python afterwards
@@ -188,11 +240,19 @@ def find_captions(tree, base_url: str) -> list[dict]:
         # nested credit elements: keep the outermost only
         credit_els = [c for c in credit_els if not any(_is_ancestor(o, c) for o in credit_els if o is not c)]
         skip = set(credit_els)
+        lead = _leading_credit(el) if not credit_els else None
+        if lead is not None:
+            skip.add(lead[0])
         text = element_text(el, skip=skip)
         if len(text) > 1000:
             continue  # a whole block that merely has "caption" in its class: look inside it instead
         accepted.append(el)
         credit = "; ".join(dict.fromkeys(c for c in (clean_credit(element_text(c)) for c in credit_els) if c)) or None
+        if lead is not None:
+            if len(text) < 3 * len(lead[1]):
+                text, lead = element_text(el, skip=set(credit_els)), None  # not a credit line after all
+            else:
+                credit = clean_credit(lead[1])
         container = _container(el)
         if container is not None and credit is None:
             for c in container.iter():
@@ -204,6 +264,11 @@ def find_captions(tree, base_url: str) -> list[dict]:
                         break
         if not text or _AD_LABEL.match(text.strip(" .:")):
             continue
+        if is_credit_only(text):
+            # a credit line of its own: it credits the figure's caption, if that has none yet
+            if found and found[-1]["credit"] is None and container is not None and found[-1].get("_container") is container:
+                found[-1]["credit"] = clean_credit(text)
+            continue
         text, trailing = split_credit(text)
         if credit is None:
             credit = trailing
@@ -211,6 +276,8 @@ def find_captions(tree, base_url: str) -> list[dict]:
             continue
         if credit and text.endswith(credit):
             text = text[: -len(credit)].rstrip(" |·•–—-:/(")
+        if _is_video(el, container if container is not None else el.getparent()):
+            continue
         image_url = _find_image(el, container, base_url)
         key = _key(text)
         if key in index:
@@ -218,9 +285,11 @@ def find_captions(tree, base_url: str) -> list[dict]:
             prior["image_url"] = prior["image_url"] or image_url
             prior["credit"] = prior["credit"] or credit
             continue
-        caption = {"text": text, "image_url": image_url, "credit": credit}
+        caption = {"text": text, "image_url": image_url, "credit": credit, "_container": container}
         index[key] = caption
         found.append(caption)
+    for caption in found:
+        del caption["_container"]
     return found
 
 

@@ -42,7 +42,7 @@ def url_kind(url: str) -> str | None:
     if _DATE_PATH.search(path + "/") and segments and _slug_words(segments[-1]) >= 2:
         return "article"
     last = segments[-1]
-    if _slug_words(last) >= 4 or (_ARTICLE_ID.search(last) and _slug_words(last) >= 2) or _COMPACT_DATE.search(last):
+    if _slug_words(last) >= 4 or (_ARTICLE_ID.search(last) and (_slug_words(last) >= 1 or re.search(r"\d{6,}", last))) or _COMPACT_DATE.search(last):
         return "article"
     if re.search(r"[?&](?:page|p)=\d+", parts.query or ""):
         return "listing"

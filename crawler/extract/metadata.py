@@ -237,7 +237,7 @@ def _htmldate(tree, url: str | None) -> str | None:
 
 # --- title --------------------------------------------------------------------------------
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+|(?<=\w):\s+")
 
 
 def _norm(text: str) -> str:
@@ -260,8 +260,10 @@ def strip_site_suffix(title: str, site_names: list[str]) -> str:
         start += 1
     if (start, end) == (0, len(parts)):
         # unknown site: a short last segment after " | " is a site name by convention
-        if len(parts[-1]) <= 30 and seps[-1].strip() in ("|", "-", "–", "—", "·", "•", "»", "::") \
-                and len(parts[-1]) < len(" ".join(parts[:-1])):
+        last = parts[-1]
+        if len(last) <= 30 and len(last.split()) <= 4 and (last[:1].isupper() or last[:1].isdigit()) \
+                and seps[-1].strip() in ("|", "-", "–", "—", "·", "•", "»", "::") \
+                and len(last) < len(" ".join(parts[:-1])):
             end -= 1
         else:
             return title

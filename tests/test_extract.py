@@ -1,0 +1,189 @@
+"""Unit tests for crawler.extract: fields, captions, dates, page kinds, decoding."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import EXTRACTED_FIELDS, ExtractionError, analyze_page, extract_article, page_kind
+from crawler.extract.captions import split_credit
+from crawler.extract.classify import url_kind
+from crawler.extract.metadata import iso_utc, strip_site_suffix
+
+DATA = Path(__file__).parent / "data" / "extract"
+SEED_URL = "http://127.0.0.1/world/2023/02/28/belarus-leader-lukashenko-arrives-in-beijing-for-talks"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    html = (DATA / "seed_layout_lukashenko.html").read_text(encoding="utf-8")
+    expected = json.loads((DATA / "seed_layout_lukashenko.expected.json").read_text(encoding="utf-8"))
+    return html, expected, extract_article(html, SEED_URL)
+
+
+def test_seed_layout_fields_exact(seed):
+    _, expected, got = seed
+    assert set(got) == set(EXTRACTED_FIELDS)
+    for name, value in expected.items():
+        assert got[name] == value, name
+
+
+def test_seed_layout_caption_once_with_credit_and_not_in_body(seed):
+    _, _, got = seed
+    assert got["captions"] == [{
+        "text": "Belarus' President Alexander Lukashenko arrives in Beijing on February 28, 2023.",
+        "image_url": "http://127.0.0.1/uploads/2023/02/lukashenko-beijing.jpg",
+        "credit": "AFP",
+    }]
+    text = got["text"]
+    assert "arrives in Beijing on February 28" not in text
+    assert got["title"] not in text
+    assert text.startswith("Belarusian President Alexander Lukashenko arrived in Beijing on Tuesday")
+    assert text.endswith("said in a statement.")
+    assert text.count("\n\n") == 16  # 17 paragraphs, blank-line separated
+
+
+def test_seed_layout_no_widget_debris(seed):
+    _, _, got = seed
+    blob = json.dumps(got, ensure_ascii=False)
+    for debris in ("TT", "Tweet", "Share", "newsletter", "Another story teaser", "EU extends sanctions"):
+        assert debris not in blob, debris
+    assert all(p not in ("TT", "20") for p in got["text"].split("\n\n"))
+
+
+def test_deterministic_and_picklable(seed):
+    html, _, got = seed
+    again = extract_article(html.encode("utf-8"), SEED_URL)
+    assert again == got
+    assert pickle.loads(pickle.dumps(got)) == got
+
+
+@pytest.mark.parametrize("text,caption,credit", [
+    ("Belarus' President arrives in Beijing. (AFP)", "Belarus' President arrives in Beijing.", "AFP"),
+    ("Lavrov, right, and Muttaqi pose in Moscow, Russia. (Russian Foreign Ministry Press Service via AP, File)",
+     "Lavrov, right, and Muttaqi pose in Moscow, Russia.", "Russian Foreign Ministry Press Service via AP, File"),
+    ("Protesters outside parliament. Photo: Jane Doe/Reuters", "Protesters outside parliament.", "Jane Doe/Reuters"),
+    ("Joe Biden and Jill Biden (right)", "Joe Biden and Jill Biden (right)", None),
+    ("The winning team (2019)", "The winning team (2019)", None),
+    ("A plain caption", "A plain caption", None),
+])
+def test_split_credit(text, caption, credit):
+    assert split_credit(text) == (caption, credit)
+
+
+def _figure_page(figures: str) -> str:
+    return f"""<html><head><title>T</title></head><body><article><h1>Headline here</h1>
+    <p>{'Body text sentence. ' * 30}</p>{figures}<p>{'More body text. ' * 30}</p></article></body></html>"""
+
+
+def test_explicit_credit_element_wins_and_is_not_caption_text():
+    html = _figure_page("""<figure><img src="/a.jpg"><figcaption>Crowds at the rally
+        <span class="credit">Photo: Jane Doe / AP</span></figcaption></figure>""")
+    caps = extract_article(html, "https://example.com/2024/05/01/a-story-about-things")["captions"]
+    assert caps == [{"text": "Crowds at the rally", "image_url": "https://example.com/a.jpg", "credit": "Jane Doe / AP"}]
+
+
+def test_wordpress_amp_and_cutline_captions():
+    html = _figure_page("""
+        <div class="wp-caption"><img data-src="/wp.jpg" src="data:image/gif;base64,R0lG">
+          <p class="wp-caption-text">The mayor speaks at City Hall</p></div>
+        <figure><amp-img src="/amp.jpg"></amp-img><figcaption>An AMP figure caption</figcaption></figure>
+        <table><tr><td><img src="/t.jpg"></td></tr><tr><td class="cutline">Old-school cutline text</td></tr></table>
+        <div class="related"><figure><img src="/r.jpg"><figcaption>Teaser of another story</figcaption></figure></div>
+        <figure><figcaption>Advertisement</figcaption></figure>""")
+    caps = extract_article(html, "https://example.com/2024/05/01/a-story-about-things")["captions"]
+    assert [(c["text"], c["image_url"]) for c in caps] == [
+        ("The mayor speaks at City Hall", "https://example.com/wp.jpg"),
+        ("An AMP figure caption", "https://example.com/amp.jpg"),
+        ("Old-school cutline text", "https://example.com/t.jpg"),
+    ]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2023-02-28T11:15:00+02:00", "2023-02-28T09:15:00Z"),
+    ("2023-02-28T09:15:00Z", "2023-02-28T09:15:00Z"),
+    ("2023-02-28T09:15:00.123-0500", "2023-02-28T14:15:00Z"),
+    ("2023-02-28 23:30:00 UTC", "2023-02-28T23:30:00Z"),
+    ("2023-02-28", "2023-02-28"),
+    ("Tue, 28 Feb", None),
+    ("2023-13-40", None),
+])
+def test_iso_utc(value, expected):
+    assert iso_utc(value) == expected
+
+
+def test_published_date_only_when_page_gives_no_time():
+    html = """<html><head><meta property="article:published_time" content="2021-06-03"></head>
+      <body><h1>Some headline</h1><p>x</p></body></html>"""
+    assert extract_article(html, "https://example.com/a-b-c-d")["published"] == "2021-06-03"
+
+
+@pytest.mark.parametrize("title,sites,expected", [
+    ("Big storm hits coast | The Daily", ["The Daily"], "Big storm hits coast"),
+    ("Big storm hits coast - The Daily", [], "Big storm hits coast"),
+    ("The Daily: Big storm hits coast", ["The Daily"], "Big storm hits coast"),
+    ("Q&A: what the storm means - and what it doesn't", [], "Q&A: what the storm means - and what it doesn't"),
+])
+def test_strip_site_suffix(title, sites, expected):
+    assert strip_site_suffix(title, sites) == expected
+
+
+def test_title_prefers_h1_matching_declared_title():
+    html = """<html><head><title>Storm hits the coast: live updates | Gazette</title>
+      <meta property="og:title" content="Storm hits the coast: live updates"></head>
+      <body><h1>Storm hits the coast: live updates</h1><p>text</p></body></html>"""
+    assert extract_article(html, "https://example.com/x")["title"] == "Storm hits the coast: live updates"
+
+
+@pytest.mark.parametrize("url,kind", [
+    ("https://example.com/", "listing"),
+    ("https://example.com/tag/belarus", "listing"),
+    ("https://example.com/world/page/2", "listing"),
+    ("https://example.com/author/jane-doe", "listing"),
+    ("https://example.com/2023/02/28/belarus-leader-arrives", "article"),
+    ("https://example.com/world/belarus-leader-lukashenko-arrives-in-beijing", "article"),
+    ("https://example.com/news/story-4213347.html", "article"),
+    ("https://example.com/world", None),
+])
+def test_url_kind(url, kind):
+    assert url_kind(url) == kind
+
+
+LISTING = """<html><head><title>World news | Gazette</title><meta property="og:type" content="website"></head>
+<body><h1>World</h1><ul>""" + "".join(
+    f'<li><article><a href="/world/2023/02/{i:02d}/story-number-{i}-about-world">Story number {i} about the world</a>'
+    f"<p>Short teaser {i}.</p></article></li>" for i in range(1, 40)) + "</ul></body></html>"
+
+
+def test_page_kind_article_listing_other(seed):
+    html, _, _ = seed
+    assert page_kind(html, SEED_URL) == "article"
+    assert page_kind(LISTING, "https://example.com/world") == "listing"
+    assert page_kind(LISTING, "https://example.com/tag/world") == "listing"
+    about = "<html><head><title>About us</title></head><body><h1>About</h1><p>Contact us.</p></body></html>"
+    assert page_kind(about, "https://example.com/about") == "other"
+
+
+def test_analyze_page_extracts_articles_only(seed):
+    html, expected, _ = seed
+    kind, fields = analyze_page(html, SEED_URL)
+    assert kind == "article" and fields["title"] == expected["title"]
+    assert analyze_page(LISTING, "https://example.com/world") == ("listing", None)
+
+
+def test_bytes_decoding_from_meta_charset_and_argument():
+    html = ("<html><head><meta charset='iso-8859-1'><title>Café crème</title></head>"
+            "<body><h1>Café crème</h1><p>" + "Déjà vu à Zürich. " * 20 + "</p></body></html>")
+    raw = html.encode("latin-1")
+    assert extract_article(raw, "https://example.com/cafe")["title"] == "Café crème"
+    no_decl = raw.replace(b"<meta charset='iso-8859-1'>", b"")
+    assert extract_article(no_decl, "https://example.com/cafe", encoding="latin-1")["title"] == "Café crème"
+
+
+@pytest.mark.parametrize("bad", [b"", "   ", None, 42])
+def test_bad_input_is_one_clear_error(bad):
+    with pytest.raises(ExtractionError):
+        extract_article(bad, "https://example.com/")

@@ -1,0 +1,89 @@
+"""Quality floors on copied real pages, so extraction quality cannot silently drop.
+
+Deterministic figures only (no timings): body F1 with the ScrapingHub metric on 46 benchmark
+pages, caption precision/recall, title and date on the 30 fundus pages. The data was copied
+from /work/shared/corpus (see tests/data/extract/PROVENANCE.md); bench/extract_bench.py measures
+the full sets. Floors sit a little under the measured values (noted beside each).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import scoring
+from crawler.extract import extract_article, page_kind
+
+DATA = Path(__file__).parent / "data" / "extract"
+
+
+def _read_gz(path: Path) -> str:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return fh.read()
+
+
+@pytest.fixture(scope="module")
+def scrapinghub():
+    truth = json.loads((DATA / "scrapinghub" / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = {k: _read_gz(DATA / "scrapinghub" / "html" / f"{k}.html.gz") for k in truth}
+    results = {k: extract_article(pages[k], truth[k]["url"]) for k in truth}
+    return truth, pages, results
+
+
+@pytest.fixture(scope="module")
+def fundus():
+    expected = json.loads((DATA / "fundus" / "expected.json").read_text(encoding="utf-8"))
+    results = []
+    for entry in expected:
+        html = _read_gz(DATA / "fundus" / entry["html"])
+        results.append((entry, html, extract_article(html, entry["url"])))
+    return results
+
+
+def test_body_f1_floor_on_benchmark_subset(scrapinghub):
+    truth, _, results = scrapinghub
+    scores = scoring.body_scores({k: v["articleBody"] for k, v in truth.items()},
+                                 {k: r["text"] for k, r in results.items()}, bootstrap=0)
+    assert scores["f1"] >= 0.96, scores
+    assert scores["precision"] >= 0.94 and scores["recall"] >= 0.96, scores
+
+
+def test_benchmark_pages_are_articles_with_titles(scrapinghub):
+    truth, pages, results = scrapinghub
+    kinds = [page_kind(pages[k], truth[k]["url"]) for k in truth]
+    assert kinds.count("article") >= 0.9 * len(kinds)
+    assert all(r["title"] for r in results.values())
+
+
+def test_caption_precision_recall_floor_on_fundus(fundus):
+    tp = fp = fn = 0
+    for entry, _, got in fundus:
+        c = scoring.caption_scores([c["caption"] for c in entry["captions"]], got["captions"])
+        tp, fp, fn = tp + c[0], fp + c[1], fn + c[2]
+    assert tp + fn == 127  # 129 captioned images, 2 captions shown twice (counted once)
+    assert tp / (tp + fp) >= 0.93, (tp, fp, fn)
+    assert tp / (tp + fn) >= 0.90, (tp, fp, fn)
+
+
+def test_captions_never_repeated_nor_in_body(fundus):
+    for entry, _, got in fundus:
+        keys = [scoring.norm(c["text"]) for c in got["captions"]]
+        assert len(keys) == len(set(keys)), entry["html"]
+        body = scoring.norm(got["text"])
+        for caption in entry["captions"]:
+            anchor = scoring.norm(caption["caption"])
+            if len(anchor) >= 60:
+                assert anchor not in body, (entry["html"], anchor)
+
+
+def test_title_and_date_floor_on_fundus(fundus):
+    titles = sum(scoring.title_match(e["title"], g["title"]) for e, _, g in fundus)
+    dated = [(e, g) for e, _, g in fundus if e["publishing_date"]]
+    same_day = sum(scoring.same_day(e["publishing_date"], g["published"]) for e, g in dated)
+    assert titles / len(fundus) >= 0.85, titles
+    assert same_day / len(dated) >= 0.95, same_day
+    assert all(g["published"] is None or g["published"].endswith("Z") or len(g["published"]) == 10
+               for _, _, g in fundus)
