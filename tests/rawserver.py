@@ -13,6 +13,8 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -183,6 +185,26 @@ class RawServer:
                     conn.sendall(segment)
                 if route.close or b"connection: close" in head.lower():
                     return
+
+
+PATHS = ["odd", "gzip", "chunked", "cp1252", "moved", "missing", "dup", "lf", "continue",
+         "split", "close"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl_rawsite(server: RawServer, out: Path, *settings: str, paths=PATHS,
+                  headers: dict | None = None) -> dict:
+    """`scrapy runspider` this module's spider over `paths` into `out`; return the crawl's stats."""
+    urls = ",".join(f"{server.base_url}/{p}" for p in paths)
+    cmd = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__)),
+           "-a", f"urls={urls}", "-a", f"headers={json.dumps(headers or {})}",
+           "-s", f"OUTPUT_DIR={out}"]
+    for setting in settings:
+        cmd += ["-s", setting]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"crawl failed: {proc.stderr[-3000:]}")
+    return json.loads((Path(out) / "stats.json").read_text())
 
 
 class RawSiteSpider(scrapy.Spider):

@@ -8,34 +8,22 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import subprocess
-import sys
 import zlib
-from pathlib import Path
 
 import pytest
 import scrapy
 import twisted
 
-from tests.rawserver import CHUNKED_HTML, GZIP_HTML, RawServer, standard_routes
-from tests.tools import ROOT, read_records, warcio_check
+from tests.rawserver import (CHUNKED_HTML, GZIP_HTML, PATHS, RawServer, crawl_rawsite,
+                             standard_routes)
+from tests.tools import read_records, warcio_check
 
-PATHS = ["odd", "gzip", "chunked", "cp1252", "moved", "missing", "dup", "lf", "continue",
-         "split", "close"]
 CREDENTIALS = {"Authorization": "Basic c2VjcmV0OnB3", "Cookie": "session=s3cret"}
 WARC_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def crawl(server: RawServer, out: Path, *settings: str) -> dict:
-    urls = ",".join(f"{server.base_url}/{p}" for p in PATHS)
-    cmd = [sys.executable, "-m", "scrapy", "runspider", "tests/rawserver.py",
-           "-a", f"urls={urls}", "-a", f"headers={json.dumps(CREDENTIALS)}",
-           "-s", f"OUTPUT_DIR={out}"]
-    for setting in settings:
-        cmd += ["-s", setting]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads((out / "stats.json").read_text())
+def crawl(server, out, *settings):
+    return crawl_rawsite(server, out, *settings, headers=CREDENTIALS)
 
 
 @pytest.fixture(scope="module")

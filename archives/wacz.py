@@ -1,0 +1,100 @@
+"""Package WARC files as a WACZ (what ReplayWeb.page opens), with the `wacz` tool's own creator.
+
+A run's files are found by the `run-id` in their warcinfo record, so one output
+directory can hold many runs and still give one WACZ per run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+def warcinfo_fields(warc: str | os.PathLike) -> dict[str, str]:
+    """The warcinfo block of a WARC's first record as a dict (empty if it has none)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(warc, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type != "warcinfo":
+                return {}
+            text = record.content_stream().read().decode("utf-8", "replace")
+            return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    return {}
+
+
+def run_warcs(directory: str | os.PathLike, run_id: str | None = None) -> list[Path]:
+    """Closed WARC files in `directory` (sorted by name = time), only `run_id`'s if given."""
+    warcs = sorted(Path(directory).glob("*.warc.gz"))
+    if run_id:
+        warcs = [w for w in warcs if warcinfo_fields(w).get("run-id") == run_id]
+    return warcs
+
+
+def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
+    """ReplayWeb.page's page list: every HTML 200 response (or revisit), first capture per URL."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    pages, seen = [], set()
+    for warc in warcs:
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type not in ("response", "revisit") or not record.http_headers:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                mime = (record.http_headers.get_header("Content-Type") or "").split(";")[0]
+                if (record.http_headers.get_statuscode() != "200" or url in seen
+                        or mime.strip().lower() not in ("text/html", "application/xhtml+xml")):
+                    continue
+                seen.add(url)
+                pages.append({"url": url, "ts": record.rec_headers.get_header("WARC-Date"),
+                              "title": url})
+    return pages
+
+
+def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
+            title: str | None = None, description: str | None = None) -> Path:
+    """Write `output` (.wacz) from `warcs`: index, HTML pages list, datapackage."""
+    from wacz.main import main as wacz_main
+
+    if not warcs:
+        raise ValueError("no WARC files to package")
+    output = Path(output)
+    partial = output.with_name(output.name + ".partial")
+    pages_file = output.with_name(output.name + ".pages.jsonl")
+    lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Pages"}] + html_pages(warcs)
+    pages_file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    args = ["create", "-o", str(partial), "--pages", str(pages_file), "--copy-pages"]
+    if title:
+        args += ["--title", title]
+    if description:
+        args += ["--desc", description]
+    args += [str(w) for w in warcs]
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(chatter):
+            code = wacz_main(args)
+    finally:
+        pages_file.unlink(missing_ok=True)
+    logger.debug("wacz create: %s", chatter.getvalue())
+    if code:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"wacz create failed ({code}): {chatter.getvalue()[-500:]}")
+    os.replace(partial, output)
+    return output
+
+
+def package_run(directory: str | os.PathLike, warcs: list[Path] | None = None, *,
+                run_id: str | None = None, output: str | os.PathLike | None = None) -> Path:
+    """One WACZ for a run: `warcs`, or the run's files found in `directory`."""
+    directory = Path(directory)
+    warcs = list(warcs) if warcs is not None else run_warcs(directory, run_id)
+    if output is None:
+        output = directory / f"{run_id or 'archive'}.wacz"
+    return package(warcs, output, title=f"Crawl {run_id}" if run_id else None)

@@ -1,0 +1,49 @@
+"""`scrapy wacz OUTPUT_DIR`: package a crawl's WARC files as one WACZ (archives.wacz does it)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+
+class Command(ScrapyCommand):
+    requires_project = False
+    requires_crawler_process = False
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
+
+    def syntax(self) -> str:
+        return "[--run-id ID] [-o FILE.wacz] OUTPUT_DIR"
+
+    def short_desc(self) -> str:
+        return "Package the WARC files of a crawl directory as a WACZ"
+
+    def long_desc(self) -> str:
+        return ("Finish any .open WARC left by a crashed crawl, then write a WACZ (index, page "
+                "list of HTML 200 captures, datapackage) that `wacz validate` accepts and "
+                "ReplayWeb.page opens. With --run-id, only that run's files (their warcinfo "
+                "run-id); default: every .warc.gz in the directory. Prints the WACZ path.")
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--run-id", help="package only the files of this run")
+        parser.add_argument("-o", "--output", help="WACZ path (default OUTPUT_DIR/RUN_ID.wacz)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        from archives.recovery import finalize_open_files
+        from archives.wacz import package_run, run_warcs
+
+        if len(args) != 1:
+            raise UsageError("give one crawl output directory")
+        directory = Path(args[0])
+        if not directory.is_dir():
+            raise UsageError(f"not a directory: {directory}")
+        finalize_open_files(directory)
+        warcs = run_warcs(directory, opts.run_id)
+        if not warcs:
+            what = f" of run {opts.run_id}" if opts.run_id else ""
+            raise UsageError(f"no .warc.gz files{what} in {directory}")
+        print(package_run(directory, warcs, run_id=opts.run_id, output=opts.output))
