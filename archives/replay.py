@@ -1,0 +1,260 @@
+"""Answer "what did URL X look like?" from WARC files, directories and WACZ packages.
+
+`Archive.open(paths)` indexes its inputs (`archives.index`) and `Archive.load(entry)`
+returns the archived exchange as `Replayed`: status, headers and payload as the
+crawler received them, with revisit records resolved to the payload they stand
+for. `scrapy_response()` turns that into the Scrapy Response a spider would have
+seen; it is the only function here that needs Scrapy (imported when called).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from archives.cdxj import cdxj_path_for
+from archives.index import ArchiveIndex, IndexEntry
+from archives.reader import ArchiveError, Record, decode_content, is_warc_path, read_record
+
+logger = logging.getLogger(__name__)
+
+# The writer renames hop-by-hop headers it has undone (archives.records.ORIG_PREFIX);
+# the crawler saw them under their own names.
+_RENAMED = {"x-archive-orig-transfer-encoding": "Transfer-Encoding"}
+
+
+class ReplayError(ArchiveError):
+    """An indexed capture cannot be served (stale index, revisit without its original)."""
+
+
+@dataclass
+class Replayed:
+    """One archived HTTP response, ready to hand back to a crawler."""
+
+    url: str                       # WARC-Target-URI
+    status: int
+    protocol: str                  # "HTTP/1.1"
+    headers: list[tuple[str, str]]
+    payload: bytes                 # transfer coding undone, Content-Encoding kept
+    record: Record                 # the record the index points at (response or revisit)
+    original: Record | None = None  # for a revisit: the response whose payload is served
+
+    @property
+    def location(self) -> dict:
+        return self.record.location
+
+    @property
+    def date(self) -> str | None:
+        return self.record.date
+
+    @property
+    def truncated(self) -> bool:
+        source = self.original or self.record
+        return source.truncated or bool(source.warc("WARC-Truncated"))
+
+    def header(self, name: str) -> list[str]:
+        name = name.lower()
+        return [v for k, v in self.headers if k.lower() == name]
+
+    def body(self) -> bytes:
+        """The payload with Content-Encoding undone."""
+        return decode_content(self.payload, self.header("Content-Encoding"))
+
+
+def replayed_from(record: Record, original: Record | None = None) -> Replayed:
+    """Status and headers from `record`; payload from `original` when it is a revisit."""
+    source = original if original is not None else record
+    http = record.http_headers or source.http_headers
+    if http is None or source.payload is None:
+        raise ReplayError(f"{record.filename}: offset {record.offset}: not an HTTP response record")
+    headers = [(_RENAMED.get(k.lower(), k), v) for k, v in http.headers]
+    return Replayed(url=record.target_uri, status=int(http.get_statuscode()),
+                    protocol=http.protocol or "HTTP/1.1", headers=headers,
+                    payload=source.payload, record=record, original=original)
+
+
+class Sources:
+    """Openers for every WARC named by the inputs: files, files in directories, WACZ members."""
+
+    def __init__(self):
+        self.openers: dict[str, Callable[[], BinaryIO]] = {}
+        self._zips: list[zipfile.ZipFile] = []
+
+    def add_file(self, path: Path) -> str:
+        key = str(path)
+        self.openers[key] = lambda: open(path, "rb")
+        return key
+
+    def add_zip_member(self, archive: zipfile.ZipFile, wacz: Path, member: str) -> str:
+        key = f"{wacz}#{member}"
+        self.openers[key] = lambda: archive.open(member)
+        return key
+
+    def open(self, key: str) -> BinaryIO:
+        return self.openers[key]()
+
+    def close(self) -> None:
+        for archive in self._zips:
+            archive.close()
+        self._zips.clear()
+
+
+class Archive:
+    """An index over WARCs/WACZs plus the means to read what it points at."""
+
+    def __init__(self, index: ArchiveIndex, sources: Sources):
+        self.index = index
+        self.sources = sources
+        self.files = 0
+        self.indexed_from_cdxj = 0
+
+    @classmethod
+    def open(cls, paths) -> "Archive":
+        """Index `paths` (WARC files, directories of them, .wacz files); raise ArchiveError
+        if one does not exist or nothing at all is found."""
+        archive = cls(ArchiveIndex(), Sources())
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        for path in paths:
+            path = Path(path)
+            if path.is_dir():
+                found = sorted(p for p in path.rglob("*")
+                               if p.is_file() and (is_warc_path(p) or p.suffix.lower() == ".wacz"))
+                for file in found:
+                    archive._add(file)
+            elif path.is_file():
+                archive._add(path)
+            else:
+                raise ArchiveError(f"{path}: no such file or directory")
+        if not archive.files:
+            raise ArchiveError(f"no WARC or WACZ files in {', '.join(map(str, paths))}")
+        return archive
+
+    def _add(self, path: Path) -> None:
+        if path.suffix.lower() == ".wacz":
+            self._add_wacz(path)
+            return
+        key = self.sources.add_file(path)
+        self.files += 1
+        cdxj = cdxj_path_for(path)
+        if cdxj.is_file() and cdxj.stat().st_mtime >= path.stat().st_mtime:
+            with open(cdxj, encoding="utf-8") as fh:
+                lines = [line for line in fh if _cdxj_filename_is(line, path.name)]
+            self.index.add_cdxj(lines, key)
+            self.indexed_from_cdxj += 1
+        else:
+            self.index.add_warc(key, path.name)
+
+    def _add_wacz(self, path: Path) -> None:
+        try:
+            package = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ArchiveError(f"{path}: not a WACZ (zip) file: {exc}") from exc
+        self.sources._zips.append(package)
+        members = {name.rsplit("/", 1)[-1]: name for name in package.namelist()
+                   if name.startswith("archive/") and is_warc_path(name)}
+        keys = {}
+        for filename, member in sorted(members.items()):
+            keys[filename] = self.sources.add_zip_member(package, path, member)
+            self.files += 1
+        indexed = set()
+        for name in ("indexes/index.cdxj", "indexes/index.cdx"):
+            if name in package.namelist():
+                with package.open(name) as fh:
+                    for line in fh.read().decode("utf-8").splitlines():
+                        filename = _cdxj_field(line, "filename")
+                        if filename in keys:
+                            self.index.add_cdxj([line], keys[filename])
+                            indexed.add(filename)
+                break
+        for filename, key in keys.items():
+            if filename not in indexed:
+                self.index.add_warc(key, filename, opener=self.sources.openers[key])
+            else:
+                self.indexed_from_cdxj += 1
+
+    @property
+    def problems(self):
+        return self.index.problems
+
+    def captures(self, url: str) -> list[IndexEntry]:
+        return self.index.lookup(url)
+
+    def read(self, entry: IndexEntry) -> Record:
+        with self.sources.open(entry.source) as fh:
+            record = read_record(entry.source, entry.offset, fileobj=fh)
+        if record.target_uri != entry.url:
+            raise ReplayError(f"{entry.source}: offset {entry.offset}: index says {entry.url}, "
+                              f"record is {record.target_uri} (stale index?)")
+        return record
+
+    def load(self, entry: IndexEntry) -> Replayed:
+        record = self.read(entry)
+        if record.type != "revisit":
+            return replayed_from(record)
+        original_entry = self.index.resolve_revisit(record)
+        if original_entry is None:
+            raise ReplayError(f"{entry.source}: offset {entry.offset}: revisit of {entry.url} "
+                              f"({record.payload_digest}): original response not in the archive")
+        return replayed_from(record, self.read(original_entry))
+
+    def get(self, url: str, which: int = -1) -> Replayed | None:
+        """Capture number `which` of `url` in time order (default: the latest), or None."""
+        entries = self.captures(url)
+        return self.load(entries[which]) if entries else None
+
+    def close(self) -> None:
+        self.sources.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _cdxj_field(line: str, name: str):
+    import json
+    try:
+        return json.loads(line.split(" ", 2)[2]).get(name)
+    except (IndexError, ValueError, AttributeError):
+        return None
+
+
+def _cdxj_filename_is(line: str, filename: str) -> bool:
+    value = _cdxj_field(line, "filename")
+    return value is None or os.path.basename(value) == filename
+
+
+def scrapy_response(replayed: Replayed, request=None, *, url: str | None = None,
+                    decode: bool = False, flags=()):
+    """The Scrapy Response for an archived exchange.
+
+    `decode=False` gives the body as the download handler would (content-encoded;
+    HttpCompressionMiddleware decodes it); `decode=True` gives what a callback sees
+    after that middleware (body decoded, Content-Encoding header dropped).
+    """
+    from scrapy.http import Headers
+    from scrapy.responsetypes import responsetypes
+
+    url = url or (request.url if request is not None else replayed.url)
+    headers = Headers(replayed.headers)
+    body = replayed.payload
+    if request is not None and request.method == "HEAD":
+        body = b""
+    elif decode and headers.getlist("Content-Encoding"):
+        body = replayed.body()
+        del headers["Content-Encoding"]
+    cls = responsetypes.from_args(headers=headers, url=url, body=body)
+    ip = replayed.record.warc("WARC-IP-Address")
+    try:
+        ip = ipaddress.ip_address(ip) if ip else None
+    except ValueError:
+        ip = None
+    return cls(url=url, status=replayed.status, headers=headers, body=body, request=request,
+               flags=list(flags), protocol=replayed.protocol, ip_address=ip)

@@ -1,0 +1,264 @@
+"""`scrapy reextract WARC_OR_DIR... -o OUT.jsonl [--all-pages]`: articles from archives, offline.
+
+Runs the crawl's own page analysis (`crawler.extraction.analyze_page`, in
+EXTRACT_WORKERS processes) and item building (`NewsSpider.make_item`) on every
+archived HTML response, so a WARC written by this crawler, by Heritrix, wget or
+webrecorder gives the same JSON the crawl writes. Each item's `warc` pointer names
+the record it came from. Damaged records are counted and listed, never fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from scrapy import Request
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from archives.index import ArchiveIndex, entry_from_record
+from archives.reader import ArchiveError, Problem, WarcReader, read_record, warc_files
+from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
+from crawler import discovery
+from crawler.extraction import analyze_page
+from crawler.items import to_record
+from crawler.spiders.news import NewsSpider
+from crawler.urls import canonicalize_url
+from pipelines.jsonl import JsonLinesFile
+
+logger = logging.getLogger(__name__)
+
+
+class _ItemMaker:
+    """Borrows the spider's item building (it only needs `tracking_params`)."""
+
+    make_item = NewsSpider.make_item
+
+    def __init__(self, tracking_params):
+        self.tracking_params = tracking_params
+
+
+def _extract(body: bytes, url: str, encoding: str | None, all_pages: bool) -> dict:
+    result = analyze_page(body, url, encoding)
+    if all_pages and result["kind"] != "article":
+        from crawler.extract import extract_article
+        result["article"] = extract_article(body, url, encoding=encoding)
+    return result
+
+
+class Reextractor:
+    """One pass over the inputs in file order; output order and dedupe are deterministic."""
+
+    def __init__(self, paths, output: JsonLinesFile, *, all_pages=False, workers=1,
+                 tracking_params=None, progress: Callable[[str], None] | None = None,
+                 progress_every=5.0):
+        self.files = warc_files(paths)
+        self.output = output
+        self.all_pages = all_pages
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.tracking_params = tracking_params
+        self.items = _ItemMaker(tracking_params)
+        self.progress = progress
+        self.progress_every = progress_every
+        self.stats: Counter = Counter()
+        self.problems: list[Problem] = []
+        self.seen: set[str] = set()
+        self._index = ArchiveIndex()      # responses read so far: revisits resolve here first
+        self._archive: Archive | None = None  # every input, built only if a revisit needs it
+        self._last_progress = time.monotonic()
+
+    # --- reading ---------------------------------------------------------
+
+    @staticmethod
+    def _wanted(record) -> bool:
+        status = record.status
+        return status is not None and 200 <= status < 300
+
+    def _replayed(self, record):
+        if record.type != "revisit":
+            return replayed_from(record)
+        entry = self._index.resolve_revisit(record)
+        if entry is not None:
+            return replayed_from(record, read_record(entry.source, entry.offset))
+        if self._archive is None:
+            self._archive = Archive.open(self.files)
+        entry = self._archive.index.resolve_revisit(record)
+        if entry is None:
+            raise ReplayError(f"revisit of {record.target_uri} ({record.payload_digest}): "
+                              "original response not in the inputs")
+        return replayed_from(record, self._archive.read(entry))
+
+    def _pages(self):
+        """(response, meta) for each archived 2xx HTML page the crawl would have parsed."""
+        for number, path in enumerate(self.files, 1):
+            reader = WarcReader(path)
+            for record in reader.records(payload=self._wanted):
+                self.stats["records"] += 1
+                self._tick(number, path)
+                entry = entry_from_record(record, str(path), path.name)
+                if entry is not None and record.type == "response":
+                    self._index.add(entry)
+                if record.payload is None:
+                    continue
+                url = record.target_uri
+                try:
+                    replayed = self._replayed(record)
+                    request = Request(url, meta={"warc": record.location, "warc_date": record.date})
+                    response = scrapy_response(replayed, request, decode=True)
+                except (ArchiveError, ValueError) as exc:
+                    self._record_problem(record, f"cannot replay: {exc}")
+                    continue
+                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+                if discovery.document_kind(response.body, content_type) != discovery.HTML:
+                    continue
+                self.stats["html"] += 1
+                if record.truncated:
+                    self.stats["truncated_html"] += 1
+                key = canonicalize_url(response.url, self.tracking_params)
+                if key in self.seen:
+                    self.stats["duplicates"] += 1
+                    continue
+                yield response
+            self.problems += reader.problems
+            self.stats["files"] += 1
+
+    def _record_problem(self, record, message) -> None:
+        self.stats["errors"] += 1
+        self.problems.append(Problem(record.filename, record.offset, message, record.record_id))
+
+    def _tick(self, number, path) -> None:
+        now = time.monotonic()
+        if self.progress and now - self._last_progress >= self.progress_every:
+            self._last_progress = now
+            self.progress(f"reextract: file {number}/{len(self.files)} ({path.name}), "
+                          f"{self.stats['records']} records, {self.stats['html']} HTML pages, "
+                          f"{self.stats['items']} items")
+
+    # --- extraction ------------------------------------------------------
+
+    def _emit(self, response, result) -> None:
+        if result.get("article") is None:
+            self.stats[f"pages/{result.get('kind', 'other')}"] += 1
+            return
+        item = self.items.make_item(response, result["article"])
+        for key in {canonicalize_url(response.url, self.tracking_params), item["canonical_url"]}:
+            if key in self.seen:
+                self.stats["duplicates"] += 1
+                return
+        self.seen.update({canonicalize_url(response.url, self.tracking_params), item["canonical_url"]})
+        self.output.write(to_record(item))
+        self.stats["items"] += 1
+
+    def run(self) -> Counter:
+        if self.workers == 1:
+            for response in self._pages():
+                self._analyze_inline(response)
+        else:
+            self._run_pool()
+        if self._archive is not None:
+            self._archive.close()
+        return self.stats
+
+    def _analyze_inline(self, response) -> None:
+        try:
+            result = _extract(response.body, response.url, response.encoding, self.all_pages)
+        except Exception as exc:  # one bad page never ends the run
+            self._extraction_failed(response, exc)
+            return
+        self._emit(response, result)
+
+    def _extraction_failed(self, response, exc) -> None:
+        self.stats["errors"] += 1
+        pointer = response.meta["warc"]
+        self.problems.append(Problem(pointer["filename"], pointer["offset"],
+                                     f"extraction failed for {response.url}: {exc!r}",
+                                     pointer["record_id"]))
+
+    def _run_pool(self) -> None:
+        window: deque = deque()
+        with ProcessPoolExecutor(self.workers) as pool:
+            for response in self._pages():
+                window.append((response, pool.submit(_extract, response.body, response.url,
+                                                     response.encoding, self.all_pages)))
+                while len(window) >= 4 * self.workers:
+                    self._finish(*window.popleft())
+            while window:
+                self._finish(*window.popleft())
+
+    def _finish(self, response, future) -> None:
+        try:
+            result = future.result()
+        except Exception as exc:
+            self._extraction_failed(response, exc)
+            return
+        self._emit(response, result)
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
+
+    def syntax(self) -> str:
+        return "WARC_OR_DIR [...] -o OUT.jsonl [--all-pages]"
+
+    def short_desc(self) -> str:
+        return "Extract articles from archived WARCs again, without the network"
+
+    def long_desc(self) -> str:
+        return ("Read WARC files (gzip or plain, any crawler; directories are searched) and write "
+                "the article JSON the crawl writes, one line per canonical URL, each with a "
+                "`warc` pointer to its record. Only pages recognised as articles unless "
+                "--all-pages. -o appends to OUT, -O overwrites it.")
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("-o", "--output", metavar="FILE", help="append items to FILE (JSON Lines)")
+        parser.add_argument("-O", "--overwrite-output", metavar="FILE",
+                            help="write items to FILE, replacing it")
+        parser.add_argument("--all-pages", action="store_true",
+                            help="extract every HTML response, not only article pages")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if not args:
+            raise UsageError("give at least one WARC file or directory")
+        if bool(opts.output) == bool(opts.overwrite_output):
+            raise UsageError("give the output file with -o (append) or -O (overwrite)")
+        path = Path(opts.output or opts.overwrite_output)
+        try:
+            paths = warc_files(args)
+        except ArchiveError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        if not paths:
+            raise UsageError(f"no WARC files in {' '.join(args)}", print_help=False)
+        try:
+            if opts.overwrite_output and path.exists():
+                path.unlink()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()  # the output exists even when no page is an article
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}", print_help=False) from None
+        output = JsonLinesFile(path)
+        settings = self.settings
+        show = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+        worker = Reextractor(paths, output, all_pages=opts.all_pages,
+                             workers=settings.getint("EXTRACT_WORKERS"),
+                             tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None,
+                             progress=show)
+        try:
+            stats = worker.run()
+        finally:
+            output.close()
+        for problem in worker.problems:
+            show(str(problem))
+        duplicates = f", {stats['duplicates']} duplicate(s) skipped" if stats["duplicates"] else ""
+        show(f"reextract: {stats['files']} file(s), {stats['records']} records, "
+             f"{stats['html']} HTML page(s), {stats['items']} item(s) written to {path}"
+             f"{duplicates}; {len(worker.problems)} problem(s)")

@@ -1,0 +1,169 @@
+"""`scrapy reextract` on third-party WARCs (tests/data/warc): offline, one item per canonical URL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from archives.index import exact_key
+from archives.reader import read_record
+from crawler.items import ARTICLE_FIELDS, load_schema
+from crawler.urls import canonicalize_url
+from tests.conftest import run_scrapy
+
+DATA = Path(__file__).parent / "data" / "warc"
+
+
+def reextract(*args, workers=1):
+    return run_scrapy("reextract", *map(str, args), "-s", f"EXTRACT_WORKERS={workers}")
+
+
+def read_items(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def corpus_items(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reextract") / "articles.jsonl"
+    result = reextract(DATA, "-O", out, workers=2)
+    assert result.returncode == 0, result.stderr
+    return read_items(out), result
+
+
+def test_items_are_schema_valid_records(corpus_items):
+    items, _ = corpus_items
+    schema = load_schema()
+    assert items
+    for item in items:
+        jsonschema.validate(item, schema)
+        assert tuple(item) == ARTICLE_FIELDS
+
+
+def test_each_item_points_at_its_own_record(corpus_items):
+    items, _ = corpus_items
+    for item in items:
+        pointer = item["warc"]
+        record = read_record(DATA / pointer["filename"], pointer["offset"])
+        assert record.record_id == pointer["record_id"]
+        assert record.length == pointer["length"]
+        # The URL as Scrapy requests it (`[` -> `%5B`), like the crawl's items.
+        assert exact_key(record.target_uri) == item["url"]
+        assert item["fetched_at"] == record.date
+
+
+def test_one_item_per_canonical_url(corpus_items):
+    items, result = corpus_items
+    keys = [canonicalize_url(i["url"]) for i in items]
+    assert len(keys) == len(set(keys))
+    # The Mona Lisa article is archived twice (same digest) and comes out once.
+    mona = [i for i in items if i["url"] == "http://en.wikipedia.org/wiki/Mona_Lisa"]
+    assert len(mona) == 1 and "Leonardo" in mona[0]["text"]
+    assert "duplicate(s) skipped" in result.stderr.splitlines()[-1]
+
+
+def test_first_capture_wins_across_crawls(corpus_items):
+    # data.gov.uk/about changed between crawl1 and crawl2; crawl1 (first file) is kept.
+    items, _ = corpus_items
+    (about,) = [i for i in items if i["url"] == "http://data.gov.uk/about"]
+    assert about["warc"]["filename"] == "ukwa-data.gov.uk-crawl1.warc.gz"
+
+
+def test_truncated_input_is_reported_not_fatal(corpus_items):
+    items, result = corpus_items
+    lines = result.stderr.splitlines()
+    clipped = [line for line in lines if "resiliparse-clipped-houstonpress.warc.gz" in line]
+    assert len(clipped) == 1 and "truncated" in clipped[0]
+    assert lines[-1].startswith("reextract: 6 file(s), 472 records, ")
+    assert lines[-1].endswith("; 1 problem(s)")
+
+
+def test_all_pages_adds_non_article_html(tmp_path):
+    only = tmp_path / "articles.jsonl"
+    every = tmp_path / "all.jsonl"
+    names = ["warcio-example.warc.gz", "warcio-example-iana.org-chunked.warc"]
+    assert reextract(*(DATA / n for n in names), "-O", only).returncode == 0
+    result = reextract(*(DATA / n for n in names), "-O", every, "--all-pages")
+    assert result.returncode == 0, result.stderr
+    urls = {i["url"]: i for i in read_items(every)}
+    assert set(urls) == {"http://example.com/", "http://www.iana.org/"}
+    assert len(read_items(only)) < len(urls)
+    # gzip Content-Encoding undone before extraction; example.com is served once
+    # (its revisit resolves to the same page and is a duplicate).
+    assert "illustrative examples" in urls["http://example.com/"]["text"]
+    # chunked transfer coding undone before extraction.
+    assert urls["http://www.iana.org/"]["title"].startswith("Internet Assigned Numbers Authority")
+
+
+def test_workers_do_not_change_the_output(tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert reextract(DATA / "ukwa-data.gov.uk-crawl1.warc.gz", "-O", one, workers=1).returncode == 0
+    assert reextract(DATA / "ukwa-data.gov.uk-crawl1.warc.gz", "-O", two, workers=2).returncode == 0
+    assert one.read_text() == two.read_text() and one.read_text()
+
+
+def test_revisits_resolve_to_earlier_file(tmp_path):
+    # crawl2 alone: its revisits' originals are missing -> reported, not fatal.
+    alone = tmp_path / "alone.jsonl"
+    result = reextract(DATA / "ukwa-data.gov.uk-crawl2-revisits.warc.gz", "-O", alone)
+    assert result.returncode == 0
+    assert "original response not in the inputs" in result.stderr
+    # With crawl1 given after it, every revisit resolves (index built on demand).
+    both = tmp_path / "both.jsonl"
+    result = reextract(DATA / "ukwa-data.gov.uk-crawl2-revisits.warc.gz",
+                       DATA / "ukwa-data.gov.uk-crawl1.warc.gz", "-O", both, workers=2)
+    assert result.returncode == 0, result.stderr
+    assert "original response not in the inputs" not in result.stderr
+    from_crawl2 = [i for i in read_items(both)
+                   if i["warc"]["filename"] == "ukwa-data.gov.uk-crawl2-revisits.warc.gz"]
+    assert len(from_crawl2) > len(read_items(alone))
+    revisited = [i for i in from_crawl2 if i["url"] == "http://data.gov.uk/moderation-policy"]
+    assert revisited and "moderat" in revisited[0]["text"].lower()
+
+
+def test_damaged_file_keeps_the_rest(tmp_path):
+    data = bytearray((DATA / "ukwa-data.gov.uk-crawl1.warc.gz").read_bytes())
+    bad = 277097  # the blog post response
+    for i in range(bad + 300, bad + 340):
+        data[i] ^= 0x55
+    damaged = tmp_path / "damaged.warc.gz"
+    damaged.write_bytes(bytes(data))
+    out = tmp_path / "out.jsonl"
+    result = reextract(damaged, "-O", out)
+    assert result.returncode == 0, result.stderr
+    assert f"{damaged}: offset {bad}: unreadable record" in result.stderr
+    urls = {i["url"] for i in read_items(out)}
+    assert "http://data.gov.uk/about" in urls
+    assert not any("time-machines" in u for u in urls)
+
+
+def test_append_and_overwrite(tmp_path):
+    out = tmp_path / "out.jsonl"
+    warc = DATA / "warcio-example.warc.gz"
+    assert reextract(warc, "-o", out, "--all-pages").returncode == 0
+    assert reextract(warc, "-o", out, "--all-pages").returncode == 0
+    assert len(read_items(out)) == 2
+    assert reextract(warc, "-O", out, "--all-pages").returncode == 0
+    assert len(read_items(out)) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    ((), "give at least one WARC"),
+    ((DATA,), "-o (append) or -O (overwrite)"),
+    (("missing-dir", "-o", "x.jsonl"), "missing-dir: no such file or directory"),
+])
+def test_usage_errors(args, message, tmp_path):
+    result = run_scrapy("reextract", *map(str, args), cwd=Path(__file__).parent.parent)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_directory_without_warcs(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    shutil.copy(DATA / "PROVENANCE.md", empty)
+    result = run_scrapy("reextract", str(empty), "-o", str(tmp_path / "x.jsonl"))
+    assert result.returncode == 2 and "no WARC files" in result.stderr
