@@ -193,9 +193,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def crawl_rawsite(server: RawServer, out: Path, *settings: str, paths=PATHS,
-                  headers: dict | None = None) -> dict:
+                  headers: dict | None = None, extra_urls=()) -> dict:
     """`scrapy runspider` this module's spider over `paths` into `out`; return the crawl's stats."""
-    urls = ",".join(f"{server.base_url}/{p}" for p in paths)
+    urls = ",".join([f"{server.base_url}/{p}" for p in paths] + list(extra_urls))
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(Path(__file__)),
            "-a", f"urls={urls}", "-a", f"headers={json.dumps(headers or {})}",
            "-s", f"OUTPUT_DIR={out}"]

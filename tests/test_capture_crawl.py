@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import socket
 import zlib
 
 import pytest
@@ -186,3 +187,17 @@ def test_warc_1_0_by_setting(tmp_path):
         assert gzip.GzipFile(fileobj=fh).read(9) == b"WARC/1.0\r"
     revisit = next(r for r in records if r.type == "revisit")
     assert revisit["WARC-Profile"].endswith("/1.0/revisit/identical-payload-digest")
+
+
+def test_exchanges_without_a_response_are_counted_not_archived(tmp_path):
+    with socket.socket() as sock:  # a port nobody listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{sock.getsockname()[1]}/gone"
+    with RawServer() as server:
+        stats = crawl_rawsite(server, tmp_path, "ROBOTSTXT_OBEY=False", paths=["odd"],
+                              extra_urls=[refused])
+    assert stats["warc/no_response"] == 1
+    assert stats["warc/no_response/DownloadConnectionRefusedError"] == 1
+    [warc] = tmp_path.glob("*.warc.gz")
+    uris = [r.get("WARC-Target-URI") for r in read_records(warc)]
+    assert refused not in uris and f"{server.base_url}/odd" in uris
