@@ -53,6 +53,7 @@ LOG_LEVEL = "INFO"
 # RemoteControl-style extensions run code over HTTP: never on unless asked for.
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
 }
 
 # --- Extraction --------------------------------------------------------------
@@ -69,6 +70,14 @@ DEDUPE_NUM_PERM = 128                  # MinHash permutations
 DEDUPE_EMIT_DUPLICATES = False         # also emit duplicates, marked with duplicate_of
 URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs)
 
+# --- Jobs and incremental crawls (`scrapy jobs`; the job runner sets these per run) ---
+JOB_NAME = ""                          # the job this crawl runs for (warcinfo isPartOf)
+JOB_STATS_FILE = ""                    # write the crawl's stats here as JSON for the runner; "" = off
+JOB_STATS_INTERVAL = 10.0              # seconds between stats writes: a killed crawl loses at most this
+INCREMENTAL_STATE_DIR = ""             # cross-run page store (incremental.sqlite3) lives here; "" = off
+INCREMENTAL_REVISIT_WINDOW = 43200     # seconds after archiving an article during which it is not re-checked
+INCREMENTAL_RUN_ID = ""                # the job run this crawl belongs to (a resumed run keeps its id)
+
 # --- Replay ------------------------------------------------------------------
 REPLAY_WARC = ""                       # PATH[,PATH]: answer requests from these WARCs/dirs/WACZ
 REPLAY_MISS = "404"                    # "404", "error" or "live" for URLs not in the archive
@@ -81,6 +90,8 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: sees every exchange (3xx, 4xx, retries, robots.txt) first.
     "crawler.middlewares.WarcCaptureMiddleware": 990,
+    # Next to capture: sees raw payloads (digest) and archived 304s; off without INCREMENTAL_STATE_DIR.
+    "crawler.incremental.IncrementalMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 100,

@@ -1,0 +1,239 @@
+"""Incremental crawls: what a job archived before decides what this run fetches.
+
+`PageStore` (SQLite in INCREMENTAL_STATE_DIR) keeps, per canonical URL, when
+it was last archived, its validators (ETag, Last-Modified), its payload
+digest, its WARC record, and whether it turned out to be an article.
+`IncrementalMiddleware` uses it:
+
+- pages known to be articles that were archived within the revisit window
+  are not fetched (IgnoreRequest, counted), unless the sitemap or feed that
+  led here says they changed since (`request.meta["lastmod"]`);
+- older ones are fetched with If-None-Match / If-Modified-Since. A 304 is
+  archived by the capture middleware as a revisit record (profile
+  server-not-modified, referring to the stored record, which this middleware
+  hands over in `request.meta["revisit_of"]`) and stops here: it never
+  reaches the spider. A 200 whose payload digest is the stored one was
+  archived as an identical-payload-digest revisit and stops here too;
+- start URLs, sitemaps, feeds, listings and every other non-article page are
+  always fetched: they are where new articles are found.
+
+Everything else passes untouched, so only new or changed articles reach the
+spider and the item pipelines.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from archives.records import sha1_digest
+from crawler.discovery import parse_w3c_date
+from crawler.urls import canonicalize_url
+
+logger = logging.getLogger(__name__)
+
+STORE_FILE = "incremental.sqlite3"
+META_KEY = "incremental"        # request.meta: the stored row this request was conditioned on
+REVISIT_META_KEY = "revisit_of"  # request.meta: {uri, date, record_id} of the record a 304 refers to
+
+
+@dataclass
+class Page:
+    url: str
+    article: bool
+    status: int | None
+    etag: str | None
+    last_modified: str | None
+    payload_digest: str | None
+    record_uri: str | None
+    record_id: str | None
+    warc_date: str | None
+    archived_at: float | None
+    run_id: str | None          # the run that last fetched it
+    done_run_id: str | None     # the run that finished with it (item made, or found unchanged)
+
+
+class PageStore:
+    """One row per canonical URL; every write is committed (a killed crawl loses nothing)."""
+
+    COLUMNS = ("url", "article", "status", "etag", "last_modified", "payload_digest", "record_uri",
+               "record_id", "warc_date", "archived_at", "run_id", "done_run_id")
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, article INTEGER NOT NULL DEFAULT 0,"
+            " status INTEGER, etag TEXT, last_modified TEXT, payload_digest TEXT, record_uri TEXT,"
+            " record_id TEXT, warc_date TEXT, archived_at REAL, run_id TEXT, done_run_id TEXT)")
+
+    def get(self, url: str) -> Page | None:
+        row = self._db.execute(f"SELECT {','.join(self.COLUMNS)} FROM pages WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        page = Page(*row)
+        page.article = bool(page.article)
+        return page
+
+    def archived(self, url: str, *, status: int, etag: str | None, last_modified: str | None,
+                 payload_digest: str, record_uri: str, record_id: str, warc_date: str,
+                 archived_at: float, run_id: str) -> None:
+        """A full response was archived for `url` (response or identical-payload revisit)."""
+        self._db.execute(
+            "INSERT INTO pages (url, status, etag, last_modified, payload_digest, record_uri, record_id,"
+            " warc_date, archived_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(url) DO UPDATE SET status=excluded.status, etag=excluded.etag,"
+            " last_modified=excluded.last_modified, payload_digest=excluded.payload_digest,"
+            " record_uri=excluded.record_uri, record_id=excluded.record_id,"
+            " warc_date=excluded.warc_date, archived_at=excluded.archived_at, run_id=excluded.run_id",
+            (url, status, etag, last_modified, payload_digest, record_uri, record_id, warc_date,
+             archived_at, run_id))
+
+    def rechecked(self, url: str, *, archived_at: float, run_id: str, etag: str | None = None,
+                  last_modified: str | None = None) -> None:
+        """The stored copy was confirmed current (304, or the same payload): only the check
+        time (and fresher validators) change; revisits keep referring to the stored record."""
+        self._db.execute(
+            "UPDATE pages SET archived_at=?, run_id=?, done_run_id=?, etag=COALESCE(?, etag),"
+            " last_modified=COALESCE(?, last_modified) WHERE url=?",
+            (archived_at, run_id, run_id, etag, last_modified, url))
+
+    def mark_article(self, url: str, run_id: str) -> None:
+        """The page became an article item in `run_id` (written or dropped as a duplicate)."""
+        self._db.execute("INSERT INTO pages (url, article, done_run_id) VALUES (?, 1, ?)"
+                         " ON CONFLICT(url) DO UPDATE SET article=1, done_run_id=excluded.done_run_id",
+                         (url, run_id))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _header(response_or_request, name: bytes) -> str | None:
+    value = response_or_request.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class IncrementalMiddleware:
+    def __init__(self, store: PageStore, *, window: float, run_id: str, stats=None,
+                 tracking_params=None, clock: Callable[[], float] = time.time):
+        self.store = store
+        self.window = window
+        self.run_id = run_id
+        self.stats = stats
+        self.tracking_params = tracking_params
+        self.clock = clock
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        state_dir = settings.get("INCREMENTAL_STATE_DIR")
+        if not state_dir:
+            raise NotConfigured
+        run_id = settings.get("INCREMENTAL_RUN_ID") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        mw = cls(PageStore(Path(state_dir) / STORE_FILE),
+                 window=settings.getfloat("INCREMENTAL_REVISIT_WINDOW"), run_id=run_id,
+                 stats=crawler.stats, tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None)
+        crawler.signals.connect(mw.item_done, signal=signals.item_scraped)
+        crawler.signals.connect(mw.item_done, signal=signals.item_dropped)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"incremental/{key}")
+
+    def key(self, url: str) -> str:
+        return canonicalize_url(url, self.tracking_params)
+
+    # --- before the download ------------------------------------------------
+
+    def process_request(self, request, spider=None):
+        if request.meta.get("news_start") or request.method != "GET":
+            return None
+        page = self.store.get(self.key(request.url))
+        if page is None or not page.article or page.archived_at is None:
+            return None
+        if page.done_run_id == self.run_id:
+            # Finished earlier in this same run (it was interrupted and resumed).
+            self._inc("skipped_done")
+            raise IgnoreRequest(f"already archived in this run: {request.url}")
+        if page.run_id == self.run_id:
+            # Fetched earlier in this run, but the run was killed before its item was
+            # made: fetch it whole again (no validators, so no 304) to make it.
+            return None
+        now = self.clock()
+        changed_since = _lastmod(request.meta.get("lastmod"))
+        hinted = changed_since is not None and changed_since > page.archived_at
+        if now - page.archived_at < self.window and not hinted:
+            self._inc("skipped_recent")
+            raise IgnoreRequest(f"archived {int(now - page.archived_at)}s ago, within the revisit window: {request.url}")
+        if page.etag:
+            request.headers.setdefault(b"If-None-Match", page.etag)
+        if page.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", page.last_modified)
+        if page.record_id and page.warc_date:
+            request.meta[REVISIT_META_KEY] = {"uri": page.record_uri or request.url,
+                                              "date": page.warc_date, "record_id": page.record_id}
+        request.meta[META_KEY] = {"payload_digest": page.payload_digest}
+        self._inc("conditional")
+        if hinted:
+            self._inc("changed_by_lastmod")
+        return None
+
+    # --- after the download (and after the capture middleware archived it) --
+
+    def process_response(self, request, response, spider=None):
+        warc = request.meta.get("warc")
+        key = self.key(response.url)
+        known = request.meta.get(META_KEY)
+        if response.status == 304 and known is not None:
+            self.store.rechecked(key, archived_at=self.clock(), run_id=self.run_id,
+                                 etag=_header(response, b"ETag"),
+                                 last_modified=_header(response, b"Last-Modified"))
+            self._inc("not_modified")
+            raise IgnoreRequest(f"not modified since it was archived: {response.url}")
+        if warc is None or response.status != 200:
+            return response
+        digest = sha1_digest(response.body)
+        if known is not None and known.get("payload_digest") == digest:
+            self.store.rechecked(key, archived_at=self.clock(), run_id=self.run_id,
+                                 etag=_header(response, b"ETag"),
+                                 last_modified=_header(response, b"Last-Modified"))
+            self._inc("unchanged")
+            raise IgnoreRequest(f"unchanged since it was archived: {response.url}")
+        self.store.archived(
+            key, status=response.status, etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"), payload_digest=digest,
+            record_uri=response.url, record_id=warc.get("record_id"),
+            warc_date=request.meta.get("warc_date"), archived_at=self.clock(), run_id=self.run_id)
+        if known is not None:
+            self._inc("changed")
+        return response
+
+    # --- signals ------------------------------------------------------------
+
+    def item_done(self, item, response, spider, **kwargs):
+        if response is not None:
+            self.store.mark_article(self.key(response.url), self.run_id)
+
+    def spider_closed(self, spider):
+        self.store.close()
+
+
+def _lastmod(value) -> float | None:
+    if not value:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    when = parse_w3c_date(str(value))
+    return when.timestamp() if when else None

@@ -1,0 +1,113 @@
+"""The run manifest: what one run of a job did and every file it left, with digests.
+
+`manifest.json` in the run's folder is written when the run starts (result
+"running") and rewritten, atomically, whenever the run's state changes, so it
+is always whole JSON. It is the one record of a run: `scrapy jobs list`
+reads the last run and its result from it, and the runner finds an
+interrupted run to resume by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+RUNNING, OK, INTERRUPTED, FAILED = "running", "ok", "interrupted", "failed"
+UNFINISHED = (RUNNING, INTERRUPTED)
+
+# The run's counts, each the sum of these crawl stats (a missing stat counts 0).
+COUNTS = {
+    "pages": ("downloader/response_count",),
+    "articles": ("output/articles",),
+    "duplicates": ("dedupe/duplicates",),
+    "revisits": ("warc/revisits",),
+    "not_modified": ("incremental/not_modified",),
+    "skipped_recent": ("incremental/skipped_recent",),
+    "errors": ("news/failed_requests", "extract/errors", "log_count/ERROR"),
+}
+BYTES_FETCHED = "downloader/response_bytes"
+
+
+def utc_iso(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def counts_from_stats(stats: dict) -> dict:
+    return {name: sum(int(stats.get(key) or 0) for key in keys) for name, keys in COUNTS.items()}
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_files(run_dir: Path) -> list[dict]:
+    """Every file under the run folder but the manifest itself, with size and sha256."""
+    run_dir = Path(run_dir)
+    files = []
+    for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(run_dir).as_posix()
+        if rel == MANIFEST or rel.startswith(MANIFEST + "."):
+            continue
+        files.append({"path": rel, "bytes": path.stat().st_size, "sha256": sha256_file(path)})
+    return files
+
+
+def write_manifest(run_dir: Path, manifest: dict) -> Path:
+    """Atomically replace run_dir/manifest.json (temp file, fsync, rename)."""
+    path = Path(run_dir) / MANIFEST
+    tmp = path.with_name(f"{MANIFEST}.{os.getpid()}.tmp")
+    data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def read_manifest(run_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(run_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_dirs(output_dir: Path) -> list[Path]:
+    """The job's run folders (those holding a manifest), oldest first."""
+    output_dir = Path(output_dir)
+    if not output_dir.is_dir():
+        return []
+    return sorted(p.parent for p in output_dir.glob(f"*/{MANIFEST}"))
+
+
+def last_run(output_dir: Path) -> tuple[Path, dict] | None:
+    for run_dir in reversed(run_dirs(output_dir)):
+        manifest = read_manifest(run_dir)
+        if manifest is not None:
+            return run_dir, manifest
+    return None
+
+
+def finalize(manifest: dict, run_dir: Path, attempts_stats: list[dict]) -> dict:
+    """Fill counts, bytes and files from the stats of every attempt of the run."""
+    totals: dict = {}
+    for stats in attempts_stats:
+        for key, value in stats.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                totals[key] = totals.get(key, 0) + value
+    files = list_files(run_dir)
+    manifest["counts"] = counts_from_stats(totals)
+    manifest["bytes"] = {"fetched": int(totals.get(BYTES_FETCHED, 0)),
+                         "written": sum(f["bytes"] for f in files)}
+    manifest["files"] = files
+    return manifest

@@ -1,0 +1,274 @@
+"""One run of a job: lock, pick or resume the run folder, crawl in a subprocess, write the manifest.
+
+The crawl is `python -m scrapy crawl news ...` in its own process: it gets a
+fresh Twisted reactor, and whatever happens to it the runner survives to
+record the result. Its settings point every piece of cross-run state at the
+job's state dir (Scrapy's JOBDIR, the dedupe store, the incremental store, the
+WARC payload-digest index) and its output at the run's own dated folder.
+
+An interrupted run (Ctrl-C, SIGTERM, SIGKILL, power cut) keeps its folder
+and its manifest says so; the next start of the job continues it there.
+After a graceful stop Scrapy's JOBDIR holds the pending requests; after a
+hard kill it cannot be trusted (Scrapy writes its queue state only at close)
+and is discarded: the crawl restarts from the start URLs and the incremental
+store, which records every page as it is archived, keeps it from fetching the
+pages the run already has.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler.jobs import manifest as mf
+from crawler.jobs.config import Job
+from crawler.jobs.lock import JobLock
+from crawler.jobs.scheduler import Clock, SystemClock
+
+logger = logging.getLogger(__name__)
+
+RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+STATS_FILE = "last-attempt-stats.json"
+LOG_FILE = "crawl.log"
+KILL_GRACE = 300  # seconds past max_duration before a crawl that ignores CLOSESPIDER_TIMEOUT is stopped
+
+
+def _setting_value(value) -> str:
+    """A TOML value as a `-s NAME=VALUE` string Scrapy's getters read back."""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def crawl_settings(job: Job, run_dir: Path, run_id: str) -> dict[str, str]:
+    """Every setting the runner passes to the crawl; the job's own [settings] last."""
+    state = job.state_dir
+    settings = {
+        "OUTPUT_DIR": str(run_dir),
+        "JOBDIR": str(job.jobdir),
+        "DEDUPE_STATE_DIR": str(state),
+        "INCREMENTAL_STATE_DIR": str(state),
+        "INCREMENTAL_RUN_ID": run_id,
+        "INCREMENTAL_REVISIT_WINDOW": str(job.revisit_window),
+        "JOB_STATS_FILE": str(state / STATS_FILE),
+        "CLOSESPIDER_PAGECOUNT": str(job.max_pages),
+        "CLOSESPIDER_TIMEOUT": str(job.max_duration),
+    }
+    if job.max_depth is not None:
+        settings["DEPTH_LIMIT"] = str(job.max_depth)
+    settings.update({name: _setting_value(value) for name, value in job.settings.items()})
+    return settings
+
+
+def crawl_command(job: Job, run_dir: Path, run_id: str, extra_settings: dict | None = None,
+                  python: str = sys.executable) -> list[str]:
+    settings = crawl_settings(job, run_dir, run_id)
+    settings.update(extra_settings or {})
+    command = [python, "-m", "scrapy", "crawl", "news", "-a", "urls=" + ",".join(job.urls)]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def _read_stats(path: Path) -> dict:
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
+def _clean_stop(attempt: dict) -> bool:
+    """Did Scrapy close normally (JOBDIR state written), even if asked to stop early?"""
+    return attempt.get("exit_code") is not None and attempt["exit_code"] >= 0 \
+        and attempt.get("finish_reason") is not None
+
+
+class JobRunner:
+    def __init__(self, job: Job, *, clock: Clock | None = None, extra_settings: dict | None = None,
+                 python: str = sys.executable, cwd: Path | None = None, fresh: bool = False,
+                 echo=None):
+        self.job = job
+        self.clock = clock or SystemClock()
+        self.extra_settings = dict(extra_settings or {})
+        self.python = python
+        self.cwd = cwd
+        self.fresh = fresh
+        self.echo = echo or (lambda line: None)
+        self.lock = JobLock(job.lock_path)
+        self.proc: subprocess.Popen | None = None
+        self._stop_requested = False
+
+    # --- choosing the run folder --------------------------------------------
+
+    def _unfinished(self) -> tuple[Path, dict] | None:
+        last = mf.last_run(self.job.output_dir)
+        if last is None or last[1].get("result") not in mf.UNFINISHED:
+            return None
+        run_dir, manifest = last
+        if manifest.get("result") == mf.RUNNING:
+            # The runner died; its crawl may have run to the end without it.
+            stats = _read_stats(self.job.state_dir / STATS_FILE)
+            if stats.get("finish_reason") not in (None, "shutdown") and not manifest.get("attempts"):
+                manifest["attempts"] = [self._attempt_record(None, None, stats, manifest.get("started"))]
+                manifest["attempts"][0]["exit_code"] = 0
+                self._finish(run_dir, manifest)
+                return None
+        return run_dir, manifest
+
+    def _new_run(self) -> tuple[Path, dict]:
+        now = self.clock.now()
+        run_id = now.astimezone(timezone.utc).strftime(RUN_ID_FORMAT)
+        run_dir = self.job.output_dir / run_id
+        serial = 1
+        while run_dir.exists():
+            serial += 1
+            run_dir = self.job.output_dir / f"{run_id}-{serial}"
+        run_dir.mkdir(parents=True)
+        manifest = {
+            "format": mf.FORMAT, "job": self.job.name, "run": run_dir.name,
+            "started": mf.utc_iso(now), "finished": None, "result": mf.RUNNING,
+            "urls": list(self.job.urls), "schedule": self.job.schedule, "timezone": self.job.timezone,
+            "revisit_window": self.job.revisit_window, "resumed": 0, "attempts": [],
+        }
+        return run_dir, manifest
+
+    def _attempt_record(self, started, exit_code, stats, started_iso=None) -> dict:
+        return {
+            "started": started_iso or (mf.utc_iso(started) if started else None),
+            "finished": mf.utc_iso(self.clock.now()),
+            "exit_code": exit_code,
+            "finish_reason": stats.get("finish_reason"),
+            "stats": stats,
+        }
+
+    # --- running ------------------------------------------------------------
+
+    def run(self) -> dict:
+        """Run (or resume) the job once; returns the final manifest. Raises JobLocked."""
+        self.lock.acquire(job=self.job.name)
+        try:
+            return self._run_locked()
+        finally:
+            self.lock.release()
+
+    def _run_locked(self) -> dict:
+        unfinished = None if self.fresh else self._unfinished()
+        if self.fresh and (last := mf.last_run(self.job.output_dir)) and last[1].get("result") in mf.UNFINISHED:
+            last[1]["result"] = mf.INTERRUPTED
+            last[1]["abandoned"] = True
+            self._finish(*last, result=mf.INTERRUPTED)
+        if unfinished is not None:
+            run_dir, manifest = unfinished
+            attempts = manifest.get("attempts") or []
+            if not attempts or not _clean_stop(attempts[-1]):
+                self._discard_jobdir("the last attempt did not stop cleanly")
+            manifest["resumed"] = int(manifest.get("resumed", 0)) + 1
+            manifest["result"] = mf.RUNNING
+            self.echo(f"job {self.job.name}: resuming interrupted run {run_dir.name} in {run_dir}")
+        else:
+            self._discard_jobdir(None)
+            run_dir, manifest = self._new_run()
+            self.echo(f"job {self.job.name}: run {run_dir.name} started in {run_dir}")
+        mf.write_manifest(run_dir, manifest)
+
+        stats_path = self.job.state_dir / STATS_FILE
+        stats_path.unlink(missing_ok=True)
+        command = crawl_command(self.job, run_dir, run_dir.name, self.extra_settings, self.python)
+        manifest["command"] = command
+        started = self.clock.now()
+        exit_code = self._crawl(command, run_dir / LOG_FILE)
+        stats = _read_stats(stats_path)
+        manifest.setdefault("attempts", []).append(self._attempt_record(started, exit_code, stats))
+
+        if exit_code == 0 and stats.get("finish_reason") not in (None, "shutdown") and not self._stop_requested:
+            result = mf.OK
+        elif exit_code is not None and (exit_code < 0 or self._stop_requested
+                                        or stats.get("finish_reason") == "shutdown"):
+            result = mf.INTERRUPTED
+        else:
+            result = mf.FAILED
+        return self._finish(run_dir, manifest, result=result)
+
+    def _finish(self, run_dir: Path, manifest: dict, result: str | None = None) -> dict:
+        if result is not None:
+            manifest["result"] = result
+        elif manifest.get("result") == mf.RUNNING:
+            manifest["result"] = mf.OK
+        manifest["finished"] = mf.utc_iso(self.clock.now())
+        mf.finalize(manifest, run_dir, [a.get("stats") or {} for a in manifest.get("attempts", [])])
+        mf.write_manifest(run_dir, manifest)
+        return manifest
+
+    def _discard_jobdir(self, why: str | None) -> None:
+        if self.job.jobdir.exists():
+            if why:
+                logger.warning("job %s: discarding %s (%s)", self.job.name, self.job.jobdir, why)
+            shutil.rmtree(self.job.jobdir)
+
+    def _crawl(self, command: list[str], log_path: Path) -> int:
+        deadline = (time.monotonic() + self.job.max_duration + KILL_GRACE) if self.job.max_duration else None
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+        def forward(signum, frame):
+            # Ctrl-C in a terminal reaches the crawl directly (same process group);
+            # SIGTERM from a service manager or `jobs serve` is passed on.
+            self._stop_requested = True
+            if self.proc is not None and self.proc.poll() is None and signum == signal.SIGTERM:
+                self.proc.send_signal(signal.SIGTERM)
+
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
+                                         pass_fds=(self.lock.fileno(),))
+            self.lock.update(crawl_pid=self.proc.pid)
+            in_main = _is_main_thread()
+            if in_main:
+                for sig in previous:
+                    signal.signal(sig, forward)
+            try:
+                while True:
+                    try:
+                        return self.proc.wait(timeout=1.0)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    if deadline is not None and time.monotonic() > deadline:
+                        logger.error("job %s: crawl still running %ss past max_duration; stopping it",
+                                     self.job.name, KILL_GRACE)
+                        self.proc.terminate()
+                        try:
+                            return self.proc.wait(timeout=60)
+                        except subprocess.TimeoutExpired:
+                            self.proc.kill()
+                            return self.proc.wait()
+            finally:
+                if in_main:
+                    for sig, handler in previous.items():
+                        signal.signal(sig, handler)
+
+
+def _is_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def describe(manifest: dict) -> str:
+    counts = manifest.get("counts") or {}
+    parts = ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in
+                      ("pages", "articles", "duplicates", "revisits", "skipped_recent", "errors"))
+    return f"{manifest.get('result')}: {parts}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,221 @@
+"""`scrapy jobs serve`: start each job at its cron time, never twice at once, whatever fails.
+
+croniter computes the fire times (in each job's time zone); the loop sleeps
+until the earliest one. Each run is a separate `scrapy jobs run NAME`
+process, so a crash, a hang or a memory leak in one crawl cannot take the
+scheduler or another job down. A fire time that comes while the job is still
+running (here or from cron, or by hand: the job's lock says so) is skipped and
+logged, not queued. Missed fire times (the machine slept) are coalesced into one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Protocol
+
+from croniter import croniter
+
+from crawler.jobs.config import Job, JobsConfigError
+from crawler.jobs.lock import lock_holder
+
+logger = logging.getLogger(__name__)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float, stop: threading.Event) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def sleep(self, seconds: float, stop: threading.Event) -> None:
+        stop.wait(seconds)
+
+
+def next_fire(job: Job, after: datetime) -> datetime:
+    """The first fire time strictly after `after`, as an aware UTC datetime."""
+    local = after.astimezone(job.tz)
+    return croniter(job.schedule, local).get_next(datetime).astimezone(timezone.utc)
+
+
+class Launcher(Protocol):
+    def start(self, job: Job) -> None: ...
+
+    def running(self, job: Job) -> bool: ...
+
+    def reap(self) -> list[tuple[str, int]]: ...
+
+    def stop_all(self) -> None: ...
+
+
+class SubprocessLauncher:
+    """Runs `python -m scrapy jobs run NAME --file FILE` per fire time."""
+
+    def __init__(self, jobs_file: Path, cwd: Path | None = None, python: str = sys.executable):
+        self.jobs_file = Path(jobs_file).resolve()
+        self.cwd = cwd
+        self.python = python
+        self.children: dict[str, subprocess.Popen] = {}
+
+    def command(self, job: Job) -> list[str]:
+        return [self.python, "-m", "scrapy", "jobs", "run", job.name, "--file", str(self.jobs_file)]
+
+    def start(self, job: Job) -> None:
+        self.children[job.name] = subprocess.Popen(self.command(job), cwd=self.cwd)
+
+    def running(self, job: Job) -> bool:
+        child = self.children.get(job.name)
+        return (child is not None and child.poll() is None) or lock_holder(job.lock_path) is not None
+
+    def reap(self) -> list[tuple[str, int]]:
+        done = [(name, child.returncode) for name, child in self.children.items() if child.poll() is not None]
+        for name, _ in done:
+            del self.children[name]
+        return done
+
+    def stop_all(self, timeout: float = 300.0) -> None:
+        """SIGTERM every running job (each stops gracefully and resumes next time), then wait."""
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name, child in self.children.items():
+            try:
+                child.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.error("job %s did not stop within %.0fs; killing it", name, timeout)
+                child.kill()
+                child.wait()
+
+
+# `scrapy jobs run` exit statuses (see crawler/commands/jobs.py).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
+_EXIT_NAMES = {EXIT_OK: "ok", EXIT_FAILED: "failed", EXIT_USAGE: "configuration error",
+               EXIT_LOCKED: "skipped: already running", EXIT_INTERRUPTED: "interrupted"}
+
+
+class Scheduler:
+    def __init__(self, jobs: dict[str, Job], launcher: Launcher, clock: Clock | None = None, *,
+                 loader: Callable[[], dict[str, Job]] | None = None, max_sleep: float = 60.0):
+        self.jobs = dict(jobs)
+        self.launcher = launcher
+        self.clock = clock or SystemClock()
+        self.loader = loader
+        self.max_sleep = max_sleep
+        self.next_fire: dict[str, datetime] = {}
+        self.started: list[tuple[str, datetime]] = []    # (job, fire time) of every start
+        self.skipped: list[tuple[str, datetime]] = []    # fire times that found the job running
+        self._stop = threading.Event()
+
+    def plan(self, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        for name, job in self.jobs.items():
+            if name not in self.next_fire:
+                self.next_fire[name] = next_fire(job, now)
+        for name in list(self.next_fire):
+            if name not in self.jobs:
+                del self.next_fire[name]
+
+    def reload(self) -> None:
+        """Pick up an edited jobs file; a broken edit is logged and the old jobs kept."""
+        if self.loader is None:
+            return
+        try:
+            jobs = self.loader()
+        except JobsConfigError as exc:
+            logger.error("jobs file not reloaded, keeping the previous jobs: %s", exc)
+            return
+        if jobs is None:
+            return
+        for name, job in jobs.items():
+            old = self.jobs.get(name)
+            if old is None or (old.schedule, old.timezone) != (job.schedule, job.timezone):
+                self.next_fire.pop(name, None)
+        added = sorted(set(jobs) - set(self.jobs))
+        removed = sorted(set(self.jobs) - set(jobs))
+        self.jobs = dict(jobs)
+        if added or removed:
+            logger.info("jobs file reloaded: added %s, removed %s", added or "none", removed or "none")
+        self.plan()
+
+    def tick(self) -> list[str]:
+        """Start every job whose fire time has come; returns the names started."""
+        for name, code in self.launcher.reap():
+            level = logging.INFO if code in (EXIT_OK, EXIT_LOCKED, EXIT_INTERRUPTED) else logging.ERROR
+            logger.log(level, "job %s finished: %s (exit %s)", name, _EXIT_NAMES.get(code, "failed"), code)
+        now = self.clock.now()
+        self.plan(now)
+        started = []
+        for name, when in sorted(self.next_fire.items(), key=lambda kv: kv[1]):
+            if when > now:
+                continue
+            job = self.jobs[name]
+            self.next_fire[name] = next_fire(job, now)
+            if self.launcher.running(job):
+                self.skipped.append((name, when))
+                logger.warning("job %s: fire time %s skipped, the previous run is still going",
+                               name, when.isoformat())
+                continue
+            try:
+                self.launcher.start(job)
+            except Exception:  # one job's failure never stops the others
+                logger.exception("job %s could not be started", name)
+                continue
+            self.started.append((name, when))
+            started.append(name)
+            logger.info("job %s started (fire time %s); next %s", name, when.isoformat(),
+                        self.next_fire[name].isoformat())
+        return started
+
+    def seconds_to_next(self) -> float:
+        if not self.next_fire:
+            return self.max_sleep
+        delay = (min(self.next_fire.values()) - self.clock.now()).total_seconds()
+        return min(max(delay, 0.0), self.max_sleep)
+
+    def serve(self, *, iterations: int | None = None) -> None:
+        """Loop until stop() (or `iterations` wake-ups, for tests)."""
+        self.plan()
+        for name in sorted(self.jobs):
+            logger.info("job %s: %s (%s), next run %s", name, self.jobs[name].schedule,
+                        self.jobs[name].timezone, self.next_fire[name].isoformat())
+        count = 0
+        while not self._stop.is_set():
+            self.reload()
+            self.tick()
+            count += 1
+            if iterations is not None and count >= iterations:
+                break
+            self.clock.sleep(self.seconds_to_next(), self._stop)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def file_loader(path: Path, load: Callable[[Path], object]) -> Callable[[], dict[str, Job] | None]:
+    """A loader for Scheduler.reload that re-reads the jobs file only when it changed."""
+    state = {"mtime": None}
+
+    def loader():
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError as exc:
+            raise JobsConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        if mtime == state["mtime"]:
+            return None
+        jobs = load(path).jobs
+        state["mtime"] = mtime
+        return jobs
+
+    return loader

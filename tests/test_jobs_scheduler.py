@@ -1,0 +1,207 @@
+"""`scrapy jobs serve`'s scheduler, on an injected clock: starts on time, never overlaps, survives failures."""
+
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from crawler.jobs.config import JobsConfigError, parse_jobs
+from crawler.jobs.lock import JobLock, lock_holder
+from crawler.jobs.scheduler import Scheduler, SubprocessLauncher, next_fire
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    def __init__(self, start: datetime):
+        self.current = start
+        self.sleeps = []
+
+    def now(self):
+        return self.current
+
+    def sleep(self, seconds, stop):
+        self.sleeps.append(seconds)
+        self.current += timedelta(seconds=seconds)
+
+
+class RecordingLauncher:
+    """Starts nothing; remembers what it was asked to start and when."""
+
+    def __init__(self, clock, fail=(), busy=()):
+        self.clock = clock
+        self.fail = set(fail)
+        self.busy = set(busy)
+        self.starts = []
+
+    def start(self, job):
+        if job.name in self.fail:
+            raise RuntimeError(f"cannot start {job.name}")
+        self.starts.append((job.name, self.clock.now()))
+
+    def running(self, job):
+        return job.name in self.busy
+
+    def reap(self):
+        return []
+
+    def stop_all(self):
+        pass
+
+
+def jobs(tmp_path, **schedules):
+    text = ""
+    for name, (schedule, tz) in schedules.items():
+        text += (f"[jobs.{name}]\nurls=['http://127.0.0.1:9/']\nschedule='{schedule}'\n"
+                 f"timezone='{tz}'\noutput_dir='out/{name}'\n")
+    return parse_jobs(__import__("tomllib").loads(text), tmp_path / "jobs.toml").jobs
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def test_next_fire_uses_the_jobs_time_zone(tmp_path):
+    job = jobs(tmp_path, paris=("0 3 * * *", "Europe/Paris"))["paris"]
+    assert next_fire(job, utc(2025, 1, 15, 12, 0)) == utc(2025, 1, 16, 2, 0)    # CET = UTC+1
+    assert next_fire(job, utc(2025, 7, 15, 12, 0)) == utc(2025, 7, 16, 1, 0)    # CEST = UTC+2
+    # The night clocks go forward (2025-03-30, 02:00 -> 03:00): 03:00 local is 01:00 UTC.
+    assert next_fire(job, utc(2025, 3, 29, 12, 0)) == utc(2025, 3, 30, 1, 0)
+
+
+def test_starts_a_job_when_its_cron_time_comes_up(tmp_path):
+    clock = FakeClock(utc(2025, 1, 1, 2, 58, 30))
+    launcher = RecordingLauncher(clock)
+    scheduler = Scheduler(jobs(tmp_path, nightly=("0 3 * * *", "UTC"), hourly=("30 * * * *", "UTC")),
+                          launcher, clock, max_sleep=3600)
+    scheduler.serve(iterations=5)
+    assert launcher.starts == [("nightly", utc(2025, 1, 1, 3, 0)),
+                               ("hourly", utc(2025, 1, 1, 3, 30)),
+                               ("hourly", utc(2025, 1, 1, 4, 30)),
+                               ("hourly", utc(2025, 1, 1, 5, 30))]
+    # It slept until fire times (capped), never busy-waited.
+    assert all(0 < s <= scheduler.max_sleep for s in clock.sleeps)
+    assert scheduler.next_fire["nightly"] == utc(2025, 1, 2, 3, 0)
+
+
+def test_refuses_to_overlap_a_running_job(tmp_path):
+    clock = FakeClock(utc(2025, 1, 1, 0, 59))
+    launcher = RecordingLauncher(clock, busy={"hourly"})
+    scheduler = Scheduler(jobs(tmp_path, hourly=("0 * * * *", "UTC")), launcher, clock, max_sleep=3600)
+    scheduler.serve(iterations=3)                # 00:59, 01:00, 02:00
+    assert launcher.starts == []
+    assert [name for name, _ in scheduler.skipped] == ["hourly", "hourly"]
+    launcher.busy.clear()
+    scheduler.serve(iterations=2)
+    assert [name for name, _ in launcher.starts] == ["hourly"]
+
+
+def test_one_failing_job_does_not_stop_the_others(tmp_path):
+    clock = FakeClock(utc(2025, 1, 1, 2, 59))
+    launcher = RecordingLauncher(clock, fail={"broken"})
+    scheduler = Scheduler(jobs(tmp_path, broken=("0 3 * * *", "UTC"), fine=("0 3 * * *", "UTC")),
+                          launcher, clock)
+    scheduler.serve(iterations=3)
+    assert launcher.starts == [("fine", utc(2025, 1, 1, 3, 0))]
+    assert scheduler.next_fire["broken"] == utc(2025, 1, 2, 3, 0)
+
+
+def test_missed_fire_times_are_coalesced(tmp_path):
+    clock = FakeClock(utc(2025, 1, 1, 0, 0, 30))
+    launcher = RecordingLauncher(clock)
+    scheduler = Scheduler(jobs(tmp_path, often=("* * * * *", "UTC")), launcher, clock)
+    scheduler.plan()
+    clock.current = utc(2025, 1, 1, 5, 0, 30)          # the machine slept for five hours
+    scheduler.tick()
+    assert len(launcher.starts) == 1
+    assert scheduler.next_fire["often"] == utc(2025, 1, 1, 5, 1)
+
+
+def test_reload_picks_up_edits_and_survives_a_broken_file(tmp_path):
+    clock = FakeClock(utc(2025, 1, 1, 2, 0))
+    state = {"jobs": jobs(tmp_path, a=("0 3 * * *", "UTC"))}
+
+    def loader():
+        if state["jobs"] is None:
+            raise JobsConfigError("jobs.toml: broken")
+        return state["jobs"]
+
+    scheduler = Scheduler(state["jobs"], RecordingLauncher(clock), clock, loader=loader)
+    scheduler.plan()
+    state["jobs"] = jobs(tmp_path, a=("0 4 * * *", "UTC"), b=("0 5 * * *", "UTC"))
+    scheduler.reload()
+    assert scheduler.next_fire == {"a": utc(2025, 1, 1, 4, 0), "b": utc(2025, 1, 1, 5, 0)}
+    state["jobs"] = None
+    scheduler.reload()
+    assert set(scheduler.jobs) == {"a", "b"}
+
+
+# --- with real processes --------------------------------------------------------
+
+FAKE_RUN = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from crawler.jobs.lock import JobLock
+    lock_path, marker = Path(sys.argv[1]), Path(sys.argv[2])
+    JobLock(lock_path).acquire()
+    with open(marker, "a") as f:
+        f.write("started\\n")
+    release = marker.with_suffix(".release")
+    while not release.exists():
+        time.sleep(0.05)
+""")
+
+
+class ScriptLauncher(SubprocessLauncher):
+    """The real launcher, with a stand-in for `scrapy jobs run` that holds the job lock."""
+
+    def __init__(self, marker):
+        super().__init__(Path("unused.toml"), cwd=ROOT)
+        self.marker = marker
+
+    def command(self, job):
+        return [sys.executable, "-c", FAKE_RUN, str(job.lock_path), str(self.marker)]
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_real_launcher_never_runs_a_job_twice_at_once(tmp_path):
+    marker = tmp_path / "runs.log"
+    clock = FakeClock(utc(2025, 1, 1, 0, 0, 30))
+    launcher = ScriptLauncher(marker)
+    job_map = jobs(tmp_path, often=("* * * * *", "UTC"))
+    scheduler = Scheduler(job_map, launcher, clock)
+    try:
+        scheduler.serve(iterations=2)                       # 00:01 fires: one run starts
+        assert wait_for(lambda: marker.exists() and lock_holder(job_map["often"].lock_path))
+        scheduler.serve(iterations=3)                       # 00:02, 00:03 find it running
+        assert marker.read_text().count("started") == 1
+        assert len(scheduler.skipped) >= 2
+        marker.with_suffix(".release").touch()
+        assert wait_for(lambda: launcher.children["often"].poll() is not None)
+        scheduler.serve(iterations=2)                       # free again: the next fire time starts it
+        assert wait_for(lambda: marker.read_text().count("started") == 2)
+    finally:
+        marker.with_suffix(".release").touch()
+        launcher.stop_all(timeout=20)
+
+
+def test_a_run_started_elsewhere_blocks_the_scheduler(tmp_path):
+    job_map = jobs(tmp_path, nightly=("0 3 * * *", "UTC"))
+    clock = FakeClock(utc(2025, 1, 1, 2, 59, 59))
+    launcher = ScriptLauncher(tmp_path / "runs.log")
+    scheduler = Scheduler(job_map, launcher, clock)
+    with JobLock(job_map["nightly"].lock_path):              # e.g. `scrapy jobs run nightly` by hand
+        scheduler.serve(iterations=2)
+    assert launcher.children == {}
+    assert [name for name, _ in scheduler.skipped] == ["nightly"]
