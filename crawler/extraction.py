@@ -69,14 +69,14 @@ def _warm_up():
 class ExtractionPool:
     """Runs `analyze_page` in worker processes so the reactor never waits on extraction."""
 
-    def __init__(self, workers: int, stats=None):
+    def __init__(self, workers: int, crawler=None):
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
-        self.stats = stats
+        self.crawler = crawler
         self._executor: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        pool = cls(crawler.settings.getint("EXTRACT_WORKERS"), crawler.stats)
+        pool = cls(crawler.settings.getint("EXTRACT_WORKERS"), crawler)
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         return pool
 
@@ -95,8 +95,8 @@ class ExtractionPool:
         except BrokenProcessPool:
             # A worker died (OOM, signal): start a fresh pool and give this page one more try.
             logger.warning("extraction worker died; restarting the pool")
-            if self.stats:
-                self.stats.inc_value("extract/pool_restarts")
+            if self.crawler is not None:
+                self.crawler.stats.inc_value("extract/pool_restarts")
             self._executor = None
             return await loop.run_in_executor(self._ensure_executor(), analyze_page, body, url, encoding)
 

@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import discovery
 from crawler.extraction import ExtractionPool
@@ -189,5 +191,10 @@ class NewsSpider(scrapy.Spider):
 
     def failed(self, failure):
         request = getattr(failure, "request", None)
+        url = getattr(request, "url", "?")
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt disallowed, offsite, incremental skip: by design, not a failure.
+            self.logger.debug("not fetched: %s: %s", url, failure.getErrorMessage())
+            return
         self.crawler.stats.inc_value("news/failed_requests")
-        self.logger.warning("fetch failed: %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
+        self.logger.warning("fetch failed: %s: %s", url, failure.getErrorMessage())
