@@ -48,6 +48,7 @@ class Article:
     exact_text: bool = False          # tests may assert the extracted body equals `text` exactly
     disallowed: bool = False          # under /private/ (robots.txt); never to be fetched
     synthetic: bool = False
+    page_bytes: int = 0               # synthetic pages are padded with site chrome to about this size
 
     def __post_init__(self):
         if self.modified is None:
