@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.exceptions import IgnoreRequest
+
 from crawler.capture import RAW_META_KEY, warc_writer_for
+from archives.digests import Original
 from archives.records import split_message
 
 logger = logging.getLogger(__name__)
+
+
+def _not_modified_of(request, response) -> Original | None:
+    """The archived record a 304 confirms, as the incremental middleware found it."""
+    original = request.meta.get("revisit_of")
+    if response.status != 304 or not original:
+        return None
+    return Original(original["uri"], original["date"], original["record_id"])
 
 
 class WarcCaptureMiddleware:
@@ -49,6 +60,7 @@ class WarcCaptureMiddleware:
                 ip_address=str(response.ip_address) if response.ip_address else None,
                 date=raw.started,
                 truncated=truncated,
+                not_modified=_not_modified_of(request, response),
             )
         except Exception:
             self.stats.inc_value("warc/write_errors")
@@ -63,6 +75,8 @@ class WarcCaptureMiddleware:
     def process_exception(self, request, exception, spider=None):
         """No response (DNS failure, refused, timeout): nothing to archive, but counted."""
         request.meta.pop(RAW_META_KEY, None)
+        if isinstance(exception, IgnoreRequest):  # dropped before sending (robots.txt, filters)
+            return None
         self.stats.inc_value("warc/no_response")
         self.stats.inc_value(f"warc/no_response/{type(exception).__name__}")
         return None

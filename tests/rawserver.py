@@ -51,6 +51,7 @@ GZIP_HTML = b"<html><body><p>" + b"Compressed paragraph. " * 40 + b"</p></body><
 CHUNKED_HTML = b"<html><body><p>" + b"".join(b"Chunked sentence %d. " % i for i in range(60)) + \
     b"</p></body></html>"
 TARGET_HTML = b"<p>redirect target</p>"
+ROBOTS = b"User-agent: *\nDisallow: /private\n"
 # Name case, order, repeated Set-Cookie, odd spacing and a long reason phrase, as a server sent them.
 ODD_HEAD = (b"HTTP/1.1 200 Totally Fine Thanks\r\nx-ODD-case: MixedValue\r\n"
             b"Set-Cookie: a=1; Path=/\r\nSERVER: rawserver/1\r\nSet-Cookie: b=2; Path=/\r\n"
@@ -70,8 +71,7 @@ def standard_routes() -> dict[str, Route]:
     gz = gzip.compress(GZIP_HTML, mtime=0)
     routes = {
         "/robots.txt": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/plain"),
-                                                  ("Content-Length", "26")]),
-                        b"User-agent: *\nDisallow: \n\n"],
+                                                  ("Content-Length", str(len(ROBOTS)))]), ROBOTS],
         "/odd": [ODD_HEAD, HTML],
         "/gzip": [_head("HTTP/1.1 200 OK", [("Content-Type", "text/html; charset=utf-8"),
                                             ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding"),
