@@ -49,7 +49,7 @@ class SqliteDigestIndex:
 
     def __init__(self, path: str):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
+        self._db = sqlite3.connect(path, check_same_thread=False)  # the writer serializes calls
         self._db.execute("CREATE TABLE IF NOT EXISTS payloads (digest TEXT PRIMARY KEY,"
                          " uri TEXT NOT NULL, date TEXT NOT NULL, record_id TEXT NOT NULL)")
         self._db.commit()

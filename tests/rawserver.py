@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -109,12 +110,43 @@ def standard_routes() -> dict[str, Route]:
     return out
 
 
+def self_signed_context(directory: Path) -> ssl.SSLContext:
+    """A server TLS context with a throwaway self-signed certificate for 127.0.0.1."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 @dataclass
 class RawServer:
     routes: dict[str, Route] = field(default_factory=standard_routes)
     host: str = "127.0.0.1"
     port: int = 0
     requests: list[tuple[str, bytes]] = field(default_factory=list)  # (path, raw request bytes)
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this context
 
     def start(self) -> "RawServer":
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -129,7 +161,7 @@ class RawServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def stop(self) -> None:
         self._stop.set()
@@ -155,36 +187,48 @@ class RawServer:
 
     def _serve(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.tls:
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                conn.close()
+                return
+        try:
+            with conn:
+                self._exchanges(conn)
+        except OSError:  # the client went away mid-exchange
+            pass
+
+    def _exchanges(self, conn: socket.socket) -> None:
         buf = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                end = buf.index(b"\r\n\r\n") + 4
-                head = buf[:end]
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                while len(buf) < end + length:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                raw, buf = buf[:end + length], buf[end + length:]
-                path = head.split(b" ", 2)[1].decode("latin-1")
-                self.requests.append((path, raw))
-                route = self.routes.get(path.split("?")[0]) or Route(
-                    [_head("HTTP/1.1 404 Not Found", [("Content-Length", "0")])])
-                for i, segment in enumerate(route.segments):
-                    if i and route.pause:
-                        time.sleep(route.pause)
-                    conn.sendall(segment)
-                if route.close or b"connection: close" in head.lower():
+        while True:
+            while b"\r\n\r\n" not in buf:
+                data = conn.recv(65536)
+                if not data:
                     return
+                buf += data
+            end = buf.index(b"\r\n\r\n") + 4
+            head = buf[:end]
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            while len(buf) < end + length:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buf += data
+            raw, buf = buf[:end + length], buf[end + length:]
+            path = head.split(b" ", 2)[1].decode("latin-1")
+            self.requests.append((path, raw))
+            route = self.routes.get(path.split("?")[0]) or Route(
+                [_head("HTTP/1.1 404 Not Found", [("Content-Length", "0")])])
+            for i, segment in enumerate(route.segments):
+                if i and route.pause:
+                    time.sleep(route.pause)
+                conn.sendall(segment)
+            if route.close or b"connection: close" in head.lower():
+                return
 
 
 PATHS = ["odd", "gzip", "chunked", "cp1252", "moved", "missing", "dup", "lf", "continue",

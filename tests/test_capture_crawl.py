@@ -202,3 +202,22 @@ def test_exchanges_without_a_response_are_counted_not_archived(tmp_path):
     [warc] = tmp_path.glob("*.warc.gz")
     uris = [r.get("WARC-Target-URI") for r in read_records(warc)]
     assert refused not in uris and f"{server.base_url}/odd" in uris
+
+
+def test_https_exchanges_are_captured_the_same_way(tmp_path):
+    from tests.rawserver import self_signed_context
+
+    with RawServer(tls=self_signed_context(tmp_path)) as server:
+        crawl_rawsite(server, tmp_path / "out", paths=["odd", "chunked", "split"])
+        sent = dict(server.requests)
+    [warc] = (tmp_path / "out").glob("*.warc.gz")
+    assert warcio_check(warc).returncode == 0
+    records = read_records(warc)
+    responses, requests = by_uri(records, "response"), by_uri(records, "request")
+    for path in ("odd", "chunked", "split"):
+        url = f"{server.base_url}/{path}"
+        assert url.startswith("https://")
+        head, body = expected_exchange(path)
+        assert responses[url].block == head + body
+        assert requests[url].block == sent[f"/{path}"]
+        assert responses[url]["WARC-IP-Address"] == "127.0.0.1"
