@@ -30,3 +30,17 @@ def test_unwritable_output_dir(tmp_path):
     target.write_text("x")
     result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={target}/out")
     _assert_one_line_error(result, "OUTPUT_DIR", str(target))
+
+
+def test_unreachable_site_ends_normally_and_is_reported(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run_scrapy("crawl", "news", "-a", f"urls=http://127.0.0.1:{port}/", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", "RETRY_TIMES=0", "-s", "ROBOTSTXT_OBEY=False")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "2 failed requests" in result.stdout
+    assert "'news/failed_requests': 2" in result.stderr  # the start page and robots.txt
