@@ -23,10 +23,10 @@ def main(argv=None) -> int:
     except OSError as exc:
         print(f"demosite: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
-    print(site.base_url, flush=True)
     if args.expected:
         with open(args.expected, "w", encoding="utf-8") as fh:
             json.dump(site.expected, fh, ensure_ascii=False, indent=1)
+    print(site.base_url, flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

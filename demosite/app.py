@@ -272,13 +272,14 @@ class SiteApp:
             return None
         chunk = cat.by_section.get(section, [])[(page - 1) * size: page * size]
         items = [r.teaser(a, a.path + SEED_VARIANTS[1] if a.path == stories.LUKASHENKO.path else None) for a in chunk]
+        page_path = lambda n: f"/{section}/" if n == 1 else f"/{section}/page/{n}/"  # noqa: E731
         links = []
         if page > 1:
-            links.append(f'<a class="newer" rel="prev" href="{"/" + section + "/" if page == 2 else f"/{section}/page/{page - 1}/"}">Newer stories</a>')
+            links.append(f'<a class="newer" rel="prev" href="{page_path(page - 1)}">Newer stories</a>')
         if page < pages:
-            links.append(f'<a class="older" rel="next" href="/{section}/page/{page + 1}/">Older stories</a>')
+            links.append(f'<a class="older" rel="next" href="{page_path(page + 1)}">Older stories</a>')
         pagination = f'  <nav class="pagination">{" ".join(links)} <span>Page {page} of {pages}</span></nav>'
-        path = f"/{section}/" if page == 1 else f"/{section}/page/{page}/"
+        path = page_path(page)
         return (r.listing(path=path, heading=name, items=items, pagination=pagination,
                           body_class=f"section-{section}").encode(), "text/html; charset=utf-8", cat.last_modified)
 
