@@ -187,8 +187,11 @@ def _software() -> str:
         warcio_version = version("warcio")
     except PackageNotFoundError:  # pragma: no cover
         warcio_version = getattr(warcio, "__version__", "?")
-    return (f"newsarchive (Scrapy/{scrapy.__version__} Twisted/{twisted.__version__} "
-            f"warcio/{warcio_version})")
+    import crawler
+
+    own = getattr(crawler, "__version__", "")
+    return (f"newsarchive{'/' + own if own else ''} (Scrapy/{scrapy.__version__} "
+            f"Twisted/{twisted.__version__} warcio/{warcio_version})")
 
 
 def warcinfo_for(crawler, run_id: str) -> dict:
