@@ -13,7 +13,7 @@ from . import metadata as meta
 from .body import clean_paragraphs, trafilatura_body
 from .captions import find_captions
 from .classify import classify_tree
-from .html import ExtractionError, parse_html
+from .html import ExtractionError, hooked_elements, parse_html
 
 __all__ = ["ExtractionError", "extract_article", "page_kind", "analyze_page", "EXTRACTED_FIELDS"]
 
@@ -47,8 +47,10 @@ def _extract_tree(tree, url: str) -> dict:
     site_names = meta.find_site_names(article, objects, metas)
     title = meta.find_title(tree, article, metas, site_names)
     published, modified = meta.find_dates(tree, article, metas, url)
-    captions = find_captions(tree, url)
-    paragraphs = clean_paragraphs(trafilatura_body(tree, url), title=title, captions=captions)
+    hooked = hooked_elements(tree)
+    captions = find_captions(tree, url, hooked)
+    # last: trafilatura_body prunes widgets from the tree in place
+    paragraphs = clean_paragraphs(trafilatura_body(tree, url, hooked), title=title, captions=captions)
     canonical = meta.find_canonical(tree, metas, url)
     try:
         canonical = canonicalize_url(canonical)

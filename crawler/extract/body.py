@@ -4,48 +4,89 @@ from __future__ import annotations
 
 import re
 
-from lxml.etree import XPath
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 
-# Page furniture trafilatura does not always prune: text-size and share widgets, newsletter and
-# cookie boxes, related-article lists. A C-level XPath preselects on class/id substrings, then
-# whole class tokens are checked; a match is pruned only when small or mostly links, so a
-# <body class="... cookies-not-set"> or an "entry-content-read-more" wrapper survives.
-_WIDGET_PRESELECT = XPath(
-    "//*[" + " or ".join(
-        f'contains(@class,"{w}") or contains(@id,"{w}")'
-        for w in ("font", "text-size", "textsize", "share", "sharing", "social", "newsletter", "cookie",
-                  "consent", "related", "recirc", "subscribe", "signup", "sign-up", "print", "rating")
-    ) + "]"
+from .html import hooked_elements
+
+# Page furniture trafilatura does not always prune. html.hooked_elements preselects on class/id
+# substrings, then whole class tokens are checked, and each kind has a size guard so a
+# <body class="... cookies-not-set"> or an "entry-content-read-more" wrapper survives:
+#   boxes (newsletter, cookie/consent, subscribe): pruned up to _BOX_MAX characters of text;
+#   controls (share, font size, print, rating): small (<= _CONTROL_MAX) or mostly links;
+#   lists (related, recirculation): mostly links.
+_SUFFIX = r"(?:[-_](?:wrapper|wrap|container|box|block|module|widget|area|section|links?|list|buttons?|tools?|bar|form|signup|banner|notice|promo|cta))*$"
+_BOX_TOKEN = re.compile(
+    r"^(?:.*[-_])?(?:newsletters?|cookies?|cookie-?(?:banner|notice|consent|bar)|consent|subscribe|subscription|"
+    r"signup|sign-up)" + _SUFFIX
 )
-_WIDGET_TOKEN = re.compile(
-    r"^(?:.*[-_])?(?:font-?size|font-?(?:resize|control|changer|tools?)|text-?(?:size|resize|resizer)|"
+_CONTROL_TOKEN = re.compile(
+    r"^(?:.*[-_])?(?:font-?size|font-?(?:resize|resizer|control|controls|changer|tools?)|text-?(?:size|resize|resizer)|"
     r"share|shares|sharing|share-?(?:bar|buttons?|tools?|links?|icons?)|social(?:-?(?:share|links|media|icons|bar))?|"
-    r"newsletter|newsletter-?signup|cookie|cookies|cookie-?(?:banner|notice|consent)|consent|"
-    r"related|related-?(?:articles?|posts?|stories|content|links|news)|recirc|recirculation|"
-    r"subscribe|subscription-?box|signup|sign-up|print|rating|ratings)(?:[-_](?:wrapper|wrap|container|box|block|module|widget|area|section|links?|list|buttons?|tools?|bar))?$"
+    r"print|rating|ratings)" + _SUFFIX
 )
+_LIST_TOKEN = re.compile(
+    r"^(?:.*[-_])?(?:related|related-?(?:articles?|posts?|stories|content|links|news|reads?)|recirc|recirculation)" + _SUFFIX
+)
+_BOX_MAX, _CONTROL_MAX, _LIST_MAX = 1500, 300, 5000
 _KEEP_TAGS = frozenset({"html", "body", "article", "main"})
 
 
-def prune_widgets(tree) -> int:
+def _link_share(el, n: int) -> float:
+    return sum(len(a.text_content()) for a in el.iter("a")) / n if n else 0.0
+
+
+def prune_widgets(tree, hooked: list | None = None) -> int:
     """Remove widget blocks from `tree` in place; returns how many."""
     removed = 0
-    for el in _WIDGET_PRESELECT(tree):
+    for el in hooked if hooked is not None else hooked_elements(tree):
         if el.tag in _KEEP_TAGS or el.getparent() is None:
             continue
         tokens = f"{el.get('class', '')} {el.get('id', '')}".lower().split()
-        if not any(_WIDGET_TOKEN.match(t) for t in tokens):
+        box = any(_BOX_TOKEN.match(t) for t in tokens)
+        control = not box and any(_CONTROL_TOKEN.match(t) for t in tokens)
+        listing = not (box or control) and any(_LIST_TOKEN.match(t) for t in tokens)
+        if not (box or control or listing):
             continue
-        text = el.text_content()
-        n = len(text.strip())
-        if n > 300:
-            linked = sum(len(a.text_content()) for a in el.iter("a"))
-            if n > 3000 or linked < 0.5 * n:
-                continue
-        el.drop_tree()
-        removed += 1
+        n = len(el.text_content().strip())
+        if box:
+            drop = n <= _BOX_MAX
+        elif control:
+            drop = n <= _CONTROL_MAX or (n <= _LIST_MAX and _link_share(el, n) >= 0.5)
+        else:
+            drop = n <= _LIST_MAX and _link_share(el, n) >= 0.5
+        if drop:
+            el.drop_tree()
+            removed += 1
+    return removed
+
+
+# A dek/standfirst is the article's summary line under the headline, not body text: a sub-heading
+# inside the header that holds the <h1>, or a heading with a dek-like class.
+_DEK_TOKEN = re.compile(
+    r"^(?:.*[-_])?(?:dek|deck|standfirst|strapline|subline|sub-?headline|sub-head|subtitle|sub-?title)(?:[-_].*)?$"
+)
+
+
+def prune_deks(tree) -> int:
+    removed = 0
+    for heading in tree.iter("h2", "h3", "h4"):
+        tokens = f"{heading.get('class', '')} {heading.get('id', '')}".lower().split()
+        is_dek = any(_DEK_TOKEN.match(t) for t in tokens)
+        if not is_dek:
+            node = heading.getparent()
+            for _ in range(3):
+                if node is None or node.tag in ("article", "main", "body"):
+                    break
+                if node.tag == "header" or any(t in ("article-header", "post-header", "entry-header", "article-head",
+                                                       "article__header", "headline-wrap")
+                                               for t in f"{node.get('class', '')}".lower().split()):
+                    is_dek = next(node.iter("h1"), None) is not None
+                    break
+                node = node.getparent()
+        if is_dek and heading.getparent() is not None:
+            heading.drop_tree()
+            removed += 1
     return removed
 
 
@@ -61,11 +102,12 @@ def key(text: str) -> str:
     return _KEY.sub("", text.lower())
 
 
-def trafilatura_body(tree, url: str | None) -> list[str]:
+def trafilatura_body(tree, url: str | None, hooked: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
     Prunes widgets from `tree` in place first: call it after everything else read the tree."""
-    prune_widgets(tree)
+    prune_widgets(tree, hooked)
+    prune_deks(tree)
     document = bare_extraction(
         tree,
         url=url,

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from lxml.etree import XPath
 
-from .html import element_text, squash
+from .html import element_text, hooked_elements, squash
 
 # class/id tokens of a caption element (matched per token, so "captioned-list" does not count)
 _CAPTION_TOKEN = re.compile(
@@ -215,21 +214,14 @@ def _leading_credit(el) -> tuple[object, str] | None:
     return first, line
 
 
-# C-level preselection (document order); whole class tokens are checked in Python afterwards
-_PRESELECT = XPath(
-    "//body//*[self::figcaption or @itemprop='caption' or " + " or ".join(
-        f'contains(@class,"{w}") or contains(@id,"{w}")'
-        for w in ("aption", "APTION", "utline", "egend", "EGEND", "nterschrift", "idascalia", "eyenda")
-    ) + "]"
-)
+def find_captions(tree, base_url: str, hooked: list | None = None) -> list[dict]:
+    """[{text, image_url, credit}] in document order, each caption once.
 
-
-def find_captions(tree, base_url: str) -> list[dict]:
-    """[{text, image_url, credit}] in document order, each caption once."""
+    `hooked`: html.hooked_elements(tree) when the caller already has it."""
     found: list[dict] = []
     index: dict[str, dict] = {}
     accepted: list = []
-    for el in _PRESELECT(tree):
+    for el in hooked if hooked is not None else hooked_elements(tree):
         if not _is_caption_el(el):
             continue
         if any(_is_ancestor(a, el) for a in accepted):
