@@ -74,7 +74,8 @@ class SiteApp:
                 return Response(503, b"<html><body><h1>Service Temporarily Unavailable</h1>"
                                      b"<p>Please try again in a moment.</p></body></html>",
                                 headers=[("Retry-After", "1"), ("Cache-Control", "no-store")])
-        response = self.route(path, query, base)
+        with self.catalog.lock:                 # publish()/edit() never show half-applied
+            response = self.route(path, query, base)
         if path == FAULTS["gzip"] and response.status == 200 and "gzip" in (headers.get("Accept-Encoding") or ""):
             response.body = gzip.compress(response.body, mtime=0)
             response.headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]

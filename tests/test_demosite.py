@@ -356,6 +356,18 @@ def test_duplicate_groups_hold_what_they_claim(site):
         assert set(articles[a]["tags"]) & set(articles[b]["tags"])
 
 
+def test_url_variants_fold_under_the_project_canonicalizer(site):
+    """Contract with crawler.urls: what the site calls one URL, canonicalize_url folds to one key."""
+    from crawler.urls import canonicalize_url
+
+    for group in site.expected["duplicate_groups"]:
+        keys = {canonicalize_url(site.url(m)) for m in group["members"]}
+        if group["kind"] == "url":
+            assert keys == {canonicalize_url(site.url(group["members"][0]))}
+        else:
+            assert len(keys) == len(group["members"])
+
+
 def test_amp_twin_points_back_to_canonical(site):
     for amp_path, canonical in site.expected["amp"].items():
         amp = get(site, amp_path)[2].decode()
