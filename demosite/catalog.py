@@ -48,6 +48,11 @@ SECTION_DECLARED = {"asharq", "wordpress", "arc", "drupal", "amp", "lightbox", "
 DATE_ONLY = {"static", "cutline"}
 
 
+def _paragraphs(body) -> list[str]:
+    """A body given as a list of paragraphs or as text with blank lines between them."""
+    return list(body) if isinstance(body, (list, tuple)) else [p.strip() for p in body.split("\n\n") if p.strip()]
+
+
 def _by_recency(a: Article):
     return (-a.published.timestamp(), a.path)
 
@@ -56,6 +61,7 @@ class Catalog:
     def __init__(self, synthetic_articles: int = 0, seed: int = 1):
         self.lock = threading.RLock()
         self.version = 0
+        self.changed_at = datetime(2000, 1, 1, tzinfo=timezone.utc)   # last publish()/edit()
         self.articles: list[Article] = [copy.deepcopy(a) for a in stories.HAND_WRITTEN]
         self.amp = {stories.TRANSIT_APP.path}
         self.duplicate_groups = [
@@ -91,7 +97,7 @@ class Catalog:
         self.feed_articles = sorted((a for a in self.articles if a.in_feed and not a.disallowed),
                                     key=_by_recency)[:FEED_SIZE]
         self.sitemap_articles = sorted((a for a in self.articles if a.in_sitemap), key=_by_recency)
-        self.last_modified = max(a.modified for a in self.articles)
+        self.last_modified = max([a.modified for a in self.articles] + [self.changed_at])
         self._linked_pos = {a.path: i for i, a in enumerate(linked)}
         self.version += 1
 
@@ -126,10 +132,10 @@ class Catalog:
 
     # --- mutations (incremental-crawl tests) ----------------------------------------------
 
-    def _next_stamp(self, previous: datetime | None) -> datetime:
+    def _next_stamp(self) -> datetime:
+        """Now, but always past every earlier change: HTTP dates have one-second resolution."""
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        floor = max(previous or now, self.last_modified) + timedelta(seconds=1)
-        return max(now, floor)
+        return max(now, self.last_modified + timedelta(seconds=1))
 
     def publish(self, slug, *, title, body, section="world", authors=("Staff",), tags=(), captions=(),
                 description="", published=None, style="wordpress", language="en") -> Article:
@@ -138,11 +144,11 @@ class Catalog:
                 raise ValueError(f"slug already exists: {slug}")
             if section not in SECTIONS:
                 raise ValueError(f"unknown section {section!r}; one of {', '.join(SECTIONS)}")
-            stamp = published or self._next_stamp(None)
-            paragraphs = body if isinstance(body, list) else [p.strip() for p in body.split("\n\n") if p.strip()]
+            self.changed_at = self._next_stamp()      # listings change even for a back-dated story
+            stamp = published or self.changed_at
             article = Article(
                 slug=slug, path=f"/{section}/{stamp:%Y/%m/%d}/{slug}", style=style, section=section,
-                title=title, paragraphs=paragraphs, authors=list(authors), published=stamp, tags=list(tags),
+                title=title, paragraphs=_paragraphs(body), authors=list(authors), published=stamp, tags=list(tags),
                 captions=[c if isinstance(c, Caption) else Caption(**c) for c in captions],
                 description=description, language=language,
             )
@@ -152,15 +158,16 @@ class Catalog:
 
     def edit(self, slug, *, body=None, title=None, description=None) -> Article:
         with self.lock:
+            if slug not in self.by_slug:
+                raise KeyError(f"no article with slug {slug!r}")
             article = self.by_slug[slug]
             if body is not None:
-                article.paragraphs = body if isinstance(body, list) else [
-                    p.strip() for p in body.split("\n\n") if p.strip()]
+                article.paragraphs = _paragraphs(body)
             if title is not None:
                 article.title = title
             if description is not None:
                 article.description = description
-            article.modified = self._next_stamp(article.modified)
+            article.modified = self.changed_at = self._next_stamp()
             self._reindex()
             return article
 

@@ -30,7 +30,7 @@ class Caption:
 class Article:
     slug: str                         # unique key for publish()/edit()
     path: str                         # canonical path (no trailing slash; may carry ?id=)
-    style: str                        # which CMS template renders it (see render.STYLES)
+    style: str                        # which CMS template renders it: a Renderer method name
     section: str
     title: str
     paragraphs: list[str]

@@ -1,6 +1,6 @@
 """Turn content objects into the bytes a real news site would send.
 
-One function per CMS style (`STYLES`), sharing the site chrome (masthead, cookie banner,
+One method per CMS style (`Article.style` names it), sharing the site chrome (masthead, cookie banner,
 share buttons, ads, newsletter box, related stories) that extractors must learn to ignore.
 The hand-written templates live in templates/; this module only fills them in.
 """
@@ -20,7 +20,7 @@ from .content import SECTIONS, SITE_NAME, Article, slugify
 
 TEMPLATES = Path(__file__).parent / "templates"
 RIYADH = timezone(timedelta(hours=3))
-NEWSPAPER_EPOCH_YEAR = 2025
+COPYRIGHT_YEAR = 2025
 
 
 @lru_cache(maxsize=None)
@@ -44,7 +44,8 @@ def iso(dt: datetime, tz=timezone.utc) -> str:
 def display_date(dt: datetime, with_time=True) -> str:
     text = f"{dt:%B} {dt.day}, {dt.year}"
     if with_time and (dt.hour or dt.minute):
-        text += f" {dt.hour % 12 or 12}:{dt.minute:02d} {'a.m.' if dt.hour < 12 else 'p.m.'} UTC"
+        zone = "UTC" if not dt.utcoffset() else dt.tzname()
+        text += f" {dt.hour % 12 or 12}:{dt.minute:02d} {'a.m.' if dt.hour < 12 else 'p.m.'} {zone}"
     return text
 
 
@@ -81,11 +82,11 @@ class Renderer:
         values = {
             "site_name": esc(SITE_NAME),
             "base": self.base,
-            "year": str(NEWSPAPER_EPOCH_YEAR),
+            "year": str(COPYRIGHT_YEAR),
             "masthead": fill("partials/masthead.html", site_name=esc(SITE_NAME), nav_items=nav),
             "cookie_banner": fill("partials/cookie_banner.html"),
             "newsletter": fill("partials/newsletter.html"),
-            "footer": fill("partials/footer.html", year=str(NEWSPAPER_EPOCH_YEAR), site_name=esc(SITE_NAME)),
+            "footer": fill("partials/footer.html", year=str(COPYRIGHT_YEAR), site_name=esc(SITE_NAME)),
             "ad_top": fill("partials/ad.html", slot="leaderboard"),
             "ad_mid": fill("partials/ad.html", slot="midpage"),
         }
@@ -301,8 +302,6 @@ class Renderer:
     def synthetic(self, a: Article) -> str:
         from .synthetic import render_synthetic  # heavy chrome lives with the generator
         return render_synthetic(self, a)
-
-    STYLES = ("asharq", "wordpress", "arc", "drupal", "amp", "static", "cutline", "lightbox", "synthetic")
 
     def article(self, a: Article, amp: bool = False) -> str:
         if amp:

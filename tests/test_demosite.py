@@ -408,6 +408,21 @@ def test_conditional_get_and_edits_change_validators(fresh_site):
         site.publish("council-adopts-harbor-budget", title="x", body="y")
 
 
+def test_backdated_publish_still_moves_listing_validators(fresh_site):
+    from datetime import datetime, timezone
+
+    site = fresh_site
+    before = get(site, "/")[1]
+    path = site.publish("archive-find", title="Archive Find", body="An old story, filed late.",
+                        published=datetime(2020, 5, 1, 8, 0, tzinfo=timezone.utc))
+    assert path == "/world/2020/05/01/archive-find"
+    status, after, body = get(site, "/", {"If-Modified-Since": before["last-modified"]})
+    assert status == 200 and after["etag"] != before["etag"]
+    assert parsedate_to_datetime(after["last-modified"]) > parsedate_to_datetime(before["last-modified"])
+    with pytest.raises(KeyError, match="no article with slug"):
+        site.edit("no-such-story", title="x")
+
+
 # --- process-level API ----------------------------------------------------------------------
 
 def test_request_log_and_url_helper(fresh_site):
