@@ -9,7 +9,9 @@ seen; it is the only function here that needs Scrapy (imported when called).
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
+import json
 import logging
 import os
 import zipfile
@@ -23,9 +25,14 @@ from archives.reader import ArchiveError, Record, decode_content, is_warc_path, 
 
 logger = logging.getLogger(__name__)
 
-# The writer renames hop-by-hop headers it has undone (archives.records.ORIG_PREFIX);
-# the crawler saw them under their own names.
-_RENAMED = {"x-archive-orig-transfer-encoding": "Transfer-Encoding"}
+# Headers a live Scrapy response never has: Twisted's HTTP/1.1 client keeps connection
+# control headers apart (twisted.web._newclient.HTTPParser.CONNECTION_CONTROL_HEADERS),
+# and our writer stores Transfer-Encoding renamed (archives.records.ORIG_PREFIX).
+CONNECTION_HEADERS = {"content-length", "connection", "keep-alive", "te", "trailers",
+                      "transfer-encoding", "upgrade", "proxy-connection",
+                      "x-archive-orig-transfer-encoding"}
+# WARC-Truncated values our writer derives from Scrapy's response flags.
+_TRUNCATION_FLAGS = {"disconnect": "dataloss", "unspecified": "download_stopped"}
 
 
 class ReplayError(ArchiveError):
@@ -72,7 +79,7 @@ def replayed_from(record: Record, original: Record | None = None) -> Replayed:
     http = record.http_headers or source.http_headers
     if http is None or source.payload is None:
         raise ReplayError(f"{record.filename}: offset {record.offset}: not an HTTP response record")
-    headers = [(_RENAMED.get(k.lower(), k), v) for k, v in http.headers]
+    headers = list(http.headers)
     return Replayed(url=record.target_uri, status=int(http.get_statuscode()),
                     protocol=http.protocol or "HTTP/1.1", headers=headers,
                     payload=source.payload, record=record, original=original)
@@ -163,14 +170,17 @@ class Archive:
             keys[filename] = self.sources.add_zip_member(package, path, member)
             self.files += 1
         indexed = set()
-        for name in ("indexes/index.cdxj", "indexes/index.cdx"):
+        for name in ("indexes/index.cdxj", "indexes/index.cdx", "indexes/index.cdx.gz"):
             if name in package.namelist():
                 with package.open(name) as fh:
-                    for line in fh.read().decode("utf-8").splitlines():
-                        filename = _cdxj_field(line, "filename")
-                        if filename in keys:
-                            self.index.add_cdxj([line], keys[filename])
-                            indexed.add(filename)
+                    data = fh.read()
+                if name.endswith(".gz"):  # ZipNum: gzip members of CDXJ lines
+                    data = gzip.decompress(data)
+                for line in data.decode("utf-8").splitlines():
+                    filename = _cdxj_field(line, "filename")
+                    if filename in keys:
+                        self.index.add_cdxj([line], keys[filename])
+                        indexed.add(filename)
                 break
         for filename, key in keys.items():
             if filename not in indexed:
@@ -219,7 +229,6 @@ class Archive:
 
 
 def _cdxj_field(line: str, name: str):
-    import json
     try:
         return json.loads(line.split(" ", 2)[2]).get(name)
     except (IndexError, ValueError, AttributeError):
@@ -243,9 +252,16 @@ def scrapy_response(replayed: Replayed, request=None, *, url: str | None = None,
     from scrapy.responsetypes import responsetypes
 
     url = url or (request.url if request is not None else replayed.url)
-    headers = Headers(replayed.headers)
+    head_request = request is not None and request.method == "HEAD"
+    length, chunked = _framing(replayed, head_request)
+    pairs = [(k, v) for k, v in replayed.headers if k.lower() not in CONNECTION_HEADERS
+             or (head_request and k.lower() == "content-length")]
+    if length is not None and not (head_request and replayed.header("Content-Length")):
+        pairs.insert(0, ("Content-Length", str(length)))  # as Scrapy's handler adds it
+    headers = Headers(pairs)
+    flags = list(flags) + _live_flags(replayed, length, chunked)
     body = replayed.payload
-    if request is not None and request.method == "HEAD":
+    if head_request:
         body = b""
     elif decode and headers.getlist("Content-Encoding"):
         body = replayed.body()
@@ -257,4 +273,31 @@ def scrapy_response(replayed: Replayed, request=None, *, url: str | None = None,
     except ValueError:
         ip = None
     return cls(url=url, status=replayed.status, headers=headers, body=body, request=request,
-               flags=list(flags), protocol=replayed.protocol, ip_address=ip)
+               flags=flags, protocol=replayed.protocol, ip_address=ip)
+
+
+def _framing(replayed: Replayed, head_request: bool) -> tuple[int | None, bool]:
+    """(body length as Twisted parsed it, chunked?): Content-Length is re-added from it."""
+    status = replayed.status
+    if head_request or status in (204, 304) or 100 <= status < 200:
+        return 0, False
+    coding = replayed.header("Transfer-Encoding") + replayed.header("X-Archive-Orig-Transfer-Encoding")
+    if any("chunked" in v.lower() for v in coding):
+        return None, True
+    for value in replayed.header("Content-Length"):
+        try:
+            return int(value.split(",")[0].strip()), False
+        except ValueError:
+            continue
+    return None, False
+
+
+def _live_flags(replayed: Replayed, length: int | None, chunked: bool) -> list[str]:
+    """The flags Scrapy's HTTP/1.1 handler put on the live response."""
+    source = replayed.original or replayed.record
+    flag = _TRUNCATION_FLAGS.get((source.warc("WARC-Truncated") or "").lower())
+    if flag:
+        return [flag]
+    if length is None and not chunked:
+        return ["partial"]  # body read until the server closed the connection
+    return []

@@ -92,6 +92,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcCaptureMiddleware": 990,
     # Next to capture: sees raw payloads (digest) and archived 304s; off without INCREMENTAL_STATE_DIR.
     "crawler.incremental.IncrementalMiddleware": 950,
+    # Answers from the archive before any handler runs; off unless REPLAY_WARC is set.
+    "crawler.replay.ReplayMiddleware": 980,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 100,

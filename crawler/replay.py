@@ -1,0 +1,137 @@
+"""Replay crawls: answer every request from archived WARCs instead of the network.
+
+`scrapy crawl news -a urls=... -s REPLAY_WARC=PATH[,PATH]` (WARC files, directories,
+WACZ packages). `ReplayMiddleware.process_request` returns the archived response
+before any download handler runs, so nothing goes on the wire. It hands back the
+body as archived (still content-encoded), so HttpCompressionMiddleware decodes it
+and RedirectMiddleware follows archived 3xx exactly as in the live crawl;
+robots.txt comes from the archive too. The n-th request for a URL gets its n-th
+capture (a retried 503 then its 200), the last one after that.
+
+Misses follow REPLAY_MISS: "404" (an empty 404), "error" (ReplayMissError, so the
+request's errback runs) or "live" (fetched and archived like any live request).
+Replayed responses carry no raw capture, so WarcCaptureMiddleware does not
+archive them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from archives.index import exact_key
+from archives.reader import ArchiveError
+from archives.replay import Archive, scrapy_response
+
+logger = logging.getLogger(__name__)
+
+MISS_POLICIES = ("404", "error", "live")
+REPLAY_FLAG = "replay"
+MISS_FLAG = "replay-miss"
+
+
+class ReplayMissError(Exception):
+    """The archive holds no capture of a requested URL (REPLAY_MISS=error)."""
+
+
+def replay_paths(value) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in str(value or "").split(",") if p.strip()]
+
+
+def check_replay_settings(settings) -> tuple[list[str], str]:
+    """(paths, miss policy); ValueError/ArchiveError with a one-line message if unusable.
+
+    A command can call this before starting a crawl to fail early and cleanly.
+    """
+    paths = replay_paths(settings.get("REPLAY_WARC"))
+    miss = str(settings.get("REPLAY_MISS") or "404").strip().lower()
+    if miss not in MISS_POLICIES:
+        raise ValueError(f"REPLAY_MISS must be one of {', '.join(MISS_POLICIES)}, not {miss!r}")
+    for path in paths:
+        if not os.path.exists(path):
+            raise ArchiveError(f"REPLAY_WARC: {path}: no such file or directory")
+    return paths, miss
+
+
+class ReplayMiddleware:
+    def __init__(self, archive: Archive, miss: str, stats=None):
+        self.archive = archive
+        self.miss = miss
+        self.stats = stats
+        self.missed: list[str] = []
+        self._missed_seen: set[str] = set()
+        self._served: Counter = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        paths, miss = check_replay_settings(settings)
+        if not paths:
+            raise NotConfigured("REPLAY_WARC is empty")
+        archive = Archive.open(paths)  # ArchiveError names a missing path
+        for problem in archive.problems:
+            logger.warning("replay archive: %s", problem)
+        logger.info("Replaying from %d WARC file(s) (%d indexed from CDXJ): %d captures; misses: %s",
+                    archive.files, archive.indexed_from_cdxj, archive.index.size, miss)
+        middleware = cls(archive, miss, crawler.stats)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        if crawler.stats:
+            crawler.stats.set_value("replay/captures", archive.index.size)
+        return middleware
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.stats:
+            self.stats.inc_value(key, count)
+
+    def process_request(self, request, spider=None):
+        if request.method not in ("GET", "HEAD"):
+            return self._on_miss(request, "method")
+        entries = self.archive.captures(request.url)
+        if not entries:
+            return self._on_miss(request, "url")
+        key = (request.method, exact_key(request.url))
+        entry = entries[min(self._served[key], len(entries) - 1)]
+        self._served[key] += 1
+        try:
+            replayed = self.archive.load(entry)
+            response = scrapy_response(replayed, request, flags=[REPLAY_FLAG])
+        except (ArchiveError, ValueError) as exc:
+            logger.warning("replay: cannot serve %s: %s", request.url, exc)
+            self._inc("replay/unreadable")
+            return self._on_miss(request, "unreadable")
+        if replayed.truncated:
+            logger.warning("replay: %s is truncated in the archive", request.url)
+            self._inc("replay/truncated")
+        request.meta["warc"] = replayed.location
+        request.meta["warc_date"] = replayed.date
+        self._inc("replay/hit")
+        if replayed.original is not None:
+            self._inc("replay/revisit")
+        self._inc(f"replay/status/{replayed.status}")
+        return response
+
+    def _on_miss(self, request, reason: str):
+        self._inc("replay/miss")
+        self._inc(f"replay/miss/{reason}")
+        if request.url not in self._missed_seen:
+            self._missed_seen.add(request.url)
+            self.missed.append(request.url)
+        if self.miss == "live":
+            self._inc("replay/live")
+            return None
+        if self.miss == "error":
+            raise ReplayMissError(f"not in the archive: {request.method} {request.url}")
+        return Response(request.url, status=404, request=request, flags=[REPLAY_FLAG, MISS_FLAG])
+
+    def spider_closed(self, spider, reason):
+        if self.missed:
+            logger.warning("replay: %d URL(s) not in the archive (REPLAY_MISS=%s):\n  %s",
+                           len(self.missed), self.miss, "\n  ".join(self.missed))
+        self.archive.close()
