@@ -58,11 +58,26 @@ def paragraphs_html(paragraphs, attrs="", indent="      ") -> list[str]:
     return [f"{indent}<p{attrs}>{esc(p)}</p>" for p in paragraphs]
 
 
-def printed_caption(caption, label="") -> str:
+def printed_caption(caption) -> str:
     """The caption as a print editor would run it: sentence, then the credit in brackets."""
-    if not caption.credit:
-        return caption.text
-    return f"{caption.text} ({label}{caption.credit})"
+    return f"{caption.text} ({caption.credit})" if caption.credit else caption.text
+
+
+@lru_cache(maxsize=8)
+def site_chrome(base: str) -> dict:
+    """The parts of every page that depend on nothing but the site."""
+    nav = "\n".join(f'      <li><a href="/{slug}/">{name}</a></li>' for slug, (name, _) in SECTIONS.items())
+    return {
+        "site_name": esc(SITE_NAME),
+        "base": base,
+        "year": str(COPYRIGHT_YEAR),
+        "masthead": fill("partials/masthead.html", site_name=esc(SITE_NAME), nav_items=nav),
+        "cookie_banner": fill("partials/cookie_banner.html"),
+        "newsletter": fill("partials/newsletter.html"),
+        "footer": fill("partials/footer.html", year=str(COPYRIGHT_YEAR), site_name=esc(SITE_NAME)),
+        "ad_top": fill("partials/ad.html", slot="leaderboard"),
+        "ad_mid": fill("partials/ad.html", slot="midpage"),
+    }
 
 
 class Renderer:
@@ -78,18 +93,7 @@ class Renderer:
     # --- chrome shared by every template ----------------------------------------------------
 
     def chrome(self, article: Article | None = None) -> dict:
-        nav = "\n".join(f'      <li><a href="/{slug}/">{name}</a></li>' for slug, (name, _) in SECTIONS.items())
-        values = {
-            "site_name": esc(SITE_NAME),
-            "base": self.base,
-            "year": str(COPYRIGHT_YEAR),
-            "masthead": fill("partials/masthead.html", site_name=esc(SITE_NAME), nav_items=nav),
-            "cookie_banner": fill("partials/cookie_banner.html"),
-            "newsletter": fill("partials/newsletter.html"),
-            "footer": fill("partials/footer.html", year=str(COPYRIGHT_YEAR), site_name=esc(SITE_NAME)),
-            "ad_top": fill("partials/ad.html", slot="leaderboard"),
-            "ad_mid": fill("partials/ad.html", slot="midpage"),
-        }
+        values = dict(site_chrome(self.base))
         if article is not None:
             canonical = self.abs(article.path)
             values["share"] = fill("partials/share.html", url=esc(canonical), url_q=quote(canonical, safe=""),
