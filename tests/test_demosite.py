@@ -24,10 +24,10 @@ NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.g
       "atom": "http://www.w3.org/2005/Atom"}
 
 
-@pytest.fixture(scope="module")
-def site():
-    with DemoSite() as s:
-        yield s
+@pytest.fixture
+def site(demo_site):
+    """The session's shared demo site (conftest); tests that change it use `fresh_site`."""
+    return demo_site
 
 
 @pytest.fixture
