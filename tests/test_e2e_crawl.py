@@ -132,8 +132,7 @@ def test_warcio_check_passes(run):
 def _records(warcs):
     for warc in warcs:
         with open(warc, "rb") as f:
-            for record in ArchiveIterator(f):
-                yield warc, record, record.content_stream().read()
+            yield from ArchiveIterator(f)
 
 
 def test_every_exchange_archived(site, run):
@@ -141,7 +140,7 @@ def test_every_exchange_archived(site, run):
     for warc in run["warcs"]:
         with open(warc, "rb") as f:
             first_types.append(next(iter(ArchiveIterator(f))).rec_type)
-    for _warc, record, _body in _records(run["warcs"]):
+    for record in _records(run["warcs"]):
         uri = record.rec_headers.get_header("WARC-Target-URI")
         if record.rec_type in ("response", "revisit"):
             responses.setdefault(path_of(uri), []).append(record)
@@ -167,7 +166,7 @@ def test_every_exchange_archived(site, run):
 def test_gzip_body_kept_as_sent(site, run):
     path = site.expected["faults"]["gzip"]
     found = False
-    for _warc, record, _ in _records(run["warcs"]):
+    for record in _records(run["warcs"]):
         if record.rec_type == "response" and path_of(record.rec_headers.get_header("WARC-Target-URI")) == path:
             assert record.http_headers.get_header("Content-Encoding") == "gzip"
             raw = record.raw_stream.read()
@@ -183,7 +182,7 @@ def test_items_point_at_their_response_records(run):
         with open(run["out"] / pointer["filename"], "rb") as f:
             f.seek(pointer["offset"])
             record = next(iter(ArchiveIterator(f)))
-        assert record.rec_type == "response"
+        assert record.rec_type in ("response", "revisit")  # revisit: body already archived this run
         assert record.rec_headers.get_header("WARC-Record-ID") == pointer["record_id"]
         assert record.rec_headers.get_header("WARC-Target-URI") == item["url"]
         assert record.rec_headers.get_header("WARC-Date") == item["fetched_at"]
