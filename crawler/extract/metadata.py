@@ -244,29 +244,45 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
+def _names_site(segment: str, known: set[str]) -> bool:
+    n = _norm(segment)
+    if not n:
+        return False
+    if n in known:
+        return True
+    return any(len(k) >= 3 and (n.startswith(k + " ") or n.endswith(" " + k) or k.startswith(n + " "))
+               for k in known)
+
+
+_STRONG_SEPARATORS = ("|", "-", "–", "—", "·", "•", "»", "::", "/")
+
+
 def strip_site_suffix(title: str, site_names: list[str]) -> str:
-    """'Headline | Site' / 'Headline - Site' / 'Site: Headline' -> 'Headline'."""
+    """'Headline | Site' / 'Headline - Section - Site' / 'Site: Headline' -> 'Headline'.
+
+    Segments naming the site go from either end; then up to three short capitalised trailing
+    segments after a strong separator (section names, an unknown site name)."""
     title = squash(title)
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    known = {_norm(s) for s in site_names if s}
-    # drop segments that name the site (either end), keep the rest joined as it was
     seps = _TITLE_SEPARATORS.findall(title)
+    known = {_norm(s) for s in site_names if s and _norm(s)}
     start, end = 0, len(parts)
-    while end - start > 1 and _norm(parts[end - 1]) in known:
+    while end - start > 1 and _names_site(parts[end - 1], known):
         end -= 1
-    while end - start > 1 and _norm(parts[start]) in known:
+    while end - start > 1 and _names_site(parts[start], known):
         start += 1
-    if (start, end) == (0, len(parts)):
-        # unknown site: a short last segment after " | " is a site name by convention
-        last = parts[-1]
+    for _ in range(3):
+        if end - start < 2:
+            break
+        last = parts[end - 1].strip()
+        head = " ".join(parts[start:end - 1])
         if len(last) <= 30 and len(last.split()) <= 4 and (last[:1].isupper() or last[:1].isdigit()) \
-                and seps[-1].strip() in ("|", "-", "–", "—", "·", "•", "»", "::") \
-                and len(last) < len(" ".join(parts[:-1])):
+                and seps[end - 2].strip() in _STRONG_SEPARATORS and len(last) * 2 < len(head):
             end -= 1
         else:
-            return title
+            break
     out = parts[start]
     for i in range(start + 1, end):
         out += seps[i - 1] + parts[i]
@@ -278,32 +294,58 @@ def _h1_titles(tree) -> list[str]:
 
 
 def find_title(tree, article: dict | None, metas: dict, site_names: list[str]) -> str | None:
-    """Headline as presented: the <h1> when it agrees with a declared title, else the
-    declared title (JSON-LD headline, og:title, <title>) without its site suffix."""
-    declared = []
+    """Headline as presented, site suffix removed.
+
+    Each source votes: JSON-LD headline, og:title, twitter:title, <title> (suffix stripped) and
+    the <h1> that agrees with one of them (else the first <h1>). The wording most sources share
+    wins (JSON-LD, og:title, <title> break ties in that order) and is returned as the <h1>
+    shows it when the <h1> is among them. One source alone is not trusted over several that
+    agree: SEO <title>s, social titles and stale JSON-LD each differ from the page now and then."""
+    sources: list[tuple[str, str]] = []
     if article:
         headline = _ld_str(article.get("headline")) or _ld_str(article.get("name"))
         if headline:
-            declared.append(headline)
-    for key in ("og:title", "twitter:title", "headline", "title", "dc.title"):
+            sources.append(("ld", strip_site_suffix(headline, site_names)))
+    for name, key in (("og", "og:title"), ("tw", "twitter:title")):
         value = first(metas, key)
         if value:
-            declared.append(value)
+            sources.append((name, strip_site_suffix(value, site_names)))
     title_el = tree.find(".//head/title")
     if title_el is None:
         title_el = tree.find(".//title")
-    if title_el is not None and title_el.text:
-        declared.append(squash(title_el.text_content()))
-    stripped = [strip_site_suffix(d, site_names) for d in declared]
-    norms = [_norm(s) for s in stripped] + [_norm(d) for d in declared]
-    for h1 in _h1_titles(tree):
-        n = _norm(h1)
-        if n and any(n == d or (len(n) > 10 and (n in d or d.startswith(n))) for d in norms if d):
-            return h1
-    if stripped:
-        return stripped[0]
+    if title_el is not None:
+        value = squash(title_el.text_content())
+        if value:
+            sources.append(("title", strip_site_suffix(value, site_names)))
+    if not sources:
+        value = first(metas, "headline", "title", "dc.title")
+        if value:
+            sources.append(("meta", strip_site_suffix(value, site_names)))
     h1s = _h1_titles(tree)
-    return h1s[0] if h1s else None
+    declared = {_norm(v) for _, v in sources}
+    h1 = next((h for h in h1s if _norm(h) in declared), h1s[0] if h1s else None)
+    if h1:
+        sources.append(("h1", h1))
+    if not sources:
+        return None
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, value in sources:
+        if _norm(value):
+            groups.setdefault(_norm(value), []).append((name, value))
+    if not groups:
+        return None
+    # a truncated social title ("Headline with a long") votes for the full wording
+    for short in [k for k in groups if len(k) >= 20]:
+        longer = [k for k in groups if k.startswith(short + " ")]
+        if len(longer) == 1:
+            groups[longer[0]].extend(("~" + n, v) for n, v in groups.pop(short))
+    order = ("ld", "og", "title", "tw", "meta", "h1")
+    best = max(groups.values(), key=lambda g: (len(g), -min(order.index(n.lstrip("~")) for n, _ in g)))
+    by_name = dict(best)
+    for name in ("h1", "ld", "og", "title", "tw", "meta"):
+        if name in by_name:
+            return by_name[name]
+    return None
 
 
 # --- authors ------------------------------------------------------------------------------
