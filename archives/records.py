@@ -23,6 +23,10 @@ REVISIT_PROFILES = {
     WARC_1_0: "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest",
     WARC_1_1: "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
 }
+NOT_MODIFIED_PROFILES = {
+    WARC_1_0: "http://netpreserve.org/warc/1.0/revisit/server-not-modified",
+    WARC_1_1: "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+}
 CONFORMS_TO = {
     WARC_1_0: "http://bibnum.bnf.fr/WARC/WARC_ISO_28500_version1_latestdraft.pdf",
     WARC_1_1: "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",

@@ -206,8 +206,12 @@ class WarcWriter:
         ip_address: str | None = None,
         date: datetime | str | None = None,
         truncated: str | None = None,
+        not_modified: Original | None = None,
     ) -> Capture:
         """Archive one exchange as a response (or revisit) record plus its request record.
+
+        `not_modified`: the response is the server's 304 to a conditional request
+        for `original`; it becomes a revisit record (profile server-not-modified).
 
         `response_head` is the status line and header lines exactly as received,
         blank line included; `response_body` is the body after transfer decoding
@@ -225,17 +229,18 @@ class WarcWriter:
 
         with self._lock:
             self._ensure_open()
-            original = None
-            if self.digest_index is not None and response_body and not truncated:
+            original, profile = not_modified, records.NOT_MODIFIED_PROFILES[self.version]
+            if original is None and self.digest_index is not None and response_body and not truncated:
                 original = self.digest_index.lookup(payload_digest)
+                profile = records.REVISIT_PROFILES[self.version]
             if original:
                 extra = ip + [("WARC-Concurrent-To", req_id),
-                              ("WARC-Profile", records.REVISIT_PROFILES[self.version]),
+                              ("WARC-Profile", profile),
                               ("WARC-Refers-To-Target-URI", original.uri),
                               ("WARC-Refers-To-Date", original.date),
                               ("WARC-Refers-To", original.record_id)]
                 response = self._record("revisit", resp_id, date, head, url=url, extra=extra,
-                                        payload=payload_digest,
+                                        payload=None if not_modified else payload_digest,
                                         content_type=records.HTTP_RESPONSE)
             else:
                 extra = ip + [("WARC-Concurrent-To", req_id)]
