@@ -6,8 +6,9 @@ digest, its WARC record, and whether it turned out to be an article.
 `IncrementalMiddleware` uses it:
 
 - pages known to be articles that were archived within the revisit window
-  are not fetched (IgnoreRequest, counted), unless the sitemap or feed that
-  led here says they changed since (`request.meta["lastmod"]`);
+  are not fetched (IgnoreRequest, counted), unless a sitemap read in this run
+  gives them a <lastmod> later than that: such a page is fetched (at once,
+  or as soon as the sitemap arrives if it was skipped before);
 - older ones are fetched with If-None-Match / If-Modified-Since. A 304 is
   archived by the capture middleware as a revisit record (profile
   server-not-modified, referring to the stored record, which this middleware
@@ -34,7 +35,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from archives.records import sha1_digest
-from crawler.discovery import parse_w3c_date
+from crawler.discovery import SITEMAP, document_kind, parse_sitemap, parse_w3c_date
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,9 @@ class IncrementalMiddleware:
         self.stats = stats
         self.tracking_params = tracking_params
         self.clock = clock
+        self.crawler = None
+        self.hints: dict[str, float] = {}          # canonical URL -> newest sitemap <lastmod>
+        self.deferred: dict[str, tuple[object, float]] = {}  # skipped: (request, archived_at)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -143,6 +147,7 @@ class IncrementalMiddleware:
         mw = cls(PageStore(Path(state_dir) / STORE_FILE),
                  window=settings.getfloat("INCREMENTAL_REVISIT_WINDOW"), run_id=run_id,
                  stats=crawler.stats, tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None)
+        mw.crawler = crawler
         crawler.signals.connect(mw.item_done, signal=signals.item_scraped)
         crawler.signals.connect(mw.item_done, signal=signals.item_dropped)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
@@ -160,7 +165,8 @@ class IncrementalMiddleware:
     def process_request(self, request, spider=None):
         if request.meta.get("news_start") or request.method != "GET":
             return None
-        page = self.store.get(self.key(request.url))
+        key = self.key(request.url)
+        page = self.store.get(key)
         if page is None or not page.article or page.archived_at is None:
             return None
         if page.done_run_id == self.run_id:
@@ -172,11 +178,12 @@ class IncrementalMiddleware:
             # made: fetch it whole again (no validators, so no 304) to make it.
             return None
         now = self.clock()
-        changed_since = _lastmod(request.meta.get("lastmod"))
-        hinted = changed_since is not None and changed_since > page.archived_at
-        if now - page.archived_at < self.window and not hinted:
-            self._inc("skipped_recent")
-            raise IgnoreRequest(f"archived {int(now - page.archived_at)}s ago, within the revisit window: {request.url}")
+        if now - page.archived_at < self.window:
+            if not _newer(self.hints.get(key), page.archived_at):
+                self.deferred[key] = (request, page.archived_at)
+                self._inc("skipped_recent")
+                raise IgnoreRequest(f"archived {int(now - page.archived_at)}s ago, within the revisit window: {request.url}")
+            self._inc("changed_by_lastmod")
         if page.etag:
             request.headers.setdefault(b"If-None-Match", page.etag)
         if page.last_modified:
@@ -186,8 +193,6 @@ class IncrementalMiddleware:
                                               "date": page.warc_date, "record_id": page.record_id}
         request.meta[META_KEY] = {"payload_digest": page.payload_digest}
         self._inc("conditional")
-        if hinted:
-            self._inc("changed_by_lastmod")
         return None
 
     # --- after the download (and after the capture middleware archived it) --
@@ -196,6 +201,8 @@ class IncrementalMiddleware:
         warc = request.meta.get("warc")
         key = self.key(response.url)
         known = request.meta.get(META_KEY)
+        if response.status == 200 and self.window > 0:
+            self._read_sitemap(response)
         if response.status == 304 and known is not None:
             self.store.rechecked(key, archived_at=self.clock(), run_id=self.run_id,
                                  etag=_header(response, b"ETag"),
@@ -220,6 +227,26 @@ class IncrementalMiddleware:
             self._inc("changed")
         return response
 
+    def _read_sitemap(self, response) -> None:
+        """Remember each entry's <lastmod>; re-schedule pages skipped before it came."""
+        content_type = (_header(response, b"Content-Type") or "").lower()
+        if "html" in content_type or document_kind(response.body, content_type) != SITEMAP:
+            return
+        is_index, entries = parse_sitemap(response.body)
+        if is_index:
+            return
+        for url, lastmod in entries:
+            when = _lastmod(lastmod)
+            if when is None:
+                continue
+            key = self.key(url)
+            self.hints[key] = max(when, self.hints.get(key, 0.0))
+            skipped = self.deferred.get(key)
+            if skipped is not None and _newer(when, skipped[1]) and self.crawler is not None:
+                del self.deferred[key]
+                self._inc("changed_by_lastmod")
+                self.crawler.engine.crawl(skipped[0].replace(dont_filter=True))
+
     # --- signals ------------------------------------------------------------
 
     def item_done(self, item, response, spider, **kwargs):
@@ -228,6 +255,12 @@ class IncrementalMiddleware:
 
     def spider_closed(self, spider):
         self.store.close()
+
+
+def _newer(lastmod: float | None, archived_at: float) -> bool:
+    """Was the page (maybe) modified after it was archived? <lastmod> has whole seconds:
+    the same second counts as after (a conditional GET settles it)."""
+    return lastmod is not None and lastmod >= int(archived_at)
 
 
 def _lastmod(value) -> float | None:

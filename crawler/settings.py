@@ -90,8 +90,9 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     # Closest to the downloader: sees every exchange (3xx, 4xx, retries, robots.txt) first.
     "crawler.middlewares.WarcCaptureMiddleware": 990,
-    # Next to capture: sees raw payloads (digest) and archived 304s; off without INCREMENTAL_STATE_DIR.
-    "crawler.incremental.IncrementalMiddleware": 950,
+    # Below capture and DownloaderStats (850): sees archived 304s and raw payloads, and the
+    # responses it stops are still counted. Off without INCREMENTAL_STATE_DIR.
+    "crawler.incremental.IncrementalMiddleware": 840,
     # Answers from the archive before any handler runs; off unless REPLAY_WARC is set.
     "crawler.replay.ReplayMiddleware": 980,
 }

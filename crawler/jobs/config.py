@@ -34,6 +34,9 @@ RESERVED_SETTINGS = {
     "CLOSESPIDER_TIMEOUT": "max_duration",
     "INCREMENTAL_REVISIT_WINDOW": "revisit_window",
     "JOB_STATS_FILE": None,
+    "JOB_NAME": None,
+    "INCREMENTAL_RUN_ID": None,
+    "WARC_RUN_ID": None,
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -25,8 +25,8 @@ UNFINISHED = (RUNNING, INTERRUPTED)
 COUNTS = {
     "pages": ("downloader/response_count",),
     "articles": ("output/articles",),
-    "duplicates": ("dedupe/duplicates",),
-    "revisits": ("warc/revisits",),
+    "duplicates": ("dedupe/url", "dedupe/exact", "dedupe/near"),
+    "revisits": ("warc/revisit_records",),
     "not_modified": ("incremental/not_modified",),
     "skipped_recent": ("incremental/skipped_recent",),
     "errors": ("news/failed_requests", "extract/errors", "log_count/ERROR"),

@@ -62,6 +62,11 @@ def crawl_settings(job: Job, run_dir: Path, run_id: str) -> dict[str, str]:
         "INCREMENTAL_RUN_ID": run_id,
         "INCREMENTAL_REVISIT_WINDOW": str(job.revisit_window),
         "JOB_STATS_FILE": str(state / STATS_FILE),
+        "JOB_NAME": job.name,
+        "WARC_RUN_ID": f"{job.name}/{run_id}",
+        # identical-payload-digest revisits refer to records of earlier runs too
+        "WARC_DIGEST_INDEX": "sqlite",
+        "WARC_DIGEST_INDEX_PATH": str(state / "warc-digests.sqlite3"),
         "CLOSESPIDER_PAGECOUNT": str(job.max_pages),
         "CLOSESPIDER_TIMEOUT": str(job.max_duration),
     }
@@ -175,17 +180,20 @@ class JobRunner:
             if not attempts or not _clean_stop(attempts[-1]):
                 self._discard_jobdir("the last attempt did not stop cleanly")
             manifest["resumed"] = int(manifest.get("resumed", 0)) + 1
+            resume_settings = self._resume_settings(run_dir)
             manifest["result"] = mf.RUNNING
             self.echo(f"job {self.job.name}: resuming interrupted run {run_dir.name} in {run_dir}")
         else:
             self._discard_jobdir(None)
             run_dir, manifest = self._new_run()
+            resume_settings = {}
             self.echo(f"job {self.job.name}: run {run_dir.name} started in {run_dir}")
         mf.write_manifest(run_dir, manifest)
 
         stats_path = self.job.state_dir / STATS_FILE
         stats_path.unlink(missing_ok=True)
-        command = crawl_command(self.job, run_dir, run_dir.name, self.extra_settings, self.python)
+        command = crawl_command(self.job, run_dir, run_dir.name,
+                                {**resume_settings, **self.extra_settings}, self.python)
         manifest["command"] = command
         started = self.clock.now()
         exit_code = self._crawl(command, run_dir / LOG_FILE)
@@ -210,6 +218,20 @@ class JobRunner:
         mf.finalize(manifest, run_dir, [a.get("stats") or {} for a in manifest.get("attempts", [])])
         mf.write_manifest(run_dir, manifest)
         return manifest
+
+    def _resume_settings(self, run_dir: Path) -> dict[str, str]:
+        """Pages this run already archived are answered from its own WARCs, not fetched again.
+
+        The killed attempt's open WARC is finalized first (its cut-off last record dropped),
+        so it can be read. Pages it has no complete capture of are fetched live.
+        """
+        from archives.recovery import finalize_open_files
+
+        for item in finalize_open_files(run_dir):
+            logger.warning("job %s: finalized %s left open by the interrupted attempt", self.job.name, item)
+        if not any(run_dir.glob("*.warc*")):
+            return {}
+        return {"REPLAY_WARC": str(run_dir), "REPLAY_MISS": "live"}
 
     def _discard_jobdir(self, why: str | None) -> None:
         if self.job.jobdir.exists():
