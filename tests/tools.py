@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,10 @@ from warcio.archiveiterator import ArchiveIterator
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PYWB_VENV = Path(os.environ.get("PYWB_VENV", ROOT / ".venv-pywb"))
-PYWB_PINS = ["pywb==2.10.0", "wacz==0.6.0"]
+# One pywb venv for the tests and `scrapy replay-server` (archives/pywb.py).
+from archives.pywb import PYWB_PINS, ensure_pywb, pywb_venv  # noqa: E402,F401
+
+PYWB_VENV = pywb_venv()
 
 
 def warcio_check(path: str | os.PathLike) -> subprocess.CompletedProcess:
@@ -60,20 +61,6 @@ def read_records(path: str | os.PathLike) -> list[Record]:
 
 def tools_bin() -> Path:
     return PYWB_VENV / "bin"
-
-
-def ensure_pywb() -> Path:
-    """Make .venv-pywb (pywb + wacz, pinned) unless it already works; return its bin dir."""
-    bin_dir = tools_bin()
-    stamp = PYWB_VENV / (".installed-" + "_".join(PYWB_PINS))
-    if stamp.exists() and (bin_dir / "wayback").exists() and (bin_dir / "wacz").exists():
-        return bin_dir
-    if not (bin_dir / "python").exists():
-        venv.EnvBuilder(with_pip=True, clear=True).create(PYWB_VENV)
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", *PYWB_PINS],
-                   check=True)
-    stamp.write_text("\n".join(PYWB_PINS) + "\n")
-    return bin_dir
 
 
 if __name__ == "__main__":

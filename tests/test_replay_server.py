@@ -1,0 +1,99 @@
+"""`scrapy replay-server`: real pywb (own venv) serving a run directory on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from archives.cdxj import write_cdxj
+from archives.replay import Archive
+from tests.conftest import ROOT, run_scrapy
+
+DATA = Path(__file__).parent / "data" / "warc"
+BLOG = "http://data.gov.uk/blog/open-data-case-studies-and-time-machines%E2%80%A6"
+MONA = "http://en.wikipedia.org/wiki/Mona_Lisa"
+
+
+def snapshot(directory: Path) -> dict:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in directory.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from archives.pywb import ensure_pywb
+
+    ensure_pywb()
+    out = tmp_path_factory.mktemp("run")
+    shutil.copy(DATA / "ukwa-data.gov.uk-crawl1.warc.gz", out)
+    write_cdxj(out / "ukwa-data.gov.uk-crawl1.warc.gz")    # a run's WARC with its CDXJ
+    shutil.copy(DATA / "ukwa-wikipedia-mona-lisa.warc.gz", out)  # one without
+    before = snapshot(out)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "replay-server", str(out)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in proc.stdout:  # ends if the command dies before serving
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        match = re.search(r"open (http://127\.0\.0\.1:(\d+)/crawl/)", "".join(lines))
+        assert match, "".join(lines) + proc.stderr.read() if proc.poll() is not None else "".join(lines)
+        yield {"base": match.group(1), "port": int(match.group(2)), "lines": lines, "out": out,
+               "before": before, "proc": proc}
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=60) as resp:
+        return resp.status, resp.read()
+
+
+def test_prints_where_to_look(server):
+    text = "".join(server["lines"])
+    assert "Replaying 2 WARC file(s)" in text
+    assert f"{server['base']}20130103203542/{MONA}" in text or MONA in text
+
+
+@pytest.mark.parametrize("url", [BLOG, MONA])
+def test_serves_archived_articles_as_archived(server, url):
+    with Archive.open([server["out"]]) as archive:
+        capture = archive.get(url, 0)
+        expected = capture.body()
+    stamp = capture.record.date.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+    status, body = fetch(f"{server['base']}{stamp}id_/{url}")
+    assert status == 200
+    assert body == expected
+
+
+def test_rewritten_page_is_browsable(server):
+    status, body = fetch(f"{server['base']}2014mp_/http://data.gov.uk/about")
+    assert status == 200 and b"<title>About | data.gov.uk</title>" in body and b"wbinfo" in body
+
+
+def test_output_directory_is_untouched(server):
+    assert snapshot(server["out"]) == server["before"]
+
+
+def test_stops_cleanly_and_takes_pywb_with_it(server):
+    proc = server["proc"]
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server["port"]), timeout=2).close()
+
+
+def test_nothing_to_serve_is_a_usage_error(tmp_path):
+    result = run_scrapy("replay-server", str(tmp_path))
+    assert result.returncode == 2 and "no WARC files" in result.stderr
