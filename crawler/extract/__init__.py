@@ -48,26 +48,31 @@ def _extract_tree(tree, url: str) -> dict:
     title = meta.find_title(tree, article, metas, site_names)
     published, modified = meta.find_dates(tree, article, metas, url)
     hooked = hooked_elements(tree)
-    captions = find_captions(tree, url, hooked)
-    # last: trafilatura_body prunes widgets from the tree in place
-    paragraphs = clean_paragraphs(trafilatura_body(tree, url, hooked), title=title, captions=captions)
+    caption_elements: list = []
+    captions = find_captions(tree, url, hooked, caption_elements)
+    # last: trafilatura_body prunes captions and widgets from the tree in place
+    paragraphs = clean_paragraphs(trafilatura_body(tree, url, hooked, caption_elements), title=title, captions=captions)
     canonical = meta.find_canonical(tree, metas, url)
     try:
         canonical = canonicalize_url(canonical)
     except ValueError:
         canonical = canonicalize_url(url)
+    text = "\n\n".join(paragraphs) or None
+    top_image = meta.find_top_image(article, metas, url)
+    if top_image is None and captions:
+        top_image = next((c["image_url"] for c in captions if c["image_url"]), None)
     return {
         "title": title,
-        "text": "\n\n".join(paragraphs) or None,
+        "text": text,
         "captions": captions,
         "authors": meta.find_authors(tree, article, metas),
         "published": published,
         "modified": modified,
-        "language": meta.find_language(tree, article, metas),
+        "language": meta.find_language(tree, article, metas, text),
         "site_name": site_names[0] if site_names else None,
         "section": meta.find_section(article, metas),
         "tags": meta.find_tags(article, metas),
         "description": meta.find_description(article, metas),
-        "top_image": meta.find_top_image(article, metas, url),
+        "top_image": top_image,
         "canonical_url": canonical,
     }

@@ -23,7 +23,7 @@ _BOX_TOKEN = re.compile(
 _CONTROL_TOKEN = re.compile(
     r"^(?:.*[-_])?(?:font-?size|font-?(?:resize|resizer|control|controls|changer|tools?)|text-?(?:size|resize|resizer)|"
     r"share|shares|sharing|share-?(?:bar|buttons?|tools?|links?|icons?)|social(?:-?(?:share|links|media|icons|bar))?|"
-    r"print|rating|ratings)" + _SUFFIX
+    r"print|rating|ratings|(?:story|article|post|entry)-?tools)" + _SUFFIX
 )
 _LIST_TOKEN = re.compile(
     r"^(?:.*[-_])?(?:related|related-?(?:articles?|posts?|stories|content|links|news|reads?)|recirc|recirculation)" + _SUFFIX
@@ -70,10 +70,10 @@ _DEK_TOKEN = re.compile(
 
 def prune_deks(tree) -> int:
     removed = 0
-    for heading in tree.iter("h2", "h3", "h4"):
+    for heading in tree.iter("h2", "h3", "h4", "p"):
         tokens = f"{heading.get('class', '')} {heading.get('id', '')}".lower().split()
         is_dek = any(_DEK_TOKEN.match(t) for t in tokens)
-        if not is_dek:
+        if not is_dek and heading.tag != "p":
             node = heading.getparent()
             for _ in range(3):
                 if node is None or node.tag in ("article", "main", "body"):
@@ -102,12 +102,38 @@ def key(text: str) -> str:
     return _KEY.sub("", text.lower())
 
 
-def trafilatura_body(tree, url: str | None, hooked: list | None = None) -> list[str]:
+def unwrap_layout_tables(tree) -> int:
+    """Turn layout tables (cells holding paragraphs or other tables) into plain blocks.
+
+    trafilatura reads a <table> as data and flattens it into one "| cell | cell |" line, which
+    for an old table-layout page is the whole page, navigation included. Data tables are left alone."""
+    changed = 0
+    for table in list(tree.iter("table")):
+        paragraphs = sum(len(p.text_content()) for p in table.iter("p"))
+        nested = next(table.iterdescendants("table"), None) is not None
+        if paragraphs < 200 and not nested:
+            continue
+        for row in table.xpath("./tr|./*/tr"):
+            for cell in row.xpath("./td|./th"):
+                cell.tag = "div"
+            row.tag = "div"
+        for section in table.xpath("./thead|./tbody|./tfoot|./caption"):
+            section.tag = "div"
+        table.tag = "div"
+        changed += 1
+    return changed
+
+
+def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
     Prunes widgets from `tree` in place first: call it after everything else read the tree."""
+    for el in drop or ():
+        if el.getparent() is not None:
+            el.drop_tree()  # caption/credit elements the caption extractor took
     prune_widgets(tree, hooked)
     prune_deks(tree)
+    unwrap_layout_tables(tree)
     document = bare_extraction(
         tree,
         url=url,

@@ -168,7 +168,10 @@ def _container(caption):
 
 
 def clean_credit(text: str) -> str:
+    """Credit as printed, without a label ("Photo:") or the brackets around it."""
     text = squash(text)
+    if len(text) > 2 and text[0] in "([" and text[-1] in ")]" and text.count("(") + text.count("[") == 1:
+        text = text[1:-1]
     text = _CREDIT_LABEL.sub("", text).strip(" |·•–—-:")
     return squash(text)
 
@@ -214,10 +217,12 @@ def _leading_credit(el) -> tuple[object, str] | None:
     return first, line
 
 
-def find_captions(tree, base_url: str, hooked: list | None = None) -> list[dict]:
+def find_captions(tree, base_url: str, hooked: list | None = None, used: list | None = None) -> list[dict]:
     """[{text, image_url, credit}] in document order, each caption once.
 
-    `hooked`: html.hooked_elements(tree) when the caller already has it."""
+    `hooked`: html.hooked_elements(tree) when the caller already has it. `used` (a list) receives
+    the caption and credit elements read, so the body can leave them out."""
+    used = [] if used is None else used
     found: list[dict] = []
     index: dict[str, dict] = {}
     accepted: list = []
@@ -246,18 +251,20 @@ def find_captions(tree, base_url: str, hooked: list | None = None) -> list[dict]
             else:
                 credit = clean_credit(lead[1])
         container = _container(el)
+        credit_from = None
         if container is not None and credit is None:
             for c in container.iter():
                 if c is not el and isinstance(c.tag, str) and _is_credit_el(c) and not _is_ancestor(el, c) \
-                        and not _is_caption_el(c):
+                        and not _is_ancestor(c, el) and not _is_caption_el(c):
                     value = clean_credit(element_text(c))
                     if value and len(value) < 120:
-                        credit = value
+                        credit, credit_from = value, c
                         break
         if not text or _AD_LABEL.match(text.strip(" .:")):
             continue
         if is_credit_only(text):
             # a credit line of its own: it credits the figure's caption, if that has none yet
+            used.append(el)
             if found and found[-1]["credit"] is None and container is not None and found[-1].get("_container") is container:
                 found[-1]["credit"] = clean_credit(text)
             continue
@@ -271,6 +278,9 @@ def find_captions(tree, base_url: str, hooked: list | None = None) -> list[dict]
         if _is_video(el, container if container is not None else el.getparent()):
             continue
         image_url = _find_image(el, container, base_url)
+        used.append(el)
+        if credit_from is not None:
+            used.append(credit_from)
         key = _key(text)
         if key in index:
             prior = index[key]

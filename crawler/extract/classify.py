@@ -7,7 +7,9 @@ paragraph-vs-link text count on the parsed tree. No trafilatura here.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+
+from lxml.etree import XPath
 
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_types, meta_tags
 
@@ -15,7 +17,7 @@ from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_t
 _LISTING_SEGMENT = re.compile(
     r"^(?:tags?|topics?|themen|thema|categor(?:y|ies)|section|sections|rubri[ck]|ressort|authors?|autor(?:en)?|"
     r"auteurs?|writers?|contributors?|people|profiles?|staff|archives?|archiv|search|suche|page|seite|feeds?|"
-    r"latest|index|sitemap)$",
+    r"latest|sitemap)$",
     re.IGNORECASE,
 )
 _DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?(?:/|-)")
@@ -34,6 +36,9 @@ def url_kind(url: str) -> str | None:
     segments = [s for s in path.split("/") if s]
     if not segments:
         return "listing"  # the home page
+    if len(segments) > 1 and re.match(r"^(?:index|default|story|article)\.\w+$", segments[-1], re.IGNORECASE):
+        segments = segments[:-1]  # /2019/11/18/politics/some-story/index.html
+        path = "/" + "/".join(segments)
     if any(_LISTING_SEGMENT.match(s) for s in segments[:-1]) or _LISTING_SEGMENT.match(segments[-1].split(".")[0]):
         # /page/2 of a section, /tag/x; but /news/2023/05/some-long-slug-with-tag is an article
         last = segments[-1]
@@ -64,6 +69,25 @@ def _text_profile(tree) -> tuple[int, int, int]:
     return long_paras, para_chars, link_chars
 
 
+_LONG_RUNS = XPath(
+    "//body//text()[string-length(normalize-space(.)) >= 80]"
+    "[not(ancestor::a or ancestor::script or ancestor::style or ancestor::noscript)]"
+)
+
+
+def _text_runs(tree) -> int:
+    """Characters in long unlinked text runs: prose kept in <div>/<br> instead of <p>."""
+    return sum(len(t.strip()) for t in _LONG_RUNS(tree))
+
+
+_TEASER_LINKS = XPath("//body//*[self::h2 or self::h3 or self::h4]//a[@href]")
+
+
+def _teasers(tree, url: str) -> int:
+    """Headline links to article-shaped URLs: the repeated unit of a listing page."""
+    return sum(1 for a in _TEASER_LINKS(tree) if url_kind(urljoin(url, a.get("href", ""))) == "article")
+
+
 def classify_tree(tree, url: str) -> str:
     objects = json_ld_objects(tree)
     declared_article = declared_listing = False
@@ -81,16 +105,21 @@ def classify_tree(tree, url: str) -> str:
 
     if by_url == "listing" and not (declared_article and prose and not declared_listing):
         return "listing"
-    if declared_article and not declared_listing:
+    if declared_listing and not declared_article:
+        return "listing"
+    if declared_article:
         return "article"
-    if og_type == "article" and (prose or by_url == "article") and not declared_listing:
+    if og_type == "article" and (prose or by_url == "article"):
         return "article"
-    if declared_listing or og_type in ("website", "profile") and not prose:
-        return "listing" if link_chars > para_chars else "other"
+    # an article-shaped URL with a big "more stories" block stays an article: the teaser count
+    # only decides for URLs that say nothing
+    teasers = _teasers(tree, url) if by_url != "article" else 0
+    if teasers >= 3 and long_paras < teasers:
+        return "listing"
     if prose and para_chars > link_chars * 0.5:
         return "article"
-    if by_url == "article" and long_paras >= 2:
+    if by_url == "article" and (long_paras >= 2 or _text_runs(tree) >= 1000):
         return "article"
-    if link_chars > 2 * max(para_chars, 1) and len(tree.xpath("//a[@href]")) >= 30:
+    if teasers >= 2 or (link_chars > 2 * max(para_chars, 1) and len(tree.xpath("//a[@href]")) >= 30):
         return "listing"
     return "other"

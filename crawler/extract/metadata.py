@@ -293,6 +293,23 @@ def _h1_titles(tree) -> list[str]:
     return [t for t in (element_text(h) for h in tree.iter("h1")) if t]
 
 
+def _segment_in_body(tree, title: str) -> str | None:
+    segments = sorted((p.strip() for p in _TITLE_SEPARATORS.split(title) if len(p.strip()) >= 10), key=len, reverse=True)
+    if len(segments) < 2:
+        return None
+    body = tree.find(".//body")
+    if body is None:
+        return None
+    wanted = {_norm(s): s for s in segments}
+    for el in body.iter("b", "strong", "font", "span", "h2", "h3", "td", "div", "p"):
+        text = el.text_content()
+        if 10 <= len(text) <= 300:
+            n = _norm(text)
+            if n in wanted:
+                return squash(text)
+    return None
+
+
 def find_title(tree, article: dict | None, metas: dict, site_names: list[str]) -> str | None:
     """Headline as presented, site suffix removed.
 
@@ -342,6 +359,12 @@ def find_title(tree, article: dict | None, metas: dict, site_names: list[str]) -
     order = ("ld", "og", "title", "tw", "meta", "h1")
     best = max(groups.values(), key=lambda g: (len(g), -min(order.index(n.lstrip("~")) for n, _ in g)))
     by_name = dict(best)
+    if len(best) == 1 and not h1s and title_el is not None and "title" in by_name:
+        # an old page with only a <title> ("Site - Section - Headline") and no <h1>: the
+        # segment printed as a heading-like element in the body is the headline
+        shown = _segment_in_body(tree, squash(title_el.text_content()))
+        if shown:
+            return shown
     for name in ("h1", "ld", "og", "title", "tw", "meta"):
         if name in by_name:
             return by_name[name]
@@ -383,7 +406,33 @@ def find_authors(tree, article: dict | None, metas: dict) -> list[str]:
     if not names:
         names = [element_text(el) for el in _BYLINE(tree)[:5]]
         names = [n for n in names if 2 < len(n) < 80]
+    if not names:
+        names = _byline_text(tree)
     return clean_authors(names)
+
+
+_BYLINE_BLOCK = XPath(
+    '//body//*[self::p or self::span or self::div or self::font or self::address]'
+    '[contains(@class, "byline") or contains(@class, "meta") or contains(@class, "author")'
+    ' or contains(@class, "posted") or contains(@class, "credit")]'
+)
+_BY_NAME = re.compile(
+    r"(?:^|\b)(?:[Bb]y|BY|[Pp]osted by|[Ww]ritten by|[Vv]on|[Pp]ar|[Pp]or)\s+"
+    r"((?:[A-Z][\w'’.-]+)(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|da|di|del|la|le|der|den)){0,4})"
+)
+
+
+def _byline_text(tree) -> list[str]:
+    """'Posted by Ada Lindqvist on March 9' / 'By WALT PEMBERTON' in a byline-ish block."""
+    for el in _BYLINE_BLOCK(tree)[:8]:
+        text = element_text(el)
+        if not text or len(text) > 200:
+            continue
+        match = _BY_NAME.search(text)
+        if match:
+            name = match.group(1)
+            return [name.title() if name.isupper() else name]
+    return []
 
 
 # byline markup when nothing is declared (trafilatura's author finder costs ~15 ms a page)
@@ -396,7 +445,8 @@ _BYLINE = XPath(
 
 # --- the rest -----------------------------------------------------------------------------
 
-def find_language(tree, article: dict | None, metas: dict) -> str | None:
+def find_language(tree, article: dict | None, metas: dict, text: str | None = None) -> str | None:
+    """Declared language (<html lang>, meta, JSON-LD), else detected from `text` (py3langid)."""
     candidates = [tree.get("lang"), tree.get("xml:lang"), first(metas, "content-language", "og:locale", "language")]
     if article:
         candidates.append(_ld_str(article.get("inLanguage")))
@@ -405,6 +455,10 @@ def find_language(tree, article: dict | None, metas: dict) -> str | None:
             code = re.split(r"[-_]", value.strip())[0].lower()
             if 2 <= len(code) <= 3 and code.isalpha():
                 return code
+    if text and len(text) >= 40:
+        import py3langid  # loads its model on first use: only pages that declare nothing pay
+
+        return py3langid.classify(text[:3000])[0]
     return None
 
 
