@@ -167,3 +167,25 @@ def test_directory_without_warcs(tmp_path):
     shutil.copy(DATA / "PROVENANCE.md", empty)
     result = run_scrapy("reextract", str(empty), "-o", str(tmp_path / "x.jsonl"))
     assert result.returncode == 2 and "no WARC files" in result.stderr
+
+
+def test_undecodable_body_is_reported_and_progress_is_shown(tmp_path):
+    from archives.writer import WarcWriter
+    from crawler.commands.reextract import Reextractor
+    from pipelines.jsonl import JsonLinesFile
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n"
+    with WarcWriter(tmp_path / "warcs", prefix="t") as writer:
+        writer.write_exchange(url="http://site.test/bad", request_head=b"GET /bad HTTP/1.1\r\n\r\n",
+                              response_head=head, response_body=b"<html>not gzip at all</html>")
+    shutil.copy(DATA / "warcio-example.warc.gz", tmp_path / "warcs")
+    output = JsonLinesFile(tmp_path / "out.jsonl")
+    messages = []
+    worker = Reextractor([tmp_path / "warcs"], output, all_pages=True, progress=messages.append,
+                         progress_every=0)
+    stats = worker.run()
+    output.close()
+    (problem,) = worker.problems
+    assert problem.message.startswith("cannot replay: body is not valid gzip")
+    assert stats["errors"] == 1 and stats["items"] == 1  # example.com still extracted
+    assert messages and messages[-1].startswith("reextract: file 2/2 (warcio-example.warc.gz), ")

@@ -86,3 +86,9 @@ def test_reextract_of_the_live_warcs_gives_the_live_items(runs):
     # reextract only folds URL variants, so it may keep more. Every live item is there, equal.
     for key, item in live.items():
         assert without([again[key]]) == without([item])
+
+
+def test_warc_check_passes_the_live_warcs(runs):
+    result = run_scrapy("warc-check", str(runs["live_dir"]))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip().endswith(" ok, 0 bad, 0 problem(s)")
