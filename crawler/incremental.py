@@ -20,6 +20,13 @@ digest, its WARC record, and whether it turned out to be an article.
 
 Everything else passes untouched, so only new or changed articles reach the
 spider and the item pipelines.
+
+A resumed run (INCREMENTAL_RESUME_WARC: the run's own folder) does not fetch
+again what it already archived: articles it finished are skipped, and every
+other page with a final answer in its WARCs (not a 5xx) is answered from
+there (`ResumeReplay`), so the spider finds the same links without a request
+going out. Revisit records in it are resolved against the job's earlier runs
+(the sibling folders).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from typing import Callable
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from archives.reader import ArchiveError
 from archives.records import sha1_digest
 from crawler.discovery import SITEMAP, document_kind, parse_sitemap, parse_w3c_date
 from crawler.urls import canonicalize_url
@@ -43,6 +51,7 @@ logger = logging.getLogger(__name__)
 STORE_FILE = "incremental.sqlite3"
 META_KEY = "incremental"        # request.meta: the stored row this request was conditioned on
 REVISIT_META_KEY = "revisit_of"  # request.meta: {uri, date, record_id} of the record a 304 refers to
+RESUME_FLAG = "incremental-resume"  # Response.flags: answered from the resumed run's own WARCs
 
 
 @dataclass
@@ -119,6 +128,62 @@ class PageStore:
         self._db.close()
 
 
+class ResumeReplay:
+    """The archived answer, in the run's own WARCs, to a request a resumed run makes again."""
+
+    def __init__(self, run_dir: str | Path):
+        from archives.replay import Archive
+
+        self.run_dir = Path(run_dir).resolve()
+        self.own = Archive.open(self.run_dir)
+        self._with_earlier = None
+
+    def response_for(self, request):
+        from archives.replay import ReplayError, scrapy_response
+
+        if request.method != "GET":
+            return None
+        entries = self.own.captures(request.url)
+        if not entries:
+            return None
+        entry = entries[-1]
+        if entry.status is None or entry.status >= 500 or entry.status == 429:
+            return None                       # not a final answer: ask the server again
+        try:
+            replayed = self.own.load(entry)
+        except ReplayError:
+            replayed = self._load_with_earlier_runs(request.url, entry)
+        except (ArchiveError, ValueError, OSError) as exc:
+            logger.warning("resume: cannot read the archived %s, fetching it: %s", request.url, exc)
+            return None
+        if replayed is None or replayed.truncated:
+            return None
+        request.meta["warc"] = replayed.location
+        request.meta["warc_date"] = replayed.date
+        return scrapy_response(replayed, request, flags=["replay", RESUME_FLAG])
+
+    def _load_with_earlier_runs(self, url, entry):
+        """A revisit whose original an earlier run of the job archived."""
+        from archives.replay import Archive
+
+        if self._with_earlier is None:
+            runs = sorted(p for p in self.run_dir.parent.iterdir()
+                          if p.is_dir() and not p.name.startswith(".") and p.name <= self.run_dir.name)
+            self._with_earlier = Archive.open(runs)
+        for candidate in self._with_earlier.captures(url):
+            if (candidate.source, candidate.offset) == (entry.source, entry.offset):
+                try:
+                    return self._with_earlier.load(candidate)
+                except (ArchiveError, ValueError, OSError):
+                    return None
+        return None
+
+    def close(self) -> None:
+        self.own.close()
+        if self._with_earlier is not None:
+            self._with_earlier.close()
+
+
 def _header(response_or_request, name: bytes) -> str | None:
     value = response_or_request.headers.get(name)
     return value.decode("latin-1") if value else None
@@ -126,8 +191,10 @@ def _header(response_or_request, name: bytes) -> str | None:
 
 class IncrementalMiddleware:
     def __init__(self, store: PageStore, *, window: float, run_id: str, stats=None,
-                 tracking_params=None, clock: Callable[[], float] = time.time):
+                 tracking_params=None, clock: Callable[[], float] = time.time,
+                 resume: ResumeReplay | None = None):
         self.store = store
+        self.resume = resume
         self.window = window
         self.run_id = run_id
         self.stats = stats
@@ -144,9 +211,11 @@ class IncrementalMiddleware:
         if not state_dir:
             raise NotConfigured
         run_id = settings.get("INCREMENTAL_RUN_ID") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        resume_dir = settings.get("INCREMENTAL_RESUME_WARC")
         mw = cls(PageStore(Path(state_dir) / STORE_FILE),
                  window=settings.getfloat("INCREMENTAL_REVISIT_WINDOW"), run_id=run_id,
-                 stats=crawler.stats, tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None)
+                 stats=crawler.stats, tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None,
+                 resume=ResumeReplay(resume_dir) if resume_dir else None)
         mw.crawler = crawler
         crawler.signals.connect(mw.item_done, signal=signals.item_scraped)
         crawler.signals.connect(mw.item_done, signal=signals.item_dropped)
@@ -163,16 +232,22 @@ class IncrementalMiddleware:
     # --- before the download ------------------------------------------------
 
     def process_request(self, request, spider=None):
-        if request.meta.get("news_start") or request.method != "GET":
+        if request.method != "GET":
             return None
         key = self.key(request.url)
         page = self.store.get(key)
-        if page is None or not page.article or page.archived_at is None:
-            return None
-        if page.done_run_id == self.run_id:
+        if page is not None and page.article and page.done_run_id == self.run_id \
+                and not request.meta.get("news_start"):
             # Finished earlier in this same run (it was interrupted and resumed).
             self._inc("skipped_done")
             raise IgnoreRequest(f"already archived in this run: {request.url}")
+        if self.resume is not None:
+            response = self.resume.response_for(request)
+            if response is not None:
+                self._inc("resume_replayed")
+                return response
+        if request.meta.get("news_start") or page is None or not page.article or page.archived_at is None:
+            return None
         if page.run_id == self.run_id:
             # Fetched earlier in this run, but the run was killed before its item was
             # made: fetch it whole again (no validators, so no 304) to make it.
@@ -203,6 +278,8 @@ class IncrementalMiddleware:
         known = request.meta.get(META_KEY)
         if response.status == 200 and self.window > 0:
             self._read_sitemap(response)
+        if RESUME_FLAG in response.flags:
+            return response
         if response.status == 304 and known is not None:
             self.store.rechecked(key, archived_at=self.clock(), run_id=self.run_id,
                                  etag=_header(response, b"ETag"),
@@ -255,6 +332,8 @@ class IncrementalMiddleware:
 
     def spider_closed(self, spider):
         self.store.close()
+        if self.resume is not None:
+            self.resume.close()
 
 
 def _newer(lastmod: float | None, archived_at: float) -> bool:

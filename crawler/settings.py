@@ -77,6 +77,7 @@ JOB_STATS_INTERVAL = 10.0              # seconds between stats writes: a killed 
 INCREMENTAL_STATE_DIR = ""             # cross-run page store (incremental.sqlite3) lives here; "" = off
 INCREMENTAL_REVISIT_WINDOW = 43200     # seconds after archiving an article during which it is not re-checked
 INCREMENTAL_RUN_ID = ""                # the job run this crawl belongs to (a resumed run keeps its id)
+INCREMENTAL_RESUME_WARC = ""           # a resumed run's own folder: pages archived there are not fetched again
 
 # --- Replay ------------------------------------------------------------------
 REPLAY_WARC = ""                       # PATH[,PATH]: answer requests from these WARCs/dirs/WACZ

@@ -95,7 +95,7 @@ def test_cron_prints_crontab_and_systemd(tmp_path):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "CRON_TZ=Europe/Paris" in out
-    assert f"0 3 * * * cd " in out and f"jobs run alpha --file {path}" in out
+    assert "0 3 * * * cd " in out and f"jobs run alpha --file {path}" in out
     assert "*/30 * * * * cd " in out
     assert "OnCalendar=*-*-* 03:00:00 Europe/Paris" in out
     assert "OnCalendar=*-*-* *:00,30:00 UTC" in out

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 
 from crawler.jobs.config import JobsConfigError, parse_jobs
 from crawler.jobs.lock import JobLock, lock_holder

@@ -36,6 +36,7 @@ RESERVED_SETTINGS = {
     "JOB_STATS_FILE": None,
     "JOB_NAME": None,
     "INCREMENTAL_RUN_ID": None,
+    "INCREMENTAL_RESUME_WARC": None,
     "WARC_RUN_ID": None,
 }
 

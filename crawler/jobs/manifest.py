@@ -21,9 +21,9 @@ FORMAT = 1
 RUNNING, OK, INTERRUPTED, FAILED = "running", "ok", "interrupted", "failed"
 UNFINISHED = (RUNNING, INTERRUPTED)
 
-# The run's counts, each the sum of these crawl stats (a missing stat counts 0).
+# The run's counts, each the sum of these crawl stats (a missing stat counts 0; "-": subtracted).
 COUNTS = {
-    "pages": ("downloader/response_count",),
+    "pages": ("downloader/response_count", "-incremental/resume_replayed"),
     "articles": ("output/articles",),
     "duplicates": ("dedupe/url", "dedupe/exact", "dedupe/near"),
     "revisits": ("warc/revisit_records",),
@@ -39,7 +39,10 @@ def utc_iso(when: datetime) -> str:
 
 
 def counts_from_stats(stats: dict) -> dict:
-    return {name: sum(int(stats.get(key) or 0) for key in keys) for name, keys in COUNTS.items()}
+    def value(key):
+        return -int(stats.get(key[1:]) or 0) if key.startswith("-") else int(stats.get(key) or 0)
+
+    return {name: sum(value(key) for key in keys) for name, keys in COUNTS.items()}
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

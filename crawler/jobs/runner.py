@@ -23,8 +23,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from crawler.jobs import manifest as mf
@@ -96,8 +97,8 @@ def _read_stats(path: Path) -> dict:
 
 def _clean_stop(attempt: dict) -> bool:
     """Did Scrapy close normally (JOBDIR state written), even if asked to stop early?"""
-    return attempt.get("exit_code") is not None and attempt["exit_code"] >= 0 \
-        and attempt.get("finish_reason") is not None
+    code = attempt.get("exit_code")
+    return attempt.get("finish_reason") is not None and (code is None or code >= 0)
 
 
 class JobRunner:
@@ -118,17 +119,20 @@ class JobRunner:
     # --- choosing the run folder --------------------------------------------
 
     def _unfinished(self) -> tuple[Path, dict] | None:
+        """The last run, if it was interrupted; its lost attempt (runner killed) filled in."""
         last = mf.last_run(self.job.output_dir)
         if last is None or last[1].get("result") not in mf.UNFINISHED:
             return None
         run_dir, manifest = last
-        if manifest.get("result") == mf.RUNNING:
-            # The runner died; its crawl may have run to the end without it.
+        attempts = manifest.setdefault("attempts", [])
+        if attempts and attempts[-1].get("finished") is None:
+            # The runner died with (or before) its crawl: the crawl's last stats are all
+            # there is of that attempt. It may even have run to its end on its own.
             stats = _read_stats(self.job.state_dir / STATS_FILE)
-            if stats.get("finish_reason") not in (None, "shutdown") and not manifest.get("attempts"):
-                manifest["attempts"] = [self._attempt_record(None, None, stats, manifest.get("started"))]
-                manifest["attempts"][0]["exit_code"] = 0
-                self._finish(run_dir, manifest)
+            attempts[-1].update(finished=mf.utc_iso(self.clock.now()), stats=stats,
+                                finish_reason=stats.get("finish_reason"), runner_lost=True)
+            if stats.get("finish_reason") not in (None, "shutdown"):
+                self._finish(run_dir, manifest, result=mf.OK)
                 return None
         return run_dir, manifest
 
@@ -149,15 +153,6 @@ class JobRunner:
         }
         return run_dir, manifest
 
-    def _attempt_record(self, started, exit_code, stats, started_iso=None) -> dict:
-        return {
-            "started": started_iso or (mf.utc_iso(started) if started else None),
-            "finished": mf.utc_iso(self.clock.now()),
-            "exit_code": exit_code,
-            "finish_reason": stats.get("finish_reason"),
-            "stats": stats,
-        }
-
     # --- running ------------------------------------------------------------
 
     def run(self) -> dict:
@@ -169,51 +164,49 @@ class JobRunner:
             self.lock.release()
 
     def _run_locked(self) -> dict:
-        unfinished = None if self.fresh else self._unfinished()
-        if self.fresh and (last := mf.last_run(self.job.output_dir)) and last[1].get("result") in mf.UNFINISHED:
-            last[1]["result"] = mf.INTERRUPTED
-            last[1]["abandoned"] = True
-            self._finish(*last, result=mf.INTERRUPTED)
+        unfinished = self._unfinished()
+        if unfinished is not None and self.fresh:
+            unfinished[1]["abandoned"] = True                   # --fresh: left as it is, not resumed
+            self._finish(*unfinished, result=mf.INTERRUPTED)
+            unfinished = None
         if unfinished is not None:
             run_dir, manifest = unfinished
-            attempts = manifest.get("attempts") or []
+            attempts = manifest["attempts"]
             if not attempts or not _clean_stop(attempts[-1]):
                 self._discard_jobdir("the last attempt did not stop cleanly")
             manifest["resumed"] = int(manifest.get("resumed", 0)) + 1
             resume_settings = self._resume_settings(run_dir)
-            manifest["result"] = mf.RUNNING
             self.echo(f"job {self.job.name}: resuming interrupted run {run_dir.name} in {run_dir}")
         else:
             self._discard_jobdir(None)
             run_dir, manifest = self._new_run()
             resume_settings = {}
             self.echo(f"job {self.job.name}: run {run_dir.name} started in {run_dir}")
-        mf.write_manifest(run_dir, manifest)
 
         stats_path = self.job.state_dir / STATS_FILE
         stats_path.unlink(missing_ok=True)
         command = crawl_command(self.job, run_dir, run_dir.name,
                                 {**resume_settings, **self.extra_settings}, self.python)
-        manifest["command"] = command
-        started = self.clock.now()
+        attempt = {"started": mf.utc_iso(self.clock.now()), "finished": None, "exit_code": None,
+                   "finish_reason": None, "command": command, "stats": {}}
+        manifest["result"] = mf.RUNNING
+        manifest["attempts"].append(attempt)
+        mf.write_manifest(run_dir, manifest)
+
         exit_code = self._crawl(command, run_dir / LOG_FILE)
         stats = _read_stats(stats_path)
-        manifest.setdefault("attempts", []).append(self._attempt_record(started, exit_code, stats))
-
-        if exit_code == 0 and stats.get("finish_reason") not in (None, "shutdown") and not self._stop_requested:
+        attempt.update(finished=mf.utc_iso(self.clock.now()), exit_code=exit_code,
+                       finish_reason=stats.get("finish_reason"), stats=stats)
+        if exit_code == 0 and attempt["finish_reason"] not in (None, "shutdown") and not self._stop_requested:
             result = mf.OK
-        elif exit_code is not None and (exit_code < 0 or self._stop_requested
-                                        or stats.get("finish_reason") == "shutdown"):
+        elif exit_code < 0 or self._stop_requested or attempt["finish_reason"] == "shutdown":
             result = mf.INTERRUPTED
         else:
             result = mf.FAILED
         return self._finish(run_dir, manifest, result=result)
 
-    def _finish(self, run_dir: Path, manifest: dict, result: str | None = None) -> dict:
-        if result is not None:
-            manifest["result"] = result
-        elif manifest.get("result") == mf.RUNNING:
-            manifest["result"] = mf.OK
+    def _finish(self, run_dir: Path, manifest: dict, result: str) -> dict:
+        manifest["result"] = result
         manifest["finished"] = mf.utc_iso(self.clock.now())
         mf.finalize(manifest, run_dir, [a.get("stats") or {} for a in manifest.get("attempts", [])])
         mf.write_manifest(run_dir, manifest)
@@ -231,7 +224,7 @@ class JobRunner:
             logger.warning("job %s: finalized %s left open by the interrupted attempt", self.job.name, item)
         if not any(run_dir.glob("*.warc*")):
             return {}
-        return {"REPLAY_WARC": str(run_dir), "REPLAY_MISS": "live"}
+        return {"INCREMENTAL_RESUME_WARC": str(run_dir)}
 
     def _discard_jobdir(self, why: str | None) -> None:
         if self.job.jobdir.exists():
@@ -280,8 +273,6 @@ class JobRunner:
 
 
 def _is_main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 
@@ -290,7 +281,3 @@ def describe(manifest: dict) -> str:
     parts = ", ".join(f"{counts.get(k, 0)} {k.replace('_', ' ')}" for k in
                       ("pages", "articles", "duplicates", "revisits", "skipped_recent", "errors"))
     return f"{manifest.get('result')}: {parts}"
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
