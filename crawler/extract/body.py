@@ -124,6 +124,63 @@ def unwrap_layout_tables(tree) -> int:
     return changed
 
 
+_CHUNK_WORD = re.compile(r"body|content|text|article|story|entry|post")
+_NOT_CHUNK = re.compile(r"comment|reply|respon|related|teaser|footer|sidebar|caption")
+
+
+def merge_body_chunks(tree) -> int:
+    """Join an article body split over sibling "chunk" containers (same tag and class, each
+    holding long paragraphs, under one parent block) into the first chunk.
+
+    trafilatura takes the best single container; a CMS that cuts the body into chunks around
+    ad slots would otherwise lose everything after the first chunk."""
+    groups: dict[tuple, list] = {}
+    for p in tree.iter("p"):
+        parent = p.getparent()
+        if parent is None or parent.tag not in ("div", "section"):
+            continue
+        cls = parent.get("class")
+        if not cls or not _CHUNK_WORD.search(cls.lower()) or _NOT_CHUNK.search(cls.lower()):
+            continue
+        if len(p.text_content()) < 80:
+            continue
+        group = groups.setdefault((parent.tag, cls), [])
+        if not group or group[-1] is not parent:
+            if parent not in group:
+                group.append(parent)
+    merged = 0
+    for chunks in groups.values():
+        if len(chunks) < 2:
+            continue
+        first = chunks[0]
+        anchor = _ancestor(first, 3)
+        for chunk in chunks[1:]:
+            if anchor is None or not _inside(chunk, anchor):
+                continue
+            for child in list(chunk):
+                first.append(child)
+            chunk.drop_tree()
+            merged += 1
+    return merged
+
+
+def _ancestor(el, levels: int):
+    for _ in range(levels):
+        el = el.getparent()
+        if el is None:
+            return None
+    return el
+
+
+def _inside(el, ancestor) -> bool:
+    node = el.getparent()
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False
+
+
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
@@ -134,6 +191,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     prune_widgets(tree, hooked)
     prune_deks(tree)
     unwrap_layout_tables(tree)
+    merge_body_chunks(tree)
     document = bare_extraction(
         tree,
         url=url,
