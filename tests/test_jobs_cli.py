@@ -99,3 +99,30 @@ def test_cron_prints_crontab_and_systemd(tmp_path):
     assert "*/30 * * * * cd " in out
     assert "OnCalendar=*-*-* 03:00:00 Europe/Paris" in out
     assert "OnCalendar=*-*-* *:00,30:00 UTC" in out
+
+
+def test_serve_announces_next_runs_and_stops_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = jobs_file(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "jobs", "serve", "--file", str(path)], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if sum("next run" in s for s in seen) == 2:
+                break
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = "".join(seen)
+    assert "job alpha: 0 3 * * * (Europe/Paris), next run" in text
+    assert "job beta: */30 * * * * (UTC), next run" in text

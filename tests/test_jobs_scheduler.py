@@ -1,5 +1,6 @@
 """`scrapy jobs serve`'s scheduler, on an injected clock: starts on time, never overlaps, survives failures."""
 
+import json
 import sys
 import textwrap
 import time
@@ -204,3 +205,49 @@ def test_a_run_started_elsewhere_blocks_the_scheduler(tmp_path):
         scheduler.serve(iterations=2)
     assert launcher.children == {}
     assert [name for name, _ in scheduler.skipped] == ["nightly"]
+
+
+def test_serve_chain_runs_real_jobs_and_survives_a_failing_one(tmp_path, demo_site):
+    """Scheduler -> `scrapy jobs run` -> crawl subprocess -> manifest, for a good and a broken job."""
+    from tests.conftest import LOOPBACK_SETTINGS
+
+    settings = "\n".join(f"{k} = {v!r}" for k, v in LOOPBACK_SETTINGS.items())
+    path = tmp_path / "jobs.toml"
+    path.write_text(f"""
+[jobs.good]
+urls = ["{demo_site.base_url}"]
+schedule = "0 3 * * *"
+output_dir = "out/good"
+max_pages = 5
+[jobs.good.settings]
+{settings}
+
+[jobs.broken]
+urls = ["{demo_site.base_url}"]
+schedule = "0 3 * * *"
+output_dir = "out/broken"
+[jobs.broken.settings]
+DOWNLOAD_DELAY = "not a number"
+""")
+    from crawler.jobs.config import load_jobs
+
+    job_map = load_jobs(path).jobs
+    clock = FakeClock(utc(2025, 1, 1, 2, 59, 59))
+    launcher = SubprocessLauncher(path, cwd=ROOT)
+    scheduler = Scheduler(job_map, launcher, clock)
+    try:
+        scheduler.serve(iterations=2)                          # 03:00: both start
+        assert sorted(name for name, _ in scheduler.started) == ["broken", "good"]
+        clock.current = utc(2025, 1, 2, 3, 0, 0)               # next fire time, good still running
+        if launcher.children["good"].poll() is None:
+            scheduler.tick()
+            assert "good" in [name for name, _ in scheduler.skipped]
+        codes = {name: child.wait(timeout=240) for name, child in launcher.children.items()}
+        assert codes == {"good": 0, "broken": 1}
+    finally:
+        launcher.stop_all(timeout=30)
+    [good_run] = [p.parent for p in (tmp_path / "out/good").glob("*/manifest.json")]
+    manifest = json.loads((good_run / "manifest.json").read_text())
+    assert manifest["result"] == "ok" and manifest["counts"]["pages"] >= 1
+    [broken_run] = [p.parent for p in (tmp_path / "out/broken").glob("*/manifest.json")]
+    assert json.loads((broken_run / "manifest.json").read_text())["result"] == "failed"
