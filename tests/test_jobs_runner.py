@@ -8,10 +8,8 @@ extension writes, and ends the way FAKE_CRAWL says.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +20,6 @@ from crawler.jobs.runner import JobRunner
 
 FAKE_CRAWL = f"""#!{sys.executable}
 import json, os, signal, sys
-from pathlib import Path
 settings = dict(a.split("=", 1) for a in sys.argv if "=" in a and a.split("=", 1)[0].isupper())
 mode = os.environ["FAKE_CRAWL"]
 out = Path(settings["OUTPUT_DIR"])
