@@ -20,6 +20,7 @@ from crawler.jobs.runner import JobRunner
 
 FAKE_CRAWL = f"""#!{sys.executable}
 import json, os, signal, sys
+from pathlib import Path
 settings = dict(a.split("=", 1) for a in sys.argv if "=" in a and a.split("=", 1)[0].isupper())
 mode = os.environ["FAKE_CRAWL"]
 out = Path(settings["OUTPUT_DIR"])
