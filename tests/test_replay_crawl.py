@@ -164,12 +164,17 @@ def test_live_misses_are_fetched_and_archived(site):
     assert archived == [url]
 
 
-def test_bad_settings_are_clear_errors(site, tmp_path):
-    cmd = [sys.executable, "-m", "scrapy", "runspider", __file__, "-a", f"urls={site['urls'][0]}",
-           "-s", f"OUTPUT_DIR={tmp_path}"]
-    proc = subprocess.run(cmd + ["-s", f"REPLAY_WARC={tmp_path / 'nope'}"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
-    assert "no such file or directory" in proc.stderr
-    proc = subprocess.run(cmd + ["-s", f"REPLAY_WARC={site['warcs']}", "-s", "REPLAY_MISS=maybe"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert "REPLAY_MISS must be one of 404, error, live" in proc.stderr
+@pytest.mark.parametrize("setting, message", [
+    ("REPLAY_WARC={missing}", "error: REPLAY_WARC: {missing}: no such file or directory"),
+    ("REPLAY_MISS=maybe", "error: REPLAY_MISS must be one of 404, error, live, not 'maybe'"),
+])
+def test_bad_settings_are_one_line_errors(site, tmp_path, setting, message):
+    from tests.conftest import run_scrapy
+
+    missing = tmp_path / "nope"
+    args = ["-s", f"REPLAY_WARC={site['warcs']}"] if setting.startswith("REPLAY_MISS") else []
+    result = run_scrapy("crawl", "news", "-a", f"urls={site['urls'][0]}", "-s", f"OUTPUT_DIR={tmp_path}",
+                        *args, "-s", setting.format(missing=missing))
+    assert result.returncode == 2
+    assert message.format(missing=missing) in result.stderr.splitlines()
+    assert "Traceback" not in result.stderr

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from archives.reader import ArchiveError
+from crawler.replay import check_replay_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.jsonl import output_dir
 
@@ -22,7 +24,8 @@ class Command(ScrapyCrawlCommand):
             try:
                 parse_start_urls(opts.spargs.get("urls"))
                 output_dir(self.settings)
-            except (StartURLError, OSError) as exc:
+                check_replay_settings(self.settings)
+            except (StartURLError, OSError, ValueError, ArchiveError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 self.exitcode = 2
                 return
