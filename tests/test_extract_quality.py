@@ -47,14 +47,15 @@ def test_body_f1_floor_on_benchmark_subset(scrapinghub):
     truth, _, results = scrapinghub
     scores = scoring.body_scores({k: v["articleBody"] for k, v in truth.items()},
                                  {k: r["text"] for k, r in results.items()}, bootstrap=0)
-    assert scores["f1"] >= 0.96, scores
-    assert scores["precision"] >= 0.94 and scores["recall"] >= 0.96, scores
+    # measured: F1 0.977, P 0.973, R 0.981
+    assert scores["f1"] >= 0.965, scores
+    assert scores["precision"] >= 0.955 and scores["recall"] >= 0.97, scores
 
 
 def test_benchmark_pages_are_articles_with_titles(scrapinghub):
     truth, pages, results = scrapinghub
     kinds = [page_kind(pages[k], truth[k]["url"]) for k in truth]
-    assert kinds.count("article") >= 0.9 * len(kinds)
+    assert kinds.count("article") == len(kinds)
     assert all(r["title"] for r in results.values())
 
 
@@ -64,8 +65,9 @@ def test_caption_precision_recall_floor_on_fundus(fundus):
         c = scoring.caption_scores([c["caption"] for c in entry["captions"]], got["captions"])
         tp, fp, fn = tp + c[0], fp + c[1], fn + c[2]
     assert tp + fn == 127  # 129 captioned images, 2 captions shown twice (counted once)
-    assert tp / (tp + fp) >= 0.93, (tp, fp, fn)
-    assert tp / (tp + fn) >= 0.90, (tp, fp, fn)
+    # measured: tp=126 fp=2 fn=1 (P 0.984, R 0.992)
+    assert tp / (tp + fp) >= 0.96, (tp, fp, fn)
+    assert tp / (tp + fn) >= 0.97, (tp, fp, fn)
 
 
 def test_captions_never_repeated_nor_in_body(fundus):
@@ -83,7 +85,7 @@ def test_title_and_date_floor_on_fundus(fundus):
     titles = sum(scoring.title_match(e["title"], g["title"]) for e, _, g in fundus)
     dated = [(e, g) for e, _, g in fundus if e["publishing_date"]]
     same_day = sum(scoring.same_day(e["publishing_date"], g["published"]) for e, g in dated)
-    assert titles / len(fundus) >= 0.85, titles
+    assert titles / len(fundus) >= 0.90, titles  # measured 28/30
     assert same_day / len(dated) >= 0.95, same_day
     assert all(g["published"] is None or g["published"].endswith("Z") or len(g["published"]) == 10
                for _, _, g in fundus)
