@@ -187,3 +187,23 @@ def test_bytes_decoding_from_meta_charset_and_argument():
 def test_bad_input_is_one_clear_error(bad):
     with pytest.raises(ExtractionError):
         extract_article(bad, "https://example.com/")
+
+
+def test_declared_metadata_cleanup():
+    html = """<html lang="en-GB"><head><title>Storm | Gazette</title>
+      <meta property="article:tag" content="Spain,Europe, World news">
+      <meta property="article:tag" content="3f2b8c1e-1d2a-4b5c-9e8f-0a1b2c3d4e5f">
+      <meta property="article:section" content="Politics &amp;amp; Government">
+      <meta property="og:site_name" content="Gazette"></head>
+      <body><h1>Storm</h1><p>Text.</p></body></html>"""
+    got = extract_article(html, "https://example.com/a-b-c-d")
+    assert got["tags"] == ["Spain", "Europe", "World news"]
+    assert got["section"] == "Politics & Government"
+    assert got["language"] == "en" and got["site_name"] == "Gazette" and got["title"] == "Storm"
+
+
+def test_language_detected_when_undeclared():
+    html = ("<html><head><title>Radwege</title></head><body><h1>Radwege</h1><p>"
+            + "Der Stadtrat hat am Dienstag beschlossen, das Radwegenetz bis 2028 deutlich auszubauen. " * 3
+            + "</p></body></html>")
+    assert extract_article(html, "https://example.com/radwege-ausbau-beschlossen")["language"] == "de"

@@ -6,6 +6,7 @@ Declared metadata is cheap to read and, where present, what the publisher meant;
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, timezone
@@ -129,7 +130,7 @@ def meta_tags(tree) -> dict[str, list[str]]:
         content = meta.get("content")
         if content is None:
             continue
-        content = squash(content)
+        content = squash(html.unescape(content) if "&" in content else content)  # double-escaped CMS output
         if not content:
             continue
         for attr in ("property", "name", "itemprop", "http-equiv"):
@@ -474,8 +475,11 @@ def find_site_names(article: dict | None, objects: list[dict], metas: dict) -> l
     return [n.lstrip("@") for n in names if n]
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
 def find_tags(article: dict | None, metas: dict) -> list[str]:
-    tags = list(metas.get("article:tag", []))
+    tags = [t for value in metas.get("article:tag", []) for t in value.split(",")]
     if not tags and article:
         keywords = article.get("keywords")
         if isinstance(keywords, str):
@@ -490,7 +494,7 @@ def find_tags(article: dict | None, metas: dict) -> list[str]:
     out, seen = [], set()
     for tag in tags:
         tag = squash(tag)
-        if tag and tag.lower() not in seen and len(tag) < 100:
+        if tag and tag.lower() not in seen and len(tag) < 100 and not _UUID.match(tag):
             seen.add(tag.lower())
             out.append(tag)
     return out
