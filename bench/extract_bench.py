@@ -4,6 +4,7 @@ Reads third-party data from /work/shared (override with --corpus):
   corpus/article-extraction-benchmark/  181 pages + human ground truth (body P/R/F1, ScrapingHub metric)
   corpus/news-pages/fundus/             30 pages + fundus expected parse (captions, title, authors, date)
   corpus/news-pages/newspaper4k/        6 pages + newspaper4k metadata (title, date)
+  corpus/news-pages/trafilatura/        6 pages + with/without snippets (captions must not be in the body)
 and times `crawler.extract.extract_article` beside bare `trafilatura.extract` (defaults) on the
 same decoded pages in the same run (interleaved, median of --repeat runs per page).
 Prints a table and writes bench/results/extract.json. Run: `make bench-extract`
@@ -161,6 +162,25 @@ def newspaper4k(corpus: Path, repeat: int) -> dict:
             "ms": {"ours": list(ours_ms.values()), "bare": list(bare_ms.values())}}
 
 
+def snippets(corpus: Path) -> dict:
+    base = corpus / "news-pages" / "trafilatura"
+    data = json.loads((base / "evaldata-subset.json").read_text(encoding="utf-8"))
+    ours, bare = [0, 0, 0, 0], [0, 0, 0, 0]
+    for url, entry in data.items():
+        html = _read_gz(base / "html" / f"{entry['file']}.gz")
+        for counts, text in ((ours, (extract_article(html, url) or {}).get("text")), (bare, trafilatura.extract(html))):
+            for i, n in enumerate(scoring.snippet_counts(text, entry.get("with", []), entry.get("without", []))):
+                counts[i] += n
+
+    def prf(c):
+        tp, fp, fn, _ = c
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return {"tp_fp_fn_tn": c, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+    return {"pages": len(data), "ours": prf(ours), "bare_trafilatura": prf(bare)}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -175,6 +195,7 @@ def main(argv=None) -> int:
     sh = scrapinghub(args.corpus, args.repeat, args.limit)
     fu = fundus(args.corpus, args.repeat)
     n4 = newspaper4k(args.corpus, args.repeat)
+    sn = snippets(args.corpus)
 
     all_ours = sh["ms"]["ours"] + fu["ms"]["ours"] + n4["ms"]["ours"]
     all_bare = sh["ms"]["bare"] + fu["ms"]["bare"] + n4["ms"]["bare"]
@@ -202,6 +223,10 @@ def main(argv=None) -> int:
         ("published same day (fundus)", f"{fu['published_same_day']:.3f}", ""),
         ("published same day (newspaper4k)",
          f"{n4['published_same_day']:.3f}" if n4["published_same_day"] is not None else "-", ""),
+        ("snippets P / R (trafilatura, %d pages)" % sn["pages"],
+         f"{sn['ours']['precision']:.3f} / {sn['ours']['recall']:.3f}",
+         f"{sn['bare_trafilatura']['precision']:.3f} / {sn['bare_trafilatura']['recall']:.3f}"
+         f"  (tp,fp,fn,tn ours {sn['ours']['tp_fp_fn_tn']})"),
         ("authors P / R (fundus)", f"{fu['authors']['precision']:.3f} / {fu['authors']['recall']:.3f}", ""),
         ("median ms/page (all %d)" % timing["pages"], f"{timing['ours_median_ms']:.1f}",
          f"{timing['bare_median_ms']:.1f}  ratio {timing['median_ratio']:.2f}"),
@@ -218,7 +243,7 @@ def main(argv=None) -> int:
     for part in (sh, fu, n4):
         part.pop("ms", None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"scrapinghub": sh, "fundus": fu, "newspaper4k": n4, "timing": timing},
+    args.out.write_text(json.dumps({"scrapinghub": sh, "fundus": fu, "newspaper4k": n4, "snippets": sn, "timing": timing},
                                    indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"\nwrote {args.out}")
     return 0

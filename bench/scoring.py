@@ -5,6 +5,7 @@
   per-document normalized TP/FP/FN, macro P and R over eligible documents, F1 of the means).
 - `caption_scores`: captions against fundus expected images; match rule below.
 - `same_day`, `title_match`: title exact (whitespace/quote-normalized) and published same day.
+- `snippet_counts`: trafilatura's own with/without snippet evaluation.
 """
 
 from __future__ import annotations
@@ -170,3 +171,15 @@ def author_scores(expected: list[str], extracted: list[str]) -> tuple[int, int, 
     want = {norm(a) for a in expected if norm(a)}
     got = {norm(a) for a in extracted if norm(a)}
     return len(want & got), len(got - want), len(want - got)
+
+
+# --- snippets (trafilatura's evaluation) --------------------------------------------------
+
+def snippet_counts(text: str | None, with_: list[str], without: list[str]) -> tuple[int, int, int, int]:
+    """(TP, FP, FN, TN) as trafilatura's tests/eval_common.py counts them: whitespace-normalized
+    substring tests; a `with` snippet found is a TP, missing a FN; a `without` snippet found is a
+    FP, absent a TN."""
+    body = " ".join((text or "").split())
+    tp = sum(1 for s in with_ if " ".join(s.split()) in body)
+    fp = sum(1 for s in without if " ".join(s.split()) in body)
+    return tp, fp, len(with_) - tp, len(without) - fp
