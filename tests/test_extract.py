@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import EXTRACTED_FIELDS, ExtractionError, analyze_page, extract_article, page_kind
+from crawler.extract import EXTRACTED_FIELDS, ExtractionError, classify_and_extract, extract_article, page_kind
 from crawler.extract.captions import split_credit
 from crawler.extract.classify import url_kind
 from crawler.extract.metadata import iso_utc, strip_site_suffix
@@ -167,11 +167,11 @@ def test_page_kind_article_listing_other(seed):
     assert page_kind(about, "https://example.com/about") == "other"
 
 
-def test_analyze_page_extracts_articles_only(seed):
+def test_classify_and_extract_extracts_articles_only(seed):
     html, expected, _ = seed
-    kind, fields = analyze_page(html, SEED_URL)
+    kind, fields = classify_and_extract(html, SEED_URL)
     assert kind == "article" and fields["title"] == expected["title"]
-    assert analyze_page(LISTING, "https://example.com/world") == ("listing", None)
+    assert classify_and_extract(LISTING, "https://example.com/world") == ("listing", None)
 
 
 def test_bytes_decoding_from_meta_charset_and_argument():

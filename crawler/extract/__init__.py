@@ -15,7 +15,7 @@ from .captions import find_captions
 from .classify import classify_tree
 from .html import ExtractionError, hooked_elements, parse_html
 
-__all__ = ["ExtractionError", "extract_article", "page_kind", "analyze_page", "EXTRACTED_FIELDS"]
+__all__ = ["ExtractionError", "extract_article", "page_kind", "classify_and_extract", "EXTRACTED_FIELDS"]
 
 EXTRACTED_FIELDS = (
     "title", "text", "captions", "authors", "published", "modified", "language",
@@ -33,7 +33,7 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
     return _extract_tree(parse_html(html, encoding), url)
 
 
-def analyze_page(html: str | bytes, url: str, *, encoding: str | None = None) -> tuple[str, dict | None]:
+def classify_and_extract(html: str | bytes, url: str, *, encoding: str | None = None) -> tuple[str, dict | None]:
     """(page kind, fields or None): one parse for a caller that classifies then extracts."""
     tree = parse_html(html, encoding)
     kind = classify_tree(tree, url)
