@@ -88,3 +88,20 @@ def test_render_covers_every_job_and_flags_the_unconvertible(tmp_path):
     assert "# b: no systemd timer" in text
     assert "jobs run a" in render(load_jobs(path), ROOT, fmt="crontab")
     assert "OnCalendar" not in render(load_jobs(path), ROOT, fmt="crontab")
+
+
+def test_the_crontab_command_runs_the_job(tmp_path):
+    """Run the line's command the way cron would (sh -c, `\\%` -> `%`); a held lock makes it quick."""
+    import subprocess
+    import sys
+
+    from crawler.jobs.lock import JobLock
+
+    jobs = job_file(tmp_path, "0 3 * * *")
+    job = jobs.get("site")
+    line = crontab_lines(job, jobs.path, ROOT, python=sys.executable)[2]
+    command = line.split(" ", 5)[5].replace("\\%", "%")
+    with JobLock(job.lock_path):
+        result = subprocess.run(["sh", "-c", command], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert result.returncode == 75, result.stderr
+    assert "already running" in (job.state_dir / "cron.log").read_text()

@@ -31,8 +31,8 @@ def run_command(job: Job, jobs_file: Path, python: str = sys.executable) -> list
 
 def crontab_lines(job: Job, jobs_file: Path, project: Path, python: str = sys.executable) -> list[str]:
     log = job.state_dir / "cron.log"
-    command = (f"cd {shlex.quote(str(project))} && {shlex.join(run_command(job, jobs_file, python))}"
-               f" >> {shlex.quote(str(log))} 2>&1")
+    command = (f"cd {shlex.quote(str(project))} && mkdir -p {shlex.quote(str(log.parent))}"
+               f" && {shlex.join(run_command(job, jobs_file, python))} >> {shlex.quote(str(log))} 2>&1")
     return [f"# {job.name}: {', '.join(job.urls)}",
             f"CRON_TZ={job.timezone}",
             f"{job.schedule} {command.replace('%', chr(92) + '%')}"]
