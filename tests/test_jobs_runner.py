@@ -36,6 +36,9 @@ if mode in ("finished", "shutdown"):
 Path(settings["JOB_STATS_FILE"]).write_text(json.dumps(stats))
 if mode == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
+if mode == "hang":
+    import time
+    time.sleep(120)
 sys.exit(1 if mode == "crash" else 0)
 """
 
@@ -57,7 +60,7 @@ def setup(tmp_path, monkeypatch):
     log = tmp_path / "crawls.jsonl"
     monkeypatch.setenv("FAKE_LOG", str(log))
     job = parse_jobs({"jobs": {"site": {"urls": ["https://a.example/"], "schedule": "0 3 * * *",
-                                        "output_dir": "out", "max_pages": 7,
+                                        "output_dir": "out", "max_pages": 7, "max_duration": 1,
                                         "settings": {"DOWNLOAD_DELAY": 2}}}},
                      tmp_path / "jobs.toml").get("site")
     clock = Clock()
@@ -88,6 +91,7 @@ def test_a_finished_crawl_is_ok_and_the_next_run_gets_a_new_folder(setup):
     assert settings["OUTPUT_DIR"] == str(job.output_dir / first["run"])
     assert settings["JOBDIR"] == str(job.jobdir)
     assert settings["CLOSESPIDER_PAGECOUNT"] == "7" and settings["DOWNLOAD_DELAY"] == "2"
+    assert settings["CLOSESPIDER_TIMEOUT"] == "1"
     assert settings["INCREMENTAL_RUN_ID"] == first["run"] and "INCREMENTAL_RESUME_WARC" not in settings
     second = run("finished")
     assert second["run"] != first["run"] and len(runs(job)) == 2
@@ -157,3 +161,13 @@ def test_locked_job_is_refused_and_left_alone(setup):
         with pytest.raises(JobLocked):
             run("finished")
     assert runs(job) == []
+
+
+def test_a_crawl_hung_past_max_duration_is_stopped_and_not_resumed(setup, monkeypatch):
+    from crawler.jobs import runner
+
+    job, run, crawls = setup
+    monkeypatch.setattr(runner, "KILL_GRACE", 1)        # max_duration 1s + 1s grace
+    first = run("hang")
+    assert first["result"] == "failed" and first["attempts"][0]["timed_out"] is True
+    assert run("finished")["run"] != first["run"]

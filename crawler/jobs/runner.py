@@ -115,6 +115,7 @@ class JobRunner:
         self.lock = JobLock(job.lock_path)
         self.proc: subprocess.Popen | None = None
         self._stop_requested = False
+        self._timed_out = False
 
     # --- choosing the run folder --------------------------------------------
 
@@ -197,7 +198,10 @@ class JobRunner:
         stats = _read_stats(stats_path)
         attempt.update(finished=mf.utc_iso(self.clock.now()), exit_code=exit_code,
                        finish_reason=stats.get("finish_reason"), stats=stats)
-        if exit_code == 0 and attempt["finish_reason"] not in (None, "shutdown") and not self._stop_requested:
+        if self._timed_out:
+            attempt["timed_out"] = True
+            result = mf.FAILED                # a hung crawl is not resumed into the same hang
+        elif exit_code == 0 and attempt["finish_reason"] not in (None, "shutdown") and not self._stop_requested:
             result = mf.OK
         elif exit_code < 0 or self._stop_requested or attempt["finish_reason"] == "shutdown":
             result = mf.INTERRUPTED
@@ -258,6 +262,7 @@ class JobRunner:
                     except subprocess.TimeoutExpired:
                         pass
                     if deadline is not None and time.monotonic() > deadline:
+                        self._timed_out = True
                         logger.error("job %s: crawl still running %ss past max_duration; stopping it",
                                      self.job.name, KILL_GRACE)
                         self.proc.terminate()
