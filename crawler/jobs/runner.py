@@ -10,9 +10,10 @@ An interrupted run (Ctrl-C, SIGTERM, SIGKILL, power cut) keeps its folder
 and its manifest says so; the next start of the job continues it there.
 After a graceful stop Scrapy's JOBDIR holds the pending requests; after a
 hard kill it cannot be trusted (Scrapy writes its queue state only at close)
-and is discarded: the crawl restarts from the start URLs and the incremental
-store, which records every page as it is archived, keeps it from fetching the
-pages the run already has.
+and is discarded, and the crawl starts again from the start URLs. Either way
+the resumed crawl gets INCREMENTAL_RESUME_WARC: the incremental middleware
+answers every page the run already archived from the run's own WARCs and skips
+the articles it already wrote, so nothing is fetched or written twice.
 """
 
 from __future__ import annotations
