@@ -113,6 +113,11 @@ class WarcWriter:
     def current_path(self) -> Path | None:
         return self.directory / (self._name + OPEN_SUFFIX) if self._fh else None
 
+    def wrote(self, filename: str) -> bool:
+        """Whether `filename` is one of this writer's files (open or closed)."""
+        return (bool(self._name) and filename == self._name) or any(
+            path.name == filename for path in self.closed_files)
+
     def _open_file(self) -> None:
         host = _safe_host(self.hostname)
         stamp = _timestamp17(datetime.now(timezone.utc))

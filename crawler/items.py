@@ -13,6 +13,8 @@ from pathlib import Path
 
 import scrapy
 
+from crawler.urls import canonicalize_url, same_site
+
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
 
@@ -46,6 +48,28 @@ class ArticleItem(scrapy.Item):
     del _name
     # Not written to JSON: links of the page, kept for the WARC metadata record.
     outlinks = scrapy.Field()
+
+
+def build_article(fields: dict, *, url: str, fetched_at: str, warc: dict | None,
+                  tracking_params=None, outlinks=None) -> ArticleItem:
+    """An ArticleItem from extracted fields and where/when the page was fetched.
+
+    The declared canonical URL (rel=canonical / og:url) is trusted only when it
+    stays on the fetched page's site; otherwise the fetched URL is the key.
+    """
+    item = ArticleItem()
+    for name, value in fields.items():
+        if name in item.fields:
+            item[name] = value
+    declared = fields.get("canonical_url")
+    key = declared if declared and same_site(declared, url) else url
+    item["canonical_url"] = canonicalize_url(key, tracking_params)
+    item["url"] = url
+    item["fetched_at"] = fetched_at
+    item["warc"] = warc
+    if outlinks is not None:
+        item["outlinks"] = outlinks
+    return item
 
 
 def load_schema() -> dict:

@@ -33,7 +33,9 @@ class WarcMetadataPipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         pointer = adapter.get("warc")
-        if not pointer:
+        writer = warc_writer_for(self.crawler)
+        if not pointer or not writer.wrote(pointer["filename"]):
+            # Replayed from an existing archive: this crawl archived nothing to link to.
             return item
         record = to_record(adapter.asdict())
         fields = [("article-digest", item_digest(record)),
@@ -41,7 +43,7 @@ class WarcMetadataPipeline:
         if record.get("title"):
             fields.append(("title", record["title"]))
         fields += [("outlink", url) for url in adapter.get("outlinks") or []]
-        warc_writer_for(self.crawler).write_metadata(
+        writer.write_metadata(
             url=record["url"], concurrent_to=pointer["record_id"], fields=fields)
         self.crawler.stats.inc_value("warc/metadata_records")
         return item

@@ -1,7 +1,7 @@
 """`scrapy reextract WARC_OR_DIR... -o OUT.jsonl [--all-pages]`: articles from archives, offline.
 
 Runs the crawl's own page analysis (`crawler.extraction.analyze_page`, in
-EXTRACT_WORKERS processes) and item building (`NewsSpider.make_item`) on every
+EXTRACT_WORKERS processes) and item building (`crawler.items.build_article`) on every
 archived HTML response, so a WARC written by this crawler, by Heritrix, wget or
 webrecorder gives the same JSON the crawl writes. Each item's `warc` pointer names
 the record it came from. Damaged records are counted and listed, never fatal.
@@ -28,21 +28,11 @@ from archives.reader import ArchiveError, Problem, WarcReader, read_record, warc
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
 from crawler.extraction import analyze_page
-from crawler.items import to_record
-from crawler.spiders.news import NewsSpider
+from crawler.items import build_article, to_record
 from crawler.urls import canonicalize_url
 from pipelines.jsonl import JsonLinesFile
 
 logger = logging.getLogger(__name__)
-
-
-class _ItemMaker:
-    """Borrows the spider's item building (it only needs `tracking_params`)."""
-
-    make_item = NewsSpider.make_item
-
-    def __init__(self, tracking_params):
-        self.tracking_params = tracking_params
 
 
 def _extract(body: bytes, url: str, encoding: str | None, all_pages: bool) -> dict:
@@ -64,7 +54,6 @@ class Reextractor:
         self.all_pages = all_pages
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.tracking_params = tracking_params
-        self.items = _ItemMaker(tracking_params)
         self.progress = progress
         self.progress_every = progress_every
         self.stats: Counter = Counter()
@@ -147,7 +136,8 @@ class Reextractor:
         if result.get("article") is None:
             self.stats[f"pages/{result.get('kind', 'other')}"] += 1
             return
-        item = self.items.make_item(response, result["article"])
+        item = build_article(result["article"], url=response.url, fetched_at=response.meta.get("warc_date"),
+                             warc=response.meta.get("warc"), tracking_params=self.tracking_params)
         for key in {canonicalize_url(response.url, self.tracking_params), item["canonical_url"]}:
             if key in self.seen:
                 self.stats["duplicates"] += 1

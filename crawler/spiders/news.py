@@ -17,9 +17,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import discovery
 from crawler.extraction import ExtractionPool
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, build_article
 from crawler.signals import page_failed
-from crawler.urls import canonicalize_url, same_site, strip_tracking
+from crawler.urls import same_site, strip_tracking
 
 
 class StartURLError(ValueError):
@@ -159,9 +159,7 @@ class NewsSpider(scrapy.Spider):
             return
         if result["kind"] == "article":
             self.crawler.stats.inc_value("news/articles")
-            item = self.make_item(response, result["article"])
-            item["outlinks"] = result["links"]
-            yield item
+            yield self.make_item(response, result["article"], result["links"])
             return
         self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
         for url in result["feeds"]:
@@ -173,21 +171,12 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def make_item(self, response, fields: dict) -> ArticleItem:
-        item = ArticleItem()
-        for name, value in fields.items():
-            if name in item.fields:
-                item[name] = value
-        declared = fields.get("canonical_url")
-        if declared and same_site(declared, response.url):
-            item["canonical_url"] = canonicalize_url(declared, self.tracking_params)
-        else:
-            item["canonical_url"] = canonicalize_url(response.url, self.tracking_params)
-        item["url"] = response.url
-        item["fetched_at"] = response.meta.get("warc_date") or datetime.now(timezone.utc).strftime(
+    def make_item(self, response, fields: dict, outlinks=None) -> ArticleItem:
+        fetched_at = response.meta.get("warc_date") or datetime.now(timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
-        item["warc"] = response.meta.get("warc")
-        return item
+        return build_article(fields, url=response.url, fetched_at=fetched_at,
+                             warc=response.meta.get("warc"), tracking_params=self.tracking_params,
+                             outlinks=outlinks)
 
     def failed(self, failure):
         request = getattr(failure, "request", None)
