@@ -64,10 +64,14 @@ DEDUPE_ENABLED = True
 DEDUPE_BACKEND = "sqlite"              # "sqlite" (embedded, default) or "redis" (set REDIS_URL)
 DEDUPE_STATE_DIR = ""                  # where the SQLite state lives; "" = OUTPUT_DIR
 REDIS_URL = ""                         # redis://host:port/db for the redis backend
-DEDUPE_NEAR_THRESHOLD = 0.8            # MinHash Jaccard estimate above which two bodies are one story
+DEDUPE_NEAR_THRESHOLD = 0.6            # MinHash Jaccard estimate at or above which two bodies are one story (republished copies measure 0.7-0.85, same-topic stories < 0.2)
 DEDUPE_SHINGLE_SIZE = 5                # words per shingle
 DEDUPE_NUM_PERM = 128                  # MinHash permutations
 DEDUPE_EMIT_DUPLICATES = False         # also emit duplicates, marked with duplicate_of
+DEDUPE_MIN_WORDS = 30                  # shorter bodies (stubs, paywall notices) are deduplicated by URL only
+DEDUPE_RUN_ID = ""                     # "" = INCREMENTAL_RUN_ID, else a new id per crawl; processes sharing one run share it
+DEDUPE_REDIS_PREFIX = "newsarchive:dedupe"  # key prefix of the redis backend (one per archive)
+DEDUPE_COMMIT_INTERVAL = 1.0           # seconds the SQLite state groups writes per commit (0: each article); a crash re-emits at most these
 URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs)
 
 # --- Jobs and incremental crawls (`scrapy jobs`; the job runner sets these per run) ---

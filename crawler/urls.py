@@ -7,22 +7,34 @@ and by dedupe (the URL key). No Scrapy imports: worker processes use it too.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
 # Query parameters that only say how a reader arrived, never which page it is.
+# A trailing `*` matches a prefix; names compare case-insensitively.
 DEFAULT_TRACKING_PARAMS = (
     "utm_*", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
     "mc_cid", "mc_eid", "_ga", "_gl", "igshid", "ref", "ref_src", "ref_url", "cmpid",
     "ocid", "ito", "smid", "sr_share", "spm", "at_medium", "at_campaign",
     "__twitter_impression", "amp", "outputType", "s_cid", "icid", "xtor",
+    # e-mail, ad and analytics platforms (HubSpot, Marketo, Matomo/Piwik, Webtrends, TikTok,
+    # LinkedIn, comScore, Yahoo consent redirects, Guardian/FT campaign codes)
+    "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp", "hsa_*", "mkt_tok", "pk_*", "mtm_*",
+    "piwik_*", "wt.*", "ttclid", "li_fat_id", "ns_*", "s_kwcid", "rb_clickid", "vero_*",
+    "oly_anon_id", "oly_enc_id", "guccounter", "guce_referrer", "guce_referrer_sig", "ncid",
+    "cmp", "ftag", "soc_src", "soc_trk",
 )
 
-_AMP_PATH = re.compile(r"/amp/?$|\.amp(?=\.html?$|$)|/amp(?=/)", re.IGNORECASE)
+# AMP twins by path: a leading `/amp/` segment, a trailing `/amp` segment, `story.amp[.html]`.
+_AMP_PATH = re.compile(r"^/amp(?=/)|/amp/?$|\.amp(?=\.html?$|$)", re.IGNORECASE)
+# Google's AMP caches wrap the publisher URL: /c/ (http) or /c/s/ (https) after the cache host.
+_AMP_CACHE = re.compile(r"^/(?:c|v|i|amp)/(s/)?(?P<rest>[^/]+\..+)$", re.IGNORECASE)
 
 
-def _matcher(patterns):
+@lru_cache(maxsize=32)
+def _matcher(patterns: tuple):
     exact = {p.lower() for p in patterns if not p.endswith("*")}
     prefixes = tuple(p[:-1].lower() for p in patterns if p.endswith("*"))
 
@@ -33,28 +45,44 @@ def _matcher(patterns):
     return is_tracking
 
 
-_default_is_tracking = _matcher(DEFAULT_TRACKING_PARAMS)
-
-
 def strip_tracking(url: str, tracking_params=None) -> str:
-    is_tracking = _matcher(tracking_params) if tracking_params is not None else _default_is_tracking
+    """Drop tracking parameters and the fragment; every other parameter keeps its raw bytes
+    (decoding and re-encoding would merge URLs that differ in non-UTF-8 escapes)."""
+    patterns = DEFAULT_TRACKING_PARAMS if tracking_params is None else tuple(tracking_params)
+    is_tracking = _matcher(patterns)
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    query = "&".join(
+        pair for pair in parts.query.split("&")
+        if pair and not is_tracking(unquote_plus(pair.split("=", 1)[0]))
+    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def _unwrap_amp_cache(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.endswith(".cdn.ampproject.org") or (host in ("www.google.com", "google.com")
+                                               and parts.path.lower().startswith("/amp/")):
+        match = _AMP_CACHE.match(parts.path)
+        if match:
+            scheme = "https" if match.group(1) else "http"
+            return f"{scheme}://{match.group('rest')}" + (f"?{parts.query}" if parts.query else "")
+    return url
 
 
 def fold_amp(url: str) -> str:
-    """`/story/amp`, `/amp/story`, `story.amp.html` -> the non-AMP URL; a best guess used only
-    when the AMP page itself names no canonical."""
-    parts = urlsplit(url)
-    path = _AMP_PATH.sub(lambda m: "/" if m.group(0).startswith("/amp/") and m.group(0) != "/amp/" else "", parts.path) or "/"
+    """`/story/amp`, `/amp/story`, `story.amp.html`, `amp.host`, AMP-cache URLs -> the non-AMP
+    URL; a best guess used only when the AMP page itself names no canonical."""
+    parts = urlsplit(_unwrap_amp_cache(url))
+    path = _AMP_PATH.sub("", parts.path) or "/"
     netloc = parts.netloc[4:] if parts.netloc.lower().startswith("amp.") else parts.netloc
     return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
 
 
 def canonicalize_url(url: str, tracking_params=None, *, fold_amp_urls: bool = True) -> str:
     """The dedupe key of a URL: lowercase scheme/host, default port dropped, tracking
-    parameters and fragment removed, query sorted, no trailing slash (except the root)."""
+    parameters and fragment removed, query sorted, no trailing slash (except the root).
+    Idempotent: a canonical URL canonicalizes to itself."""
     url = strip_tracking(url.strip(), tracking_params)
     if fold_amp_urls:
         url = fold_amp(url)

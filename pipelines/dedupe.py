@@ -1,0 +1,211 @@
+"""One article per story: drops (or marks) articles already seen under another URL, with the
+same body, or as a near copy of an earlier story.
+
+`Deduplicator` holds the policy and needs no Scrapy (bench/ and other tools use it);
+`DedupePipeline` wires it to a crawl. State lives in `pipelines.dedupe_store`, fingerprints
+come from `pipelines.dedupe_fingerprint`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+
+from crawler.urls import canonicalize_url
+from pipelines.dedupe_fingerprint import Fingerprinter
+from pipelines.dedupe_store import DedupeStore, Lookup, Record, StoreError, open_store
+from pipelines.jsonl import JsonLinesFile, output_dir
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE_KINDS = ("url", "exact", "near")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """kind: "new" (first of its story), "update" (a URL from an earlier run whose body
+    changed: emitted, not a duplicate), or a duplicate kind: "url", "exact", "near"."""
+
+    kind: str
+    duplicate_of: str | None = None      # canonical URL of the group's first-seen article
+    similarity: float | None = None      # estimated Jaccard similarity of the bodies
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.kind in DUPLICATE_KINDS
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Deduplicator:
+    """Decides what an article is, given everything recorded before (this run and earlier ones).
+
+    - url: the canonical URL was met earlier in this run, or in an earlier run with the same
+      body. The same URL with a changed body in a later run is an "update", not a duplicate.
+    - exact: another first-seen article has the same body words.
+    - near: another first-seen article's MinHash similarity is >= the threshold.
+    Duplicates point at the first-seen article of their group, never at another duplicate.
+    """
+
+    def __init__(self, store: DedupeStore, fingerprinter: Fingerprinter, *, run_id: str | None = None):
+        self.store = store
+        self.fingerprinter = fingerprinter
+        self.run_id = run_id or new_run_id()
+        self._check_params()
+
+    def _check_params(self):
+        """Signatures from other MinHash or shingle settings do not compare: refuse such state.
+        LSH banding only decides which candidates are looked at, so state keeps its own."""
+        params, stored = self.fingerprinter.params, self.store.get_params()
+        if stored is None:
+            self.store.set_params(params)
+            return
+        changed = [f"{k}: {stored.get(k)!r} -> {params[k]!r}" for k in params
+                   if k not in ("bands", "rows") and stored.get(k) != params[k]]
+        if changed:
+            raise StoreError(
+                f"dedupe state at {self.store.location} was built with other fingerprint settings "
+                f"({', '.join(changed)}); use the same DEDUPE_* settings or a new DEDUPE_STATE_DIR / "
+                "DEDUPE_REDIS_PREFIX")
+        if (stored["bands"], stored["rows"]) != (params["bands"], params["rows"]):
+            logger.info("Dedupe state keeps its LSH banding (%s x %s rows) chosen for another threshold",
+                        stored["bands"], stored["rows"])
+            self.fingerprinter.use_banding(stored["bands"], stored["rows"])
+
+    def check(self, canonical_url: str, text: str | None) -> Outcome:
+        fp = self.fingerprinter.fingerprint(text)
+        bands = tuple(self.fingerprinter.band_keys(fp.signature)) if fp.signature is not None else ()
+        # Only bodies long enough to carry a signature are compared by content (a short stub
+        # such as "Subscribe to read" must not merge unrelated pages).
+        content_key = fp.digest if fp.signature is not None else None
+        for _attempt in range(10):
+            with self.store.transaction():
+                found = self.store.lookup(canonical_url, content_key, bands)
+                outcome, record = self._decide(canonical_url, fp, bands, found)
+                if self.store.record(record):
+                    return outcome
+        raise RuntimeError(f"dedupe state kept changing under {canonical_url}; giving up")
+
+    def _decide(self, url, fp, bands, found: Lookup) -> tuple[Outcome, Record]:
+        fpr = self.fingerprinter
+        seen, now = found.seen, _now()
+        if seen and (seen.run_id == self.run_id or seen.fingerprint == fp.digest):
+            if seen.fingerprint == fp.digest:
+                similarity = 1.0
+            elif seen.signature is not None and fp.signature is not None:
+                similarity = round(fpr.similarity(fp.signature, fpr.from_bytes(seen.signature)), 3)
+            else:
+                similarity = None
+            return (Outcome("url", seen.duplicate_of or url, similarity),
+                    Record("touch", url, self.run_id, now))
+        outcome = Outcome("update" if seen else "new")
+        if found.exact:
+            outcome = Outcome("exact", found.exact, 1.0)
+        elif fp.signature is not None and found.candidates:
+            best = max((fpr.similarity(fp.signature, fpr.from_bytes(sig)), other)
+                       for other, sig in found.candidates)
+            if best[0] >= fpr.threshold:
+                outcome = Outcome("near", best[1], round(best[0], 3))
+        old_bands = tuple(fpr.band_keys(fpr.from_bytes(seen.signature))) if seen and seen.signature else ()
+        common = dict(canonical_url=url, run_id=self.run_id, now=now, expect_run=seen.run_id if seen else None,
+                      fingerprint=fp.digest, old_band_keys=old_bands)
+        if outcome.is_duplicate:
+            return outcome, Record("duplicate", duplicate_of=outcome.duplicate_of, **common)
+        signature = fpr.to_bytes(fp.signature) if fp.signature is not None else None
+        return outcome, Record("original", signature=signature, band_keys=bands, **common)
+
+
+class DedupePipeline:
+    """Item pipeline (order 100): first-seen articles pass; duplicates are counted
+    (stats dedupe/url, dedupe/exact, dedupe/near), written to OUTPUT_DIR/DUPLICATES_FILE and
+    dropped quietly (DEBUG), or passed on with duplicate_of when DEDUPE_EMIT_DUPLICATES."""
+
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.settings = settings
+        self.emit_duplicates = settings.getbool("DEDUPE_EMIT_DUPLICATES")
+        self.tracking_params = settings.getlist("URL_TRACKING_PARAMS") or None
+        self.fingerprinter = Fingerprinter(
+            num_perm=settings.getint("DEDUPE_NUM_PERM"),
+            shingle_size=settings.getint("DEDUPE_SHINGLE_SIZE"),
+            threshold=settings.getfloat("DEDUPE_NEAR_THRESHOLD"),
+            min_words=settings.getint("DEDUPE_MIN_WORDS"),
+        )
+        self.dedup: Deduplicator | None = None
+        self.duplicates: JsonLinesFile | None = None
+        self._flusher = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("DEDUPE_ENABLED"):
+            raise NotConfigured("DEDUPE_ENABLED is off")
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline._start_flushing, signal=signals.spider_opened)
+        return pipeline
+
+    def open_spider(self):
+        store = open_store(self.settings)
+        try:
+            self.dedup = Deduplicator(store, self.fingerprinter, run_id=self._run_id())
+        except Exception:
+            store.close()
+            raise
+        self.duplicates = JsonLinesFile(output_dir(self.settings) / self.settings.get("DUPLICATES_FILE"))
+        logger.info("Dedupe state: %s (%d URLs known), run %s", store.location, store.count(), self.dedup.run_id)
+
+    def _start_flushing(self):
+        # Batched state must also reach disk (and other processes) while no article arrives.
+        interval = self.settings.getfloat("DEDUPE_COMMIT_INTERVAL")
+        if self.dedup is not None and interval > 0:
+            self._flusher = create_looping_call(self.dedup.store.flush)
+            self._flusher.start(interval, now=False)
+
+    def _run_id(self):
+        # A job run resumed after an interruption keeps its id: its re-fetches stay "url" duplicates.
+        return self.settings.get("DEDUPE_RUN_ID") or self.settings.get("INCREMENTAL_RUN_ID") or None
+
+    def close_spider(self):
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
+        if self.duplicates is not None:
+            self.duplicates.close()
+        if self.dedup is not None:
+            self.dedup.store.close()
+            self.dedup = None
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        url = adapter.get("url")
+        canonical = adapter.get("canonical_url") or url
+        if not canonical:
+            self.stats.inc_value("dedupe/no_url")
+            return item
+        canonical = canonicalize_url(canonical, self.tracking_params)
+        adapter["canonical_url"] = canonical
+        outcome = self.dedup.check(canonical, adapter.get("text"))
+        self.stats.inc_value(f"dedupe/{outcome.kind}")
+        if not outcome.is_duplicate:
+            return item
+        self.duplicates.write({"url": url, "canonical_url": canonical, "duplicate_of": outcome.duplicate_of,
+                               "kind": outcome.kind, "similarity": outcome.similarity})
+        if self.emit_duplicates:
+            logger.debug("%s duplicate of %s (similarity %s): %s", outcome.kind, outcome.duplicate_of,
+                         outcome.similarity, url)
+            adapter["duplicate_of"] = outcome.duplicate_of
+            return item
+        raise DropItem(f"{outcome.kind} duplicate of {outcome.duplicate_of}", log_level="DEBUG")

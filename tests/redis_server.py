@@ -1,0 +1,93 @@
+"""A real redis-server for tests: 127.0.0.1, a free port, its data in a temporary directory.
+
+    with RedisServer(tmp_path) as server:
+        store = RedisStore(server.url)
+
+`redis_server` is a module-scoped pytest fixture (import it into a test module to use it).
+There is no skip: without redis-server the tests fail and say how to install it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+INSTALL_HINT = "redis-server not found on PATH: install it (Debian: apt-get install -y redis-server)"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, directory=None, *, startup_timeout: float = 15.0):
+        self.binary = shutil.which("redis-server")
+        if not self.binary:
+            raise RuntimeError(INSTALL_HINT)
+        self._tmp = None
+        if directory is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="redis-test-")
+            directory = self._tmp.name
+        self.directory = Path(directory)
+        self.startup_timeout = startup_timeout
+        self.process = None
+        self.port = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        last_error = ""
+        for _attempt in range(3):          # the free port can be taken before redis binds it
+            self.port = _free_port()
+            log = self.directory / f"redis-{self.port}.log"
+            self.process = subprocess.Popen(
+                [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.directory),
+                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", str(log)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + self.startup_timeout
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1).ping()
+                    return self
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            self.stop()
+            last_error = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        raise RuntimeError(f"redis-server did not start on 127.0.0.1: {last_error}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            if self.process.stderr:
+                self.process.stderr.close()
+            self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server

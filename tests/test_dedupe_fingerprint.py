@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from pipelines.dedupe_fingerprint import (
+    MINHASH_SCHEME,
+    MINHASH_SEED,
+    Fingerprinter,
+    content_fingerprint,
+    normalized_words,
+)
+
+from tests.dedupe_support import ARTICLES, BY_ID
+
+TEXT = BY_ID["B1"]["text"]
+
+
+def test_normalized_words_drop_case_punctuation_and_layout():
+    text = "Hello,  \u201cWorld\u201d \u2014 it's 3.5%\u2026\n\n\u00abQu\u00e9?\u00bb Stra\u00dfe\u00a0na\u00efve \ufb01le \u6771\u4eac\u3001\u5927\u962a"
+    assert normalized_words(text).decode() == "hello world it s 3 5 qu\u00e9 strasse na\u00efve file \u6771\u4eac \u5927\u962a"
+    assert normalized_words("") == b"" and normalized_words(None) == b""
+    assert normalized_words(" ... \u2014 ") == b""
+
+
+def test_content_fingerprint_ignores_typography_but_not_words():
+    retyped = TEXT.replace('"', "\u201d").replace("\n\n", "\n").replace(" ", "  ").upper()
+    assert content_fingerprint(retyped) == content_fingerprint(TEXT)
+    assert content_fingerprint(TEXT.replace("120 mph", "125 mph")) != content_fingerprint(TEXT)
+    assert content_fingerprint("   ") is None
+
+
+@pytest.mark.parametrize("article", ARTICLES[:6], ids=lambda a: a["id"])
+def test_signature_equals_datasketch_minhash_update_batch(article):
+    fpr = Fingerprinter(num_perm=128, shingle_size=5)
+    hashes = fpr.shingle_hashes(normalized_words(article["text"]))
+    reference = MinHash(num_perm=128, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=int)
+    reference.update_batch(hashes)
+    signature = fpr.fingerprint(article["text"]).signature
+    assert signature.dtype == np.uint32
+    assert np.array_equal(signature, reference.hashvalues)
+
+
+def test_shingle_hashes_do_not_depend_on_position_or_document():
+    fpr = Fingerprinter(shingle_size=3)
+    a = fpr.shingle_hashes(b"the storm made landfall early")
+    b = fpr.shingle_hashes(b"officials said the storm made landfall early today")
+    assert len(a) == 3 and len(b) == 6
+    assert set(a.tolist()) <= set(b.tolist())
+    assert len(set(b.tolist())) == 6
+    # a body shorter than one shingle is one shingle
+    assert len(fpr.shingle_hashes(b"two words")) == 1
+
+
+def test_similarity_estimates_jaccard():
+    fpr = Fingerprinter(num_perm=256, shingle_size=1, min_words=1)
+    words_a = [f"w{i}" for i in range(300)]
+    words_b = [f"w{i}" for i in range(100, 400)]       # Jaccard 200/400 = 0.5
+    sa = fpr.fingerprint(" ".join(words_a)).signature
+    sb = fpr.fingerprint(" ".join(words_b)).signature
+    assert abs(fpr.similarity(sa, sb) - 0.5) < 0.1
+    assert fpr.similarity(sa, sa) == 1.0
+    assert np.array_equal(fpr.from_bytes(fpr.to_bytes(sa)), sa)
+
+
+def test_short_bodies_get_a_digest_but_no_signature():
+    fpr = Fingerprinter(min_words=30)
+    short = fpr.fingerprint("Subscribe to continue reading. Already a subscriber? Log in.")
+    assert short.word_count == 9 and short.digest and short.signature is None
+    assert fpr.fingerprint(TEXT).signature is not None
+    assert fpr.fingerprint("").digest is None
+
+
+def test_band_keys_are_stable_signed_64_bit_and_per_band():
+    fpr = Fingerprinter(threshold=0.6)
+    assert fpr.bands * fpr.rows <= fpr.num_perm
+    signature = fpr.fingerprint(TEXT).signature
+    keys = fpr.band_keys(signature)
+    assert len(keys) == fpr.bands == len(set(keys))
+    assert all(-(1 << 63) <= k < (1 << 63) for k in keys)
+    assert keys == Fingerprinter(threshold=0.6).band_keys(signature.copy())
+    # one changed value changes exactly one band
+    changed = signature.copy()
+    changed[0] ^= 1
+    assert sum(a != b for a, b in zip(keys, fpr.band_keys(changed))) == 1
+
+
+def test_parameters_are_validated_and_reported():
+    with pytest.raises(ValueError):
+        Fingerprinter(shingle_size=0)
+    with pytest.raises(ValueError):
+        Fingerprinter(threshold=0)
+    fpr = Fingerprinter(num_perm=64, shingle_size=4, threshold=0.7)
+    assert fpr.params["num_perm"] == 64 and fpr.params["shingle_size"] == 4
+    assert fpr.params["bands"] * fpr.params["rows"] <= 64
+    with pytest.raises(ValueError):
+        fpr.use_banding(40, 2)
