@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 OUTPUT_DIR ?= output
 URLS ?=
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: crawl test install bench-extract bench-crawl bench-dedupe clean
 
@@ -28,6 +29,14 @@ endif
 ## make test: the whole suite (starts its own HTTP servers and redis-server)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS) tests
+
+## make bench-extract [BENCH_ARGS="--repeat 3"]: extraction quality and speed via scrapy reextract (reads /work/shared/corpus)
+bench-extract: $(STAMP)
+	$(BIN)/python -m bench.extract_bench $(BENCH_ARGS)
+
+## make bench-crawl [BENCH_ARGS="--articles 5000 --repeat 3"]: crawl throughput vs a naive spider (bench/crawl_bench.py)
+bench-crawl: $(STAMP)
+	$(BIN)/python -m bench.crawl_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUTPUT_DIR) .pytest_cache

@@ -138,6 +138,35 @@ def test_title_prefers_h1_matching_declared_title():
     assert extract_article(html, "https://example.com/x")["title"] == "Storm hits the coast: live updates"
 
 
+def _titled_page(ld=None, og=None, tw=None, title=None, h1=None) -> str:
+    head = [f"<title>{title}</title>" if title else ""]
+    if og:
+        head.append(f'<meta property="og:title" content="{og}">')
+    if tw:
+        head.append(f'<meta name="twitter:title" content="{tw}">')
+    if ld:
+        head.append('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "%s"}</script>' % ld)
+    return (f"<html><head>{''.join(head)}</head><body>{f'<h1>{h1}</h1>' if h1 else ''}"
+            "<p>Storm text that is the article body.</p></body></html>")
+
+
+@pytest.mark.parametrize("sources,expected", [
+    # the wording most sources share wins, as the <h1> shows it
+    (dict(ld="Old SEO line", title="Old SEO line | Gazette", og="Storm hits coast", tw="Storm hits coast",
+          h1="Storm hits coast"), "Storm hits coast"),
+    (dict(ld="Storm hits coast", title="Storm hits coast | Gazette", og="A dek, not a title",
+          tw="A dek, not a title", h1="Storm hits coast"), "Storm hits coast"),
+    # no wording wins (2 : 2 : 1): the document's <title>, site suffix stripped
+    (dict(ld="Storm hits coast", h1="Storm hits coast", og="Analysis: Storm hits coast",
+          tw="Analysis: Storm hits coast", title="Coast towns: Storm hits coast | Gazette"),
+     "Coast towns: Storm hits coast"),
+    # a tie without a <title>: JSON-LD, then og:title
+    (dict(og="Storm hits coast", h1="Storms hit the coast"), "Storm hits coast"),
+])
+def test_title_vote(sources, expected):
+    assert extract_article(_titled_page(**sources), "https://example.com/storm")["title"] == expected
+
+
 @pytest.mark.parametrize("url,kind", [
     ("https://example.com/", "listing"),
     ("https://example.com/tag/belarus", "listing"),

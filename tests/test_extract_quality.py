@@ -1,7 +1,8 @@
 """Quality floors on copied real pages, so extraction quality cannot silently drop.
 
 Deterministic figures only (no timings): body F1 with the ScrapingHub metric on 46 benchmark
-pages, caption precision/recall, title and date on the 30 fundus pages. The data was copied
+pages, caption precision/recall, title and date on the 30 fundus pages and the 4 newspaper4k
+pages with metadata. The data was copied
 from /work/shared/corpus (see tests/data/extract/PROVENANCE.md); bench/extract_bench.py measures
 the full sets. Floors sit a little under the measured values (noted beside each).
 """
@@ -43,6 +44,13 @@ def fundus():
     return results
 
 
+@pytest.fixture(scope="module")
+def newspaper4k():
+    expected = json.loads((DATA / "newspaper4k" / "expected.json").read_text(encoding="utf-8"))
+    return [(entry, extract_article(_read_gz(DATA / "newspaper4k" / entry["html"]), entry["url"]))
+            for entry in expected]
+
+
 def test_body_f1_floor_on_benchmark_subset(scrapinghub):
     truth, _, results = scrapinghub
     scores = scoring.body_scores({k: v["articleBody"] for k, v in truth.items()},
@@ -81,11 +89,15 @@ def test_captions_never_repeated_nor_in_body(fundus):
                 assert anchor not in body, (entry["html"], anchor)
 
 
-def test_title_and_date_floor_on_fundus(fundus):
-    titles = sum(scoring.title_match(e["title"], g["title"]) for e, _, g in fundus)
-    dated = [(e, g) for e, _, g in fundus if e["publishing_date"]]
-    same_day = sum(scoring.same_day(e["publishing_date"], g["published"]) for e, g in dated)
-    assert titles / len(fundus) >= 0.90, titles  # measured 28/30
-    assert same_day / len(dated) >= 0.95, same_day
+def test_title_and_date_floor_on_fundus_and_newspaper4k(fundus, newspaper4k):
+    pairs = [(e["title"], g) for e, _, g in fundus] + [(e["title"], g) for e, g in newspaper4k]
+    missed = [(want, g["title"]) for want, g in pairs if not scoring.title_match(want, g["title"])]
+    # measured 31/34: fundus 27/30, newspaper4k 4/4 (the annotators pick <h1>, og:title, JSON-LD
+    # or <title> per publisher; the three misses are wordings the page's own <h1> contradicts)
+    assert len(pairs) == 34 and len(missed) <= 3, missed
+    dated = [(e["publishing_date"], g) for e, _, g in fundus if e["publishing_date"]]
+    dated += [(e["publish_date"], g) for e, g in newspaper4k if e["publish_date"]]
+    same_day = sum(scoring.same_day(want, g["published"]) for want, g in dated)
+    assert same_day / len(dated) >= 0.95, same_day  # measured 33/33
     assert all(g["published"] is None or g["published"].endswith("Z") or len(g["published"]) == 10
                for _, _, g in fundus)

@@ -316,9 +316,11 @@ def find_title(tree, article: dict | None, metas: dict, site_names: list[str]) -
 
     Each source votes: JSON-LD headline, og:title, twitter:title, <title> (suffix stripped) and
     the <h1> that agrees with one of them (else the first <h1>). The wording most sources share
-    wins (JSON-LD, og:title, <title> break ties in that order) and is returned as the <h1>
-    shows it when the <h1> is among them. One source alone is not trusted over several that
-    agree: SEO <title>s, social titles and stale JSON-LD each differ from the page now and then."""
+    wins and is returned as the <h1> shows it when the <h1> is among them. One source alone is
+    not trusted over several that agree: SEO <title>s, social titles and stale JSON-LD each
+    differ from the page now and then. When no wording has more votes than every other (the
+    <h1> and JSON-LD say one thing, the social titles another), the document's own <title>
+    decides, site suffix stripped; without a <title>, JSON-LD then og:title break the tie."""
     sources: list[tuple[str, str]] = []
     if article:
         headline = _ld_str(article.get("headline")) or _ld_str(article.get("name"))
@@ -358,7 +360,14 @@ def find_title(tree, article: dict | None, metas: dict, site_names: list[str]) -
         if len(longer) == 1:
             groups[longer[0]].extend(("~" + n, v) for n, v in groups.pop(short))
     order = ("ld", "og", "title", "tw", "meta", "h1")
-    best = max(groups.values(), key=lambda g: (len(g), -min(order.index(n.lstrip("~")) for n, _ in g)))
+    top = max(len(g) for g in groups.values())
+    tied = [g for g in groups.values() if len(g) == top]
+    titled = [g for g in groups.values() if any(n.lstrip("~") == "title" for n, _ in g)]
+    if len(tied) > 1 and titled:
+        # no wording wins: the document's own <title> (site suffix stripped) decides
+        best = titled[0]
+    else:
+        best = max(tied, key=lambda g: -min(order.index(n.lstrip("~")) for n, _ in g))
     by_name = dict(best)
     if len(best) == 1 and not h1s and title_el is not None and "title" in by_name:
         # an old page with only a <title> ("Site - Section - Headline") and no <h1>: the
