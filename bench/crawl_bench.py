@@ -1,0 +1,524 @@
+"""Crawl throughput benchmark (issue 8): the product crawl against the peer a user would write.
+
+    .venv/bin/python -m bench.crawl_bench [--articles 2000] [--repeat 3] [--concurrency 16]
+                                          [--only product,naive,fetch,extract] [--profile]
+
+Serves a generated news site (`DemoSite(synthetic_articles=N)`: 50-150 KB article pages,
+listings, sitemaps, ~5% duplicates) from a separate process on 127.0.0.1, every page rendered
+once before the clock starts, and measures in one run:
+
+1. product: `scrapy crawl news` (extraction pool, dedupe, WARC, JSON Lines);
+2. naive:   bench/naive_spider.py (Scrapy + trafilatura.extract in the callback + warcio) over
+            the very URLs the product crawl fetched (its WARC's response records): same pages,
+            and no link following or scope logic to pay for, so the comparison is on equal work;
+3. extract: bare `trafilatura.extract` over the site's article pages in this process;
+4. fetch:   bench/naive_spider.py --fetch-only over the same URLs: a bare Scrapy fetch.
+
+Both crawls run with the same concurrency, politeness delays off (loopback); the product's
+shipped defaults are untouched. pages/s = responses / Scrapy's elapsed_time_seconds.
+CPU and memory are read from /proc every 0.2 s over the crawl's whole process tree (the
+crawl process, forkserver and extraction workers): CPU = each process's utime+stime at its
+last sample (the crawl process's own figure from wait4), peak RSS = the largest sum of the
+tree's VmRSS at one sample (shared pages counted once per process, so it over-counts), and
+peak PSS likewise (shared pages split between processes). The site server's CPU is counted
+separately. CPU bound = cores / (fetch CPU per page + extract CPU per page x article share +
+server CPU per page). Medians of --repeat runs; `uptime` load is recorded with each run.
+Writes bench/results/crawl.json. Never a test: timings belong here, not in tests/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
+RESULTS = ROOT / "bench" / "results" / "crawl.json"
+
+
+# --- the site server (a separate process) -------------------------------------------------
+
+def serve(articles: int, seed: int) -> None:
+    """Child process: serve the demo site with every reachable page pre-rendered, print the URL,
+    and exit when stdin closes (the benchmark ended)."""
+    import demosite.app
+    from demosite import DemoSite
+
+    demosite.app.CACHE_SIZE = 1 << 30      # keep every rendered page: a crawl then costs the site little
+    site = DemoSite(port=0, synthetic_articles=articles, seed=seed).start()
+    host = f"127.0.0.1:{site.port}"
+    pages = _prerender(site.app, host)
+    print(site.base_url, pages, flush=True)
+    sys.stdin.read()
+    site.stop()
+
+
+def _prerender(app, host: str) -> int:
+    """Walk the site through the app (no sockets) the way a crawler would, rendering each page."""
+    from urllib.parse import urljoin, urlsplit
+
+    link = re.compile(rb"""(?:href|src)=["']([^"'#]+)|<loc>([^<]+)</loc>|^Sitemap:\s*(\S+)""", re.M)
+    base = f"http://{host}/"
+    todo, seen = ["/", "/robots.txt", "/sitemap_index.xml"], set()
+    headers = {"Host": host, "Accept-Encoding": "gzip, deflate"}
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = app.handle("GET", path, headers)
+        if response.status != 200 or path.startswith("/media/"):
+            continue
+        for match in link.finditer(response.body):
+            url = urljoin(base + path.lstrip("/"), (match.group(1) or match.group(2) or match.group(3)).decode())
+            parts = urlsplit(url)
+            if parts.netloc != host:
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            page = re.search(r"page=(\d+)", target)
+            if target not in seen and not (page and int(page.group(1)) > 21):
+                todo.append(target)
+    return len(seen)
+
+
+class SiteProcess:
+    def __init__(self, articles: int, seed: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.crawl_bench", "--serve", str(articles), "--seed", str(seed)],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        if not line:
+            raise RuntimeError("the site server did not start")
+        self.url, self.pages = line[0], int(line[1])
+
+    def cpu(self) -> float:
+        return _proc_stat(self.proc.pid)[0]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+# --- process-tree sampling ----------------------------------------------------------------
+
+def _proc_stat(pid: int) -> tuple[float, int]:
+    """(utime+stime seconds, ppid) of one process."""
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        fields = fh.read().rsplit(b")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK, int(fields[1])
+
+
+def _rss_kb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm", "rb") as fh:
+        return int(fh.read().split()[1]) * PAGE_KB
+
+
+def _pss_kb(pid: int) -> float:
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"Pss:"):
+                return float(line.split()[1])
+    return 0.0
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            _cpu, ppid = _proc_stat(int(name))
+        except (OSError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    out, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        out.append(pid)
+        stack.extend(children.get(pid, []))
+    return out
+
+
+class TreeMonitor(threading.Thread):
+    """Samples a process tree until the root exits; keeps per-process CPU and peak RSS/PSS sums."""
+
+    def __init__(self, proc: subprocess.Popen, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.proc, self.interval = proc, interval
+        self.cpu: dict[int, float] = {}
+        self.peak_rss_kb = self.peak_pss_kb = 0.0
+        self.max_processes = 0
+        self.root_rusage = None
+        self.returncode = None
+
+    def run(self):
+        root = self.proc.pid
+        while True:
+            pids = _descendants(root)
+            rss = pss = 0.0
+            alive = 0
+            for pid in pids:
+                try:
+                    self.cpu[pid] = _proc_stat(pid)[0]
+                    rss += _rss_kb(pid)
+                    pss += _pss_kb(pid)
+                    alive += 1
+                except (OSError, IndexError, ValueError):
+                    continue
+            self.peak_rss_kb = max(self.peak_rss_kb, rss)
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
+            self.max_processes = max(self.max_processes, alive)
+            pid, status, usage = os.wait4(root, os.WNOHANG)
+            if pid == root:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                self.proc.returncode = self.returncode
+                self.root_rusage = usage
+                return
+            time.sleep(self.interval)
+
+    def total_cpu(self) -> tuple[float, float]:
+        """(whole tree, crawl process alone) CPU seconds."""
+        root = self.proc.pid
+        main = self.root_rusage.ru_utime + self.root_rusage.ru_stime if self.root_rusage else self.cpu.get(root, 0.0)
+        # wait4 counts the crawl process plus the children it reaped; the others were sampled.
+        others = sum(v for pid, v in self.cpu.items() if pid != root)
+        return max(main, self.cpu.get(root, 0.0)) + others, self.cpu.get(root, 0.0)
+
+
+def run_monitored(cmd: list[str], *, env=None, log_path: Path) -> dict:
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        monitor = TreeMonitor(proc)
+        start = time.perf_counter()
+        monitor.start()
+        monitor.join()
+        wall = time.perf_counter() - start
+    tree_cpu, main_cpu = monitor.total_cpu()
+    log = log_path.read_text(errors="replace")
+    if monitor.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}... exited {monitor.returncode}; see {log_path}\n{log[-2000:]}")
+    return {"wall_s": wall, "cpu_s": tree_cpu, "main_cpu_s": main_cpu,
+            "peak_rss_mb": monitor.peak_rss_kb / 1024, "peak_pss_mb": monitor.peak_pss_kb / 1024,
+            "processes": monitor.max_processes, "stats": _scrapy_stats(log)}
+
+
+def _scrapy_stats(log: str) -> dict:
+    """Numbers from Scrapy's closing 'Dumping Scrapy stats' block."""
+    block = log.rsplit("Dumping Scrapy stats:", 1)[-1]
+    return {key: float(value) for key, value in re.findall(r"'([\w/.\-]+)': ([0-9.]+)[,}]", block)}
+
+
+# --- the measurements ---------------------------------------------------------------------
+
+LOOPBACK = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "INFO"}
+
+
+def _settings_args(settings: dict) -> list[str]:
+    return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+
+
+def product_crawl(url: str, concurrency: int, extra: dict, work: Path, profile: bool = False) -> dict:
+    out = work / "product"
+    shutil.rmtree(out, ignore_errors=True)
+    settings = dict(LOOPBACK, CONCURRENT_REQUESTS=concurrency, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
+                    OUTPUT_DIR=str(out), **extra)
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={url}", *_settings_args(settings)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if profile:
+        cmd = _py_spy(work / "product-profile.txt") + cmd
+    result = run_monitored(cmd, env=env, log_path=work / "product.log")
+    articles = out / "articles.jsonl"
+    result["items"] = sum(1 for _ in articles.open(encoding="utf-8")) if articles.exists() else 0
+    result["warc_mb"] = sum(p.stat().st_size for p in out.glob("*.warc.gz")) / 2**20
+    if profile:
+        result["profile"] = profile_shares(work / "product-profile.txt")
+    return result
+
+
+def fetched_urls(warc_dir: Path, path: Path) -> int:
+    """Write the target URIs of the crawl's response/revisit records to `path`; returns how many."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    urls = []
+    for warc in sorted(warc_dir.glob("*.warc.gz")):
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type in ("response", "revisit"):
+                    urls.append(record.rec_headers.get_header("WARC-Target-URI"))
+    path.write_text("\n".join(urls) + "\n")
+    return len(urls)
+
+
+def naive_crawl(url: str, concurrency: int, work: Path, urls_file: Path | None, fetch_only: bool = False) -> dict:
+    out = work / ("fetch" if fetch_only else "naive")
+    shutil.rmtree(out, ignore_errors=True)
+    settings = dict(LOOPBACK, CONCURRENT_REQUESTS=concurrency, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency)
+    cmd = [sys.executable, str(ROOT / "bench" / "naive_spider.py"), url, str(out), *_settings_args(settings)]
+    if urls_file is not None:
+        cmd += ["--urls-file", str(urls_file)]
+    if fetch_only:
+        cmd.append("--fetch-only")
+    # Run outside the project: no scrapy.cfg, so none of the product's settings apply.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    result = run_monitored(cmd, env=env, log_path=work / f"{out.name}.log")
+    jsonl = out / "naive.jsonl"
+    result["items"] = sum(1 for _ in jsonl.open(encoding="utf-8")) if jsonl.exists() else 0
+    return result
+
+
+def article_pages(articles: int, seed: int) -> list[tuple[bytes, str, str]]:
+    """(body, url, charset) of every article page of the same site, rendered in this process."""
+    from demosite import DemoSite
+
+    site = DemoSite(port=0, synthetic_articles=articles, seed=seed)
+    host = "127.0.0.1:8765"
+    pages = []
+    for article in site.catalog.articles:
+        if article.disallowed:
+            continue
+        response = site.app.handle("GET", article.path, {"Host": host})
+        if response.status == 200:
+            charset = response.content_type.rsplit("charset=", 1)[-1]
+            pages.append((response.body, f"http://{host}{article.path}", charset))
+    return pages
+
+
+def bare_extract(pages) -> dict:
+    import trafilatura
+
+    trafilatura.extract(pages[0][0].decode(pages[0][2]), url=pages[0][1])   # imports, caches
+    start = time.process_time()
+    for body, url, charset in pages:
+        trafilatura.extract(body.decode(charset, "replace"), url=url)
+    cpu = time.process_time() - start
+    return {"pages": len(pages), "cpu_s": cpu, "cpu_ms_per_page": cpu / len(pages) * 1000}
+
+
+# --- profile ------------------------------------------------------------------------------
+
+def _py_spy(path: Path) -> list[str]:
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        raise SystemExit("--profile needs py-spy (pip install py-spy)")
+    return [exe, "record", "--format", "raw", "--rate", "200", "--nonblocking", "-o", str(path), "--"]
+
+
+# Where the crawl process spends its busy time: first matching frame (innermost first) wins.
+PROFILE_BUCKETS = (
+    ("warc: gzip", ("gzip_member (archives/records.py",)),
+    ("warc: other", ("archives/",)),
+    ("jsonl", ("pipelines/jsonl.py",)),
+    ("dedupe", ("pipelines/dedupe",)),
+    ("extraction in-process", ("crawler/extract/", "trafilatura/")),
+    ("extraction pool IPC", ("concurrent/futures/", "multiprocessing/")),
+    ("spider (links, follow)", ("crawler/spiders/", "crawler/discovery.py", "crawler/urls.py")),
+)
+
+
+def profile_shares(path: Path) -> dict:
+    """Share of the crawl process's busy samples per bucket (py-spy raw = collapsed stacks)."""
+    totals: dict[str, int] = {}
+    busy = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        busy += n
+        bucket = "scrapy/twisted/other"
+        for frame in reversed(frames):
+            hit = next((name for name, needles in PROFILE_BUCKETS if any(s in frame for s in needles)), None)
+            if hit:
+                bucket = hit
+                break
+        totals[bucket] = totals.get(bucket, 0) + n
+    return {name: round(n / busy, 4) for name, n in sorted(totals.items(), key=lambda kv: -kv[1])} if busy else {}
+
+
+# --- driver -------------------------------------------------------------------------------
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"cores": os.cpu_count(), "cpu": model, "python": platform.python_version(),
+            "kernel": platform.release()}
+
+
+def expected_items(articles: int, seed: int) -> int:
+    """Articles a correct crawl emits: every reachable story once (duplicate groups count once)."""
+    from demosite import DemoSite
+
+    expected = DemoSite(port=0, synthetic_articles=articles, seed=seed).expected
+    grouped, groups = set(), 0
+    for group in expected["duplicate_groups"]:
+        if group["kind"] in ("exact", "near"):
+            grouped.update(group["members"])
+            groups += 1
+    return len(set(expected["articles"]) - grouped) + groups
+
+
+def summarize(runs: list[dict]) -> dict:
+    def med(key, sub=None):
+        values = [(r[sub] if sub else r).get(key) for r in runs]
+        values = [v for v in values if v is not None]
+        return statistics.median(values) if values else None
+
+    out = {"runs": len(runs)}
+    for key in ("wall_s", "cpu_s", "main_cpu_s", "peak_rss_mb", "peak_pss_mb", "items", "pages_per_s",
+                "articles", "articles_per_s", "cpu_ms_per_page", "server_cpu_s"):
+        value = med(key)
+        if value is not None:
+            out[key] = round(value, 3)
+    out["pages"] = med("pages")
+    return out
+
+
+def crawl_figures(result: dict, server_cpu: float, article_key: str) -> dict:
+    stats = result["stats"]
+    pages = stats.get("downloader/response_count", 0)
+    elapsed = stats.get("elapsed_time_seconds") or result["wall_s"]
+    articles = stats.get(article_key, result.get("items", 0))
+    result.update(pages=pages, elapsed_s=elapsed, pages_per_s=pages / elapsed, articles=articles,
+                  articles_per_s=articles / elapsed, cpu_ms_per_page=result["cpu_s"] / max(pages, 1) * 1000,
+                  server_cpu_s=server_cpu)
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=2000, help="generated articles (default 2000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each crawl; medians are reported")
+    parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN) of both crawls")
+    parser.add_argument("--only", default="product,naive,fetch,extract", help="comma list of measurements")
+    parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra setting for the product crawl (e.g. EXTRACT_WORKERS=1)")
+    parser.add_argument("--profile", action="store_true", help="one more product run under py-spy (crawl process)")
+    parser.add_argument("--output", default=str(RESULTS), help="results JSON ('' = do not write)")
+    parser.add_argument("--label", default="", help="stored with the results")
+    parser.add_argument("--serve", type=int, metavar="N", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve is not None:
+        serve(args.serve, args.seed)
+        return 0
+
+    only = set(args.only.split(","))
+    extra = dict(pair.split("=", 1) for pair in args.settings)
+    work = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
+    report: dict = {"machine": machine(), "articles": args.articles, "concurrency": args.concurrency,
+                    "label": args.label, "product_settings": extra, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "expected_items": expected_items(args.articles, args.seed)}
+    print(f"machine: {report['machine']}\nload before: {load()}", flush=True)
+    site = SiteProcess(args.articles, args.seed)
+    print(f"site: {site.url} ({site.pages} pages pre-rendered, {args.articles} generated articles; "
+          f"{report['expected_items']} stories expected)", flush=True)
+    raw: dict[str, list] = {name: [] for name in ("product", "naive", "fetch")}
+    urls_file = None
+    try:
+        for i in range(args.repeat):
+            for name in ("product", "naive", "fetch"):
+                if name not in only:
+                    continue
+                before, load_before = site.cpu(), load()
+                if name == "product":
+                    result = product_crawl(site.url, args.concurrency, extra, work)
+                    key = "news/articles"
+                    if urls_file is None:
+                        urls_file = work / "urls.txt"
+                        result["urls_listed"] = fetched_urls(work / "product", urls_file)
+                else:
+                    result = naive_crawl(site.url, args.concurrency, work, urls_file, fetch_only=(name == "fetch"))
+                    key = "item_scraped_count"
+                result = crawl_figures(result, site.cpu() - before, key)
+                result["load"] = load_before
+                raw[name].append(result)
+                print(f"  run {i + 1} {name:8s} {result['pages']:.0f} pages {result['pages_per_s']:7.1f} pages/s "
+                      f"{result['articles_per_s']:6.1f} articles/s  cpu {result['cpu_s']:6.1f}s "
+                      f"(main {result['main_cpu_s']:.1f}s, site {result['server_cpu_s']:.1f}s)  "
+                      f"peak rss {result['peak_rss_mb']:.0f} MB pss {result['peak_pss_mb']:.0f} MB  "
+                      f"items {result['items']}  load {result['load']}", flush=True)
+        if args.profile and "product" in only:
+            result = product_crawl(site.url, args.concurrency, extra, work, profile=True)
+            report["profile"] = result["profile"]
+            report["profile_main_cpu_s"] = result["main_cpu_s"]
+    finally:
+        site.close()
+
+    report["runs"] = {name: runs for name, runs in raw.items() if runs}
+    for runs in raw.values():
+        for r in runs:
+            r.pop("stats", None)
+    summary = {name: summarize(runs) for name, runs in raw.items() if runs}
+    if "extract" in only:
+        pages = article_pages(args.articles, args.seed)
+        summary["extract"] = bare_extract(pages)
+    report["summary"] = summary
+    ratios = {}
+    if "product" in summary and "naive" in summary:
+        ratios["product_vs_naive"] = round(summary["product"]["pages_per_s"] / summary["naive"]["pages_per_s"], 3)
+    if {"product", "fetch", "extract"} <= summary.keys():
+        p = summary["product"]
+        fetch_ms = summary["fetch"]["cpu_ms_per_page"]
+        # extraction runs on article pages only: weigh its per-page CPU by their share of the fetches
+        extract_ms = summary["extract"]["cpu_ms_per_page"] * p["articles"] / max(p["pages"], 1)
+        server_ms = p["server_cpu_s"] / max(p["pages"], 1) * 1000
+        cores = os.cpu_count() or 1
+        bound = cores * 1000 / (fetch_ms + extract_ms + server_ms)
+        ratios.update(cpu_bound_pages_per_s=round(bound, 1), product_vs_cpu_bound=round(p["pages_per_s"] / bound, 3),
+                      bound_terms_ms_per_page={"fetch": round(fetch_ms, 2), "extract": round(extract_ms, 2),
+                                               "site": round(server_ms, 2)})
+    report["ratios"] = ratios
+    report["load_after"] = load()
+
+    print(f"\n{'':8s} {'pages/s':>8s} {'articles/s':>10s} {'CPU s':>7s} {'ms CPU/page':>11s} "
+          f"{'peak RSS MB':>11s} {'peak PSS MB':>11s} {'items':>6s}")
+    for name in ("product", "naive", "fetch"):
+        s = summary.get(name)
+        if s:
+            print(f"{name:8s} {s['pages_per_s']:8.1f} {s['articles_per_s']:10.1f} {s['cpu_s']:7.1f} "
+                  f"{s['cpu_ms_per_page']:11.2f} {s['peak_rss_mb']:11.0f} {s['peak_pss_mb']:11.0f} {s['items']:6.0f}")
+    if "extract" in summary:
+        e = summary["extract"]
+        print(f"extract  trafilatura.extract: {e['cpu_ms_per_page']:.2f} ms CPU/page over {e['pages']} article pages")
+    for name, value in ratios.items():
+        print(f"{name}: {value}")
+    if "profile" in report:
+        print("crawl process busy time:", ", ".join(f"{k} {v:.1%}" for k, v in report["profile"].items()))
+    print(f"load after: {report['load_after']}")
+    if args.output:
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        history = json.loads(path.read_text()) if path.exists() else []
+        history = history if isinstance(history, list) else [history]
+        history.append(report)
+        path.write_text(json.dumps(history, indent=1, default=str) + "\n")
+        print(f"wrote {path}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
