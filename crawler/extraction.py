@@ -1,9 +1,10 @@
 """Page analysis off the reactor thread.
 
-`analyze_page` is everything CPU-heavy done to one HTML response: classify it,
-extract the article (only for article pages) and list its links. It takes and
-returns plain data so it can run in a worker process; `ExtractionPool` runs it
-in `EXTRACT_WORKERS` processes (1 = in the crawl process).
+`analyze_page` is everything CPU-heavy done to one HTML response: parse it once,
+list its links, classify it, and extract the article (article pages only; a
+listing is never extracted). It takes bytes and returns plain data so it can run
+in a worker process; `ExtractionPool` runs it in `EXTRACT_WORKERS` processes
+(1 = in the crawl process). bench/crawl_bench.py measures the whole crawl.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from urllib.parse import urljoin
-
-import lxml.html
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 
@@ -24,42 +24,58 @@ logger = logging.getLogger(__name__)
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
                "application/feed+json", "application/xml", "text/xml")
+_SKIPPED_HREFS = ("#", "javascript:", "mailto:", "tel:", "data:")
+_FEED_XPATH = "//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
 
 
-def page_links(html: bytes | str, base_url: str, encoding: str | None = None):
-    """(links, feeds): absolute hrefs of <a>/<area>, and feeds named by <link rel=alternate>."""
-    try:
-        if isinstance(html, bytes):
-            parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
-            doc = lxml.html.fromstring(html, parser=parser)
-        else:
-            doc = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return [], []
-    base = doc.xpath("string(//base/@href)").strip()
-    base_url = urljoin(base_url, base) if base else base_url
-    links = []
-    for href in doc.xpath("//a/@href|//area/@href"):
+@lru_cache(maxsize=1 << 14)
+def _join_from_origin(origin: str, href: str) -> str:
+    return urljoin(origin, href)
+
+
+def _joiner(base_url: str):
+    """urljoin(base_url, href), memoized where the result depends only on the base's origin:
+    "/path", "//host/path" and "http(s)://..." hrefs (RFC 3986 5.2.2: an absolute path or an
+    authority replaces the base's path). Site menus repeat the same few hundred of those on
+    every page, and urljoin costs ~5-20 us each."""
+    parts = urlsplit(base_url)
+    if not parts.scheme or not parts.netloc:
+        return lambda href: urljoin(base_url, href)
+    origin = f"{parts.scheme}://{parts.netloc}/"
+
+    def join(href: str) -> str:
+        if href.startswith(("/", "http://", "https://")):
+            return _join_from_origin(origin, href)
+        return urljoin(base_url, href)
+
+    return join
+
+
+def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
+    """(links, feeds) of a parsed page: absolute hrefs of <a>/<area> once each in document
+    order, and the feeds named by <link rel=alternate>."""
+    base = tree.xpath("string(//base/@href)").strip()
+    join = _joiner(urljoin(base_url, base) if base else base_url)
+    links: dict[str, None] = {}
+    for href in tree.xpath("//a/@href|//area/@href"):
         href = href.strip()
-        if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-            links.append(urljoin(base_url, href))
-    feeds = [urljoin(base_url, link.get("href").strip())
-             for link in doc.xpath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
+        if href and not href.startswith(_SKIPPED_HREFS):
+            links[join(href)] = None
+    feeds = [join(link.get("href").strip()) for link in tree.xpath(_FEED_XPATH)
              if (link.get("type") or "").lower() in _FEED_TYPES]
-    return links, feeds
+    return list(links), feeds
 
 
 def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
-    """Classify one HTML page; extract it if it is an article, else list its links."""
-    from crawler.extract import extract_article, page_kind
+    """Parse once; list the links, classify, and extract only if the page is an article.
 
-    html = body.decode(encoding or "utf-8", "replace")
-    kind = page_kind(html, url)
-    result = {"kind": kind, "article": None, "links": [], "feeds": []}
-    if kind == "article":
-        result["article"] = extract_article(html, url)
-    result["links"], result["feeds"] = page_links(html, url)
-    return result
+    Links are read first: extraction prunes widgets (related-story boxes) from the tree."""
+    from crawler.extract import classify_and_extract_tree, parse_html
+
+    tree = parse_html(body, encoding)
+    links, feeds = tree_links(tree, url)
+    kind, article = classify_and_extract_tree(tree, url)
+    return {"kind": kind, "article": article, "links": links, "feeds": feeds}
 
 
 def _warm_up():
@@ -67,23 +83,45 @@ def _warm_up():
 
 
 class ExtractionPool:
-    """Runs `analyze_page` in worker processes so the reactor never waits on extraction."""
+    """Runs `analyze_page` in worker processes so the reactor never waits on extraction.
 
-    def __init__(self, workers: int, crawler=None):
+    In flight work is bounded by Scrapy itself: a response stays in the scraper's slot
+    (SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes) until its callback is done, and the downloader
+    backs out while that slot is full. Workers are replaced after EXTRACT_MAX_TASKS_PER_WORKER
+    pages each, so a slow leak in a parser cannot grow the crawl's memory with its length.
+    """
+
+    def __init__(self, workers: int, crawler=None, max_tasks_per_worker: int = 0):
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.crawler = crawler
+        self.max_tasks_per_worker = max_tasks_per_worker
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0
 
     @classmethod
     def from_crawler(cls, crawler):
-        pool = cls(crawler.settings.getint("EXTRACT_WORKERS"), crawler)
+        settings = crawler.settings
+        pool = cls(settings.getint("EXTRACT_WORKERS"), crawler,
+                   settings.getint("EXTRACT_MAX_TASKS_PER_WORKER", 0))
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         return pool
 
     def _ensure_executor(self) -> ProcessPoolExecutor:
+        if self._executor is not None and self.max_tasks_per_worker > 0 \
+                and self._submitted >= self.max_tasks_per_worker * self.workers:
+            # Retire the pool: it finishes what it has, a fresh one takes new pages.
+            # (Not max_tasks_per_child: Python 3.11's executor can hang replacing workers.)
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            if self.crawler is not None:
+                self.crawler.stats.inc_value("extract/pool_recycled")
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
+            # Workers fork from a server that has the extraction code imported already.
+            context.set_forkserver_preload(["crawler.extract"])
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
+            self._submitted = 0
+        self._submitted += 1
         return self._executor
 
     async def analyze(self, body: bytes, url: str, encoding: str | None) -> dict:

@@ -58,6 +58,7 @@ EXTENSIONS = {
 
 # --- Extraction --------------------------------------------------------------
 EXTRACT_WORKERS = 0                    # extraction processes; 0: number of cores, 1: in-process
+EXTRACT_MAX_TASKS_PER_WORKER = 1000    # pages per worker before the pool is replaced (bounds leaks); 0: never
 
 # --- Dedupe ------------------------------------------------------------------
 DEDUPE_ENABLED = True

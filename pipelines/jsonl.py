@@ -101,7 +101,7 @@ class JsonLinesPipeline:
         return pipeline
 
     def process_item(self, item):
-        self.articles.write(to_record(ItemAdapter(item).asdict()))
+        self.articles.write(to_record(ItemAdapter(item)))  # asdict() would walk every outlink
         if self.stats:
             self.stats.inc_value("output/articles")
         return item

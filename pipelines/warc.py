@@ -37,7 +37,7 @@ class WarcMetadataPipeline:
         if not pointer or not writer.wrote(pointer["filename"]):
             # Replayed from an existing archive: this crawl archived nothing to link to.
             return item
-        record = to_record(adapter.asdict())
+        record = to_record(adapter)  # asdict() would walk every outlink
         fields = [("article-digest", item_digest(record)),
                   ("canonical-url", record["canonical_url"])]
         if record.get("title"):

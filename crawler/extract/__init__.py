@@ -15,7 +15,7 @@ from .captions import find_captions
 from .classify import classify_tree
 from .html import ExtractionError, hooked_elements, parse_html
 
-__all__ = ["ExtractionError", "extract_article", "page_kind", "classify_and_extract", "EXTRACTED_FIELDS"]
+__all__ = ["ExtractionError", "extract_article", "page_kind", "classify_and_extract", "classify_and_extract_tree", "parse_html", "EXTRACTED_FIELDS"]
 
 EXTRACTED_FIELDS = (
     "title", "text", "captions", "authors", "published", "modified", "language",
@@ -35,7 +35,12 @@ def extract_article(html: str | bytes, url: str, *, encoding: str | None = None)
 
 def classify_and_extract(html: str | bytes, url: str, *, encoding: str | None = None) -> tuple[str, dict | None]:
     """(page kind, fields or None): one parse for a caller that classifies then extracts."""
-    tree = parse_html(html, encoding)
+    return classify_and_extract_tree(parse_html(html, encoding), url)
+
+
+def classify_and_extract_tree(tree, url: str) -> tuple[str, dict | None]:
+    """classify_and_extract on a tree from `parse_html`, for a caller that reads the same tree
+    first (the crawl's link listing, crawler.extraction). Prunes an article's tree in place."""
     kind = classify_tree(tree, url)
     return kind, (_extract_tree(tree, url) if kind == "article" else None)
 

@@ -55,6 +55,7 @@ class NewsSpider(scrapy.Spider):
         self.start_urls = parse_start_urls(urls)
         self._robots_sitemaps: dict[str, list[str]] = {}
         self._sitemaps_scheduled: set[str] = set()
+        self._link_depths: dict[str, int] = {}    # link -> shallowest depth it was followed from
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -162,14 +163,25 @@ class NewsSpider(scrapy.Spider):
             yield self.make_item(response, result["article"], result["links"])
             return
         self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
+        depth = response.meta.get("depth", 0) + 1
         for url in result["feeds"]:
-            request = self.follow(url, priority=5)
+            request = self.follow(url, priority=5) if self._first_sighting(url, depth) else None
             if request is not None:
                 yield request
         for url in result["links"]:
-            request = self.follow(url)
+            request = self.follow(url) if self._first_sighting(url, depth) else None
             if request is not None:
                 yield request
+
+    def _first_sighting(self, url: str, depth: int) -> bool:
+        """False for a link already followed from no deeper a page: the scheduler would drop
+        it as a duplicate. Site menus repeat hundreds of links on every listing page, and a
+        Request costs far more to build and filter than this lookup."""
+        seen = self._link_depths.get(url)
+        if seen is not None and seen <= depth:
+            return False
+        self._link_depths[url] = depth
+        return True
 
     def make_item(self, response, fields: dict, outlinks=None) -> ArticleItem:
         fetched_at = response.meta.get("warc_date") or datetime.now(timezone.utc).strftime(
