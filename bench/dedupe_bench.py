@@ -19,6 +19,7 @@ import argparse
 import collections
 import itertools
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -152,6 +153,7 @@ def main(argv=None):
     parser.add_argument("--backend", choices=("sqlite", "redis", "both"), default="both")
     parser.add_argument("--redis-url", default="")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))     # run the cleanups (redis-server, tmp dir)
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="dedupe-bench-") as tmp:
             path = Path(tmp) / "dedupe.sqlite3"

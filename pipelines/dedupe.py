@@ -20,7 +20,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from crawler.urls import canonicalize_url
 from pipelines.dedupe_fingerprint import Fingerprinter
-from pipelines.dedupe_store import DedupeStore, Lookup, Record, StoreError, open_store
+from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
 from pipelines.jsonl import JsonLinesFile, output_dir
 
 logger = logging.getLogger(__name__)
@@ -86,20 +86,27 @@ class Deduplicator:
             self.fingerprinter.use_banding(stored["bands"], stored["rows"])
 
     def check(self, canonical_url: str, text: str | None) -> Outcome:
-        fp = self.fingerprinter.fingerprint(text)
-        bands = tuple(self.fingerprinter.band_keys(fp.signature)) if fp.signature is not None else ()
+        fpr = self.fingerprinter
+        fp = fpr.fingerprint(text)
         # Only bodies long enough to carry a signature are compared by content (a short stub
         # such as "Subscribe to read" must not merge unrelated pages).
-        content_key = fp.digest if fp.signature is not None else None
+        indexed = fp.signature is not None
+        bands = tuple(fpr.band_keys(fp.signature)) if indexed else ()
+        signature = fpr.to_bytes(fp.signature) if indexed else None
+        content_key = fp.digest if indexed else None
         for _attempt in range(10):
+            claim = Record("original", canonical_url, self.run_id, _now(), fingerprint=fp.digest,
+                           signature=signature, band_keys=bands)
             with self.store.transaction():
-                found = self.store.lookup(canonical_url, content_key, bands)
-                outcome, record = self._decide(canonical_url, fp, bands, found)
+                found = self.store.lookup(canonical_url, content_key, bands, claim=claim)
+                if found.claimed:
+                    return Outcome("new")
+                outcome, record = self._decide(canonical_url, fp, signature, bands, found)
                 if self.store.record(record):
                     return outcome
         raise RuntimeError(f"dedupe state kept changing under {canonical_url}; giving up")
 
-    def _decide(self, url, fp, bands, found: Lookup) -> tuple[Outcome, Record]:
+    def _decide(self, url, fp, signature, bands, found: Lookup) -> tuple[Outcome, Record]:
         fpr = self.fingerprinter
         seen, now = found.seen, _now()
         if seen and (seen.run_id == self.run_id or seen.fingerprint == fp.digest):
@@ -124,7 +131,6 @@ class Deduplicator:
                       fingerprint=fp.digest, old_band_keys=old_bands)
         if outcome.is_duplicate:
             return outcome, Record("duplicate", duplicate_of=outcome.duplicate_of, **common)
-        signature = fpr.to_bytes(fp.signature) if fp.signature is not None else None
         return outcome, Record("original", signature=signature, band_keys=bands, **common)
 
 
@@ -149,6 +155,7 @@ class DedupePipeline:
         self.dedup: Deduplicator | None = None
         self.duplicates: JsonLinesFile | None = None
         self._flusher = None
+        self._failing = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -197,7 +204,19 @@ class DedupePipeline:
             return item
         canonical = canonicalize_url(canonical, self.tracking_params)
         adapter["canonical_url"] = canonical
-        outcome = self.dedup.check(canonical, adapter.get("text"))
+        try:
+            outcome = self.dedup.check(canonical, adapter.get("text"))
+        except STORE_ERRORS as exc:
+            # The archive must not lose an article because the state is unreachable: pass it on.
+            self.stats.inc_value("dedupe/unchecked")
+            if not self._failing:
+                logger.error("Dedupe state %s failed (%s: %s); passing articles on unchecked until it answers",
+                             self.dedup.store.location, type(exc).__name__, exc)
+            self._failing = True
+            return item
+        if self._failing:
+            logger.info("Dedupe state %s answers again", self.dedup.store.location)
+            self._failing = False
         self.stats.inc_value(f"dedupe/{outcome.kind}")
         if not outcome.is_duplicate:
             return item

@@ -2,7 +2,8 @@
 
 One interface (`DedupeStore`), two backends that persist across runs:
 - `SQLiteStore`: a file in DEDUPE_STATE_DIR (or OUTPUT_DIR); nothing to install; several
-  processes on one machine may share it (WAL, one write transaction per article).
+  processes on one machine may share it (WAL; writes are committed every
+  DEDUPE_COMMIT_INTERVAL seconds, and other processes wait for the write lock meanwhile).
 - `RedisStore`: REDIS_URL, for several crawler processes or machines.
 
 The near-duplicate index is MinHash LSH banding stored the same way in both: one key per
@@ -12,9 +13,11 @@ state grows. Which candidates are duplicates is decided by `pipelines.dedupe.Ded
 not here.
 
 For other components (e.g. scheduled jobs deciding what changed since the last run):
-`store.seen(canonical_url)` answers "have I seen this URL, with which body?" as a `Seen`,
-whose `fingerprint` compares with `pipelines.dedupe_fingerprint.content_fingerprint(text)`.
-`open_store(settings)` opens the configured backend from Scrapy-style settings.
+`open_store(settings)` opens the configured backend from Scrapy-style settings, and
+`store.seen(canonical_url)` answers "have I seen this URL, with which body?" as a `Seen`
+(or None), whose `fingerprint` compares with `dedupe_fingerprint.content_fingerprint(text)`.
+Canonicalize the URL with `crawler.urls.canonicalize_url` first. A reader in another
+process sees SQLite state as of the last commit (at most DEDUPE_COMMIT_INTERVAL old).
 """
 
 from __future__ import annotations
@@ -25,14 +28,21 @@ import sqlite3
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import redis
+from redis.exceptions import RedisError
 
 SQLITE_FILENAME = "dedupe.sqlite3"
 
 
 class StoreError(RuntimeError):
     """The state cannot be used: unreachable, or written with other fingerprint parameters."""
+
+
+# What a store raises when its backend fails mid-crawl (disk, lock timeout, network).
+STORE_ERRORS = (StoreError, sqlite3.Error, OSError, RedisError)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,11 @@ class Lookup:
     seen: Seen | None                          # this URL, if met before
     exact: str | None                          # another first-seen article with the same fingerprint
     candidates: list[tuple[str, bytes]]        # (canonical_url, signature) sharing an LSH band
+    claimed: bool = False                      # nothing matched and `claim` was recorded
+
+    @property
+    def clear(self) -> bool:
+        return self.seen is None and self.exact is None and not self.candidates
 
 
 @dataclass(frozen=True)
@@ -98,8 +113,17 @@ class DedupeStore(ABC):
     def seen(self, canonical_url: str) -> Seen | None:
         """The public question: this canonical URL before, and with which body fingerprint."""
 
+    def lookup(self, canonical_url: str, fingerprint: str | None, band_keys, claim: Record | None = None) -> Lookup:
+        """What the state holds about this URL, this fingerprint and these LSH bands. With
+        `claim` (the "original" record of this URL), a lookup that finds nothing at all records
+        it in the same step: most articles are new, and this saves them a second round trip."""
+        found = self._lookup(canonical_url, fingerprint, band_keys)
+        if claim is not None and found.clear and self.record(claim):
+            return replace(found, claimed=True)
+        return found
+
     @abstractmethod
-    def lookup(self, canonical_url: str, fingerprint: str | None, band_keys) -> Lookup: ...
+    def _lookup(self, canonical_url: str, fingerprint: str | None, band_keys) -> Lookup: ...
 
     @abstractmethod
     def record(self, record: Record) -> bool:
@@ -198,7 +222,7 @@ class SQLiteStore(DedupeStore):
         row = self._db.execute(f"SELECT {_SEEN_COLUMNS} FROM urls WHERE url = ?", (canonical_url,)).fetchone()
         return Seen(*row) if row else None
 
-    def lookup(self, canonical_url, fingerprint, band_keys):
+    def _lookup(self, canonical_url, fingerprint, band_keys):
         exact = None
         if fingerprint is not None:
             row = self._db.execute(
@@ -265,37 +289,81 @@ class SQLiteStore(DedupeStore):
 #   {prefix}:url:<canonical url>  hash  fp, dup, run, first, last, doc (id when first-seen)
 #   {prefix}:fp:<fingerprint>     string  canonical URL of the first-seen article
 #   {prefix}:doc:<id>             hash  url, sig
-#   {prefix}:band:<band key>      set of doc ids
+#   {prefix}:b:<2 bytes>          hash  band key's other 6 bytes -> "id,id,..."
 #   {prefix}:seq, {prefix}:params
-_LOOKUP = """
-local p, url, fp = ARGV[1], ARGV[2], ARGV[3]
-local rec = redis.call('HGETALL', p .. ':url:' .. url)
+# Band keys travel as 8 big-endian bytes and share 65,536 small hashes, which Redis stores
+# compactly (listpack): a key per band would cost ~150 bytes each, 25 per article.
+_LUA_BANDS = """
+local function band_slot(p, k) return p .. ':b:' .. string.sub(k, 1, 2), string.sub(k, 3) end
+local function band_add(p, k, id)
+  local h, f = band_slot(p, k)
+  local cur = redis.call('HGET', h, f)
+  redis.call('HSET', h, f, cur and (cur .. ',' .. id) or id)
+end
+local function band_remove(p, k, id)
+  local h, f = band_slot(p, k)
+  local keep = {}
+  for x in string.gmatch(redis.call('HGET', h, f) or '', '[^,]+') do
+    if x ~= id then keep[#keep + 1] = x end
+  end
+  if #keep == 0 then redis.call('HDEL', h, f) else redis.call('HSET', h, f, table.concat(keep, ',')) end
+end
+local function band_ids(p, from, to)
+  local seen, ids = {}, {}
+  for i = from, to do
+    local h, f = band_slot(p, ARGV[i])
+    for x in string.gmatch(redis.call('HGET', h, f) or '', '[^,]+') do
+      if not seen[x] then seen[x] = true; ids[#ids + 1] = x end
+    end
+  end
+  return ids
+end
+-- index a first-seen article (ARGV[from..to] are its band keys)
+local function index_original(p, ukey, url, fp, sig, from, to)
+  if fp ~= '' then redis.call('SET', p .. ':fp:' .. fp, url) end
+  local id = tostring(redis.call('INCR', p .. ':seq'))
+  redis.call('HSET', p .. ':doc:' .. id, 'url', url, 'sig', sig)
+  redis.call('HSET', ukey, 'doc', id)
+  for i = from, to do band_add(p, ARGV[i], id) end
+end
+"""
+
+# ARGV: prefix, url, content key, n, n band keys, then a claim (1/0, run, now, fingerprint, signature)
+_LOOKUP = _LUA_BANDS + """
+local p, url, key, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local ukey = p .. ':url:' .. url
+local rec = redis.call('HGETALL', ukey)
 local own_sig = false
-local doc = redis.call('HGET', p .. ':url:' .. url, 'doc')
+local doc = redis.call('HGET', ukey, 'doc')
 if doc then own_sig = redis.call('HGET', p .. ':doc:' .. doc, 'sig') end
 local exact = false
-if fp ~= '' then
-  exact = redis.call('GET', p .. ':fp:' .. fp)
+if key ~= '' then
+  exact = redis.call('GET', p .. ':fp:' .. key)
   if exact == url then exact = false end
 end
 local found = {}
-if #ARGV > 3 then
-  local keys = {}
-  for i = 4, #ARGV do keys[#keys + 1] = p .. ':band:' .. ARGV[i] end
-  for _, id in ipairs(redis.call('SUNION', unpack(keys))) do
-    local d = redis.call('HMGET', p .. ':doc:' .. id, 'url', 'sig')
-    if d[1] and d[1] ~= url then
-      found[#found + 1] = d[1]
-      found[#found + 1] = d[2]
-    end
+for _, id in ipairs(band_ids(p, 5, 4 + n)) do
+  local d = redis.call('HMGET', p .. ':doc:' .. id, 'url', 'sig')
+  if d[1] and d[1] ~= url then
+    found[#found + 1] = d[1]
+    found[#found + 1] = d[2]
   end
 end
-return {rec, own_sig, exact, found}
+local claimed = 0
+if ARGV[5 + n] == '1' and #rec == 0 and not exact and #found == 0 then
+  local run, now, fp, sig = ARGV[6 + n], ARGV[7 + n], ARGV[8 + n], ARGV[9 + n]
+  redis.call('HSET', ukey, 'fp', fp, 'dup', '', 'run', run, 'first', now, 'last', now)
+  if sig ~= '' then index_original(p, ukey, url, fp, sig, 5, 4 + n) end
+  claimed = 1
+end
+return {rec, own_sig, exact, found, claimed}
 """
 
-_RECORD = """
+# ARGV: prefix, kind, url, run, now, expected run, fingerprint, duplicate_of, signature, n,
+# n new band keys, then the old band keys to drop
+_RECORD = _LUA_BANDS + """
 local p, kind, url, run, now, expect = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local fp, dup, sig, nnew = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+local fp, dup, sig, n = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
 local ukey = p .. ':url:' .. url
 if kind == 'touch' then
   redis.call('HSET', ukey, 'last', now, 'run', run)
@@ -308,7 +376,7 @@ if kind == 'original' and fp ~= '' and sig ~= '' then
 end
 local old_doc = redis.call('HGET', ukey, 'doc')
 if old_doc then
-  for i = 11 + nnew, #ARGV do redis.call('SREM', p .. ':band:' .. ARGV[i], old_doc) end
+  for i = 11 + n, #ARGV do band_remove(p, ARGV[i], old_doc) end
   local old_fp = redis.call('HGET', ukey, 'fp')
   if old_fp and redis.call('GET', p .. ':fp:' .. old_fp) == url then redis.call('DEL', p .. ':fp:' .. old_fp) end
   redis.call('DEL', p .. ':doc:' .. old_doc)
@@ -316,25 +384,22 @@ if old_doc then
 end
 local first = redis.call('HGET', ukey, 'first') or now
 redis.call('HSET', ukey, 'fp', fp, 'dup', dup, 'run', run, 'first', first, 'last', now)
-if kind == 'original' and sig ~= '' then
-  if fp ~= '' then redis.call('SET', p .. ':fp:' .. fp, url) end
-  local id = redis.call('INCR', p .. ':seq')
-  redis.call('HSET', p .. ':doc:' .. id, 'url', url, 'sig', sig)
-  redis.call('HSET', ukey, 'doc', id)
-  for i = 11, 10 + nnew do redis.call('SADD', p .. ':band:' .. ARGV[i], id) end
-end
+if kind == 'original' and sig ~= '' then index_original(p, ukey, url, fp, sig, 11, 10 + n) end
 return 1
 """
 
 
+def _band_bytes(key: int) -> bytes:
+    return key.to_bytes(8, "big", signed=True)
+
+
 class RedisStore(DedupeStore):
-    """Each lookup and each record is one server-side script: two round trips per article.
-    URL and fingerprint claims are atomic across processes (`record` compares and sets);
-    two near copies recorded at the same instant by two processes may both stay first-seen."""
+    """Each lookup and each record is one server-side script: one round trip for a new
+    article (lookup and claim), two for the others. URL and fingerprint claims are atomic
+    across processes (`record` compares and sets); two near copies recorded at the same
+    instant by two processes may both stay first-seen."""
 
     def __init__(self, url: str, *, prefix: str = "newsarchive:dedupe"):
-        import redis
-
         if not url:
             raise StoreError("DEDUPE_BACKEND = 'redis' needs REDIS_URL (redis://host:port/db)")
         self._url = url
@@ -342,10 +407,10 @@ class RedisStore(DedupeStore):
         try:
             self._redis = redis.Redis.from_url(url)
             self._redis.ping()
-        except (redis.RedisError, ValueError) as exc:
+        except (RedisError, ValueError) as exc:
             raise StoreError(f"cannot reach Redis at {url}: {exc}") from exc
-        self._lookup = self._redis.register_script(_LOOKUP)
-        self._record = self._redis.register_script(_RECORD)
+        self._lookup_script = self._redis.register_script(_LOOKUP)
+        self._record_script = self._redis.register_script(_RECORD)
 
     @property
     def location(self) -> str:
@@ -359,18 +424,25 @@ class RedisStore(DedupeStore):
                     signature or None)
 
     def seen(self, canonical_url):
-        return self.lookup(canonical_url, None, ()).seen
+        return self._lookup(canonical_url, None, ()).seen
 
-    def lookup(self, canonical_url, fingerprint, band_keys):
-        fields, own_sig, exact, found = self._lookup(
-            args=[self.prefix, canonical_url, fingerprint or "", *band_keys])
+    def lookup(self, canonical_url, fingerprint, band_keys, claim: Record | None = None):
+        return self._lookup(canonical_url, fingerprint, band_keys, claim)
+
+    def _lookup(self, canonical_url, fingerprint, band_keys, claim: Record | None = None):
+        args = [self.prefix, canonical_url, fingerprint or "", len(band_keys), *map(_band_bytes, band_keys)]
+        if claim is not None:
+            args += [1, claim.run_id, claim.now, claim.fingerprint or "", claim.signature or b""]
+        fields, own_sig, exact, found, claimed = self._lookup_script(args=args)
         candidates = [(found[i].decode(), found[i + 1]) for i in range(0, len(found), 2)]
-        return Lookup(self._seen(canonical_url, fields, own_sig), exact.decode() if exact else None, candidates)
+        return Lookup(self._seen(canonical_url, fields, own_sig), exact.decode() if exact else None, candidates,
+                      bool(claimed))
 
     def record(self, r: Record) -> bool:
         args = [self.prefix, r.kind, r.canonical_url, r.run_id, r.now, r.expect_run or "", r.fingerprint or "",
-                r.duplicate_of or "", r.signature or b"", len(r.band_keys), *r.band_keys, *r.old_band_keys]
-        return bool(self._record(args=args))
+                r.duplicate_of or "", r.signature or b"", len(r.band_keys),
+                *map(_band_bytes, r.band_keys), *map(_band_bytes, r.old_band_keys)]
+        return bool(self._record_script(args=args))
 
     def count(self):
         return sum(1 for _ in self._redis.scan_iter(match=self.prefix + ":url:*", count=1000))

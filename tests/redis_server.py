@@ -38,6 +38,7 @@ class RedisServer:
             self._tmp = tempfile.TemporaryDirectory(prefix="redis-test-")
             directory = self._tmp.name
         self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
         self.startup_timeout = startup_timeout
         self.process = None
         self.port = None
@@ -47,8 +48,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "RedisServer":
-        last_error = ""
-        for _attempt in range(3):          # the free port can be taken before redis binds it
+        for _attempt in range(3):
+            last_error = ""          # the free port can be taken before redis binds it
             self.port = _free_port()
             log = self.directory / f"redis-{self.port}.log"
             self.process = subprocess.Popen(
@@ -62,8 +63,11 @@ class RedisServer:
                     return self
                 except redis.ConnectionError:
                     time.sleep(0.05)
+            if self.process.poll() is not None:
+                last_error = self.process.stderr.read().decode(errors="replace")[-2000:]
             self.stop()
-            last_error = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            if log.exists():
+                last_error += log.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"redis-server did not start on 127.0.0.1: {last_error}")
 
     def stop(self) -> None:

@@ -230,3 +230,25 @@ def test_crawl_of_the_demo_site_records_its_duplicate_groups(demo_site, tmp_path
     assert "WARNING: Dropped" not in result.stderr
     assert "DEBUG: Dropped: near duplicate of" in result.stderr
     assert "'dedupe/near': " in result.stderr
+
+
+def test_pipeline_passes_articles_on_when_the_state_fails(tmp_path, caplog):
+    """Redis going away mid-crawl must not cost the archive its articles."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    crawler = make_crawler(tmp_path, DEDUPE_BACKEND="redis", REDIS_URL=server.url)
+    pipeline = DedupePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    first, copy = BY_ID["A1"], BY_ID["A1-exact1"]
+    assert pipeline.process_item(item_of(first))
+    with pytest.raises(DropItem):
+        pipeline.process_item(item_of(copy))
+    server.stop()
+    with caplog.at_level(logging.INFO, logger="pipelines.dedupe"):
+        passed = [pipeline.process_item(item_of(row)) for row in (BY_ID["B1"], BY_ID["B1-exact2"], BY_ID["C1"])]
+    assert len(passed) == 3
+    assert crawler.stats.get_value("dedupe/unchecked") == 3
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "passing articles on unchecked" in errors[0].getMessage()
+    pipeline.close_spider()

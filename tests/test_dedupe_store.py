@@ -44,6 +44,20 @@ def test_original_is_found_by_url_fingerprint_and_band(dedupe_backend):
     assert own.exact is None and own.candidates == [] and own.seen.signature == SIG_A
 
 
+def test_lookup_records_a_claim_only_when_nothing_matches(dedupe_backend):
+    store = dedupe_backend()
+    found = store.lookup(A, "fa", [1, 2], claim=original(A, "fa", SIG_A, [1, 2]))
+    assert found.claimed and found.clear
+    assert store.seen(A).fingerprint == "fa" and store.seen(A).signature == SIG_A
+    assert store.lookup(B, None, [2]).candidates == [(A, SIG_A)]
+    # the URL, the fingerprint or a shared band each stop the claim
+    for url, fingerprint, bands in ((A, "fx", [9]), (B, "fa", [9]), (B, "fb", [2])):
+        found = store.lookup(url, fingerprint, bands, claim=original(url, fingerprint, SIG_B, bands))
+        assert not found.claimed and not found.clear
+    assert store.seen(B) is None and store.seen(A).fingerprint == "fa"
+    assert store.count() == 1
+
+
 def test_duplicates_are_recorded_but_not_indexed(dedupe_backend):
     store = dedupe_backend()
     store.record(original(A, "fa", SIG_A, [1, 2]))
