@@ -1,6 +1,7 @@
 """Dedupe throughput and memory over N synthetic articles (default 100,000), per backend.
 
     .venv/bin/python bench/dedupe_bench.py [--n 100000] [--backend sqlite|redis|both] [--redis-url URL]
+    .venv/bin/python bench/dedupe_bench.py --minhash-only    # MinHash paths on one 1,000-word body
 
 Articles are generated on the fly (nothing held in memory): sentences of Zipf-distributed
 words from a 40,000-word vocabulary, 250-1,000 words each. 1% are planted exact copies, 1%
@@ -147,12 +148,51 @@ def run(name: str, store, n: int, extra) -> None:
     store.close()
 
 
+def compare_minhash(repeat: int = 200) -> None:
+    """One 1,000-word body, 128 permutations: datasketch's own paths against ours."""
+    from datasketch import MinHash
+
+    from pipelines.dedupe_fingerprint import normalized_words
+
+    corpus = Corpus()
+    text = " ".join(corpus.sentences(1000))
+    fpr = Fingerprinter(num_perm=128)
+    words = normalized_words(text).split()
+    shingles = [b" ".join(words[i:i + fpr.shingle_size]) for i in range(len(words) - fpr.shingle_size + 1)]
+    hashes = fpr.shingle_hashes(normalized_words(text))
+    signature = fpr.minhash(hashes)
+
+    def sha1_update_batch():                 # datasketch default: SHA-1 per shingle
+        MinHash(num_perm=128).update_batch(shingles)
+
+    def bulk_int():                          # datasketch bulk API on our shingle hashes
+        MinHash.bulk([hashes], num_perm=128, hashfunc=int)
+
+    rows = [("datasketch MinHash.update_batch, SHA-1 per shingle (shingles given)", sha1_update_batch),
+            ("datasketch MinHash.bulk on our 32-bit shingle hashes", bulk_int),
+            ("ours: Fingerprinter.minhash on the same hashes", lambda: fpr.minhash(hashes)),
+            ("ours: whole fingerprint (normalize, digest, shingle, MinHash)", lambda: fpr.fingerprint(text)),
+            (f"ours: {fpr.bands} LSH band keys of a signature", lambda: fpr.band_keys(signature))]
+    print(f"\n## MinHash of one {len(words)}-word body, 128 permutations ({repeat} runs each)")
+    print("| path | ms |\n|---|---:|")
+    for name, fn in rows:
+        fn()
+        t = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        print(f"| {name} | {(time.perf_counter() - t) / repeat * 1000:.3f} |", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "redis", "both"), default="both")
     parser.add_argument("--redis-url", default="")
+    parser.add_argument("--minhash-only", action="store_true", help="only compare MinHash paths on one body")
     args = parser.parse_args(argv)
+    compare_minhash()
+    if args.minhash_only:
+        return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))     # run the cleanups (redis-server, tmp dir)
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="dedupe-bench-") as tmp:

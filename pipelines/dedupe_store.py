@@ -176,15 +176,13 @@ class SQLiteStore(DedupeStore):
     loses at most the last interval of state (those articles come out again next run).
     """
 
-    def __init__(self, path, *, commit_interval: float = 1.0, timeout: float = 60.0, cache_mb: int = 64,
-                 page_size: int = 4096):
+    def __init__(self, path, *, commit_interval: float = 1.0, timeout: float = 60.0, cache_mb: int = 64):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.commit_interval = commit_interval
         self._batch_started: float | None = None
         try:
             self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
-            self._db.execute(f"PRAGMA page_size={int(page_size)}")    # only takes effect on a new file
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")   # WAL: a power cut loses commits, never the file
             self._db.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
