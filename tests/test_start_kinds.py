@@ -1,0 +1,37 @@
+"""A start URL may be a sitemap (index) or a feed: the spider tells which by the response."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.urls import canonicalize_url
+from tests.conftest import crawl
+
+
+def _paths(out):
+    lines = (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    return {urlsplit(json.loads(line)["canonical_url"]).path for line in lines}
+
+
+def _expected(site, via):
+    dup_members = {m for g in site.expected["duplicate_groups"] if g["kind"] in ("exact", "near")
+                   for m in g["members"]}
+    return {urlsplit(canonicalize_url(site.url(p))).path
+            for p, a in site.expected["articles"].items() if via in a["reachable_via"] and p not in dup_members}
+
+
+@pytest.mark.parametrize("start, via", [("/sitemap_index.xml", "sitemap"), ("/feeds/rss.xml", "feed"),
+                                        ("/feeds/atom.xml", "feed")])
+def test_start_from(demo_site, tmp_path, start, via):
+    result = crawl(demo_site.url(start), tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    got = _paths(tmp_path)
+    want = _expected(demo_site, via)
+    assert want <= got, want - got
+    listings = {urlsplit(demo_site.url(p)).path for p in demo_site.expected["listings"]}
+    assert not got & listings
+    if via == "feed":  # a feed start fetches the feed's stories, it does not wander the site
+        assert not got & (_expected(demo_site, "links") - want)
