@@ -7,7 +7,7 @@ import re
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 
-from .html import hooked_elements
+from .html import hooked_elements, is_inside
 
 # Page furniture trafilatura does not always prune. html.hooked_elements preselects on class/id
 # substrings, then whole class tokens are checked, and each kind has a size guard so a
@@ -155,7 +155,7 @@ def merge_body_chunks(tree) -> int:
         first = chunks[0]
         anchor = _ancestor(first, 3)
         for chunk in chunks[1:]:
-            if anchor is None or not _inside(chunk, anchor):
+            if anchor is None or not is_inside(chunk, anchor):
                 continue
             for child in list(chunk):
                 first.append(child)
@@ -170,15 +170,6 @@ def _ancestor(el, levels: int):
         if el is None:
             return None
     return el
-
-
-def _inside(el, ancestor) -> bool:
-    node = el.getparent()
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
 
 
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:

@@ -13,7 +13,7 @@ import re
 from urllib.parse import urljoin
 
 
-from .html import element_text, hooked_elements, squash
+from .html import element_text, hooked_elements, is_inside, squash
 
 # class/id tokens of a caption element (matched per token, so "captioned-list" does not count)
 _CAPTION_TOKEN = re.compile(
@@ -229,13 +229,13 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
     for el in hooked if hooked is not None else hooked_elements(tree):
         if not _is_caption_el(el):
             continue
-        if any(_is_ancestor(a, el) for a in accepted):
+        if any(is_inside(el, a) for a in accepted):
             continue
         if _is_foreign(el):
             continue
         credit_els = [c for c in el.iterdescendants() if isinstance(c.tag, str) and _is_credit_el(c)]
         # nested credit elements: keep the outermost only
-        credit_els = [c for c in credit_els if not any(_is_ancestor(o, c) for o in credit_els if o is not c)]
+        credit_els = [c for c in credit_els if not any(is_inside(c, o) for o in credit_els if o is not c)]
         skip = set(credit_els)
         lead = _leading_credit(el) if not credit_els else None
         if lead is not None:
@@ -254,8 +254,8 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
         credit_from = None
         if container is not None and credit is None:
             for c in container.iter():
-                if c is not el and isinstance(c.tag, str) and _is_credit_el(c) and not _is_ancestor(el, c) \
-                        and not _is_ancestor(c, el) and not _is_caption_el(c):
+                if c is not el and isinstance(c.tag, str) and _is_credit_el(c) and not is_inside(c, el) \
+                        and not is_inside(el, c) and not _is_caption_el(c):
                     value = clean_credit(element_text(c))
                     if value and len(value) < 120:
                         credit, credit_from = value, c
@@ -299,10 +299,3 @@ def _key(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def _is_ancestor(ancestor, el) -> bool:
-    node = el.getparent()
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False

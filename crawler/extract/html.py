@@ -72,6 +72,16 @@ def element_text(el, skip=None) -> str:
     return squash("".join(out))
 
 
+def is_inside(el, ancestor) -> bool:
+    """True when `ancestor` is a proper ancestor of `el` (lxml has no cheap containment test)."""
+    node = el.getparent()
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False
+
+
 def class_tokens(el) -> list[str]:
     """class and id tokens of an element, lowercased."""
     return f"{el.get('class', '')} {el.get('id', '')}".lower().split()
