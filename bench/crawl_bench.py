@@ -154,6 +154,21 @@ def _descendants(root: int) -> list[int]:
     return out
 
 
+def _role(pid: int, root: int) -> str:
+    if pid == root:
+        return "crawl"
+    try:
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+        if _proc_stat(pid)[1] != root:
+            return "worker"             # forked by the forkserver
+    except (OSError, IndexError):
+        return "?"
+    for needle, role in ((b"forkserver", "forkserver"), (b"resource_tracker", "resource_tracker")):
+        if needle in cmdline:
+            return role
+    return "worker"
+
+
 class TreeMonitor(threading.Thread):
     """Samples a process tree until the root exits; keeps per-process CPU and peak RSS/PSS sums."""
 
@@ -161,6 +176,7 @@ class TreeMonitor(threading.Thread):
         super().__init__(daemon=True)
         self.proc, self.interval = proc, interval
         self.cpu: dict[int, float] = {}
+        self.peaks: dict[int, list] = {}     # pid -> [role, peak RSS kB, peak PSS kB]
         self.peak_rss_kb = self.peak_pss_kb = 0.0
         self.max_processes = 0
         self.root_rusage = None
@@ -175,9 +191,12 @@ class TreeMonitor(threading.Thread):
             for pid in pids:
                 try:
                     self.cpu[pid] = _proc_stat(pid)[0]
-                    rss += _rss_kb(pid)
-                    pss += _pss_kb(pid)
+                    one_rss, one_pss = _rss_kb(pid), _pss_kb(pid)
+                    rss += one_rss
+                    pss += one_pss
                     alive += 1
+                    peak = self.peaks.setdefault(pid, [_role(pid, root), 0.0, 0.0])
+                    peak[1], peak[2] = max(peak[1], one_rss), max(peak[2], one_pss)
                 except (OSError, IndexError, ValueError):
                     continue
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
@@ -212,7 +231,14 @@ def run_monitored(cmd: list[str], *, env=None, log_path: Path) -> dict:
     log = log_path.read_text(errors="replace")
     if monitor.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])}... exited {monitor.returncode}; see {log_path}\n{log[-2000:]}")
+    roles: dict[str, list] = {}
+    for role, rss_kb, pss_kb in monitor.peaks.values():
+        entry = roles.setdefault(role, [0, 0.0, 0.0])
+        entry[0] += 1
+        entry[1], entry[2] = max(entry[1], rss_kb / 1024), max(entry[2], pss_kb / 1024)
     return {"wall_s": wall, "cpu_s": tree_cpu, "main_cpu_s": main_cpu,
+            "per_process_peak_mb": {role: {"processes": n, "rss": round(r), "pss": round(p)}
+                                    for role, (n, r, p) in roles.items()},
             "peak_rss_mb": monitor.peak_rss_kb / 1024, "peak_pss_mb": monitor.peak_pss_kb / 1024,
             "processes": monitor.max_processes, "stats": _scrapy_stats(log)}
 
@@ -460,6 +486,10 @@ def main(argv=None) -> int:
                       f"(main {result['main_cpu_s']:.1f}s, site {result['server_cpu_s']:.1f}s)  "
                       f"peak rss {result['peak_rss_mb']:.0f} MB pss {result['peak_pss_mb']:.0f} MB  "
                       f"items {result['items']}  load {result['load']}", flush=True)
+                if name == "product":
+                    print("           per process (peak MB): " + ", ".join(
+                        f"{role} x{v['processes']} rss {v['rss']} pss {v['pss']}"
+                        for role, v in result["per_process_peak_mb"].items()), flush=True)
         if args.profile and "product" in only:
             result = product_crawl(site.url, args.concurrency, extra, work, profile=True)
             report["profile"] = result["profile"]

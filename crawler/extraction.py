@@ -16,21 +16,27 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from lxml import etree
 from scrapy import signals
+
+from crawler.urls import join_url
 
 logger = logging.getLogger(__name__)
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
                "application/feed+json", "application/xml", "text/xml")
 _SKIPPED_HREFS = ("#", "javascript:", "mailto:", "tel:", "data:")
-_FEED_XPATH = "//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"
+# Plain strings, not lxml "smart" ones that keep a link to their element: a page has hundreds.
+_BASE_HREF = etree.XPath("string(//base/@href)", smart_strings=False)
+_HREFS = etree.XPath("//a/@href|//area/@href", smart_strings=False)
+_FEEDS = etree.XPath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
 
 
 @lru_cache(maxsize=1 << 14)
-def _join_from_origin(origin: str, href: str) -> str:
-    return urljoin(origin, href)
+def _join_from_origin(origin: str, href: str) -> str | None:
+    return join_url(origin, href)
 
 
 def _joiner(base_url: str):
@@ -40,13 +46,13 @@ def _joiner(base_url: str):
     every page, and urljoin costs ~5-20 us each."""
     parts = urlsplit(base_url)
     if not parts.scheme or not parts.netloc:
-        return lambda href: urljoin(base_url, href)
+        return lambda href: join_url(base_url, href)
     origin = f"{parts.scheme}://{parts.netloc}/"
 
-    def join(href: str) -> str:
+    def join(href: str) -> str | None:
         if href.startswith(("/", "http://", "https://")):
             return _join_from_origin(origin, href)
-        return urljoin(base_url, href)
+        return join_url(base_url, href)
 
     return join
 
@@ -54,16 +60,17 @@ def _joiner(base_url: str):
 def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
     """(links, feeds) of a parsed page: absolute hrefs of <a>/<area> once each in document
     order, and the feeds named by <link rel=alternate>."""
-    base = tree.xpath("string(//base/@href)").strip()
-    join = _joiner(urljoin(base_url, base) if base else base_url)
+    base = _BASE_HREF(tree).strip()
+    join = _joiner((join_url(base_url, base) if base else None) or base_url)
     links: dict[str, None] = {}
-    for href in tree.xpath("//a/@href|//area/@href"):
+    for href in _HREFS(tree):
         href = href.strip()
         if href and not href.startswith(_SKIPPED_HREFS):
             links[join(href)] = None
-    feeds = [join(link.get("href").strip()) for link in tree.xpath(_FEED_XPATH)
+    links.pop(None, None)
+    feeds = [join(link.get("href").strip()) for link in _FEEDS(tree)
              if (link.get("type") or "").lower() in _FEED_TYPES]
-    return list(links), feeds
+    return list(links), [feed for feed in feeds if feed]
 
 
 def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
@@ -117,8 +124,8 @@ class ExtractionPool:
                 self.crawler.stats.inc_value("extract/pool_recycled")
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
-            # Workers fork from a server that has the extraction code imported already.
-            context.set_forkserver_preload(["crawler.extract"])
+            # Workers fork from a server that has the extraction code and models loaded already.
+            context.set_forkserver_preload(["crawler.extraction_preload"])
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_up)
             self._submitted = 0
         self._submitted += 1
