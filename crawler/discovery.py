@@ -6,13 +6,14 @@ the same code can read archived documents.
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
+import zlib
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
+
+from crawler.urls import join_url
 
 SITEMAP = "sitemap"
 FEED = "feed"
@@ -27,11 +28,23 @@ _MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
 
 
 def maybe_gunzip(body: bytes) -> bytes:
-    """Sitemaps are often served as `.xml.gz` files (not Content-Encoding)."""
+    """Sitemaps are often served as `.xml.gz` files (not Content-Encoding).
+
+    A cut-off or damaged stream gives what inflates before the damage (b"" if nothing
+    does): one bad file is a skipped document, not a spider error."""
     if body[:2] != _GZIP_MAGIC:
         return body
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as f:
-        return f.read(_MAX_SITEMAP_BYTES)
+    out, data = bytearray(), body
+    try:
+        while data and len(out) < _MAX_SITEMAP_BYTES:  # one member after another, like gzip
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += inflater.decompress(data, _MAX_SITEMAP_BYTES - len(out))
+            if not inflater.eof:
+                break
+            data = inflater.unused_data
+    except zlib.error:
+        pass
+    return bytes(out)
 
 
 def document_kind(body: bytes, content_type: str = "") -> str:
@@ -49,7 +62,10 @@ def document_kind(body: bytes, content_type: str = "") -> str:
 def _parse_xml(body: bytes):
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
                              remove_comments=True, huge_tree=False)
-    return etree.fromstring(maybe_gunzip(body), parser=parser)
+    try:
+        return etree.fromstring(maybe_gunzip(body), parser=parser)
+    except etree.XMLSyntaxError:  # even recover=True gives up on some bytes (e.g. none at all)
+        return None
 
 
 def _local(tag) -> str:
@@ -105,19 +121,19 @@ def parse_feed(body: bytes, base_url: str) -> list[str]:
         if name == "item":
             for child in element:
                 if _local(child.tag) == "link" and child.text and child.text.strip():
-                    links.append(urljoin(base_url, child.text.strip()))
+                    links.append(join_url(base_url, child.text.strip()))
                     break
             else:
                 about = element.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
                 if about:
-                    links.append(urljoin(base_url, about))
+                    links.append(join_url(base_url, about))
         elif name == "entry":
             hrefs = [(c.get("rel") or "alternate", c.get("href")) for c in element
                      if _local(c.tag) == "link" and c.get("href")]
             chosen = next((h for rel, h in hrefs if rel == "alternate"), hrefs[0][1] if hrefs else None)
             if chosen:
-                links.append(urljoin(base_url, chosen))
-    return links
+                links.append(join_url(base_url, chosen))
+    return [link for link in links if link]
 
 
 def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
@@ -126,8 +142,8 @@ def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
     for line in body.decode("utf-8", "replace").splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "sitemap" and value.strip():
-            urls.append(urljoin(base_url, value.strip()))
-    return urls
+            urls.append(join_url(base_url, value.strip()))
+    return [url for url in urls if url]
 
 
 def pagination_number(url: str) -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
@@ -97,6 +97,15 @@ def canonicalize_url(url: str, tracking_params=None, *, fold_amp_urls: bool = Tr
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), netloc, path or "/", parts.query, ""))
+
+
+def join_url(base: str, href: str) -> str | None:
+    """urljoin, or None for an href urlsplit refuses ("http://[::1"): one bad link in a page,
+    feed or robots.txt is skipped, never the whole document."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
 
 
 def same_site(url_a: str, url_b: str) -> bool:

@@ -19,7 +19,7 @@ from crawler import discovery
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem, build_article
 from crawler.signals import page_failed
-from crawler.urls import same_site, strip_tracking
+from crawler.urls import join_url, same_site, strip_tracking
 
 
 class StartURLError(ValueError):
@@ -88,8 +88,13 @@ class NewsSpider(scrapy.Spider):
         return any(same_site(url, start) for start in self.start_urls)
 
     def follow(self, url: str, **kwargs) -> scrapy.Request | None:
-        url = strip_tracking(url, self.tracking_params)
-        if not self.in_scope(url):
+        try:
+            url = strip_tracking(url, self.tracking_params)
+            if not self.in_scope(url):
+                return None
+        except ValueError:  # "http://[::1" in a sitemap: one bad URL, not a failed document
+            self.crawler.stats.inc_value("news/bad_urls")
+            self.logger.debug("unusable URL skipped: %r", url)
             return None
         page = discovery.pagination_number(url)
         if page is not None and page > self.max_listing_pages:
@@ -101,8 +106,10 @@ class NewsSpider(scrapy.Spider):
 
     def _robots_parsed(self, robotparser, request):
         parser = getattr(robotparser, "rp", None)
-        sitemaps = list(getattr(parser, "sitemaps", []) or [])
-        self._robots_sitemaps[urlsplit(request.url).netloc] = sitemaps
+        sitemaps = getattr(parser, "sitemaps", []) or []
+        # `Sitemap: /sitemap.xml` should be absolute, but relative ones are common
+        joined = (join_url(request.url, url) for url in sitemaps)
+        self._robots_sitemaps[urlsplit(request.url).netloc] = [url for url in joined if url]
 
     def parse_robots(self, response):
         netloc = urlsplit(response.url).netloc
@@ -198,4 +205,6 @@ class NewsSpider(scrapy.Spider):
             self.logger.debug("not fetched: %s: %s", url, failure.getErrorMessage())
             return
         self.crawler.stats.inc_value("news/failed_requests")
-        self.logger.warning("fetch failed: %s: %s", url, failure.getErrorMessage())
+        # Some errors (ResponseDataLossError) carry no message: name the type then.
+        self.logger.warning("fetch failed: %s: %s", url,
+                            failure.getErrorMessage() or failure.type.__name__)

@@ -1,0 +1,378 @@
+"""One bad page, bad server or bad input never breaks the crawl or loses what is archived.
+
+A raw-socket site (tests/rawserver.py) serves good articles next to every kind of
+broken response; one crawl of it (module fixture) is checked case by case: the good
+pages still become articles, the bad ones are archived and/or counted, the crawl
+exits 0 and no Python traceback reaches stderr. A second test kills a crawl with
+SIGKILL and checks the next crawl into the same directory loses nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import LOOPBACK_SETTINGS, ROOT
+from tests.rawserver import RawServer, Route, _head
+
+WARCIO = str(Path(sys.executable).with_name("warcio"))
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+WORDS = ("harbour council budget river school bridge market festival railway library election "
+         "museum hospital weather farmers orchestra stadium ferry vineyard airport theatre mayor "
+         "volunteers planning tunnel coastline bakery harvest parliament").split()
+
+
+def article_html(title: str, seed: int, *, charset: str = "utf-8", extra: str = "") -> bytes:
+    """An article page the crawl recognises (JSON-LD NewsArticle, og:type, long prose)."""
+    rng = random.Random(seed)
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(70)).capitalize() + ".</p>" for _ in range(6))
+    return (f"<!doctype html><html lang=en><head><meta charset={charset}><title>{title}</title>"
+            f'<meta property="og:type" content="article">'
+            f'<script type="application/ld+json">{{"@type":"NewsArticle","headline":"{title}",'
+            f'"datePublished":"2024-05-0{seed % 9 + 1}T10:00:00Z"}}</script></head>'
+            f"<body><article><h1>{title}</h1>{extra}{paragraphs}</article></body></html>").encode()
+
+
+def ok(body: bytes, content_type: str = "text/html; charset=utf-8", extra=()) -> list[bytes]:
+    return [_head("HTTP/1.1 200 OK", [("Content-Type", content_type),
+                                      ("Content-Length", str(len(body))), *extra]), body]
+
+
+def redirect(location: str) -> list[bytes]:
+    return [_head("HTTP/1.1 302 Found", [("Location", location), ("Content-Length", "0")])]
+
+
+A = "/news/2024/05/01/"   # article URL shape
+GOOD = {f"{A}good-story-number-{i}": f"Good story number {i}" for i in range(1, 5)}
+GOOD_VIA_SITEMAP = f"{A}good-story-only-in-the-sitemap"
+GOOD_VIA_FEED = f"{A}good-story-only-in-the-feed"
+GOOD_VIA_CUT_SITEMAP = f"{A}good-story-in-a-cut-off-sitemap"
+# Pages that are broken but still (partly) readable: each should still be an article.
+SURVIVORS = {
+    f"{A}page-with-a-nul-byte": "Page with a nul byte",
+    f"{A}page-with-foobar-charset": "Page with foobar charset",
+    f"{A}page-with-invalid-utf8-bytes": "Page with invalid UTF-8 bytes",
+}
+# Pages with nothing to extract: counted extraction errors (errors.jsonl), or skipped.
+EMPTY = f"{A}empty-page-served-as-html"
+BINARY = f"{A}binary-garbage-served-as-html"
+NESTED = f"{A}five-megabytes-of-nested-divs"
+BAD_GZIP = f"{A}gzip-encoding-with-plain-body"
+CUT_GZIP = f"{A}gzip-encoding-with-truncated-body"
+BAD_BR = f"{A}brotli-encoding-with-garbage"
+SHORT_BODY = f"{A}content-length-larger-than-body"
+HANG = f"{A}server-never-answers"
+LOOP = f"{A}redirect-loop-start"
+PDF = f"{A}report-document.pdf"
+IMAGE = f"{A}press-photo.jpg"
+ABSURD_LINKS = [
+    "/" + "very-long-path/" * 400,                # > URLLENGTH_LIMIT
+    f"{A}bad-escapes-%zz-%%-%e9%",               # invalid percent-escapes
+    "http://[::1",                                # broken IPv6 literal
+    "http://[::1]:99999/x",                       # port out of range
+    "http://127.0.0.1:notaport/",
+    "ftp://127.0.0.1/file", "gopher://127.0.0.1/", "file:///etc/passwd", "javascript:alert(1)",
+    "data:text/html,<p>x</p>", "mailto:x@example.com", "https://", "http:///nohost",
+    "http://exa mple.com/", "\x00", "%", "//", "http://127.0.0.1:0/",
+]
+# Sitemap <loc>s are taken as written (not joined to a base): every one of these is unusable.
+BAD_LOCS = ["http://[::1", "http://[zz]/x", "{base}:99/x", "{base}/%zz%" + "x" * 3000,
+            "not a url", "&lt;script&gt;", "http://", "//127.0.0.1/x"]
+OFFSITE_COUNT = 10_000
+
+
+def routes(base: str) -> dict[str, Route]:
+    """Path -> exact bytes for the whole site at `base` (sitemaps name absolute URLs)."""
+    r: dict[str, Route] = {}
+    robots = (b"User-agent: *\nAllow: /\nSitemap: /sitemap-good.xml\nSitemap: /sitemap-not-xml.xml\n"
+              b"Sitemap: /sitemap-offsite.xml\nSitemap: /sitemap-truncated.xml.gz\n"
+              b"Sitemap: /sitemap-bad-gzip.xml.gz\n")
+    r["/robots.txt"] = Route(ok(robots, "text/plain"))
+    links = list(GOOD) + list(SURVIVORS) + [EMPTY, BINARY, NESTED, BAD_GZIP, CUT_GZIP, BAD_BR,
+                                            SHORT_BODY, HANG, LOOP, PDF, IMAGE] + ABSURD_LINKS
+    anchors = "".join(f'<li><a href="{href}">link {i}</a></li>' for i, href in enumerate(links))
+    home = (f'<!doctype html><html><head><title>Front page</title>'
+            f'<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>'
+            f"<body><nav><ul>{anchors}</ul></nav></body></html>").encode()
+    r["/"] = Route(ok(home))
+    for i, (path, title) in enumerate(GOOD.items(), 1):
+        r[path] = Route(ok(article_html(title, i)))
+    r[GOOD_VIA_SITEMAP] = Route(ok(article_html("Good story only in the sitemap", 11)))
+    r[GOOD_VIA_FEED] = Route(ok(article_html("Good story only in the feed", 12)))
+    r[GOOD_VIA_CUT_SITEMAP] = Route(ok(article_html("Good story in a cut-off sitemap", 13)))
+
+    nul = article_html(SURVIVORS[f"{A}page-with-a-nul-byte"], 21).replace(b"<p>", b"<p>Nul\x00here ", 1)
+    r[f"{A}page-with-a-nul-byte"] = Route(ok(nul))
+    foobar = article_html(SURVIVORS[f"{A}page-with-foobar-charset"], 22, charset="foobar")
+    r[f"{A}page-with-foobar-charset"] = Route(ok(foobar, "text/html; charset=foobar"))
+    mixed = article_html(SURVIVORS[f"{A}page-with-invalid-utf8-bytes"], 23,
+                         extra="<p>caf\u00e9 \u2013 na\u00efve</p>").replace(
+        b"<p>", b"<p>\xff\xfe\xc3\x28 caf\xe9 \xed\xa0\x80 ", 2)
+    r[f"{A}page-with-invalid-utf8-bytes"] = Route(ok(mixed))
+
+    r[EMPTY] = Route(ok(b""))
+    r[BINARY] = Route(ok(bytes(random.Random(5).getrandbits(8) for _ in range(20_000)),
+                         "text/html"))
+    nested = b"<html><body>" + b"<div>" * (5 * 1024 * 1024 // 5) + b"<p>deep</p></body></html>"
+    r[NESTED] = Route(ok(nested))
+    plain = article_html("Gzip label on plain bytes", 31)
+    r[BAD_GZIP] = Route(ok(plain, extra=[("Content-Encoding", "gzip")]))
+    gz = gzip.compress(article_html("Truncated gzip body", 32), mtime=0)
+    r[CUT_GZIP] = Route(ok(gz[: len(gz) // 2], extra=[("Content-Encoding", "gzip")]))
+    r[BAD_BR] = Route(ok(b"\x8b\x00garbage that is not brotli" * 10, extra=[("Content-Encoding", "br")]))
+    short = article_html("Cut short by the server", 33)
+    r[SHORT_BODY] = Route([_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
+                                                     ("Content-Length", str(len(short) + 5000))]),
+                           short], close=True)
+    r[HANG] = Route([])                                   # accepts, reads, never answers
+    r[LOOP] = Route(redirect(f"{A}redirect-loop-middle"))
+    r[f"{A}redirect-loop-middle"] = Route(redirect(LOOP))
+    r[PDF] = Route(ok(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "application/pdf"))
+    r[IMAGE] = Route(ok(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500, "image/jpeg"))
+
+    bad_locs = "".join(f"<url><loc>{loc.format(base=base)}</loc></url>" for loc in BAD_LOCS)
+    sitemap = (f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}">{bad_locs}'
+               f"<url><loc>{base}{GOOD_VIA_SITEMAP}</loc></url>{bad_locs}</urlset>")
+    r["/sitemap-good.xml"] = Route(ok(sitemap.encode(), "application/xml"))
+    r["/sitemap-not-xml.xml"] = Route(ok(b"\x00\x01 this is { not xml <<<< ]]>", "application/xml"))
+    offsite = "".join(f"<url><loc>http://offsite-{i}.example/{A}story-{i}</loc></url>"
+                      for i in range(OFFSITE_COUNT))
+    r["/sitemap-offsite.xml"] = Route(ok(
+        f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}">{offsite}</urlset>'.encode(),
+        "application/xml"))
+    full = gzip.compress(f'<?xml version="1.0"?><urlset xmlns="{SITEMAP_NS}"><url><loc>{base}'
+                         f'{GOOD_VIA_CUT_SITEMAP}</loc></url>{offsite}</urlset>'.encode())
+    r["/sitemap-truncated.xml.gz"] = Route(ok(full[: len(full) // 3], "application/gzip"))
+    r["/sitemap-bad-gzip.xml.gz"] = Route(ok(b"\x1f\x8b\x09 not really gzip", "application/gzip"))
+    feed = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+            f"<item><title>bad</title><link>http://[::1</link></item>"
+            f"<item><title>x</title><link>{GOOD_VIA_FEED}</link></item>"
+            f"<item><title>broken & unescaped <b>tag</i></title><link>\x01").encode()
+    r["/feed.xml"] = Route(ok(feed, "application/rss+xml"))
+    return r
+
+
+def scrapy_crawl_cmd(base_url: str, out: Path, **settings) -> list[str]:
+    merged = dict(LOOPBACK_SETTINGS)
+    merged.update({"JOB_STATS_FILE": str(out / "stats.json"), "DOWNLOAD_TIMEOUT": "2",
+                   "RETRY_TIMES": "1"})
+    merged.update(settings)
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={base_url}/",
+           "-s", f"OUTPUT_DIR={out}"]
+    for name, value in merged.items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e.setdefault("PYTHONPATH", str(ROOT))
+    return e
+
+
+def jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def warc_records(out: Path) -> tuple[list, dict]:
+    """[(type, uri, WARC headers)], {uri: raw HTTP payload of its response record}."""
+    records, bodies = [], {}
+    for path in sorted(out.glob("*.warc.gz")):
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh, no_record_parse=False):
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                records.append((record.rec_type, uri, dict(record.rec_headers.headers)))
+                if record.rec_type == "response":
+                    bodies[uri] = record.raw_stream.read()
+    return records, bodies
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("robust")
+    server = RawServer(routes={}).start()
+    server.routes.update(routes(server.base_url))
+    try:
+        proc = subprocess.run(scrapy_crawl_cmd(server.base_url, out), cwd=ROOT, env=env(),
+                              capture_output=True, text=True, timeout=180)
+    finally:
+        server.stop()
+    items = jsonl(out / "articles.jsonl")
+    records, bodies = warc_records(out)
+    return {
+        "out": out, "proc": proc, "server": server,
+        "stats": json.loads((out / "stats.json").read_text()),
+        "items": {item["url"].removeprefix(server.base_url): item for item in items},
+        "errors": jsonl(out / "errors.jsonl"),
+        "records": records,
+        "bodies": {uri.removeprefix(server.base_url): body for uri, body in bodies.items()},
+        "requested": [path for path, _raw in server.requests],
+    }
+
+
+def test_crawl_ends_normally_without_tracebacks(run):
+    proc = run["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert run["stats"]["finish_reason"] == "finished"
+    assert "Traceback" not in proc.stderr, proc.stderr[proc.stderr.index("Traceback") - 2000:][:6000]
+    assert "spider_exceptions" not in json.dumps(run["stats"])
+
+
+def test_good_pages_still_become_articles(run):
+    want = set(GOOD) | {GOOD_VIA_SITEMAP, GOOD_VIA_FEED, GOOD_VIA_CUT_SITEMAP}
+    assert want <= set(run["items"]), want - set(run["items"])
+    for path, title in GOOD.items():
+        assert run["items"][path]["title"] == title
+
+
+def test_damaged_but_readable_pages_become_articles(run):
+    for path, title in SURVIVORS.items():
+        assert path in run["items"], (path, run["errors"])
+        item = run["items"][path]
+        assert item["title"] == title
+        assert "\x00" not in item["text"]
+    mixed = run["items"][f"{A}page-with-invalid-utf8-bytes"]["text"]
+    assert "caf\u00e9 \u2013 na\u00efve" in mixed          # the valid UTF-8 around bad bytes survives
+
+
+def test_pages_without_content_are_counted_errors(run):
+    failed = {e["url"].removeprefix(run["server"].base_url) for e in run["errors"]}
+    assert {EMPTY, BINARY} <= failed
+    assert run["stats"]["extract/errors"] >= 2
+    for path in (EMPTY, BINARY, NESTED):
+        assert path not in run["items"]
+
+
+def test_every_page_that_answered_is_archived(run):
+    archived = {uri.removeprefix(run["server"].base_url) for kind, uri, _ in run["records"]
+                if kind == "response"}
+    for path in [EMPTY, BINARY, NESTED, BAD_GZIP, CUT_GZIP, BAD_BR, PDF, IMAGE, LOOP,
+                 *SURVIVORS, *GOOD]:
+        assert path in archived, path
+
+
+def test_broken_content_encoding_is_archived_as_sent_and_counted(run):
+    sent = {path: route.segments[1] for path, route in run["server"].routes.items()
+            if len(route.segments) > 1}
+    for path in (BAD_GZIP, CUT_GZIP, BAD_BR):
+        assert run["bodies"][path] == sent[path]        # the WARC keeps the bytes, encoding and all
+    # Undecodable: a counted failed request, no item.
+    for path in (BAD_GZIP, BAD_BR):
+        assert path not in run["items"]
+    assert run["stats"]["news/failed_requests"] >= 2
+    # A cut-off gzip stream inflates in part (Scrapy's HttpCompressionMiddleware keeps what
+    # decodes): the page is read, never a crash.
+    assert CUT_GZIP in run["items"] or CUT_GZIP in {e["url"] for e in run["errors"]}
+
+
+def test_body_shorter_than_content_length_is_counted(run):
+    assert SHORT_BODY not in run["items"] or run["items"][SHORT_BODY]["warc"]
+    truncated = [h for kind, uri, h in run["records"]
+                 if kind == "response" and uri.endswith(SHORT_BODY) and "WARC-Truncated" in h]
+    lost = run["stats"].get("warc/no_response/ResponseDataLossError", 0)
+    assert truncated or lost, "the short body was neither archived as truncated nor counted"
+
+
+def test_hanging_server_times_out_and_is_counted(run):
+    stats = run["stats"]
+    assert stats.get("warc/no_response/DownloadTimeoutError", 0) >= 1, stats
+    assert run["requested"].count(HANG) == 2                     # tried, retried once, given up
+
+
+def test_redirect_loop_ends(run):
+    assert run["requested"].count(LOOP) <= 2
+    assert LOOP not in run["items"]
+
+
+def test_non_html_links_are_never_items(run):
+    assert PDF not in run["items"] and IMAGE not in run["items"]
+    assert run["stats"].get("news/skipped_not_html", 0) >= 2
+
+
+def test_absurd_links_do_not_spoil_the_listing(run):
+    # The home page lists them among the good links; the good ones are still followed.
+    assert set(GOOD) <= set(run["requested"])
+    assert not any(p.startswith("/very-long-path") for p in run["requested"])
+
+
+def test_bad_and_offsite_sitemaps(run):
+    requested = run["requested"]
+    for path in ("/sitemap-not-xml.xml", "/sitemap-offsite.xml", "/sitemap-truncated.xml.gz",
+                 "/sitemap-bad-gzip.xml.gz", "/feed.xml"):
+        assert path in requested
+    assert not any("offsite-" in (uri or "") for _k, uri, _h in run["records"])
+    assert run["stats"].get("offsite/filtered", 0) == 0        # never even made into requests
+    assert run["stats"]["downloader/request_count"] < 100
+
+
+# --- kill -9 mid-crawl, then a new crawl into the same directory --------------------------
+
+def slow_site(n: int) -> dict[str, Route]:
+    """A home page linking n articles; every article answers after a short pause."""
+    r = {"/robots.txt": Route(ok(b"User-agent: *\nAllow: /\n", "text/plain"))}
+    paths = [f"{A}slow-story-number-{i}" for i in range(n)]
+    home = "".join(f'<a href="{p}">{p}</a>' for p in paths)
+    r["/"] = Route(ok(f"<html><body>{home}</body></html>".encode()))
+    for i, path in enumerate(paths):
+        head, body = ok(article_html(f"Slow story number {i}", 100 + i))
+        r[path] = Route([head, body[:300], body[300:]], pause=0.15)
+    return r
+
+
+def test_kill_9_mid_crawl_loses_nothing(tmp_path):
+    out = tmp_path / "out"
+    with RawServer(routes=slow_site(60)) as server:
+        cmd = scrapy_crawl_cmd(server.base_url, out, CONCURRENT_REQUESTS_PER_DOMAIN="2")
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        articles = out / "articles.jsonl"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            if articles.exists() and articles.read_bytes().count(b"\n") >= 5:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        before = articles.read_bytes()
+        whole = before[: before.rfind(b"\n") + 1]
+        urls_before = [json.loads(line)["url"] for line in whole.splitlines()]
+        assert len(urls_before) >= 5
+        assert list(out.glob("*.warc.gz.open")), "the killed crawl left no open WARC"
+
+        second = subprocess.run(scrapy_crawl_cmd(server.base_url, out), cwd=ROOT, env=env(),
+                                capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert json.loads((out / "stats.json").read_text())["warc/recovered_files"] == 1
+    assert not list(out.glob("*.open"))
+    warcs = sorted(out.glob("*.warc.gz"))
+    assert len(warcs) >= 2
+    check = subprocess.run([WARCIO, "check", *map(str, warcs)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    check = subprocess.run([sys.executable, "-m", "scrapy", "warc-check", *map(str, warcs)],
+                           cwd=ROOT, env=env(), capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    after = articles.read_bytes()
+    assert after.startswith(whole)                           # nothing written before the kill is lost
+    lines = after.decode("utf-8").splitlines()
+    urls = [json.loads(line)["url"] for line in lines]       # every line is whole JSON
+    assert set(urls_before) <= set(urls)
+    assert {f"{server.base_url}{A}slow-story-number-{i}" for i in range(60)} <= set(urls)
+    # Each article's WARC pointer leads to a record in a finalized file.
+    names = {p.name for p in warcs}
+    for line in lines:
+        assert json.loads(line)["warc"]["filename"] in names
