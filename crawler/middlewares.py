@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.capture import RAW_META_KEY, warc_writer_for
@@ -80,3 +81,16 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("warc/no_response")
         self.stats.inc_value(f"warc/no_response/{type(exception).__name__}")
         return None
+
+
+class LenientMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's, but a page whose <base href> or refresh URL cannot be parsed ("http://[::1",
+    w3lib raises ValueError) goes on to the spider as a page, counted, instead of failing."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except ValueError as exc:
+            self.crawler.stats.inc_value("news/bad_meta_refresh")
+            logger.debug("Meta refresh/base URL ignored in %s: %s", response, exc)
+            return response

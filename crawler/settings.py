@@ -55,6 +55,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
 }
+REMOTE_CONTROL_ENABLED = False         # Scrapy 2.19's code-over-HTTP server (and its job file left by a killed crawl)
 
 # --- Extraction --------------------------------------------------------------
 EXTRACT_WORKERS = 0                    # extraction processes; 0: number of cores, 1: in-process
@@ -101,6 +102,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 840,
     # Answers from the archive before any handler runs; off unless REPLAY_WARC is set.
     "crawler.replay.ReplayMiddleware": 980,
+    # Scrapy's, except an unparseable <base href>/refresh URL does not fail the whole page.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.LenientMetaRefreshMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 100,

@@ -64,6 +64,9 @@ SURVIVORS = {
     f"{A}page-with-a-nul-byte": "Page with a nul byte",
     f"{A}page-with-foobar-charset": "Page with foobar charset",
     f"{A}page-with-invalid-utf8-bytes": "Page with invalid UTF-8 bytes",
+    f"{A}page-with-broken-ipv6-urls": "Page with broken IPv6 URLs",
+    f"{A}page-with-deeply-nested-json-ld": "Page with deeply nested JSON-LD",
+    f"{A}page-nested-three-hundred-deep": "Page nested three hundred deep",
 }
 # Pages with nothing to extract: counted extraction errors (errors.jsonl), or skipped.
 EMPTY = f"{A}empty-page-served-as-html"
@@ -121,6 +124,19 @@ def routes(base: str) -> dict[str, Route]:
                          extra="<p>caf\u00e9 \u2013 na\u00efve</p>").replace(
         b"<p>", b"<p>\xff\xfe\xc3\x28 caf\xe9 \xed\xa0\x80 ", 2)
     r[f"{A}page-with-invalid-utf8-bytes"] = Route(ok(mixed))
+    bad = "http://[::1"
+    ipv6 = article_html(SURVIVORS[f"{A}page-with-broken-ipv6-urls"], 24, extra=(
+        f'<h2><a href="{bad}">teaser</a></h2><figure><img src="{bad}" srcset="{bad} 2x">'
+        f"<figcaption>A caption under a broken image URL</figcaption></figure>")).replace(
+        b"</head>", f'<link rel="canonical" href="{bad}"><meta property="og:image" content="{bad}">'
+                    f'<base href="{bad}"></head>'.encode())
+    r[f"{A}page-with-broken-ipv6-urls"] = Route(ok(ipv6))
+    deep_ld = article_html(SURVIVORS[f"{A}page-with-deeply-nested-json-ld"], 25).replace(
+        b"</head>", b'<script type="application/ld+json">' + b'{"a":' * 5000 + b"1" + b"}" * 5000
+        + b"</script></head>")
+    r[f"{A}page-with-deeply-nested-json-ld"] = Route(ok(deep_ld))
+    deep = article_html(SURVIVORS[f"{A}page-nested-three-hundred-deep"], 26, extra="<font>" * 300)
+    r[f"{A}page-nested-three-hundred-deep"] = Route(ok(deep))
 
     r[EMPTY] = Route(ok(b""))
     r[BINARY] = Route(ok(bytes(random.Random(5).getrandbits(8) for _ in range(20_000)),
@@ -230,6 +246,7 @@ def test_crawl_ends_normally_without_tracebacks(run):
     assert run["stats"]["finish_reason"] == "finished"
     assert "Traceback" not in proc.stderr, proc.stderr[proc.stderr.index("Traceback") - 2000:][:6000]
     assert "spider_exceptions" not in json.dumps(run["stats"])
+    assert "Remote control" not in proc.stderr      # no code-over-HTTP server in a crawl
 
 
 def test_good_pages_still_become_articles(run):
@@ -245,6 +262,8 @@ def test_damaged_but_readable_pages_become_articles(run):
         item = run["items"][path]
         assert item["title"] == title
         assert "\x00" not in item["text"]
+        assert len(item["text"]) > 2000, (path, item["text"])     # all six paragraphs
+    assert run["stats"]["news/bad_meta_refresh"] == 1             # the <base href="http://[::1">
     mixed = run["items"][f"{A}page-with-invalid-utf8-bytes"]["text"]
     assert "caf\u00e9 \u2013 na\u00efve" in mixed          # the valid UTF-8 around bad bytes survives
 

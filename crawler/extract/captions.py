@@ -10,8 +10,8 @@ inside related-article teasers, navigation or links are left out.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
+from crawler.urls import join_url
 
 from .html import element_text, hooked_elements, is_inside, squash
 
@@ -109,7 +109,7 @@ def _img_url(img, base_url: str) -> str | None:
         if "srcset" in attr:
             value = value.split(",")[0].strip().split(" ")[0]
         if value:
-            return urljoin(base_url, value)
+            return join_url(base_url, value)
     return None
 
 

@@ -7,9 +7,11 @@ paragraph-vs-link text count on the parsed tree. No trafilatura here.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml.etree import XPath
+
+from crawler.urls import join_url
 
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_types, meta_tags
 
@@ -85,7 +87,8 @@ _TEASER_LINKS = XPath("//body//*[self::h2 or self::h3 or self::h4]//a[@href]")
 
 def _teasers(tree, url: str) -> int:
     """Headline links to article-shaped URLs: the repeated unit of a listing page."""
-    return sum(1 for a in _TEASER_LINKS(tree) if url_kind(urljoin(url, a.get("href", ""))) == "article")
+    links = (join_url(url, a.get("href", "")) for a in _TEASER_LINKS(tree))
+    return sum(1 for link in links if link and url_kind(link) == "article")
 
 
 def classify_tree(tree, url: str) -> str:

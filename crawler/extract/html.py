@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 
-from lxml.html import HtmlElement
+import trafilatura.utils
+from lxml.html import HtmlElement, HTMLParser
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 _SPACES = re.compile(r"\s+")
+
+# Without huge_tree libxml2 stops at element depth 256 and silently drops the rest of the page
+# (unclosed <div>/<font> tags pile up on old pages); load_html parses with this module global.
+trafilatura.utils.HTML_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                           remove_comments=True, remove_pis=True, huge_tree=True)
 
 
 class ExtractionError(ValueError):

@@ -10,9 +10,10 @@ import html
 import json
 import re
 from datetime import datetime, timezone
-from urllib.parse import urljoin
 
 from lxml.etree import XPath
+
+from crawler.urls import join_url
 
 from .html import element_text, squash
 
@@ -50,12 +51,12 @@ def json_ld_objects(tree) -> list[dict]:
             continue
         try:
             data = json.loads(raw, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             # common breakage: trailing semicolon or HTML comment wrappers
             raw = raw.strip().strip(";").replace("<!--", "").replace("-->", "")
             try:
                 data = json.loads(raw, strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
         _walk_ld(data, out)
     return out
@@ -527,14 +528,14 @@ def find_top_image(article: dict | None, metas: dict, base_url: str) -> str | No
     value = first(metas, "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
     if not value and article:
         value = _ld_image(article.get("image"))
-    return urljoin(base_url, value) if value else None
+    return join_url(base_url, value) if value else None
 
 
 def find_canonical(tree, metas: dict, url: str) -> str:
     for link in tree.iterfind(".//link[@rel]"):
         if "canonical" in link.get("rel", "").lower().split() and link.get("href"):
-            return urljoin(url, link.get("href").strip())
+            return join_url(url, link.get("href").strip()) or url
     og_url = first(metas, "og:url")
     if og_url and og_url.startswith(("http://", "https://", "/")):
-        return urljoin(url, og_url)
+        return join_url(url, og_url) or url
     return url
