@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -76,10 +77,16 @@ def load_schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")  # \t \n \v \f \r are whitespace, folded below
+
+
 def normalize_text(value: str | None) -> str | None:
-    """NFC, no control characters, runs of spaces folded; blank-line paragraphs kept."""
+    """NFC, no control characters, runs of spaces folded; blank-line paragraphs kept.
+    A lone surrogate (JSON-LD "\\ud800") becomes U+FFFD: it cannot be written as UTF-8."""
     if value is None:
         return None
+    value = _CONTROL.sub("", _LONE_SURROGATE.sub("\ufffd", value))
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = []
     for block in value.split("\n\n"):

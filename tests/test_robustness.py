@@ -69,6 +69,7 @@ SURVIVORS = {
     f"{A}page-nested-three-hundred-deep": "Page nested three hundred deep",
 }
 # Pages with nothing to extract: counted extraction errors (errors.jsonl), or skipped.
+SURROGATES = f"{A}json-ld-with-lone-surrogates"      # valid JSON, not valid UTF-8 once decoded
 EMPTY = f"{A}empty-page-served-as-html"
 BINARY = f"{A}binary-garbage-served-as-html"
 NESTED = f"{A}five-megabytes-of-nested-divs"
@@ -103,7 +104,7 @@ def routes(base: str) -> dict[str, Route]:
               b"Sitemap: /sitemap-offsite.xml\nSitemap: /sitemap-truncated.xml.gz\n"
               b"Sitemap: /sitemap-bad-gzip.xml.gz\n")
     r["/robots.txt"] = Route(ok(robots, "text/plain"))
-    links = list(GOOD) + list(SURVIVORS) + [EMPTY, BINARY, NESTED, BAD_GZIP, CUT_GZIP, BAD_BR,
+    links = list(GOOD) + list(SURVIVORS) + [SURROGATES, EMPTY, BINARY, NESTED, BAD_GZIP, CUT_GZIP, BAD_BR,
                                             SHORT_BODY, HANG, LOOP, PDF, IMAGE] + ABSURD_LINKS
     anchors = "".join(f'<li><a href="{href}">link {i}</a></li>' for i, href in enumerate(links))
     home = (f'<!doctype html><html><head><title>Front page</title>'
@@ -138,6 +139,10 @@ def routes(base: str) -> dict[str, Route]:
     deep = article_html(SURVIVORS[f"{A}page-nested-three-hundred-deep"], 26, extra="<font>" * 300)
     r[f"{A}page-nested-three-hundred-deep"] = Route(ok(deep))
 
+    lone = article_html("Lone surrogates in JSON-LD", 27).replace(
+        b'"@type":"NewsArticle",',
+        b'"@type":"NewsArticle","author":{"name":"Ann \\ud800Writer\\u0000"},"keywords":"tag\\udfff",')
+    r[SURROGATES] = Route(ok(lone))
     r[EMPTY] = Route(ok(b""))
     r[BINARY] = Route(ok(bytes(random.Random(5).getrandbits(8) for _ in range(20_000)),
                          "text/html"))
@@ -266,6 +271,14 @@ def test_damaged_but_readable_pages_become_articles(run):
     assert run["stats"]["news/bad_meta_refresh"] == 1             # the <base href="http://[::1">
     mixed = run["items"][f"{A}page-with-invalid-utf8-bytes"]["text"]
     assert "caf\u00e9 \u2013 na\u00efve" in mixed          # the valid UTF-8 around bad bytes survives
+
+
+def test_strings_that_cannot_be_utf8_are_repaired(run):
+    item = run["items"][SURROGATES]
+    assert item["authors"] == ["Ann \ufffdWriter"]             # lone surrogate replaced, NUL gone
+    assert item["tags"] == ["tag\ufffd"]
+    metadata = [h for kind, uri, h in run["records"] if kind == "metadata" and uri.endswith(SURROGATES)]
+    assert len(metadata) == 1                                   # the WARC metadata record too
 
 
 def test_pages_without_content_are_counted_errors(run):
