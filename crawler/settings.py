@@ -25,6 +25,13 @@ WARC_WACZ = False                      # also package the run as a .wacz at clos
 WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "none", or a class path
 WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index; "" = OUTPUT_DIR/warc-digests.sqlite3
 WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = generated per run (UTC time + random)
+# Scrapy asks for br and zstd too; bodies are archived as sent, and `warcio check` (with the brotli
+# package Scrapy needs) and ReplayWeb.page cannot decode those. gzip/deflate every WARC tool reads.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",           # Scrapy's default
+    "Accept-Encoding": "gzip, deflate",
+}
 
 # --- Crawl scope and politeness ------------------------------------------------
 ROBOTSTXT_OBEY = True                  # archivists' crawls are polite by default
