@@ -80,6 +80,7 @@ SHORT_BODY = f"{A}content-length-larger-than-body"
 HANG = f"{A}server-never-answers"
 LOOP = f"{A}redirect-loop-start"
 BAD_REDIRECT = f"{A}redirect-to-a-broken-url"
+CHAIN = [f"{A}endless-redirect-hop-{i}" for i in range(30)]   # a loop through changing URLs
 # Heads that are not (quite) HTTP: each must end as a counted failure or a page, never a crash.
 BAD_HEADS = {
     f"{A}not-http-at-all": b"garbage that is not a status line\r\n\r\n",
@@ -116,7 +117,7 @@ def routes(base: str) -> dict[str, Route]:
               b"Sitemap: /sitemap-bad-gzip.xml.gz\n")
     r["/robots.txt"] = Route(ok(robots, "text/plain"))
     links = list(GOOD) + list(SURVIVORS) + [SURROGATES, EMPTY, BINARY, NESTED, BAD_GZIP, CUT_GZIP, BAD_BR,
-                                            SHORT_BODY, HANG, LOOP, BAD_REDIRECT, PDF, IMAGE,
+                                            SHORT_BODY, HANG, LOOP, CHAIN[0], BAD_REDIRECT, PDF, IMAGE,
                                             *BAD_HEADS] + ABSURD_LINKS
     anchors = "".join(f'<li><a href="{href}">link {i}</a></li>' for i, href in enumerate(links))
     home = (f'<!doctype html><html><head><title>Front page</title>'
@@ -173,6 +174,8 @@ def routes(base: str) -> dict[str, Route]:
     r[LOOP] = Route(redirect(f"{A}redirect-loop-middle"))
     r[f"{A}redirect-loop-middle"] = Route(redirect(LOOP))
     r[BAD_REDIRECT] = Route(redirect("http://[::1"))
+    for hop, next_hop in zip(CHAIN, CHAIN[1:]):
+        r[hop] = Route(redirect(next_hop))
     for path, raw in BAD_HEADS.items():
         r[path] = Route([raw], close=True)
     r[PDF] = Route(ok(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", "application/pdf"))
@@ -358,6 +361,10 @@ def test_hanging_server_times_out_and_is_counted(run):
 def test_redirect_loop_ends(run):
     assert run["requested"].count(LOOP) <= 2
     assert LOOP not in run["items"]
+    # Through ever new URLs: Scrapy stops after REDIRECT_MAX_TIMES (20) hops; counted, logged.
+    assert CHAIN[20] in run["requested"] and CHAIN[21] not in run["requested"]
+    assert f"fetch failed: {run['server'].base_url}{CHAIN[20]}: max redirections reached" \
+        in run["proc"].stderr
 
 
 def test_broken_redirect_and_broken_heads_are_counted(run):

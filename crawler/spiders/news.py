@@ -200,7 +200,9 @@ class NewsSpider(scrapy.Spider):
     def failed(self, failure):
         request = getattr(failure, "request", None)
         url = getattr(request, "url", "?")
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        # RedirectMiddleware drops the hop that used up REDIRECT_MAX_TIMES: a page lost, not a skip.
+        redirects_used_up = request is not None and request.meta.get("redirect_ttl") == 0
+        if failure.check(IgnoreRequest) and not failure.check(HttpError) and not redirects_used_up:
             # robots.txt disallowed, offsite, incremental skip: by design, not a failure.
             self.logger.debug("not fetched: %s: %s", url, failure.getErrorMessage())
             return
