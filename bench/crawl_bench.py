@@ -341,7 +341,7 @@ def _py_spy(path: Path) -> list[str]:
     exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(exe).exists():
         raise SystemExit("--profile needs py-spy (pip install py-spy)")
-    return [exe, "record", "--format", "raw", "--rate", "200", "--nonblocking", "-o", str(path), "--"]
+    return [exe, "record", "--format", "raw", "--threads", "--rate", "200", "--nonblocking", "-o", str(path), "--"]
 
 
 # Where the crawl process spends its busy time: first matching frame (innermost first) wins.
@@ -357,24 +357,29 @@ PROFILE_BUCKETS = (
 
 
 def profile_shares(path: Path) -> dict:
-    """Share of the crawl process's busy samples per bucket (py-spy raw = collapsed stacks)."""
-    totals: dict[str, int] = {}
-    busy = 0
+    """Share of the crawl process's busy samples per bucket (py-spy raw = collapsed stacks),
+    for the whole process and for its reactor (main) thread alone."""
+    totals: dict[str, dict[str, int]] = {"process": {}, "reactor thread": {}}
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        n = int(count)
         frames = stack.split(";")
-        busy += n
         bucket = "scrapy/twisted/other"
         for frame in reversed(frames):
             hit = next((name for name, needles in PROFILE_BUCKETS if any(s in frame for s in needles)), None)
             if hit:
                 bucket = hit
                 break
-        totals[bucket] = totals.get(bucket, 0) + n
-    return {name: round(n / busy, 4) for name, n in sorted(totals.items(), key=lambda kv: -kv[1])} if busy else {}
+        scopes = ["process"] + (["reactor thread"] if "MainThread" in frames[0] else [])
+        for scope in scopes:
+            totals[scope][bucket] = totals[scope].get(bucket, 0) + int(count)
+    out = {}
+    for scope, buckets in totals.items():
+        busy = sum(buckets.values())
+        if busy:
+            out[scope] = {name: round(n / busy, 4) for name, n in sorted(buckets.items(), key=lambda kv: -kv[1])}
+    return out
 
 
 # --- driver -------------------------------------------------------------------------------
@@ -445,6 +450,7 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true", help="one more product run under py-spy (crawl process)")
     parser.add_argument("--output", default=str(RESULTS), help="results JSON ('' = do not write)")
     parser.add_argument("--label", default="", help="stored with the results")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (outputs, logs, profile)")
     parser.add_argument("--serve", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve is not None:
@@ -535,8 +541,8 @@ def main(argv=None) -> int:
         print(f"extract  trafilatura.extract: {e['cpu_ms_per_page']:.2f} ms CPU/page over {e['pages']} article pages")
     for name, value in ratios.items():
         print(f"{name}: {value}")
-    if "profile" in report:
-        print("crawl process busy time:", ", ".join(f"{k} {v:.1%}" for k, v in report["profile"].items()))
+    for scope, shares in report.get("profile", {}).items():
+        print(f"busy time, crawl {scope}:", ", ".join(f"{k} {v:.1%}" for k, v in shares.items()))
     print(f"load after: {report['load_after']}")
     if args.output:
         path = Path(args.output)
@@ -546,7 +552,10 @@ def main(argv=None) -> int:
         history.append(report)
         path.write_text(json.dumps(history, indent=1, default=str) + "\n")
         print(f"wrote {path}")
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

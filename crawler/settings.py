@@ -38,6 +38,7 @@ ROBOTSTXT_OBEY = True                  # archivists' crawls are polite by defaul
 USER_AGENT = "newsarchive/1.0 (+https://github.com/newsarchive; web archiving crawler)"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4     # bounded per site
+CONCURRENT_ITEMS = 4                   # Scrapy starts this many tasks per response; a page yields at most one article
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
@@ -66,7 +67,7 @@ REMOTE_CONTROL_ENABLED = False         # Scrapy 2.19's code-over-HTTP server (an
 
 # --- Extraction --------------------------------------------------------------
 EXTRACT_WORKERS = 0                    # extraction processes; 0: number of cores, 1: in-process
-EXTRACT_MAX_TASKS_PER_WORKER = 1000    # pages per worker before the pool is replaced (bounds leaks); 0: never
+EXTRACT_MAX_TASKS_PER_WORKER = 5000    # pages per worker before the pool is replaced (bounds leaks); 0: never
 
 # --- Dedupe ------------------------------------------------------------------
 DEDUPE_ENABLED = True
