@@ -225,11 +225,11 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
     used = [] if used is None else used
     found: list[dict] = []
     index: dict[str, dict] = {}
-    accepted: list = []
+    accepted: set = set()  # caption elements taken; a set: a gallery page has thousands
     for el in hooked if hooked is not None else hooked_elements(tree):
         if not _is_caption_el(el):
             continue
-        if any(is_inside(el, a) for a in accepted):
+        if any(a in accepted for a in el.iterancestors()):
             continue
         if _is_foreign(el):
             continue
@@ -243,7 +243,7 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
         text = element_text(el, skip=skip)
         if len(text) > 1000:
             continue  # a whole block that merely has "caption" in its class: look inside it instead
-        accepted.append(el)
+        accepted.add(el)
         credit = "; ".join(dict.fromkeys(c for c in (clean_credit(element_text(c)) for c in credit_els) if c)) or None
         if lead is not None:
             if len(text) < 3 * len(lead[1]):
