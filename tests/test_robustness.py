@@ -67,6 +67,7 @@ SURVIVORS = {
     f"{A}page-with-broken-ipv6-urls": "Page with broken IPv6 URLs",
     f"{A}page-with-deeply-nested-json-ld": "Page with deeply nested JSON-LD",
     f"{A}page-nested-three-hundred-deep": "Page nested three hundred deep",
+    f"{A}page-with-captions-nested-1500-deep": "Page with captions nested 1500 deep",
 }
 # Pages with nothing to extract: counted extraction errors (errors.jsonl), or skipped.
 SURROGATES = f"{A}json-ld-with-lone-surrogates"      # valid JSON, not valid UTF-8 once decoded
@@ -151,6 +152,9 @@ def routes(base: str) -> dict[str, Route]:
     r[f"{A}page-with-deeply-nested-json-ld"] = Route(ok(deep_ld))
     deep = article_html(SURVIVORS[f"{A}page-nested-three-hundred-deep"], 26, extra="<font>" * 300)
     r[f"{A}page-nested-three-hundred-deep"] = Route(ok(deep))
+    deep_captions = article_html(SURVIVORS[f"{A}page-with-captions-nested-1500-deep"], 28,
+                                 extra='<div class="caption">' * 1500 + "Deep caption" + "</div>" * 1500)
+    r[f"{A}page-with-captions-nested-1500-deep"] = Route(ok(deep_captions))
 
     lone = article_html("Lone surrogates in JSON-LD", 27).replace(
         b'"@type":"NewsArticle",',

@@ -226,6 +226,7 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
     found: list[dict] = []
     index: dict[str, dict] = {}
     accepted: set = set()  # caption elements taken; a set: a gallery page has thousands
+    videos: dict = {}      # scope element -> holds a video player
     for el in hooked if hooked is not None else hooked_elements(tree):
         if not _is_caption_el(el):
             continue
@@ -275,7 +276,10 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
             continue
         if credit and text.endswith(credit):
             text = text[: -len(credit)].rstrip(" |·•–—-:/(")
-        if _is_video(el, container if container is not None else el.getparent()):
+        scope = container if container is not None else el.getparent()
+        if scope not in videos:  # sibling captions share a scope: scan it once, not once each
+            videos[scope] = _is_video(el, scope)
+        if videos[scope]:
             continue
         image_url = _find_image(el, container, base_url)
         used.append(el)

@@ -74,7 +74,10 @@ def element_text(el, skip=None) -> str:
             if child.tail:
                 out.append(child.tail)
 
-    walk(el)
+    try:
+        walk(el)
+    except RecursionError:  # nested deeper than Python's stack (the parser allows 2048 levels)
+        return squash(" ".join(el.itertext()))
     return squash("".join(out))
 
 
