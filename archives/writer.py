@@ -236,7 +236,7 @@ class WarcWriter:
             self._ensure_open()
             original, profile = not_modified, records.NOT_MODIFIED_PROFILES[self.version]
             if original is None and self.digest_index is not None and response_body and not truncated:
-                original = self.digest_index.lookup(payload_digest)
+                original = self._digest_index_call("lookup", payload_digest)
                 profile = records.REVISIT_PROFILES[self.version]
             if original:
                 extra = ip + [("WARC-Concurrent-To", req_id),
@@ -260,7 +260,7 @@ class WarcWriter:
                                    content_type=records.HTTP_REQUEST)
             (r_off, r_len), (q_off, q_len) = self._append([response, request])
             if self.digest_index is not None and not original and response_body and not truncated:
-                self.digest_index.add(payload_digest, url, date, resp_id)
+                self._digest_index_call("add", payload_digest, url, date, resp_id)
             capture = Capture(
                 response=RecordLocation(self._name, r_off, r_len, resp_id),
                 request=RecordLocation(self._name, q_off, q_len, req_id),
@@ -268,6 +268,16 @@ class WarcWriter:
                 is_revisit=original is not None, refers_to=original)
             self.rotate_if_full()
         return capture
+
+    def _digest_index_call(self, method: str, *args):
+        """The digest index only saves space (revisits): when it fails (a corrupt or locked
+        file), write full records without it rather than lose the exchange."""
+        try:
+            return getattr(self.digest_index, method)(*args)
+        except Exception:
+            logger.exception("Digest index failed: full response records from now on, no revisits")
+            self.digest_index = None
+            return None
 
     def write_metadata(
         self,
@@ -315,7 +325,7 @@ class WarcWriter:
                 self._closed = True
                 self._close_file()
                 if self.digest_index is not None:
-                    self.digest_index.close()
+                    self._digest_index_call("close")
         return list(self.closed_files)
 
     def __enter__(self) -> "WarcWriter":

@@ -221,6 +221,12 @@ def warc_writer_for(crawler):
     run_id = settings.get("WARC_RUN_ID") or (
         datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8])
     index_path = settings.get("WARC_DIGEST_INDEX_PATH") or f"{out}/warc-digests.sqlite3"
+    try:
+        digest_index = make_digest_index(settings.get("WARC_DIGEST_INDEX"), index_path)
+    except Exception as exc:  # a corrupt file must not stop the archiving, only cross-run revisits
+        logger.error("Digest index %s unusable (%s): revisits within this run only", index_path, exc)
+        crawler.stats.inc_value("warc/digest_index_errors")
+        digest_index = make_digest_index("memory", index_path)
     writer = WarcWriter(
         out,
         prefix=settings.get("WARC_PREFIX"),
@@ -228,7 +234,7 @@ def warc_writer_for(crawler):
         warc_version=str(settings.get("WARC_VERSION")),
         warcinfo=warcinfo_for(crawler, run_id),
         keep_credentials=settings.getbool("WARC_KEEP_CREDENTIALS"),
-        digest_index=make_digest_index(settings.get("WARC_DIGEST_INDEX"), index_path),
+        digest_index=digest_index,
         cdxj=settings.getbool("WARC_CDXJ"),
     )
     writer.run_id = run_id

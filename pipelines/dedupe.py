@@ -134,6 +134,30 @@ class Deduplicator:
         return outcome, Record("original", signature=signature, band_keys=bands, **common)
 
 
+def fingerprinter_for(settings) -> Fingerprinter:
+    return Fingerprinter(
+        num_perm=settings.getint("DEDUPE_NUM_PERM"),
+        shingle_size=settings.getint("DEDUPE_SHINGLE_SIZE"),
+        threshold=settings.getfloat("DEDUPE_NEAR_THRESHOLD"),
+        min_words=settings.getint("DEDUPE_MIN_WORDS"),
+    )
+
+
+def check_dedupe_state(settings) -> None:
+    """Open the state as the crawl will, so an unusable one (not a database, other fingerprint
+    settings, no REDIS_URL) is one line (StoreError) before the crawl, not a traceback in it."""
+    if not settings.getbool("DEDUPE_ENABLED") or \
+            not settings.getwithbase("ITEM_PIPELINES").get("pipelines.dedupe.DedupePipeline"):
+        return
+    store = open_store(settings)
+    try:
+        Deduplicator(store, fingerprinter_for(settings))
+    except STORE_ERRORS as exc:
+        raise StoreError(str(exc)) from None
+    finally:
+        store.close()
+
+
 class DedupePipeline:
     """Item pipeline (order 100): first-seen articles pass; duplicates are counted
     (stats dedupe/url, dedupe/exact, dedupe/near), written to OUTPUT_DIR/DUPLICATES_FILE and
@@ -146,12 +170,7 @@ class DedupePipeline:
         self.settings = settings
         self.emit_duplicates = settings.getbool("DEDUPE_EMIT_DUPLICATES")
         self.tracking_params = settings.getlist("URL_TRACKING_PARAMS") or None
-        self.fingerprinter = Fingerprinter(
-            num_perm=settings.getint("DEDUPE_NUM_PERM"),
-            shingle_size=settings.getint("DEDUPE_SHINGLE_SIZE"),
-            threshold=settings.getfloat("DEDUPE_NEAR_THRESHOLD"),
-            min_words=settings.getint("DEDUPE_MIN_WORDS"),
-        )
+        self.fingerprinter = fingerprinter_for(settings)
         self.dedup: Deduplicator | None = None
         self.duplicates: JsonLinesFile | None = None
         self._flusher = None

@@ -15,6 +15,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -403,7 +404,7 @@ def test_bad_and_offsite_sitemaps(run):
 
 # --- kill -9 mid-crawl, then a new crawl into the same directory --------------------------
 
-def slow_site(n: int) -> dict[str, Route]:
+def slow_site(n: int, pause: float = 0.15) -> dict[str, Route]:
     """A home page linking n articles; every article answers after a short pause."""
     r = {"/robots.txt": Route(ok(b"User-agent: *\nAllow: /\n", "text/plain"))}
     paths = [f"{A}slow-story-number-{i}" for i in range(n)]
@@ -411,7 +412,7 @@ def slow_site(n: int) -> dict[str, Route]:
     r["/"] = Route(ok(f"<html><body>{home}</body></html>".encode()))
     for i, path in enumerate(paths):
         head, body = ok(article_html(f"Slow story number {i}", 100 + i))
-        r[path] = Route([head, body[:300], body[300:]], pause=0.15)
+        r[path] = Route([head, body[:300], body[300:]], pause=pause)
     return r
 
 
@@ -458,3 +459,52 @@ def test_kill_9_mid_crawl_loses_nothing(tmp_path):
     names = {p.name for p in warcs}
     for line in lines:
         assert json.loads(line)["warc"]["filename"] in names
+
+
+# --- damaged state left in OUTPUT_DIR by an earlier run ---------------------------------------
+
+def test_corrupt_dedupe_state_is_a_one_line_error(tmp_path):
+    (tmp_path / "dedupe.sqlite3").write_bytes(b"not a database " * 100)
+    proc = subprocess.run(scrapy_crawl_cmd("http://127.0.0.1:9", tmp_path), cwd=ROOT, env=env(),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == \
+        f"error: cannot open dedupe state {tmp_path}/dedupe.sqlite3: file is not a database"
+    assert "Traceback" not in proc.stderr
+
+
+def test_corrupt_digest_index_still_archives_everything(tmp_path):
+    (tmp_path / "warc-digests.sqlite3").write_bytes(b"not a database " * 100)
+    (tmp_path / "crawl-20200101000000000-00000-x.warc.gz.open").write_bytes(b"garbage" * 100)
+    with RawServer(routes=slow_site(3, pause=0)) as server:
+        proc = subprocess.run(scrapy_crawl_cmd(server.base_url, tmp_path, WARC_DIGEST_INDEX="sqlite"),
+                              cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["warc/digest_index_errors"] == 1 and "warc/write_errors" not in stats
+    assert stats["warc/response_records"] == 5                  # robots.txt, home, 3 articles
+    assert len(jsonl(tmp_path / "articles.jsonl")) == 3
+    assert not list(tmp_path.glob("*.open"))                    # the garbage .open: nothing to keep
+    assert "no whole record in it" in proc.stderr
+
+
+def test_digest_index_failing_mid_run_loses_no_record(tmp_path):
+    from archives.writer import WarcWriter
+
+    class Failing:
+        def lookup(self, digest):
+            raise sqlite3.OperationalError("database is locked")
+
+        add = close = lookup
+
+    with WarcWriter(tmp_path, digest_index=Failing(), cdxj=False) as writer:
+        for i in range(2):
+            capture = writer.write_exchange(
+                url=f"http://example.com/{i}", request_head=b"GET / HTTP/1.1\r\n\r\n",
+                response_head=b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", response_body=b"same")
+            assert not capture.is_revisit
+    (warc,) = tmp_path.glob("*.warc.gz")
+    with open(warc, "rb") as fh:
+        kinds = [r.rec_type for r in ArchiveIterator(fh)]
+    assert kinds == ["warcinfo", "response", "request", "response", "request"]

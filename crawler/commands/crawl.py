@@ -1,8 +1,9 @@
 """`scrapy crawl`, with the news spider's arguments checked before anything starts.
 
-A bad invocation (no urls, a malformed URL, an unwritable OUTPUT_DIR) gets one
-line naming the problem and exit status 2, never a traceback. After a crawl of
-the news spider a summary says where the WARC and JSON files are.
+A bad invocation (no urls, a malformed URL, an unwritable OUTPUT_DIR, an unusable
+dedupe state) gets one line naming the problem and exit status 2, never a
+traceback. After a crawl of the news spider a summary says where the WARC and
+JSON files are.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from archives.reader import ArchiveError
 from crawler.replay import check_replay_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
+from pipelines.dedupe import check_dedupe_state
+from pipelines.dedupe_store import StoreError
 from pipelines.jsonl import output_dir
 
 
@@ -25,7 +28,8 @@ class Command(ScrapyCrawlCommand):
                 parse_start_urls(opts.spargs.get("urls"))
                 output_dir(self.settings)
                 check_replay_settings(self.settings)
-            except (StartURLError, OSError, ValueError, ArchiveError) as exc:
+                check_dedupe_state(self.settings)
+            except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 self.exitcode = 2
                 return
