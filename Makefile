@@ -38,9 +38,9 @@ bench-extract: $(STAMP)
 bench-crawl: $(STAMP)
 	$(BIN)/python -m bench.crawl_bench $(BENCH_ARGS)
 
-## make bench-crawl [BENCH_ARGS="--articles 5000 --repeat 3"]: crawl throughput vs a naive spider (bench/crawl_bench.py)
-bench-crawl: $(STAMP)
-	$(BIN)/python -m bench.crawl_bench $(BENCH_ARGS)
+## make bench-dedupe [BENCH_ARGS="--backend both"]: dedupe insert+query time and memory over 100,000 synthetic articles (starts its own redis-server)
+bench-dedupe: $(STAMP)
+	$(BIN)/python bench/dedupe_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUTPUT_DIR) .pytest_cache
