@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
@@ -87,6 +88,12 @@ def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
 
 def _warm_up():
     import crawler.extract  # noqa: F401  (pay the import once per worker, not per page)
+
+    # A crawl killed with SIGKILL never shuts the pool down, and a worker blocked on its task
+    # queue would live on (keeping the forkserver alive too): leave with the crawl process.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(0)), daemon=True).start()
 
 
 class ExtractionPool:

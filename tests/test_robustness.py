@@ -416,10 +416,24 @@ def slow_site(n: int, pause: float = 0.15) -> dict[str, Route]:
     return r
 
 
+def _group_gone(pgid: int, wait: float = 30.0) -> bool:
+    """Whether every process of the group exits (workers, forkserver); kills leftovers if not."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    os.killpg(pgid, signal.SIGKILL)
+    return False
+
+
 def test_kill_9_mid_crawl_loses_nothing(tmp_path):
     out = tmp_path / "out"
     with RawServer(routes=slow_site(60)) as server:
-        cmd = scrapy_crawl_cmd(server.base_url, out, CONCURRENT_REQUESTS_PER_DOMAIN="2")
+        cmd = scrapy_crawl_cmd(server.base_url, out, CONCURRENT_REQUESTS_PER_DOMAIN="2",
+                               EXTRACT_WORKERS="2")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         articles = out / "articles.jsonl"
@@ -429,8 +443,9 @@ def test_kill_9_mid_crawl_loses_nothing(tmp_path):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the crawl ended before it could be killed"
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, signal.SIGKILL)                   # the crawl process only, as the OOM killer
         proc.wait()
+        assert _group_gone(proc.pid), "extraction workers outlived the killed crawl"
         before = articles.read_bytes()
         whole = before[: before.rfind(b"\n") + 1]
         urls_before = [json.loads(line)["url"] for line in whole.splitlines()]
