@@ -92,6 +92,8 @@ BAD_HEADS = {
     f"{A}binary-header-values": b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=\xff\xfe\r\n"
                                 b"X-Bin: \x00\x01\xff\r\nContent-Length: 2\r\n\r\nhi",
     f"{A}bad-chunk-framing": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nhi\r\n0\r\n\r\n",
+    f"{A}header-line-of-200-kb": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200_000 + b"\r\nContent-Length: 2\r\n\r\nhi",
+    f"{A}ten-thousand-headers": b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 10_000 + b"Content-Length: 2\r\n\r\nhi",
 }
 PDF = f"{A}report-document.pdf"
 IMAGE = f"{A}press-photo.jpg"
@@ -305,8 +307,9 @@ def test_strings_that_cannot_be_utf8_are_repaired(run):
 
 
 def test_pages_without_content_are_counted_errors(run):
-    failed = {e["url"].removeprefix(run["server"].base_url) for e in run["errors"]}
-    assert {EMPTY, BINARY} <= failed
+    failed = {e["url"].removeprefix(run["server"].base_url): e["error"] for e in run["errors"]}
+    assert failed[EMPTY] == "ExtractionError('empty document')"
+    assert failed[BINARY] == "ExtractionError('not parseable as HTML')"
     assert run["stats"]["extract/errors"] >= 2
     for path in (EMPTY, BINARY, NESTED):
         assert path not in run["items"]
@@ -390,6 +393,7 @@ def test_absurd_links_do_not_spoil_the_listing(run):
     # The home page lists them among the good links; the good ones are still followed.
     assert set(GOOD) <= set(run["requested"])
     assert not any(p.startswith("/very-long-path") for p in run["requested"])
+    assert run["stats"]["urllength/request_ignored_count"] >= 1
 
 
 def test_bad_and_offsite_sitemaps(run):
