@@ -33,6 +33,17 @@ def output_dir(settings) -> Path:
     return path
 
 
+def check_output_files(settings) -> Path:
+    """OUTPUT_DIR (see output_dir) and the *.jsonl files a crawl appends to there: an existing
+    one must be a writable file (one line before the crawl, not a traceback per article)."""
+    directory = output_dir(settings)
+    for name in ("ARTICLES_FILE", "ERRORS_FILE", "DUPLICATES_FILE"):
+        path = directory / settings.get(name)
+        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
+            raise OSError(f"{name} {str(path)!r} is not a writable file")
+    return directory
+
+
 class JsonLinesFile:
     def __init__(self, path: Path):
         self.path = Path(path)

@@ -492,6 +492,15 @@ def test_corrupt_dedupe_state_is_a_one_line_error(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_articles_file_that_cannot_be_written_is_a_one_line_error(tmp_path):
+    (tmp_path / "articles.jsonl").mkdir()
+    proc = subprocess.run(scrapy_crawl_cmd("http://127.0.0.1:9", tmp_path), cwd=ROOT, env=env(),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == \
+        f"error: ARTICLES_FILE '{tmp_path}/articles.jsonl' is not a writable file"
+
+
 def test_corrupt_digest_index_still_archives_everything(tmp_path):
     (tmp_path / "warc-digests.sqlite3").write_bytes(b"not a database " * 100)
     (tmp_path / "crawl-20200101000000000-00000-x.warc.gz.open").write_bytes(b"garbage" * 100)

@@ -18,7 +18,7 @@ from crawler.replay import check_replay_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.dedupe import check_dedupe_state
 from pipelines.dedupe_store import StoreError
-from pipelines.jsonl import output_dir
+from pipelines.jsonl import check_output_files
 
 
 class Command(ScrapyCrawlCommand):
@@ -26,7 +26,7 @@ class Command(ScrapyCrawlCommand):
         if len(args) == 1 and args[0] == NewsSpider.name:
             try:
                 parse_start_urls(opts.spargs.get("urls"))
-                output_dir(self.settings)
+                check_output_files(self.settings)
                 check_replay_settings(self.settings)
                 check_dedupe_state(self.settings)
             except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
