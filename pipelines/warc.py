@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from itemadapter import ItemAdapter
 
 from crawler.capture import warc_writer_for
 from crawler.items import to_record
+
+logger = logging.getLogger(__name__)
 
 
 def item_digest(record: dict) -> str:
@@ -43,7 +46,12 @@ class WarcMetadataPipeline:
         if record.get("title"):
             fields.append(("title", record["title"]))
         fields += [("outlink", url) for url in adapter.get("outlinks") or []]
-        writer.write_metadata(
-            url=record["url"], concurrent_to=pointer["record_id"], fields=fields)
+        try:
+            writer.write_metadata(
+                url=record["url"], concurrent_to=pointer["record_id"], fields=fields)
+        except Exception:  # the link record is extra; the article must still reach its JSON line
+            self.crawler.stats.inc_value("warc/metadata_errors")
+            logger.exception("Could not write the metadata record of %s", record["url"])
+            return item
         self.crawler.stats.inc_value("warc/metadata_records")
         return item

@@ -536,3 +536,24 @@ def test_digest_index_failing_mid_run_loses_no_record(tmp_path):
     with open(warc, "rb") as fh:
         kinds = [r.rec_type for r in ArchiveIterator(fh)]
     assert kinds == ["warcinfo", "response", "request", "response", "request"]
+
+
+def test_a_failed_metadata_record_does_not_drop_the_article(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.capture import warc_writer_for
+    from crawler.items import ArticleItem
+    from pipelines.warc import WarcMetadataPipeline
+
+    from crawler import settings as project
+
+    values = {name: getattr(project, name) for name in dir(project) if name.isupper()}
+    crawler = get_crawler(settings_dict={**values, "OUTPUT_DIR": str(tmp_path), "WARC_CDXJ": False})
+    writer = warc_writer_for(crawler)
+    capture = writer.write_exchange(url="http://example.com/a", request_head=b"GET /a HTTP/1.1\r\n\r\n",
+                                    response_head=b"HTTP/1.1 200 OK\r\n\r\n", response_body=b"<p>x</p>")
+    writer.close()                       # write_metadata now raises, as on a failing disk
+    item = ArticleItem(url="http://example.com/a", canonical_url="http://example.com/a", title="A",
+                       warc=capture.response.as_meta())
+    assert WarcMetadataPipeline.from_crawler(crawler).process_item(item) is item
+    assert crawler.stats.get_value("warc/metadata_errors") == 1
