@@ -3,8 +3,10 @@
 A raw-socket site (tests/rawserver.py) serves good articles next to every kind of
 broken response; one crawl of it (module fixture) is checked case by case: the good
 pages still become articles, the bad ones are archived and/or counted, the crawl
-exits 0 and no Python traceback reaches stderr. A second test kills a crawl with
-SIGKILL and checks the next crawl into the same directory loses nothing.
+exits 0 and no Python traceback reaches stderr. Then: a crawl killed with SIGKILL,
+and the next crawl into the same directory, loses nothing; damaged state left in
+OUTPUT_DIR (dedupe, digest index, .open WARC, articles file) is a one-line error or a
+logged, counted degradation, never a lost archive.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import gzip
 import json
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -70,8 +71,8 @@ SURVIVORS = {
     f"{A}page-nested-three-hundred-deep": "Page nested three hundred deep",
     f"{A}page-with-captions-nested-1500-deep": "Page with captions nested 1500 deep",
 }
-# Pages with nothing to extract: counted extraction errors (errors.jsonl), or skipped.
 SURROGATES = f"{A}json-ld-with-lone-surrogates"      # valid JSON, not valid UTF-8 once decoded
+# Pages with nothing to extract: counted extraction errors (errors.jsonl), or skipped.
 EMPTY = f"{A}empty-page-served-as-html"
 BINARY = f"{A}binary-garbage-served-as-html"
 NESTED = f"{A}five-megabytes-of-nested-divs"
