@@ -58,9 +58,12 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-# RemoteControl-style extensions run code over HTTP: never on unless asked for.
+# Extensions that run code over the network (telnet console, Scrapy 2.19's RemoteControl
+# HTTP endpoint) stay off: set REMOTE_CONTROL_ENABLED and re-enable the class to opt in.
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "crawler.extensions.OfflineSuffixList": 0,  # tldextract never downloads the suffix list
     "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
 }
 REMOTE_CONTROL_ENABLED = False         # Scrapy 2.19's code-over-HTTP server (and its job file left by a killed crawl)
@@ -119,9 +122,6 @@ ITEM_PIPELINES = {
     "pipelines.warc.WarcMetadataPipeline": 500,
     "pipelines.jsonl.JsonLinesPipeline": 900,
 }
-
-# Keep tldextract (used by courlan/trafilatura) on its bundled suffix list: no downloads.
-TLDEXTRACT_CACHE = ""
 
 # Fetch URL variants (tracking parameters, fragments, trailing slash) once.
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalURLRequestFingerprinter"
