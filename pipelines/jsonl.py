@@ -102,6 +102,7 @@ class JsonLinesPipeline:
         self.articles = JsonLinesFile(directory / articles_file)
         self.errors = JsonLinesFile(directory / errors_file)
         self.stats = stats
+        self._written: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -111,8 +112,32 @@ class JsonLinesPipeline:
         crawler.signals.connect(pipeline.page_failed, signal=page_failed)
         return pipeline
 
+    def _written_records(self) -> set[str]:
+        """WARC record ids of the articles already in the file (a resumed or repeated run
+        appends to it): an article from the same record is never written twice."""
+        if self._written is None:
+            self._written = set()
+            if self.articles.path.exists():
+                with open(self.articles.path, "rb") as f:
+                    for line in f:
+                        try:
+                            pointer = json.loads(line).get("warc") or {}
+                        except (ValueError, AttributeError):
+                            continue  # a partial last line: JsonLinesFile cuts it on open
+                        if pointer.get("record_id"):
+                            self._written.add(pointer["record_id"])
+        return self._written
+
     def process_item(self, item):
-        self.articles.write(to_record(ItemAdapter(item)))  # asdict() would walk every outlink
+        record = to_record(ItemAdapter(item))  # asdict() would walk every outlink
+        record_id = (record.get("warc") or {}).get("record_id")
+        if record_id and record_id in self._written_records():
+            if self.stats:
+                self.stats.inc_value("output/already_written")
+            return item
+        self.articles.write(record)
+        if record_id:
+            self._written.add(record_id)
         if self.stats:
             self.stats.inc_value("output/articles")
         return item

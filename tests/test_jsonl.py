@@ -27,3 +27,25 @@ def test_unicode_is_written_as_utf8(tmp_path):
     out.write({"t": "Zürich – “quoted”"})
     out.close()
     assert "Zürich – “quoted”" in (tmp_path / "x.jsonl").read_text(encoding="utf-8")
+
+
+def test_an_article_from_the_same_record_is_written_once(tmp_path):
+    """A resumed run that replays a page it already archived must not repeat its JSON line."""
+    from crawler.items import ArticleItem
+    from pipelines.jsonl import JsonLinesPipeline
+
+    def item(record_id, title):
+        return ArticleItem(url="http://h.test/a", canonical_url="http://h.test/a", title=title,
+                           warc={"filename": "x.warc.gz", "offset": 0, "length": 10, "record_id": record_id})
+
+    first = JsonLinesPipeline(tmp_path, "articles.jsonl", "errors.jsonl")
+    first.process_item(item("<urn:uuid:00000000-0000-0000-0000-000000000001>", "v1"))
+    first.close_spider()
+    (tmp_path / "articles.jsonl").open("ab").write(b'{"half":')  # killed mid-line
+
+    second = JsonLinesPipeline(tmp_path, "articles.jsonl", "errors.jsonl")
+    second.process_item(item("<urn:uuid:00000000-0000-0000-0000-000000000001>", "v1"))  # replayed
+    second.process_item(item("<urn:uuid:00000000-0000-0000-0000-000000000002>", "v2"))  # an update
+    second.close_spider()
+    titles = [json.loads(line)["title"] for line in (tmp_path / "articles.jsonl").read_text().splitlines()]
+    assert titles == ["v1", "v2"]
