@@ -142,14 +142,18 @@ class ExtractionPool:
         if self.workers == 1:
             return analyze_page(body, url, encoding)
         loop = asyncio.get_running_loop()
+        executor = self._ensure_executor()
         try:
-            return await loop.run_in_executor(self._ensure_executor(), analyze_page, body, url, encoding)
+            return await loop.run_in_executor(executor, analyze_page, body, url, encoding)
         except BrokenProcessPool:
             # A worker died (OOM, signal): start a fresh pool and give this page one more try.
-            logger.warning("extraction worker died; restarting the pool")
-            if self.crawler is not None:
-                self.crawler.stats.inc_value("extract/pool_restarts")
-            self._executor = None
+            # Every page in flight sees the same broken pool; only the first replaces it.
+            if self._executor is executor:
+                logger.warning("extraction worker died; restarting the pool")
+                if self.crawler is not None:
+                    self.crawler.stats.inc_value("extract/pool_restarts")
+                self._executor = None
+                executor.shutdown(wait=False, cancel_futures=True)
             return await loop.run_in_executor(self._ensure_executor(), analyze_page, body, url, encoding)
 
     def close(self, *args, **kwargs):
