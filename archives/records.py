@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 import uuid
-import zlib
 from datetime import datetime, timezone
 from typing import Iterable
 
 from warcio.utils import Digester
+
+try:  # zlib-ng: standard gzip members (any reader), about a third less CPU at level 6
+    from zlib_ng import zlib_ng as _zlib
+except ImportError:  # archives/ stays usable with the standard library alone
+    import zlib as _zlib
 
 WARC_1_0 = "1.0"
 WARC_1_1 = "1.1"
@@ -159,5 +163,5 @@ def serialize(version: str, headers: list[tuple[str, str]], block: bytes) -> byt
 
 def gzip_member(data: bytes, level: int = 6) -> bytes:
     """A complete gzip member: one per record, so each record is readable on its own."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    compressor = _zlib.compressobj(level, _zlib.DEFLATED, _zlib.MAX_WBITS + 16)
     return compressor.compress(data) + compressor.flush()
