@@ -2,8 +2,9 @@
 
 No Scrapy imports: the dedupe store, the jobs helper (has this body changed since the last
 run?) and bench/ use them outside a crawl. Signatures are datasketch MinHash values
-(scheme "affine32", seed 1); the numpy path below only avoids datasketch's per-shingle
-Python loop and is checked against `MinHash.update_batch` in tests/test_dedupe_fingerprint.py.
+(scheme "affine32", seed 1) and the LSH banding is the one `datasketch.MinHashLSH` picks, but
+computed here with numpy alone: datasketch imports scipy, ~65 MB in every crawl process for
+one integral. tests/test_dedupe_fingerprint.py checks both against datasketch itself.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
-from datasketch.minhash import _fmix  # the pre-mix MinHash.update_batch applies; pinned datasketch
 
 from crawler import settings as defaults
 
@@ -24,6 +24,56 @@ MINHASH_SEED = 1
 # LSH banding favours recall: every candidate is checked against the threshold on the full
 # signature, so a false candidate costs one comparison while a missed one costs a duplicate.
 LSH_WEIGHTS = (0.1, 0.9)
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def _fmix(hv: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer that `MinHash.update_batch` applies before the
+    permutations ("affine32"). Copied from datasketch 2.0.0, datasketch/minhash.py `_fmix`
+    (MIT License, Copyright (c) 2015 ekzhu); uint32 multiplication wraps, as intended."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
+
+
+def minhash_permutations(num_perm: int, seed: int = MINHASH_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of `datasketch.MinHash(num_perm, seed, scheme="affine32").permutations`:
+    h -> a * h + b mod 2**32 with odd a, drawn the way datasketch 2.0.0 draws them."""
+    if num_perm < 1:
+        raise ValueError("DEDUPE_NUM_PERM must be positive")
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+@lru_cache(maxsize=16)
+def lsh_banding(threshold: float, num_perm: int, weights: tuple[float, float] = LSH_WEIGHTS) -> tuple[int, int]:
+    """The (bands, rows) `datasketch.MinHashLSH(threshold, num_perm, weights)` chooses: the
+    pair with the least weighted sum of false-positive and false-negative probability mass,
+    the first such in datasketch's (b, r) order on a tie.
+
+    datasketch integrates with scipy's `quad`; the integrands are polynomials of degree
+    b * r <= num_perm, which Gauss-Legendre with num_perm // 2 + 1 nodes integrates exactly
+    (it agrees with quad to ~1e-15; the best two pairs differ by >= 2e-7 on the tested grid).
+    """
+    fp_weight, fn_weight = weights
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
+    bands, rows = pairs[:, :1], pairs[:, 1:]
+    nodes, node_weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def integral(f, lo: float, hi: float) -> np.ndarray:
+        return f(lo + (hi - lo) / 2 * (nodes + 1)) @ (node_weights * (hi - lo) / 2)
+
+    false_pos = integral(lambda s: 1 - (1 - s ** rows) ** bands, 0.0, threshold)     # P(candidate) below it
+    false_neg = integral(lambda s: (1 - s ** rows) ** bands, threshold, 1.0)         # P(missed) above it
+    best = int(np.argmin(false_pos * fp_weight + false_neg * fn_weight))
+    return int(pairs[best, 0]), int(pairs[best, 1])
+
 
 _P = np.uint64(0x100000001B3)            # FNV-64 prime: odd, so invertible modulo 2**64
 _P_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
@@ -89,14 +139,17 @@ class Fingerprinter:
             raise ValueError("DEDUPE_SHINGLE_SIZE must be at least 1")
         if not 0.0 < threshold <= 1.0:
             raise ValueError("DEDUPE_NEAR_THRESHOLD must be in (0, 1]")
+        if num_perm < 2:
+            raise ValueError("DEDUPE_NUM_PERM must be at least 2")
         self.num_perm = num_perm
         self.shingle_size = shingle_size
         self.threshold = threshold
         self.min_words = max(min_words, shingle_size)
-        template = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
-        self._perm_a, self._perm_b = template.permutations
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
-        self.bands, self.rows = lsh.b, lsh.r
+        self._perm_a, self._perm_b = minhash_permutations(num_perm, MINHASH_SEED)
+        self.bands, self.rows = lsh_banding(threshold, num_perm)
+        if self.bands < 2:        # as MinHashLSH refuses: one band of every row is no index
+            raise ValueError(f"DEDUPE_NEAR_THRESHOLD {threshold} with {num_perm} permutations leaves a single "
+                             "LSH band: lower the threshold")
         self._powers = np.ones(1, dtype=np.uint64)
         self._inv_powers = np.ones(1, dtype=np.uint64)
         self._scratch = np.empty((0, num_perm), dtype=np.uint32)
@@ -142,7 +195,7 @@ class Fingerprinter:
 
     def minhash(self, hashes: np.ndarray) -> np.ndarray:
         """MinHash.update_batch on an empty MinHash, with one preallocated scratch buffer."""
-        hv = _fmix(hashes.reshape(-1, 1), 32)
+        hv = _fmix(hashes.reshape(-1, 1))
         if self._scratch.shape[0] < hv.shape[0]:
             self._scratch = np.empty((max(hv.shape[0], 2 * self._scratch.shape[0]), self.num_perm),
                                      dtype=np.uint32)

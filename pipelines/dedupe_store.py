@@ -31,9 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import redis
-from redis.exceptions import RedisError
-
 SQLITE_FILENAME = "dedupe.sqlite3"
 
 
@@ -42,7 +39,8 @@ class StoreError(RuntimeError):
 
 
 # What a store raises when its backend fails mid-crawl (disk, lock timeout, network).
-STORE_ERRORS = (StoreError, sqlite3.Error, OSError, RedisError)
+# RedisStore raises its client's errors as StoreError, so redis is imported only with it.
+STORE_ERRORS = (StoreError, sqlite3.Error, OSError)
 
 
 @dataclass(frozen=True)
@@ -391,13 +389,28 @@ def _band_bytes(key: int) -> bytes:
     return key.to_bytes(8, "big", signed=True)
 
 
+@contextmanager
+def _redis_errors():
+    """A Redis failure as a StoreError (one of STORE_ERRORS), naming the client's error."""
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except RedisError as exc:
+        raise StoreError(f"{type(exc).__name__}: {exc}") from exc
+
+
 class RedisStore(DedupeStore):
     """Each lookup and each record is one server-side script: one round trip for a new
     article (lookup and claim), two for the others. URL and fingerprint claims are atomic
     across processes (`record` compares and sets); two near copies recorded at the same
-    instant by two processes may both stay first-seen."""
+    instant by two processes may both stay first-seen.
+
+    The redis client is imported here, not with the module: the SQLite default needs none."""
 
     def __init__(self, url: str, *, prefix: str = "newsarchive:dedupe"):
+        import redis
+
         if not url:
             raise StoreError("DEDUPE_BACKEND = 'redis' needs REDIS_URL (redis://host:port/db)")
         self._url = url
@@ -405,7 +418,7 @@ class RedisStore(DedupeStore):
         try:
             self._redis = redis.Redis.from_url(url)
             self._redis.ping()
-        except (RedisError, ValueError) as exc:
+        except (redis.RedisError, ValueError) as exc:
             raise StoreError(f"cannot reach Redis at {url}: {exc}") from exc
         self._lookup_script = self._redis.register_script(_LOOKUP)
         self._record_script = self._redis.register_script(_RECORD)
@@ -431,7 +444,8 @@ class RedisStore(DedupeStore):
         args = [self.prefix, canonical_url, fingerprint or "", len(band_keys), *map(_band_bytes, band_keys)]
         if claim is not None:
             args += [1, claim.run_id, claim.now, claim.fingerprint or "", claim.signature or b""]
-        fields, own_sig, exact, found, claimed = self._lookup_script(args=args)
+        with _redis_errors():
+            fields, own_sig, exact, found, claimed = self._lookup_script(args=args)
         candidates = [(found[i].decode(), found[i + 1]) for i in range(0, len(found), 2)]
         return Lookup(self._seen(canonical_url, fields, own_sig), exact.decode() if exact else None, candidates,
                       bool(claimed))
@@ -440,17 +454,21 @@ class RedisStore(DedupeStore):
         args = [self.prefix, r.kind, r.canonical_url, r.run_id, r.now, r.expect_run or "", r.fingerprint or "",
                 r.duplicate_of or "", r.signature or b"", len(r.band_keys),
                 *map(_band_bytes, r.band_keys), *map(_band_bytes, r.old_band_keys)]
-        return bool(self._record_script(args=args))
+        with _redis_errors():
+            return bool(self._record_script(args=args))
 
     def count(self):
-        return sum(1 for _ in self._redis.scan_iter(match=self.prefix + ":url:*", count=1000))
+        with _redis_errors():
+            return sum(1 for _ in self._redis.scan_iter(match=self.prefix + ":url:*", count=1000))
 
     def get_params(self):
-        value = self._redis.get(self.prefix + ":params")
+        with _redis_errors():
+            value = self._redis.get(self.prefix + ":params")
         return json.loads(value) if value else None
 
     def set_params(self, params):
-        self._redis.set(self.prefix + ":params", json.dumps(params))
+        with _redis_errors():
+            self._redis.set(self.prefix + ":params", json.dumps(params))
 
     def close(self):
         self._redis.close()

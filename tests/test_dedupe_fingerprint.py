@@ -1,12 +1,19 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from pipelines.dedupe_fingerprint import (
+    LSH_WEIGHTS,
     MINHASH_SCHEME,
     MINHASH_SEED,
     Fingerprinter,
     content_fingerprint,
+    lsh_banding,
+    minhash_permutations,
     normalized_words,
 )
 
@@ -38,6 +45,39 @@ def test_signature_equals_datasketch_minhash_update_batch(article):
     signature = fpr.fingerprint(article["text"]).signature
     assert signature.dtype == np.uint32
     assert np.array_equal(signature, reference.hashvalues)
+
+
+@pytest.mark.parametrize("num_perm", [2, 16, 128, 256])
+def test_permutations_equal_datasketch(num_perm):
+    a, b = minhash_permutations(num_perm, MINHASH_SEED)
+    ref_a, ref_b = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert np.array_equal(a, ref_a) and np.array_equal(b, ref_b)
+
+
+@pytest.mark.parametrize("num_perm", [16, 32, 64, 128, 256])
+def test_lsh_banding_equals_datasketch_minhashlsh(num_perm):
+    for i in range(1, 21):
+        threshold = round(0.05 * i, 2)
+        bands, rows = lsh_banding(threshold, num_perm)
+        if bands < 2:     # MinHashLSH refuses a single band; so does Fingerprinter
+            with pytest.raises(ValueError):
+                MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+            with pytest.raises(ValueError, match="single LSH band"):
+                Fingerprinter(threshold=threshold, num_perm=num_perm)
+            continue
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+        assert (bands, rows) == (lsh.b, lsh.r), threshold
+        fpr = Fingerprinter(threshold=threshold, num_perm=num_perm)
+        assert (fpr.bands, fpr.rows) == (lsh.b, lsh.r)
+
+
+def test_importing_dedupe_loads_neither_datasketch_scipy_nor_redis():
+    """The crawl process imports pipelines.dedupe: scipy (via datasketch) alone is ~65 MB."""
+    code = "import pipelines.dedupe, sys; print('datasketch' in sys.modules, 'scipy' in sys.modules, 'redis' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False", "False"]
 
 
 def test_shingle_hashes_do_not_depend_on_position_or_document():
