@@ -2,7 +2,7 @@
 
 Workers fork from the forkserver, so whatever it holds they share copy-on-write: the
 extraction code and everything it loads lazily on a first page (trafilatura's tables, the
-language-identification model of pages that declare no language, ~75 MB). Extracting one
+language detector for pages that declare no language). Extracting one
 built-in page here loads all of it once instead of once per worker and per recycled pool,
 and gc.freeze() keeps the collector from touching (and so copying) those objects later.
 """
