@@ -41,14 +41,15 @@ def classify_and_extract(html: str | bytes, url: str, *, encoding: str | None = 
 def classify_and_extract_tree(tree, url: str) -> tuple[str, dict | None]:
     """classify_and_extract on a tree from `parse_html`, for a caller that reads the same tree
     first (the crawl's link listing, crawler.extraction). Prunes an article's tree in place."""
-    kind = classify_tree(tree, url)
-    return kind, (_extract_tree(tree, url) if kind == "article" else None)
+    objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
+    kind = classify_tree(tree, url, objects, metas)
+    return kind, (_extract_tree(tree, url, objects, metas) if kind == "article" else None)
 
 
-def _extract_tree(tree, url: str) -> dict:
-    objects = meta.json_ld_objects(tree)
+def _extract_tree(tree, url: str, objects: list[dict] | None = None, metas: dict | None = None) -> dict:
+    objects = meta.json_ld_objects(tree) if objects is None else objects
     article = meta.ld_article(objects)
-    metas = meta.meta_tags(tree)
+    metas = meta.meta_tags(tree) if metas is None else metas
     site_names = meta.find_site_names(article, objects, metas)
     title = meta.find_title(tree, article, metas, site_names)
     published, modified = meta.find_dates(tree, article, metas, url)

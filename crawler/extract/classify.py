@@ -67,8 +67,16 @@ def _text_profile(tree) -> tuple[int, int, int]:
             if linked < n / 2:
                 long_paras += 1
                 para_chars += n
-    link_chars = sum(len((a.text_content() or "").strip()) for a in tree.iter("a"))
-    return long_paras, para_chars, link_chars
+    return long_paras, para_chars, _link_chars(tree)
+
+
+_LINK_TEXTS = XPath("//a//text()", smart_strings=False)
+
+
+def _link_chars(tree) -> int:
+    """Characters of link text; one XPath instead of text_content() on each of a page's
+    hundreds of links (whitespace is stripped per text node, not per link)."""
+    return sum(len(text.strip()) for text in _LINK_TEXTS(tree))
 
 
 _LONG_RUNS = XPath(
@@ -91,8 +99,9 @@ def _teasers(tree, url: str) -> int:
     return sum(1 for link in links if link and url_kind(link) == "article")
 
 
-def classify_tree(tree, url: str) -> str:
-    objects = json_ld_objects(tree)
+def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict | None = None) -> str:
+    """`objects`/`metas`: the page's JSON-LD objects and meta tags, if the caller has them."""
+    objects = json_ld_objects(tree) if objects is None else objects
     declared_article = declared_listing = False
     for obj in objects:
         types = ld_types(obj)
@@ -100,7 +109,7 @@ def classify_tree(tree, url: str) -> str:
             declared_article = True
         if types & LISTING_TYPES:
             declared_listing = True
-    metas = meta_tags(tree)
+    metas = meta_tags(tree) if metas is None else metas
     og_type = (first(metas, "og:type") or "").lower()
     by_url = url_kind(url)
     long_paras, para_chars, link_chars = _text_profile(tree)
