@@ -56,18 +56,23 @@ def url_kind(url: str) -> str | None:
     return None
 
 
-def _text_profile(tree) -> tuple[int, int, int]:
-    """(long paragraphs, paragraph chars, link chars) - article bodies are long unlinked prose."""
+def prose(tree) -> tuple[int, int]:
+    """(long paragraphs, their characters): <p> of 80+ characters, less than half link text.
+    Article bodies are long unlinked prose."""
     long_paras = para_chars = 0
     for p in tree.iter("p"):
-        text = p.text_content()
-        n = len(text.strip())
+        n = len(p.text_content().strip())
         if n >= 80:
             linked = sum(len(a.text_content()) for a in p.iter("a"))
             if linked < n / 2:
                 long_paras += 1
                 para_chars += n
-    return long_paras, para_chars, _link_chars(tree)
+    return long_paras, para_chars
+
+
+def _text_profile(tree) -> tuple[int, int, int]:
+    """(long paragraphs, paragraph chars, link chars)."""
+    return (*prose(tree), _link_chars(tree))
 
 
 _LINK_TEXTS = XPath("//a//text()", smart_strings=False)
