@@ -14,7 +14,7 @@ import os
 import re
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -44,7 +44,7 @@ class RecordLocation:
 
 @dataclass(frozen=True)
 class Capture:
-    """What write_exchange() wrote: `response` is a revisit record when `is_revisit`."""
+    """What write_exchange() or commit() wrote: `response` is a revisit record when `is_revisit`."""
 
     response: RecordLocation
     request: RecordLocation
@@ -52,6 +52,31 @@ class Capture:
     date: str
     is_revisit: bool = False
     refers_to: Original | None = None
+
+
+@dataclass
+class PreparedExchange:
+    """An exchange made ready by prepare_exchange() outside the writer's lock, for commit().
+
+    `response`/`request` are the gzip members built for the file whose warcinfo
+    record is `warcinfo_id` (None: left for commit() to build).
+    """
+
+    url: str
+    date: str
+    head: bytes                  # response head, Transfer-Encoding renamed
+    body: bytes
+    request_block: bytes         # request head (credentials dropped) + body
+    payload_digest: str
+    request_payload_digest: str
+    response_id: str
+    request_id: str
+    ip: list = field(default_factory=list)
+    truncated: str | None = None
+    not_modified: Original | None = None
+    warcinfo_id: str = ""
+    response: bytes | None = None
+    request: bytes | None = None
 
 
 def _timestamp17(now: datetime) -> str:
@@ -100,7 +125,9 @@ class WarcWriter:
         self._serial = 0
         self._fh = None
         self._name = ""
-        self._warcinfo_id = ""
+        # The open file's warcinfo record id, or the next file's while none is open, so
+        # prepare_exchange() knows which WARC-Warcinfo-ID its records will most likely carry.
+        self._warcinfo_id = records.new_record_id()
         self._lock = threading.Lock()
         self._closed = False
         if recover:
@@ -134,11 +161,10 @@ class WarcWriter:
             break
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._fh, self._name = fh, name
-        self._warcinfo_id = records.new_record_id()
         block = records.warc_fields(self.warcinfo.items())
         self._append([self._record("warcinfo", self._warcinfo_id, records.warc_date(), block,
                                    content_type=records.WARC_FIELDS,
-                                   extra=[("WARC-Filename", name)], warcinfo=False)])
+                                   extra=[("WARC-Filename", name)], warcinfo_id=None)])
         logger.info("Writing WARC %s", path)
 
     def _close_file(self) -> None:
@@ -146,6 +172,7 @@ class WarcWriter:
         if fh is None:
             return
         self._fh = None
+        self._warcinfo_id = records.new_record_id()
         final = self.directory / name
         try:
             fh.flush()
@@ -168,14 +195,15 @@ class WarcWriter:
             self._close_file()
 
     # -- records -------------------------------------------------------------
-    def _record(self, rtype, record_id, date, block, *, content_type, url=None, extra=(),
-                payload=None, warcinfo=True) -> bytes:
+    def _record(self, rtype, record_id, date, block, *, content_type, warcinfo_id, url=None,
+                extra=(), payload=None) -> bytes:
+        """One gzip member; pure (no file, no lock), so prepare_exchange() can run it in a thread."""
         headers = [("WARC-Type", rtype), ("WARC-Record-ID", record_id), ("WARC-Date", date)]
         if url is not None:
             headers.append(("WARC-Target-URI", url))
         headers += list(extra)
-        if warcinfo:
-            headers.append(("WARC-Warcinfo-ID", self._warcinfo_id))
+        if warcinfo_id:
+            headers.append(("WARC-Warcinfo-ID", warcinfo_id))
         headers.append(("WARC-Block-Digest", records.sha1_digest(block)))
         if payload is not None:
             headers.append(("WARC-Payload-Digest", payload))
@@ -184,13 +212,15 @@ class WarcWriter:
                                    self.gzip_level)
 
     def _append(self, members: list[bytes]) -> list[tuple[int, int]]:
-        """Write whole members in one call and flush; return (offset, length) of each."""
+        """Write whole members, then flush; return (offset, length) of each.
+
+        Not joined first: a 20 MB member copied again would hold the GIL (and the reactor)."""
         offset = self._fh.tell()
         spans = []
         for member in members:
             spans.append((offset, len(member)))
             offset += len(member)
-        self._fh.write(b"".join(members))
+        self._fh.writelines(members)
         self._fh.flush()
         return spans
 
@@ -222,52 +252,117 @@ class WarcWriter:
         blank line included; `response_body` is the body after transfer decoding
         (content-encoding kept). A Transfer-Encoding header is therefore renamed to
         X-Archive-Orig-Transfer-Encoding; no Content-Length is invented.
+
+        The same as `commit(prepare_exchange(...))`; records are built under the lock,
+        after the digest lookup, so a duplicate's body is never gzipped.
         """
-        date = date if isinstance(date, str) else records.warc_date(date)
-        head = records.rename_headers(response_head, [b"transfer-encoding"])
-        payload_digest = records.sha1_digest(response_body)
+        return self.commit(self.prepare_exchange(
+            url=url, request_head=request_head, request_body=request_body,
+            response_head=response_head, response_body=response_body, ip_address=ip_address,
+            date=date, truncated=truncated, not_modified=not_modified, build=False))
+
+    def prepare_exchange(
+        self,
+        *,
+        url: str,
+        request_head: bytes,
+        request_body: bytes = b"",
+        response_head: bytes,
+        response_body: bytes = b"",
+        ip_address: str | None = None,
+        date: datetime | str | None = None,
+        truncated: str | None = None,
+        not_modified: Original | None = None,
+        build: bool = True,
+    ) -> PreparedExchange:
+        """The CPU half of write_exchange() (same arguments): digests, header edits and,
+        with `build`, the gzipped records. Touches no file or index and takes no lock, so
+        a large body can be prepared in a thread (hashlib and zlib release the GIL) while
+        commit() stays on the thread that owns the writer."""
+        if self._closed:
+            raise RuntimeError("WarcWriter is closed")
         req_head = request_head
         if not self.keep_credentials:
             req_head, _ = records.drop_headers(request_head, records.CREDENTIAL_HEADERS)
-        resp_id, req_id = records.new_record_id(), records.new_record_id()
-        ip = [("WARC-IP-Address", ip_address)] if ip_address else []
+        prepared = PreparedExchange(
+            url=url,
+            date=date if isinstance(date, str) else records.warc_date(date),
+            head=records.rename_headers(response_head, [b"transfer-encoding"]),
+            body=response_body,
+            request_block=req_head + request_body,
+            payload_digest=records.sha1_digest(response_body),
+            request_payload_digest=records.sha1_digest(request_body),
+            response_id=records.new_record_id(),
+            request_id=records.new_record_id(),
+            ip=[("WARC-IP-Address", ip_address)] if ip_address else [],
+            truncated=truncated,
+            not_modified=not_modified,
+        )
+        if build:
+            # The file may rotate before commit(); commit() then rebuilds with the new id.
+            warcinfo_id = self._warcinfo_id
+            prepared.response = self._response_member(
+                prepared, warcinfo_id, not_modified, records.NOT_MODIFIED_PROFILES[self.version])
+            prepared.request = self._request_member(prepared, warcinfo_id)
+            prepared.warcinfo_id = warcinfo_id
+        return prepared
 
+    def commit(self, prepared: PreparedExchange) -> Capture:
+        """Append a prepared exchange: the revisit lookup, both records, the index, rotation.
+
+        A payload the digest index already holds becomes a (small) revisit record built
+        here, and records prepared for a file that has since rotated are rebuilt, so
+        every record carries the WARC-Warcinfo-ID of the file it lands in.
+        """
+        p = prepared
         with self._lock:
             self._ensure_open()
-            original, profile = not_modified, records.NOT_MODIFIED_PROFILES[self.version]
-            if original is None and self.digest_index is not None and response_body and not truncated:
-                original = self._digest_index_call("lookup", payload_digest)
+            warcinfo_id = self._warcinfo_id
+            stale = p.warcinfo_id != warcinfo_id  # never built, or built for a closed file
+            original, profile = p.not_modified, records.NOT_MODIFIED_PROFILES[self.version]
+            if original is None and self.digest_index is not None and p.body and not p.truncated:
+                original = self._digest_index_call("lookup", p.payload_digest)
                 profile = records.REVISIT_PROFILES[self.version]
-            if original:
-                extra = ip + [("WARC-Concurrent-To", req_id),
-                              ("WARC-Profile", profile),
-                              ("WARC-Refers-To-Target-URI", original.uri),
-                              ("WARC-Refers-To-Date", original.date),
-                              ("WARC-Refers-To", original.record_id)]
-                response = self._record("revisit", resp_id, date, head, url=url, extra=extra,
-                                        payload=None if not_modified else payload_digest,
-                                        content_type=records.HTTP_RESPONSE)
-            else:
-                extra = ip + [("WARC-Concurrent-To", req_id)]
-                if truncated:
-                    extra.append(("WARC-Truncated", truncated))
-                response = self._record("response", resp_id, date, head + response_body,
-                                        url=url, extra=extra, payload=payload_digest,
-                                        content_type=records.HTTP_RESPONSE)
-            request = self._record("request", req_id, date, req_head + request_body, url=url,
-                                   extra=ip + [("WARC-Concurrent-To", resp_id)],
-                                   payload=records.sha1_digest(request_body),
-                                   content_type=records.HTTP_REQUEST)
+            response, request = p.response, p.request
+            if stale or original is not p.not_modified:
+                response = self._response_member(p, warcinfo_id, original, profile)
+            if stale:
+                request = self._request_member(p, warcinfo_id)
             (r_off, r_len), (q_off, q_len) = self._append([response, request])
-            if self.digest_index is not None and not original and response_body and not truncated:
-                self._digest_index_call("add", payload_digest, url, date, resp_id)
+            if self.digest_index is not None and not original and p.body and not p.truncated:
+                self._digest_index_call("add", p.payload_digest, p.url, p.date, p.response_id)
             capture = Capture(
-                response=RecordLocation(self._name, r_off, r_len, resp_id),
-                request=RecordLocation(self._name, q_off, q_len, req_id),
-                payload_digest=payload_digest, date=date,
+                response=RecordLocation(self._name, r_off, r_len, p.response_id),
+                request=RecordLocation(self._name, q_off, q_len, p.request_id),
+                payload_digest=p.payload_digest, date=p.date,
                 is_revisit=original is not None, refers_to=original)
             self.rotate_if_full()
         return capture
+
+    def _response_member(self, p: PreparedExchange, warcinfo_id: str,
+                         original: Original | None, profile: str) -> bytes:
+        """The response record, or a revisit of `original` (head only) with `profile`."""
+        if original:
+            extra = p.ip + [("WARC-Concurrent-To", p.request_id),
+                            ("WARC-Profile", profile),
+                            ("WARC-Refers-To-Target-URI", original.uri),
+                            ("WARC-Refers-To-Date", original.date),
+                            ("WARC-Refers-To", original.record_id)]
+            return self._record("revisit", p.response_id, p.date, p.head, url=p.url, extra=extra,
+                                payload=None if p.not_modified else p.payload_digest,
+                                content_type=records.HTTP_RESPONSE, warcinfo_id=warcinfo_id)
+        extra = p.ip + [("WARC-Concurrent-To", p.request_id)]
+        if p.truncated:
+            extra.append(("WARC-Truncated", p.truncated))
+        return self._record("response", p.response_id, p.date, p.head + p.body, url=p.url,
+                            extra=extra, payload=p.payload_digest,
+                            content_type=records.HTTP_RESPONSE, warcinfo_id=warcinfo_id)
+
+    def _request_member(self, p: PreparedExchange, warcinfo_id: str) -> bytes:
+        return self._record("request", p.request_id, p.date, p.request_block, url=p.url,
+                            extra=p.ip + [("WARC-Concurrent-To", p.response_id)],
+                            payload=p.request_payload_digest,
+                            content_type=records.HTTP_REQUEST, warcinfo_id=warcinfo_id)
 
     def _digest_index_call(self, method: str, *args):
         """The digest index only saves space (revisits): when it fails (a corrupt or locked
@@ -312,7 +407,7 @@ class WarcWriter:
         with self._lock:
             self._ensure_open()
             member = self._record("metadata", record_id, date, block, url=url, extra=extra,
-                                  content_type=ctype)
+                                  content_type=ctype, warcinfo_id=self._warcinfo_id)
             [(offset, length)] = self._append([member])
             location = RecordLocation(self._name, offset, length, record_id)
             self.rotate_if_full()

@@ -6,6 +6,7 @@ import logging
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.asyncio import run_in_thread
 
 from crawler.capture import RAW_META_KEY, warc_writer_for
 from archives.digests import Original
@@ -28,17 +29,22 @@ class WarcCaptureMiddleware:
     Sits at 990, next to the downloader, so it sees each response before redirects,
     retries or decompression touch it. Sets `request.meta["warc"]` (the response
     record's RecordLocation as a dict) and `request.meta["warc_date"]` (its WARC-Date).
+
+    A body of WARC_OFFLOAD_MIN_BYTES or more is digested and gzipped in a thread
+    (hashlib and zlib release the GIL), so a 20 MB PDF does not stall every other
+    download; the append (revisit lookup, file, index) stays on the reactor thread.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        self.offload_min_bytes = crawler.settings.getint("WARC_OFFLOAD_MIN_BYTES")
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         raw = request.meta.pop(RAW_META_KEY, None)
         if raw is None:
             # e.g. file://, a cache hit, another handler: nothing was on the wire.
@@ -51,18 +57,25 @@ class WarcCaptureMiddleware:
             truncated = "disconnect"
         elif "download_stopped" in response.flags:
             truncated = "unspecified"
+        exchange = dict(
+            url=response.url,
+            request_head=request_head,
+            request_body=request_body,
+            response_head=raw.head,
+            response_body=response.body,
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            date=raw.started,
+            truncated=truncated,
+            not_modified=_not_modified_of(request, response),
+        )
         try:
-            capture = warc_writer_for(self.crawler).write_exchange(
-                url=response.url,
-                request_head=request_head,
-                request_body=request_body,
-                response_head=raw.head,
-                response_body=response.body,
-                ip_address=str(response.ip_address) if response.ip_address else None,
-                date=raw.started,
-                truncated=truncated,
-                not_modified=_not_modified_of(request, response),
-            )
+            writer = warc_writer_for(self.crawler)
+            if 0 < self.offload_min_bytes <= len(response.body):
+                self.stats.inc_value("warc/offloaded")
+                prepared = await run_in_thread(writer.prepare_exchange, **exchange)
+                capture = writer.commit(prepared)
+            else:
+                capture = writer.write_exchange(**exchange)
         except Exception:
             self.stats.inc_value("warc/write_errors")
             logger.exception("Could not archive %s", response)

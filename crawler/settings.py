@@ -25,6 +25,7 @@ WARC_WACZ = False                      # also package the run as a .wacz at clos
 WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "none", or a class path
 WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index; "" = OUTPUT_DIR/warc-digests.sqlite3
 WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = generated per run (UTC time + random)
+WARC_OFFLOAD_MIN_BYTES = 1_000_000     # bodies this large or larger are digested+gzipped in a thread, off the reactor; 0 = never
 # Scrapy asks for br and zstd too; bodies are archived as sent, and `warcio check` (with the brotli
 # package Scrapy needs) and ReplayWeb.page cannot decode those. gzip/deflate every WARC tool reads.
 DEFAULT_REQUEST_HEADERS = {
