@@ -161,6 +161,16 @@ def serialize(version: str, headers: list[tuple[str, str]], block: bytes) -> byt
     return "".join(lines).encode("utf-8") + block + b"\r\n\r\n"
 
 
+def check_gzip_level(level) -> int:
+    try:
+        value = int(level)
+    except (TypeError, ValueError):
+        value = -1
+    if not 0 <= value <= 9:
+        raise ValueError(f"WARC_GZIP_LEVEL must be 0-9 (zlib levels), not {level!r}")
+    return value
+
+
 def gzip_member(data: bytes, level: int = 6) -> bytes:
     """A complete gzip member: one per record, so each record is readable on its own."""
     compressor = _zlib.compressobj(level, _zlib.DEFLATED, _zlib.MAX_WBITS + 16)

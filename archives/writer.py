@@ -114,7 +114,7 @@ class WarcWriter:
         self.digest_index = digest_index
         self.cdxj = cdxj
         self.hostname = hostname or socket.gethostname()
-        self.gzip_level = gzip_level
+        self.gzip_level = records.check_gzip_level(gzip_level)
         info = dict(warcinfo.items() if isinstance(warcinfo, Mapping) else warcinfo or ())
         info.setdefault("hostname", self.hostname)
         info.setdefault("format", f"WARC File Format {self.version}")

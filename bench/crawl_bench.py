@@ -232,13 +232,14 @@ def run_monitored(cmd: list[str], *, env=None, log_path: Path) -> dict:
     if monitor.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])}... exited {monitor.returncode}; see {log_path}\n{log[-2000:]}")
     roles: dict[str, list] = {}
-    for role, rss_kb, pss_kb in monitor.peaks.values():
-        entry = roles.setdefault(role, [0, 0.0, 0.0])
+    for pid, (role, rss_kb, pss_kb) in monitor.peaks.items():
+        entry = roles.setdefault(role, [0, 0.0, 0.0, 0.0])
         entry[0] += 1
         entry[1], entry[2] = max(entry[1], rss_kb / 1024), max(entry[2], pss_kb / 1024)
+        entry[3] += monitor.cpu.get(pid, 0.0)
     return {"wall_s": wall, "cpu_s": tree_cpu, "main_cpu_s": main_cpu,
-            "per_process_peak_mb": {role: {"processes": n, "rss": round(r), "pss": round(p)}
-                                    for role, (n, r, p) in roles.items()},
+            "per_process_peak_mb": {role: {"processes": n, "rss": round(r), "pss": round(p), "cpu_s": round(c, 1)}
+                                    for role, (n, r, p, c) in roles.items()},
             "peak_rss_mb": monitor.peak_rss_kb / 1024, "peak_pss_mb": monitor.peak_pss_kb / 1024,
             "processes": monitor.max_processes, "stats": _scrapy_stats(log)}
 
@@ -493,8 +494,8 @@ def main(argv=None) -> int:
                       f"peak rss {result['peak_rss_mb']:.0f} MB pss {result['peak_pss_mb']:.0f} MB  "
                       f"items {result['items']}  load {result['load']}", flush=True)
                 if name == "product":
-                    print("           per process (peak MB): " + ", ".join(
-                        f"{role} x{v['processes']} rss {v['rss']} pss {v['pss']}"
+                    print("           per process (peak MB, CPU s): " + ", ".join(
+                        f"{role} x{v['processes']} rss {v['rss']} pss {v['pss']} cpu {v['cpu_s']}"
                         for role, v in result["per_process_peak_mb"].items()), flush=True)
         if args.profile and "product" in only:
             result = product_crawl(site.url, args.concurrency, extra, work, profile=True)

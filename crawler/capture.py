@@ -208,6 +208,14 @@ def warcinfo_for(crawler, run_id: str) -> dict:
     }
 
 
+def check_warc_settings(settings) -> None:
+    """WARC settings a writer would reject, as one error before the crawl starts."""
+    from archives import records
+
+    records.check_version(str(settings.get("WARC_VERSION")))
+    records.check_gzip_level(settings.get("WARC_GZIP_LEVEL"))
+
+
 def warc_writer_for(crawler):
     """The crawl's one WarcWriter, made on first use and closed when the spider closes."""
     writer = _writers.get(crawler)
@@ -236,6 +244,7 @@ def warc_writer_for(crawler):
         keep_credentials=settings.getbool("WARC_KEEP_CREDENTIALS"),
         digest_index=digest_index,
         cdxj=settings.getbool("WARC_CDXJ"),
+        gzip_level=settings.get("WARC_GZIP_LEVEL"),
     )
     writer.run_id = run_id
     for item in writer.recovered:

@@ -32,6 +32,16 @@ def test_unwritable_output_dir(tmp_path):
     _assert_one_line_error(result, "OUTPUT_DIR", str(target))
 
 
+@pytest.mark.parametrize("setting, needle", [("WARC_GZIP_LEVEL=10", "WARC_GZIP_LEVEL"),
+                                             ("WARC_GZIP_LEVEL=fast", "WARC_GZIP_LEVEL"),
+                                             ("WARC_VERSION=2.0", "WARC_VERSION")])
+def test_bad_warc_setting(tmp_path, setting, needle):
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", setting)
+    _assert_one_line_error(result, needle)
+    assert not list(tmp_path.glob("*.warc.gz*"))
+
+
 def test_unreachable_site_ends_normally_and_is_reported(tmp_path):
     import socket
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from archives.reader import ArchiveError
+from crawler.capture import check_warc_settings
 from crawler.replay import check_replay_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.dedupe import check_dedupe_state
@@ -27,6 +28,7 @@ class Command(ScrapyCrawlCommand):
             try:
                 parse_start_urls(opts.spargs.get("urls"))
                 check_output_files(self.settings)
+                check_warc_settings(self.settings)
                 check_replay_settings(self.settings)
                 check_dedupe_state(self.settings)
             except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
