@@ -155,7 +155,7 @@ class WarcWriter:
             if path.exists():
                 continue
             try:
-                fh = open(str(path) + OPEN_SUFFIX, "xb")
+                fh = open(str(path) + OPEN_SUFFIX, "xb", buffering=0)  # see _append
             except FileExistsError:
                 continue
             break
@@ -212,16 +212,26 @@ class WarcWriter:
                                    self.gzip_level)
 
     def _append(self, members: list[bytes]) -> list[tuple[int, int]]:
-        """Write whole members, then flush; return (offset, length) of each.
+        """Write whole members; return (offset, length) of each.
 
-        Not joined first: a 20 MB member copied again would hold the GIL (and the reactor)."""
-        offset = self._fh.tell()
+        The file is unbuffered, so a failed write (disk full, file size limit) leaves nothing
+        queued: the file is cut back to where this call started and the next record lands on a
+        member boundary. Members are not joined first: a 20 MB member copied again would hold
+        the GIL (and the reactor)."""
+        start = offset = self._fh.tell()
         spans = []
         for member in members:
             spans.append((offset, len(member)))
             offset += len(member)
-        self._fh.writelines(members)
-        self._fh.flush()
+        try:
+            for member in members:
+                view = memoryview(member)
+                while view:
+                    view = view[self._fh.write(view):]
+        except BaseException:
+            self._fh.truncate(start)
+            self._fh.seek(start)
+            raise
         return spans
 
     def _ensure_open(self) -> None:

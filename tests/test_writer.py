@@ -199,3 +199,40 @@ def test_recovery_removes_a_file_with_no_whole_record(tmp_path):
     [recovered] = finalize_open_files(tmp_path)
     assert recovered.records == 0 and not path.exists()
     assert not list(tmp_path.iterdir())
+
+
+DISK_FULL = textwrap.dedent("""
+    import os, resource, signal, sys
+    sys.path.insert(0, {root!r})
+    from archives.writer import WarcWriter
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # over the limit: EFBIG instead of a kill
+    req = b"GET / HTTP/1.1\\r\\nHost: example.org\\r\\n\\r\\n"
+    head = b"HTTP/1.1 200 OK\\r\\nContent-Type: application/octet-stream\\r\\n\\r\\n"
+    writer = WarcWriter({out!r}, cdxj=False)
+    writer.write_exchange(url="http://example.org/first", request_head=req, response_head=head,
+                          response_body=os.urandom(50_000))
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (writer.current_path.stat().st_size + 20_000, hard))
+    try:
+        writer.write_exchange(url="http://example.org/too-big", request_head=req, response_head=head,
+                              response_body=os.urandom(100_000))
+    except OSError as exc:
+        print("failed:", exc.errno)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # space again
+    writer.write_exchange(url="http://example.org/after", request_head=req, response_head=head,
+                          response_body=os.urandom(50_000))
+    writer.close()
+""")
+
+
+def test_a_failed_write_leaves_no_partial_record(tmp_path):
+    """Disk full (here: a file size limit) halfway through a record: the record is cut off
+    again and the next one starts on a member boundary, so the file stays readable."""
+    script = DISK_FULL.format(root=str(ROOT), out=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "failed: 27" in result.stdout  # EFBIG: the write did fail part way
+    [warc] = tmp_path.glob("*.warc.gz")
+    assert warcio_check(warc).returncode == 0
+    uris = [r.headers.get("WARC-Target-URI") for r in read_records(warc) if r.type == "response"]
+    assert uris == ["http://example.org/first", "http://example.org/after"]
