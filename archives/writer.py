@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from archives import records
+from archives.appendfile import append_whole
 from archives.digests import DigestIndex, Original
 
 logger = logging.getLogger(__name__)
@@ -212,26 +213,13 @@ class WarcWriter:
                                    self.gzip_level)
 
     def _append(self, members: list[bytes]) -> list[tuple[int, int]]:
-        """Write whole members; return (offset, length) of each.
-
-        The file is unbuffered, so a failed write (disk full, file size limit) leaves nothing
-        queued: the file is cut back to where this call started and the next record lands on a
-        member boundary. Members are not joined first: a 20 MB member copied again would hold
-        the GIL (and the reactor)."""
-        start = offset = self._fh.tell()
+        """Write whole members (or none: archives.appendfile); return (offset, length) of each.
+        Not joined first: a 20 MB member copied again would hold the GIL (and the reactor)."""
+        offset = append_whole(self._fh, members)
         spans = []
         for member in members:
             spans.append((offset, len(member)))
             offset += len(member)
-        try:
-            for member in members:
-                view = memoryview(member)
-                while view:
-                    view = view[self._fh.write(view):]
-        except BaseException:
-            self._fh.truncate(start)
-            self._fh.seek(start)
-            raise
         return spans
 
     def _ensure_open(self) -> None:

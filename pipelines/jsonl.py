@@ -15,6 +15,7 @@ from pathlib import Path
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
+from archives.appendfile import append_whole
 from crawler.items import to_record
 from crawler.signals import page_failed
 
@@ -76,18 +77,16 @@ class JsonLinesFile:
                        self.path, data_end - keep)
 
     def write(self, obj) -> None:
+        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._repair()
-            self._file = open(self.path, "ab")
-        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._file.write(line.encode("utf-8"))
-        self._file.flush()
+            self._file = open(self.path, "ab", buffering=0)
+        append_whole(self._file, [line.encode("utf-8")])  # the whole line or, after an error, nothing
         self.lines += 1
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
             self._file = None

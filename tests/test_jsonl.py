@@ -49,3 +49,36 @@ def test_an_article_from_the_same_record_is_written_once(tmp_path):
     second.close_spider()
     titles = [json.loads(line)["title"] for line in (tmp_path / "articles.jsonl").read_text().splitlines()]
     assert titles == ["v1", "v2"]
+
+
+def test_a_failed_write_leaves_no_partial_line(tmp_path):
+    """Disk full (here: a file size limit) in the middle of a line: the file is cut back to the
+    last whole line, and the next line is whole, without waiting for a restart to repair it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from tests.tools import ROOT
+
+    script = textwrap.dedent(f"""
+        import resource, signal, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from pipelines.jsonl import JsonLinesFile
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        out = JsonLinesFile({str(tmp_path / "articles.jsonl")!r})
+        out.write({{"n": 1, "text": "a" * 1000}})
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (out.path.stat().st_size + 500, hard))
+        try:
+            out.write({{"n": 2, "text": "b" * 5000}})
+        except OSError as exc:
+            print("failed:", exc.errno)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        out.write({{"n": 3}})
+        out.close()
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "failed: 27" in result.stdout
+    lines = (tmp_path / "articles.jsonl").read_text().splitlines()
+    assert [json.loads(line)["n"] for line in lines] == [1, 3]
