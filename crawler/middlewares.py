@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
 from scrapy.utils.asyncio import run_in_thread
 
 from crawler.capture import RAW_META_KEY, warc_writer_for
@@ -96,11 +98,21 @@ class WarcCaptureMiddleware:
         return None
 
 
+# Scrapy reads a refresh from the first 4096 characters; in an ASCII-compatible encoding they
+# are at most 16 KB of bytes, and a refresh there has "http-equiv" in plain bytes.
+_HTTP_EQUIV = re.compile(rb"http-equiv", re.IGNORECASE)
+_WIDE_ENCODINGS = ("utf-16", "utf-32", "utf16", "utf32")
+
+
 class LenientMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's, but a page whose <base href> or refresh URL cannot be parsed ("http://[::1",
-    w3lib raises ValueError) goes on to the spider as a page, counted, instead of failing."""
+    w3lib raises ValueError) goes on to the spider as a page, counted, instead of failing.
+    A page with no "http-equiv" near its start is passed on without decoding it whole."""
 
     def process_response(self, request, response, spider=None):
+        if isinstance(response, HtmlResponse) and not _HTTP_EQUIV.search(response.body, 0, 16384) \
+                and not response.encoding.lower().startswith(_WIDE_ENCODINGS):
+            return response
         try:
             return super().process_response(request, response)
         except ValueError as exc:

@@ -83,6 +83,12 @@ def canonicalize_url(url: str, tracking_params=None, *, fold_amp_urls: bool = Tr
     """The dedupe key of a URL: lowercase scheme/host, default port dropped, tracking
     parameters and fragment removed, query sorted, no trailing slash (except the root).
     Idempotent: a canonical URL canonicalizes to itself."""
+    params = None if tracking_params is None else tuple(tracking_params)
+    return _canonicalize(url, params, fold_amp_urls)
+
+
+@lru_cache(maxsize=8192)  # one URL is canonicalized for its request, its item and dedupe
+def _canonicalize(url: str, tracking_params: tuple | None, fold_amp_urls: bool) -> str:
     url = strip_tracking(url.strip(), tracking_params)
     if fold_amp_urls:
         url = fold_amp(url)

@@ -148,7 +148,7 @@ def routes(base: str) -> dict[str, Route]:
         f'<h2><a href="{bad}">teaser</a></h2><figure><img src="{bad}" srcset="{bad} 2x">'
         f"<figcaption>A caption under a broken image URL</figcaption></figure>")).replace(
         b"</head>", f'<link rel="canonical" href="{bad}"><meta property="og:image" content="{bad}">'
-                    f'<base href="{bad}"></head>'.encode())
+                    f'<base href="{bad}"><meta http-equiv="refresh" content="600"></head>'.encode())
     r[f"{A}page-with-broken-ipv6-urls"] = Route(ok(ipv6))
     deep_ld = article_html(SURVIVORS[f"{A}page-with-deeply-nested-json-ld"], 25).replace(
         b"</head>", b'<script type="application/ld+json">' + b'{"a":' * 5000 + b"1" + b"}" * 5000
