@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cdxj_indexer.main import write_cdx_index
 
 WARC_EXTENSIONS = (".warc.gz", ".warc")
 
@@ -25,6 +24,8 @@ def write_cdxj(warc_path: str | os.PathLike, output: str | os.PathLike | None = 
     """Index `warc_path` (sorted, filenames relative to its directory); atomic rename."""
     output = Path(output) if output else cdxj_path_for(warc_path)
     partial = output.with_name(output.name + ".partial")
+    from cdxj_indexer.main import write_cdx_index  # ~6 MB (pkg_resources, pyamf): at close only
+
     write_cdx_index(str(partial), [str(warc_path)], {"sort": True})
     os.replace(partial, output)
     return output

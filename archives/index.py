@@ -22,7 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-import surt
 from w3lib.url import safe_url_string
 
 from archives.reader import Problem, Record, WarcReader
@@ -34,6 +33,8 @@ REVISIT_MIME = "warc/revisit"
 
 def url_key(url: str) -> str:
     """SURT form, as cdxj-indexer and pywb key their indexes."""
+    import surt  # (with requests) only where an index is read: a crawl alone never needs it
+
     try:
         return surt.surt(url)
     except Exception:
