@@ -3,6 +3,8 @@
 Override any of them with `-s NAME=VALUE` or in a job's `[jobs.NAME.settings]` table.
 """
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -61,10 +63,13 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # Extensions that run code over the network (telnet console, Scrapy 2.19's RemoteControl
-# HTTP endpoint) stay off: set REMOTE_CONTROL_ENABLED and re-enable the class to opt in.
+# HTTP endpoint) stay off: set REMOTE_CONTROL_ENABLED and add the class to EXTENSIONS to opt in.
+# RemoteControl is left out of the base list rather than set to None: Scrapy imports every
+# class it lists, disabled or not, and this one brings aiohttp (~10 MB) into every crawl.
+EXTENSIONS_BASE = {path: order for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+                   if path != "scrapy.extensions.remote_control.RemoteControl"}
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.OfflineSuffixList": 0,  # tldextract never downloads the suffix list
     "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
 }
