@@ -70,11 +70,6 @@ def prose(tree) -> tuple[int, int]:
     return long_paras, para_chars
 
 
-def _text_profile(tree) -> tuple[int, int, int]:
-    """(long paragraphs, paragraph chars, link chars)."""
-    return (*prose(tree), _link_chars(tree))
-
-
 _LINK_TEXTS = XPath("//a//text()", smart_strings=False)
 
 
@@ -117,23 +112,24 @@ def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
     metas = meta_tags(tree) if metas is None else metas
     og_type = (first(metas, "og:type") or "").lower()
     by_url = url_kind(url)
-    long_paras, para_chars, link_chars = _text_profile(tree)
-    prose = long_paras >= 3 and para_chars >= 800
+    long_paras, para_chars = prose(tree)
+    has_prose = long_paras >= 3 and para_chars >= 800
 
-    if by_url == "listing" and not (declared_article and prose and not declared_listing):
+    if by_url == "listing" and not (declared_article and has_prose and not declared_listing):
         return "listing"
     if declared_listing and not declared_article:
         return "listing"
     if declared_article:
         return "article"
-    if og_type == "article" and (prose or by_url == "article"):
+    if og_type == "article" and (has_prose or by_url == "article"):
         return "article"
     # an article-shaped URL with a big "more stories" block stays an article: the teaser count
     # only decides for URLs that say nothing
     teasers = _teasers(tree, url) if by_url != "article" else 0
     if teasers >= 3 and long_paras < teasers:
         return "listing"
-    if prose and para_chars > link_chars * 0.5:
+    link_chars = _link_chars(tree)  # only the rules below need it
+    if has_prose and para_chars > link_chars * 0.5:
         return "article"
     if by_url == "article" and (long_paras >= 2 or _text_runs(tree) >= 1000):
         return "article"
