@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 
 from crawler.extract import classify_and_extract_tree, parse_html
+from crawler.extract.page import analyze_page  # noqa: F401  (what the workers run)
 
 _SAMPLE = ("<html><head><title>Harbor dredging starts</title></head><body><article>"
            "<h1>Harbor dredging starts</h1>"

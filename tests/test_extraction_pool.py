@@ -9,7 +9,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from crawler.extraction import ExtractionPool, _joiner, analyze_page, tree_links
+from crawler.extraction import ExtractionPool
+from crawler.extract.page import _joiner, analyze_page, tree_links
 from crawler.extract import classify_and_extract, parse_html
 from tests.conftest import crawl
 
@@ -83,6 +84,20 @@ def test_pool_matches_in_process_and_recycles():
         assert all(r == expected for r in results)
         # 9 pages with 2 x 2 per pool: the third pool is serving now
         assert pool._submitted == 1 and first is not None
+    finally:
+        pool.close()
+
+
+def test_workers_do_not_load_scrapy_or_twisted():
+    # Each worker is a process of its own: Scrapy and Twisted there are ~24 MB per worker
+    # and a second of CPU per pool start, for code the workers never run.
+    pool = ExtractionPool(2)
+    url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
+    try:
+        assert asyncio.run(pool.analyze(PAGE, url, "utf-8"))["kind"] == "article"
+        probe = "sorted({m.split('.')[0] for m in __import__('sys').modules} & {'scrapy', 'twisted', 'OpenSSL'})"
+        loaded = pool._executor.submit(eval, probe).result(timeout=60)
+        assert loaded == []
     finally:
         pool.close()
 

@@ -1,6 +1,6 @@
 """`scrapy reextract WARC_OR_DIR... -o OUT.jsonl [--all-pages]`: articles from archives, offline.
 
-Runs the crawl's own page analysis (`crawler.extraction.analyze_page`, in
+Runs the crawl's own page analysis (`crawler.extract.page.analyze_page`, in
 EXTRACT_WORKERS processes) and item building (`crawler.items.build_article`) on every
 archived HTML response, so a WARC written by this crawler, by Heritrix, wget or
 webrecorder gives the same JSON the crawl writes. Each item's `warc` pointer names
@@ -27,7 +27,7 @@ from archives.index import ArchiveIndex, entry_from_record
 from archives.reader import ArchiveError, Problem, WarcReader, read_record, warc_files
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
-from crawler.extraction import analyze_page
+from crawler.extract.page import analyze_page
 from crawler.items import build_article, to_record
 from crawler.urls import canonicalize_url
 from pipelines.jsonl import JsonLinesFile

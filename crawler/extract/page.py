@@ -1,0 +1,87 @@
+"""What an extraction worker runs on one HTML response: parse it once, list its links,
+classify it, and extract the article (article pages only; a listing is never extracted).
+
+Bytes in, plain data out, and no Scrapy or Twisted imports: this module is what the pool's
+workers load (crawler.extraction_preload has it in the forkserver already), and importing
+Scrapy there cost each worker ~24 MB and a second of CPU per pool start.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from crawler.urls import join_url
+
+from . import classify_and_extract_tree, parse_html
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
+               "application/feed+json", "application/xml", "text/xml")
+_SKIPPED_HREFS = ("#", "javascript:", "mailto:", "tel:", "data:")
+# Plain strings, not lxml "smart" ones that keep a link to their element: a page has hundreds.
+_BASE_HREF = etree.XPath("string(//base/@href)", smart_strings=False)
+_HREFS = etree.XPath("//a/@href|//area/@href", smart_strings=False)
+_FEEDS = etree.XPath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
+
+
+@lru_cache(maxsize=1 << 14)
+def _join_from_origin(origin: str, href: str) -> str | None:
+    return join_url(origin, href)
+
+
+def _joiner(base_url: str):
+    """urljoin(base_url, href), memoized where the result depends only on the base's origin:
+    "/path", "//host/path" and "http(s)://..." hrefs (RFC 3986 5.2.2: an absolute path or an
+    authority replaces the base's path). Site menus repeat the same few hundred of those on
+    every page, and urljoin costs ~5-20 us each."""
+    parts = urlsplit(base_url)
+    if not parts.scheme or not parts.netloc:
+        return lambda href: join_url(base_url, href)
+    origin = f"{parts.scheme}://{parts.netloc}/"
+
+    def join(href: str) -> str | None:
+        if href.startswith(("/", "http://", "https://")):
+            return _join_from_origin(origin, href)
+        return join_url(base_url, href)
+
+    return join
+
+
+def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
+    """(links, feeds) of a parsed page: absolute hrefs of <a>/<area> once each in document
+    order, and the feeds named by <link rel=alternate>."""
+    base = _BASE_HREF(tree).strip()
+    join = _joiner((join_url(base_url, base) if base else None) or base_url)
+    links: dict[str, None] = {}
+    for href in _HREFS(tree):
+        href = href.strip()
+        if href and not href.startswith(_SKIPPED_HREFS):
+            links[join(href)] = None
+    links.pop(None, None)
+    feeds = [join(link.get("href").strip()) for link in _FEEDS(tree)
+             if (link.get("type") or "").lower() in _FEED_TYPES]
+    return list(links), [feed for feed in feeds if feed]
+
+
+def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
+    """Parse once; list the links, classify, and extract only if the page is an article.
+
+    Links are read first: extraction prunes widgets (related-story boxes) from the tree."""
+    tree = parse_html(body, encoding)
+    links, feeds = tree_links(tree, url)
+    kind, article = classify_and_extract_tree(tree, url)
+    return {"kind": kind, "article": article, "links": links, "feeds": feeds}
+
+
+def worker_init():
+    """Pool initializer. A crawl killed with SIGKILL never shuts the pool down, and a worker
+    blocked on its task queue would live on (keeping the forkserver alive too): leave with
+    the crawl process."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(0)), daemon=True).start()
