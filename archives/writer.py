@@ -21,6 +21,7 @@ from typing import Iterable, Mapping
 
 from archives import records
 from archives.appendfile import append_whole
+from archives.cdxj import CdxjEntries
 from archives.digests import DigestIndex, Original
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class WarcWriter:
         self._serial = 0
         self._fh = None
         self._name = ""
+        self._index: CdxjEntries | None = None    # the open file's CDXJ lines (with cdxj)
         # The open file's warcinfo record id, or the next file's while none is open, so
         # prepare_exchange() knows which WARC-Warcinfo-ID its records will most likely carry.
         self._warcinfo_id = records.new_record_id()
@@ -162,6 +164,7 @@ class WarcWriter:
             break
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._fh, self._name = fh, name
+        self._index = CdxjEntries() if self.cdxj else None
         block = records.warc_fields(self.warcinfo.items())
         self._append([self._record("warcinfo", self._warcinfo_id, records.warc_date(), block,
                                    content_type=records.WARC_FIELDS,
@@ -183,11 +186,15 @@ class WarcWriter:
             fh.close()
         self.closed_files.append(final)
         logger.info("Closed WARC %s (%d bytes)", final, final.stat().st_size)
+        index, self._index = self._index, None
         if self.cdxj:
             from archives.cdxj import write_cdxj
 
             try:
-                write_cdxj(final)
+                if index is not None and index.exact:
+                    index.write(final)
+                else:
+                    write_cdxj(final)
             except Exception:
                 logger.exception("Could not index %s", final)
 
@@ -327,6 +334,10 @@ class WarcWriter:
             if stale:
                 request = self._request_member(p, warcinfo_id)
             (r_off, r_len), (q_off, q_len) = self._append([response, request])
+            if self._index is not None:
+                digest = None if original is not None and p.not_modified else p.payload_digest
+                self._index.add("revisit" if original is not None else "response", p.url, p.date,
+                                p.head, digest, r_off, r_len)
             if self.digest_index is not None and not original and p.body and not p.truncated:
                 self._digest_index_call("add", p.payload_digest, p.url, p.date, p.response_id)
             capture = Capture(
@@ -407,6 +418,8 @@ class WarcWriter:
             member = self._record("metadata", record_id, date, block, url=url, extra=extra,
                                   content_type=ctype, warcinfo_id=self._warcinfo_id)
             [(offset, length)] = self._append([member])
+            if self._index is not None and ctype != records.WARC_FIELDS:
+                self._index.exact = False      # cdxj-indexer lists such a record: let it
             location = RecordLocation(self._name, offset, length, record_id)
             self.rotate_if_full()
         return location
