@@ -22,7 +22,10 @@ last sample (the crawl process's own figure from wait4), peak RSS = the largest 
 tree's VmRSS at one sample (shared pages counted once per process, so it over-counts), and
 peak PSS likewise (shared pages split between processes). The site server's CPU is counted
 separately. CPU bound = cores / (fetch CPU per page + extract CPU per page x article share +
-server CPU per page). Medians of --repeat runs; `uptime` load is recorded with each run.
+server CPU per page). Each repeat runs all four measurements back to back and yields its own
+ratios: a shared VM's speed drifts over minutes, and a ratio of two figures taken under the
+same conditions drifts far less than either. Reported: medians of the per-repeat ratios (and,
+for reference, the ratios of the medians); `uptime` load is recorded with each run.
 Writes bench/results/crawl.json. Never a test: timings belong here, not in tests/.
 """
 
@@ -448,6 +451,23 @@ def crawl_figures(result: dict, server_cpu: float, article_key: str) -> dict:
     return result
 
 
+def ratios_of(product, naive, fetch, extract) -> dict:
+    """product/naive pages/s and product pages/s against the CPU bound, from one set of figures."""
+    out = {}
+    if product and naive:
+        out["product_vs_naive"] = round(product["pages_per_s"] / naive["pages_per_s"], 3)
+    if product and fetch and extract:
+        pages = max(product["pages"], 1)
+        # extraction runs on article pages only: weigh its per-page CPU by their share of the fetches
+        terms = {"fetch": fetch["cpu_ms_per_page"],
+                 "extract": extract["cpu_ms_per_page"] * product["articles"] / pages,
+                 "site": product["server_cpu_s"] / pages * 1000}
+        bound = (os.cpu_count() or 1) * 1000 / sum(terms.values())
+        out.update(cpu_bound_pages_per_s=round(bound, 1), product_vs_cpu_bound=round(product["pages_per_s"] / bound, 3),
+                   bound_terms_ms_per_page={k: round(v, 2) for k, v in terms.items()})
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="generated articles (default 2000)")
@@ -477,8 +497,9 @@ def main(argv=None) -> int:
     site = SiteProcess(args.articles, args.seed)
     print(f"site: {site.url} ({site.pages} pages pre-rendered, {args.articles} generated articles; "
           f"{report['expected_items']} stories expected)", flush=True)
-    raw: dict[str, list] = {name: [] for name in ("product", "naive", "fetch")}
+    raw: dict[str, list] = {name: [] for name in ("product", "naive", "fetch", "extract")}
     urls_file = None
+    pages = article_pages(args.articles, args.seed) if "extract" in only else []
     try:
         for i in range(args.repeat):
             for name in ("product", "naive", "fetch"):
@@ -506,6 +527,10 @@ def main(argv=None) -> int:
                     print("           per process (peak MB, CPU s): " + ", ".join(
                         f"{role} x{v['processes']} rss {v['rss']} pss {v['pss']} cpu {v['cpu_s']}"
                         for role, v in result["per_process_peak_mb"].items()), flush=True)
+            if "extract" in only:
+                raw["extract"].append(bare_extract(pages))
+                print(f"  run {i + 1} extract  trafilatura.extract {raw['extract'][-1]['cpu_ms_per_page']:.2f} ms "
+                      f"CPU/page over {len(pages)} article pages", flush=True)
         if args.profile and "product" in only:
             result = product_crawl(site.url, args.concurrency, extra, work, profile=True)
             report["profile"] = result["profile"]
@@ -517,25 +542,21 @@ def main(argv=None) -> int:
     for runs in raw.values():
         for r in runs:
             r.pop("stats", None)
-    summary = {name: summarize(runs) for name, runs in raw.items() if runs}
-    if "extract" in only:
-        pages = article_pages(args.articles, args.seed)
-        summary["extract"] = bare_extract(pages)
+    summary = {name: summarize(runs) for name, runs in raw.items() if runs and name != "extract"}
+    if raw["extract"]:
+        summary["extract"] = {"pages": len(pages), "cpu_ms_per_page": round(statistics.median(
+            r["cpu_ms_per_page"] for r in raw["extract"]), 3)}
     report["summary"] = summary
+    per_repeat = [ratios_of(*runs) for runs in zip(*(raw[name] or [None] * args.repeat for name in
+                                                       ("product", "naive", "fetch", "extract")))]
     ratios = {}
-    if "product" in summary and "naive" in summary:
-        ratios["product_vs_naive"] = round(summary["product"]["pages_per_s"] / summary["naive"]["pages_per_s"], 3)
-    if {"product", "fetch", "extract"} <= summary.keys():
-        p = summary["product"]
-        fetch_ms = summary["fetch"]["cpu_ms_per_page"]
-        # extraction runs on article pages only: weigh its per-page CPU by their share of the fetches
-        extract_ms = summary["extract"]["cpu_ms_per_page"] * p["articles"] / max(p["pages"], 1)
-        server_ms = p["server_cpu_s"] / max(p["pages"], 1) * 1000
-        cores = os.cpu_count() or 1
-        bound = cores * 1000 / (fetch_ms + extract_ms + server_ms)
-        ratios.update(cpu_bound_pages_per_s=round(bound, 1), product_vs_cpu_bound=round(p["pages_per_s"] / bound, 3),
-                      bound_terms_ms_per_page={"fetch": round(fetch_ms, 2), "extract": round(extract_ms, 2),
-                                               "site": round(server_ms, 2)})
+    for name in ("product_vs_naive", "product_vs_cpu_bound", "cpu_bound_pages_per_s"):
+        values = [r[name] for r in per_repeat if name in r]
+        if values:
+            ratios[name] = round(statistics.median(values), 3)
+            ratios[name + "_per_repeat"] = values
+    of_medians = ratios_of(summary.get("product"), summary.get("naive"), summary.get("fetch"), summary.get("extract"))
+    ratios.update({f"{name}_of_medians": value for name, value in of_medians.items()})
     report["ratios"] = ratios
     report["load_after"] = load()
 
