@@ -99,18 +99,22 @@ class WarcCaptureMiddleware:
 
 
 # Scrapy reads a refresh from the first 4096 characters; in an ASCII-compatible encoding they
-# are at most 16 KB of bytes, and a refresh there has "http-equiv" in plain bytes.
+# are at most 16 KB of bytes, and a refresh there has "http-equiv" and "refresh" in plain bytes.
+# (Many pages declare <meta http-equiv="Content-Type">; few have a refresh.)
 _HTTP_EQUIV = re.compile(rb"http-equiv", re.IGNORECASE)
+_REFRESH = re.compile(rb"refresh", re.IGNORECASE)
 _WIDE_ENCODINGS = ("utf-16", "utf-32", "utf16", "utf32")
 
 
 class LenientMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's, but a page whose <base href> or refresh URL cannot be parsed ("http://[::1",
     w3lib raises ValueError) goes on to the spider as a page, counted, instead of failing.
-    A page with no "http-equiv" near its start is passed on without decoding it whole."""
+    A page with no "http-equiv" or no "refresh" near its start is passed on without decoding
+    it whole."""
 
     def process_response(self, request, response, spider=None):
-        if isinstance(response, HtmlResponse) and not _HTTP_EQUIV.search(response.body, 0, 16384) \
+        if isinstance(response, HtmlResponse) and not (
+                _HTTP_EQUIV.search(response.body, 0, 16384) and _REFRESH.search(response.body, 0, 16384)) \
                 and not response.encoding.lower().startswith(_WIDE_ENCODINGS):
             return response
         try:

@@ -1,5 +1,6 @@
 """LenientMetaRefreshMiddleware: Scrapy's meta refresh, minus decoding pages that have none."""
 
+import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
@@ -24,10 +25,18 @@ def test_a_refresh_still_redirects():
     assert isinstance(out, Request) and out.url == "http://example.org/moved"
 
 
-def test_a_page_without_refresh_is_not_decoded():
-    response = _page(b"<title>t</title>")
+@pytest.mark.parametrize("head", [b"<title>t</title>",
+                                  b'<meta http-equiv="Content-Type" content="text/html; charset=utf-8">'])
+def test_a_page_without_refresh_is_not_decoded(head):
+    response = _page(head)
     assert _middleware().process_response(Request("http://example.org/a"), response) is response
     assert response._cached_ubody is None       # response.text was never built
+
+
+def test_refresh_spelled_in_other_case_or_order_still_redirects():
+    head = b"<META CONTENT='0;URL=/moved' HTTP-EQUIV='REFRESH'>"
+    out = _middleware().process_response(Request("http://example.org/a"), _page(head))
+    assert isinstance(out, Request) and out.url == "http://example.org/moved"
 
 
 def test_utf16_pages_are_read_the_slow_way():
