@@ -104,7 +104,7 @@ class WarcWriter:
         digest_index: DigestIndex | None = None,
         cdxj: bool = True,
         hostname: str | None = None,
-        gzip_level: int = 6,
+        gzip_level: int = 5,
         recover: bool = True,
     ):
         self.directory = Path(directory)
