@@ -102,6 +102,25 @@ def test_workers_do_not_load_scrapy_or_twisted():
         pool.close()
 
 
+def test_workers_start_with_the_crawler_not_at_the_first_page():
+    import time
+
+    from scrapy.utils.test import get_crawler
+
+    pool = ExtractionPool.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
+    try:
+        deadline = time.monotonic() + 60
+        while not (pool._executor is not None and len(pool._executor._processes) == 2):
+            assert time.monotonic() < deadline, "workers were not started"
+            time.sleep(0.05)
+        assert pool._submitted == 1            # the warm-up counts as one page, not two
+        url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
+        assert asyncio.run(pool.analyze(PAGE, url, "utf-8"))["kind"] == "article"
+        assert len(pool._executor._processes) == 2
+    finally:
+        pool.close()
+
+
 def test_pool_survives_a_dead_worker():
     import os
     import signal
