@@ -1,7 +1,8 @@
 """Page analysis off the reactor thread.
 
 `ExtractionPool` runs `crawler.extract.page.analyze_page` (everything CPU-heavy done to
-one HTML response) in `EXTRACT_WORKERS` processes (1 = in the crawl process).
+one HTML response) in `EXTRACT_WORKERS` processes (1 = in the crawl process), through
+crawler.worker so that the crawl process itself never imports the extraction code.
 bench/crawl_bench.py measures the whole crawl.
 """
 
@@ -17,13 +18,13 @@ from concurrent.futures.process import BrokenProcessPool
 
 from scrapy import signals
 
-from crawler.extract.page import analyze_page, worker_init
+from crawler import worker
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractionPool:
-    """Runs `analyze_page` in worker processes so the reactor never waits on extraction.
+    """Runs page analysis in worker processes so the reactor never waits on extraction.
 
     In flight work is bounded by Scrapy itself: a response stays in the scraper's slot
     (SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes) until its callback is done, and the downloader
@@ -81,18 +82,18 @@ class ExtractionPool:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has the extraction code and models loaded already.
             context.set_forkserver_preload(["crawler.extraction_preload"])
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker_init)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker.worker_init)
             self._submitted = 0
         self._submitted += 1
         return self._executor
 
     async def analyze(self, body: bytes, url: str, encoding: str | None) -> dict:
         if self.workers == 1:
-            return analyze_page(body, url, encoding)
+            return worker.analyze(body, url, encoding)
         loop = asyncio.get_running_loop()
         executor = self._ensure_executor()
         try:
-            return await loop.run_in_executor(executor, analyze_page, body, url, encoding)
+            return await loop.run_in_executor(executor, worker.analyze, body, url, encoding)
         except BrokenProcessPool:
             # A worker died (OOM, signal): start a fresh pool and give this page one more try.
             # Every page in flight sees the same broken pool; only the first replaces it.
@@ -102,7 +103,7 @@ class ExtractionPool:
                     self.crawler.stats.inc_value("extract/pool_restarts")
                 self._executor = None
                 executor.shutdown(wait=False, cancel_futures=True)
-            return await loop.run_in_executor(self._ensure_executor(), analyze_page, body, url, encoding)
+            return await loop.run_in_executor(self._ensure_executor(), worker.analyze, body, url, encoding)
 
     def close(self, *args, **kwargs):
         if self._executor is not None:

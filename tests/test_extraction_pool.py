@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from crawler import settings as project_settings
 from crawler.extraction import ExtractionPool
 from crawler.extract.page import _joiner, analyze_page, tree_links
 from crawler.extract import classify_and_extract, parse_html
@@ -146,11 +147,16 @@ def test_crawl_with_worker_processes_matches_in_process(demo_site, tmp_path):
     articles as the in-process crawl. Which copy of a duplicate story comes first (and is
     kept) depends on timing, so those may differ by URL, never in number."""
     outputs = {}
+    extensions = dict(project_settings.EXTENSIONS, **{"tests.module_probe.ModuleProbe": 0})
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
-        result = crawl(demo_site.base_url, out, settings={"EXTRACT_WORKERS": str(workers),
-                                                         "EXTRACT_MAX_TASKS_PER_WORKER": "10"})
+        result = crawl(demo_site.base_url, out, settings={
+            "EXTRACT_WORKERS": str(workers), "EXTRACT_MAX_TASKS_PER_WORKER": "10",
+            "EXTENSIONS": json.dumps(extensions), "MODULE_PROBE_FILE": str(tmp_path / f"modules{workers}")})
         assert result.returncode == 0, result.stderr[-3000:]
+        modules = set((tmp_path / f"modules{workers}").read_text().split())
+        # the extraction code (trafilatura and what it loads) is the workers' alone
+        assert ("trafilatura" in modules) == (workers == 1), sorted(modules)
         records = [json.loads(line) for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
         outputs[workers] = {r["canonical_url"]: {k: v for k, v in r.items() if k not in ("fetched_at", "warc")}
                             for r in records}

@@ -27,7 +27,6 @@ from archives.index import ArchiveIndex, entry_from_record
 from archives.reader import ArchiveError, Problem, WarcReader, read_record, warc_files
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
-from crawler.extract.page import analyze_page
 from crawler.items import build_article, to_record
 from crawler.urls import canonicalize_url
 from pipelines.jsonl import JsonLinesFile
@@ -36,9 +35,12 @@ logger = logging.getLogger(__name__)
 
 
 def _extract(body: bytes, url: str, encoding: str | None, all_pages: bool) -> dict:
+    # Imported here: Scrapy imports every command module for every command, crawls included.
+    from crawler.extract import extract_article
+    from crawler.extract.page import analyze_page
+
     result = analyze_page(body, url, encoding)
     if all_pages and result["kind"] != "article":
-        from crawler.extract import extract_article
         result["article"] = extract_article(body, url, encoding=encoding)
     return result
 

@@ -2,15 +2,12 @@
 classify it, and extract the article (article pages only; a listing is never extracted).
 
 Bytes in, plain data out, and no Scrapy or Twisted imports: this module is what the pool's
-workers load (crawler.extraction_preload has it in the forkserver already), and importing
-Scrapy there cost each worker ~24 MB and a second of CPU per pool start.
+workers run (through crawler.worker; crawler.extraction_preload has it in the forkserver
+already), and importing Scrapy there cost each worker ~24 MB and a second of CPU per pool start.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -29,7 +26,8 @@ _HREFS = etree.XPath("//a/@href|//area/@href", smart_strings=False)
 _FEEDS = etree.XPath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
 
 
-@lru_cache(maxsize=1 << 14)
+# Site menus (the hits) fit many times over; links seen once would only fill a larger one.
+@lru_cache(maxsize=1 << 12)
 def _join_from_origin(origin: str, href: str) -> str | None:
     return join_url(origin, href)
 
@@ -76,12 +74,3 @@ def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
     links, feeds = tree_links(tree, url)
     kind, article = classify_and_extract_tree(tree, url)
     return {"kind": kind, "article": article, "links": links, "feeds": feeds}
-
-
-def worker_init():
-    """Pool initializer. A crawl killed with SIGKILL never shuts the pool down, and a worker
-    blocked on its task queue would live on (keeping the forkserver alive too): leave with
-    the crawl process."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=lambda: (parent.join(), os._exit(0)), daemon=True).start()
