@@ -39,6 +39,8 @@ class ExtractionPool:
         self._executor: ProcessPoolExecutor | None = None
         self._submitted = 0
         self._lock = threading.Lock()
+        self._closed = False
+        self._starter: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -55,11 +57,15 @@ class ExtractionPool:
         holding up every page behind the first one. In a thread: forking from the forkserver
         waits for it to be ready."""
         if self.workers > 1:
-            threading.Thread(target=self._fork_workers, name="extraction-pool-start", daemon=True).start()
+            self._starter = threading.Thread(target=self._fork_workers, name="extraction-pool-start", daemon=True)
+            self._starter.start()
 
     def _fork_workers(self) -> None:
         try:
-            executor = self._ensure_executor()
+            with self._lock:
+                if self._closed:        # a crawl that ended before this thread ran
+                    return
+                executor = self._current_executor()
             for _ in range(self.workers):      # the executor forks a worker per queued task
                 executor.submit(os.getpid)
         except Exception as exc:  # closed meanwhile, or broken: the first page starts a pool
@@ -106,6 +112,8 @@ class ExtractionPool:
             return await loop.run_in_executor(self._ensure_executor(), worker.analyze, body, url, encoding)
 
     def close(self, *args, **kwargs):
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

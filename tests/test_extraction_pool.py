@@ -122,6 +122,15 @@ def test_workers_start_with_the_crawler_not_at_the_first_page():
         pool.close()
 
 
+def test_a_crawl_closed_at_once_leaves_no_workers_behind():
+    from scrapy.utils.test import get_crawler
+
+    pool = ExtractionPool.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
+    pool.close()                # before (or while) the start thread forks the workers
+    pool._starter.join(timeout=60)
+    assert not pool._starter.is_alive() and pool._executor is None
+
+
 def test_pool_survives_a_dead_worker():
     import os
     import signal
