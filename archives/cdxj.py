@@ -70,6 +70,9 @@ class CdxjEntries:
             # warcio rewrites (spaces) or skips (other schemes) such URIs: leave it to cdxj-indexer
             self.exact = False
             return
+        if not http_head.endswith((b"\n\r\n", b"\n\n")):
+            self.exact = False  # warcio would read on into the body for the rest of the head
+            return
         try:
             http = _HTTP_HEAD.parse(BytesIO(http_head))
         except Exception:       # warcio would fail on this record too: let cdxj-indexer say how

@@ -79,7 +79,7 @@ def test_rotated_files_each_get_their_own_index(tmp_path):
     assert sum(len(cdxj.cdxj_path_for(f).read_text().splitlines()) for f in files) == 12
 
 
-@pytest.mark.parametrize("odd_record", ["metadata", "space in URI", "ftp URI"])
+@pytest.mark.parametrize("odd_record", ["metadata", "space in URI", "ftp URI", "unterminated head"])
 def test_a_record_it_cannot_mirror_hands_the_file_to_cdxj_indexer(tmp_path, monkeypatch, odd_record):
     calls = []
     monkeypatch.setattr(cdxj, "write_cdxj", lambda *a, **k: calls.append(a) or CDXJ_INDEXER(*a, **k))
@@ -88,6 +88,10 @@ def test_a_record_it_cannot_mirror_hands_the_file_to_cdxj_indexer(tmp_path, monk
     writer.write_exchange(url="http://example.org/", request_head=REQ, response_head=head, response_body=b"x")
     if odd_record == "metadata":    # cdxj-indexer lists one that is not application/warc-fields
         writer.write_metadata(url="http://example.org/", payload=b'{"a": 1}', content_type="application/json")
+    elif odd_record == "unterminated head":     # warcio reads the body's first lines as headers
+        writer.write_exchange(url="http://example.org/b", request_head=REQ,
+                              response_head=b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n",
+                              response_body=b"X-Not-A-Header: 1\r\n\r\nbody")
     else:                           # warcio percent-encodes the space / parses no HTTP head for ftp
         url = "http://example.org/a b" if odd_record == "space in URI" else "ftp://example.org/f"
         writer.write_exchange(url=url, request_head=REQ, response_head=head, response_body=b"y")
