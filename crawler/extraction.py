@@ -23,6 +23,10 @@ from crawler import worker
 logger = logging.getLogger(__name__)
 
 
+class ExtractionTimeout(Exception):
+    """A page's analysis ran past EXTRACT_TIMEOUT (the page stays archived; it makes no item)."""
+
+
 class ExtractionPool:
     """Runs page analysis in worker processes so the reactor never waits on extraction.
 
@@ -32,10 +36,13 @@ class ExtractionPool:
     pages each, so a slow leak in a parser cannot grow the crawl's memory with its length.
     """
 
-    def __init__(self, workers: int, crawler=None, max_tasks_per_worker: int = 0):
+    def __init__(self, workers: int, crawler=None, max_tasks_per_worker: int = 0, timeout: float = 0,
+                 task=worker.analyze):
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.crawler = crawler
         self.max_tasks_per_worker = max_tasks_per_worker
+        self.timeout = timeout          # seconds; 0: none (and none in-process)
+        self.task = task                # picklable by name: what a worker runs on (body, url, encoding)
         self._executor: ProcessPoolExecutor | None = None
         self._submitted = 0
         self._lock = threading.Lock()
@@ -46,7 +53,7 @@ class ExtractionPool:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pool = cls(settings.getint("EXTRACT_WORKERS"), crawler,
-                   settings.getint("EXTRACT_MAX_TASKS_PER_WORKER", 0))
+                   settings.getint("EXTRACT_MAX_TASKS_PER_WORKER", 0), settings.getfloat("EXTRACT_TIMEOUT", 0))
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         pool.start()
         return pool
@@ -95,11 +102,10 @@ class ExtractionPool:
 
     async def analyze(self, body: bytes, url: str, encoding: str | None) -> dict:
         if self.workers == 1:
-            return worker.analyze(body, url, encoding)
-        loop = asyncio.get_running_loop()
+            return self.task(body, url, encoding)
         executor = self._ensure_executor()
         try:
-            return await loop.run_in_executor(executor, worker.analyze, body, url, encoding)
+            return await self._run(executor, body, url, encoding)
         except BrokenProcessPool:
             # A worker died (OOM, signal): start a fresh pool and give this page one more try.
             # Every page in flight sees the same broken pool; only the first replaces it.
@@ -109,7 +115,31 @@ class ExtractionPool:
                     self.crawler.stats.inc_value("extract/pool_restarts")
                 self._executor = None
                 executor.shutdown(wait=False, cancel_futures=True)
-            return await loop.run_in_executor(self._ensure_executor(), worker.analyze, body, url, encoding)
+            return await self._run(self._ensure_executor(), body, url, encoding)
+
+    async def _run(self, executor: ProcessPoolExecutor, body: bytes, url: str, encoding: str | None) -> dict:
+        future = asyncio.get_running_loop().run_in_executor(executor, self.task, body, url, encoding)
+        if not self.timeout:
+            return await future
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except asyncio.TimeoutError:
+            self._stop(executor)
+            if self.crawler is not None:
+                self.crawler.stats.inc_value("extract/timeouts")
+            raise ExtractionTimeout(f"analysis took over {self.timeout:g} s; its worker was stopped") from None
+
+    def _stop(self, executor: ProcessPoolExecutor) -> None:
+        """A busy worker cannot be interrupted: end its pool. Its other pages in flight see a
+        broken pool and get their one more try on a fresh one (analyze)."""
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+        # No cancel_futures: a cancelled page would end its callback; a broken pool's pages
+        # get BrokenProcessPool, which analyze() retries.
+        executor.shutdown(wait=False)
 
     def close(self, *args, **kwargs):
         with self._lock:

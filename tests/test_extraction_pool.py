@@ -131,6 +131,30 @@ def test_a_crawl_closed_at_once_leaves_no_workers_behind():
     assert not pool._starter.is_alive() and pool._executor is None
 
 
+def test_a_page_past_the_time_limit_fails_alone():
+    from crawler.extraction import ExtractionTimeout
+    from tests.slow_task import analyze_or_hang
+
+    pool = ExtractionPool(2, timeout=3, task=analyze_or_hang)
+    url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
+
+    async def run():
+        # the stuck page and pages in flight beside it; the others finish (or are retried on
+        # the fresh pool that replaces the stopped one), and later pages are served as usual
+        first = await asyncio.gather(pool.analyze(PAGE, url + "-hang", "utf-8"),
+                                     *(pool.analyze(PAGE, f"{url}-{n}", "utf-8") for n in range(6)),
+                                     return_exceptions=True)
+        return first, await pool.analyze(PAGE, url, "utf-8")
+
+    try:
+        (stuck, *others), later = asyncio.run(run())
+        assert isinstance(stuck, ExtractionTimeout)
+        assert all(isinstance(r, dict) and r["kind"] == "article" for r in others), others
+        assert later["kind"] == "article"
+    finally:
+        pool.close()
+
+
 def test_pool_survives_a_dead_worker():
     import os
     import signal
