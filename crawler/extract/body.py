@@ -8,7 +8,7 @@ from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 
 from .classify import prose
-from .html import hooked_elements, is_inside
+from .html import class_tokens, hooked_elements, is_inside
 
 # Page furniture trafilatura does not always prune. html.hooked_elements preselects on class/id
 # substrings, then whole class tokens are checked, and each kind has a size guard so a
@@ -43,7 +43,7 @@ def prune_widgets(tree, hooked: list | None = None) -> int:
     for el in hooked if hooked is not None else hooked_elements(tree):
         if el.tag in _KEEP_TAGS or el.getparent() is None:
             continue
-        tokens = f"{el.get('class', '')} {el.get('id', '')}".lower().split()
+        tokens = class_tokens(el)
         box = any(_BOX_TOKEN.match(t) for t in tokens)
         control = not box and any(_CONTROL_TOKEN.match(t) for t in tokens)
         listing = not (box or control) and any(_LIST_TOKEN.match(t) for t in tokens)
@@ -72,7 +72,7 @@ _DEK_TOKEN = re.compile(
 def prune_deks(tree) -> int:
     removed = 0
     for heading in tree.iter("h2", "h3", "h4", "p"):
-        tokens = f"{heading.get('class', '')} {heading.get('id', '')}".lower().split()
+        tokens = class_tokens(heading)
         is_dek = any(_DEK_TOKEN.match(t) for t in tokens)
         if not is_dek and heading.tag != "p":
             node = heading.getparent()

@@ -13,7 +13,7 @@ import re
 
 from crawler.urls import join_url
 
-from .html import element_text, hooked_elements, is_inside, squash
+from .html import class_tokens, element_text, hooked_elements, is_inside, squash
 
 # class/id tokens of a caption element (matched per token, so "captioned-list" does not count)
 _CAPTION_TOKEN = re.compile(
@@ -62,10 +62,6 @@ _NOT_A_CREDIT = re.compile(
 _IMG_ATTRS = ("src", "data-src", "data-lazy-src", "data-original", "data-url", "data-srcset", "srcset")
 
 
-def _tokens(el) -> list[str]:
-    return f"{el.get('class', '')} {el.get('id', '')}".lower().split()
-
-
 def _is_caption_el(el) -> bool:
     if el.tag == "figcaption":
         return True
@@ -74,7 +70,7 @@ def _is_caption_el(el) -> bool:
     if (el.get("itemprop") or "").lower() == "caption":
         return True
     return any(_CAPTION_TOKEN.match(t) and not t.startswith(_STYLE_PREFIX) and t not in _CONTAINER_TOKENS
-               for t in _tokens(el))
+               for t in class_tokens(el))
 
 
 _CONTAINER_TOKENS = frozenset({"wp-caption", "with-caption", "has-caption", "captioned"})
@@ -83,7 +79,7 @@ _CONTAINER_TOKENS = frozenset({"wp-caption", "with-caption", "has-caption", "cap
 def _is_credit_el(el) -> bool:
     if (el.get("itemprop") or "").lower() in _CREDIT_ITEMPROP:
         return True
-    return any(_CREDIT_TOKEN.search(t) for t in _tokens(el))
+    return any(_CREDIT_TOKEN.search(t) for t in class_tokens(el))
 
 
 def _is_foreign(el) -> bool:
@@ -95,7 +91,7 @@ def _is_foreign(el) -> bool:
         if node.tag in ("article", "main"):
             # the article's own container: nothing above it can make this foreign
             return False
-        if any(_FOREIGN_TOKEN.search(t) for t in _tokens(node)):
+        if any(_FOREIGN_TOKEN.search(t) for t in class_tokens(node)):
             return True
         node = node.getparent()
     return False
@@ -146,7 +142,7 @@ def _is_video(caption, container) -> bool:
     for node in scope.iter("video", "iframe", "div", "span"):
         if node.tag in ("video", "iframe"):
             return True
-        if any(_VIDEO_TOKEN.search(t) for t in _tokens(node)):
+        if any(_VIDEO_TOKEN.search(t) for t in class_tokens(node)):
             return True
     return False
 
@@ -160,7 +156,7 @@ def _container(caption):
         if node.tag == "figure" or any(
             t in ("wp-caption", "image", "photo", "media", "figure", "picture", "img") or t.startswith(
                 ("wp-caption", "image-", "photo-", "media-", "figure-", "picture-", "img-"))
-            for t in _tokens(node)
+            for t in class_tokens(node)
         ):
             return node
         node = node.getparent()
