@@ -87,9 +87,6 @@ class CdxjEntries:
         self._entries.append((url, iso_date_to_timestamp(date), mime, http.get_statuscode(),
                               payload_digest, str(length), str(offset)))
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def write(self, warc_path: str | os.PathLike, output: str | os.PathLike | None = None) -> Path:
         """Sorted lines for `warc_path` (written under its final name); atomic rename."""
         import surt  # with tldextract and requests, ~8 MB: at close only, as cdxj-indexer

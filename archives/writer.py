@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from archives import cdxj as cdxj_index
 from archives import records
 from archives.appendfile import append_whole
-from archives.cdxj import CdxjEntries
 from archives.digests import DigestIndex, Original
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class WarcWriter:
         self._serial = 0
         self._fh = None
         self._name = ""
-        self._index: CdxjEntries | None = None    # the open file's CDXJ lines (with cdxj)
+        self._index: cdxj_index.CdxjEntries | None = None    # the open file's lines (with cdxj)
         # The open file's warcinfo record id, or the next file's while none is open, so
         # prepare_exchange() knows which WARC-Warcinfo-ID its records will most likely carry.
         self._warcinfo_id = records.new_record_id()
@@ -164,7 +164,7 @@ class WarcWriter:
             break
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._fh, self._name = fh, name
-        self._index = CdxjEntries() if self.cdxj else None
+        self._index = cdxj_index.CdxjEntries() if self.cdxj else None
         block = records.warc_fields(self.warcinfo.items())
         self._append([self._record("warcinfo", self._warcinfo_id, records.warc_date(), block,
                                    content_type=records.WARC_FIELDS,
@@ -188,13 +188,11 @@ class WarcWriter:
         logger.info("Closed WARC %s (%d bytes)", final, final.stat().st_size)
         index, self._index = self._index, None
         if self.cdxj:
-            from archives.cdxj import write_cdxj
-
             try:
                 if index is not None and index.exact:
                     index.write(final)
                 else:
-                    write_cdxj(final)
+                    cdxj_index.write_cdxj(final)
             except Exception:
                 logger.exception("Could not index %s", final)
 
