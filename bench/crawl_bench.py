@@ -24,7 +24,9 @@ peak PSS likewise (shared pages split between processes). The site server's CPU 
 separately. CPU bound = cores / (fetch CPU per page + extract CPU per page x article share +
 server CPU per page). Each repeat runs all four measurements back to back and yields its own
 ratios: a shared VM's speed drifts over minutes, and a ratio of two figures taken under the
-same conditions drifts far less than either. Reported: medians of the per-repeat ratios (and,
+same conditions drifts far less than either. Within a repeat, the bare extraction (the bound's
+largest term) is split in two halves of the article pages run just before and just after the
+product crawl, so it brackets the crawl it is compared with; then fetch, then naive. Reported: medians of the per-repeat ratios (and,
 for reference, the ratios of the medians); `uptime` load is recorded with each run.
 Writes bench/results/crawl.json. Never a test: timings belong here, not in tests/.
 """
@@ -339,6 +341,12 @@ def bare_extract(pages) -> dict:
     return {"pages": len(pages), "cpu_s": cpu, "cpu_ms_per_page": cpu / len(pages) * 1000}
 
 
+def merge_extract(runs: list[dict]) -> dict:
+    pages, cpu = sum(r["pages"] for r in runs), sum(r["cpu_s"] for r in runs)
+    return {"pages": pages, "cpu_s": cpu, "cpu_ms_per_page": cpu / pages * 1000,
+            "cpu_ms_per_page_parts": [round(r["cpu_ms_per_page"], 3) for r in runs]}
+
+
 # --- profile ------------------------------------------------------------------------------
 
 def _py_spy(path: Path) -> list[str]:
@@ -502,7 +510,10 @@ def main(argv=None) -> int:
     pages = article_pages(args.articles, args.seed) if "extract" in only else []
     try:
         for i in range(args.repeat):
-            for name in ("product", "naive", "fetch"):
+            halves = []         # bare extraction brackets the product crawl: half before, half after
+            if "extract" in only:
+                halves.append(bare_extract(pages[0::2]))
+            for name in ("product", "fetch", "naive"):
                 if name not in only:
                     continue
                 before, load_before = site.cpu(), load()
@@ -527,10 +538,15 @@ def main(argv=None) -> int:
                     print("           per process (peak MB, CPU s): " + ", ".join(
                         f"{role} x{v['processes']} rss {v['rss']} pss {v['pss']} cpu {v['cpu_s']}"
                         for role, v in result["per_process_peak_mb"].items()), flush=True)
-            if "extract" in only:
-                raw["extract"].append(bare_extract(pages))
+                    if halves:
+                        halves.append(bare_extract(pages[1::2]))
+            if halves:
+                if len(halves) == 1:
+                    halves.append(bare_extract(pages[1::2]))
+                raw["extract"].append(merge_extract(halves))
                 print(f"  run {i + 1} extract  trafilatura.extract {raw['extract'][-1]['cpu_ms_per_page']:.2f} ms "
-                      f"CPU/page over {len(pages)} article pages", flush=True)
+                      f"CPU/page over {len(pages)} article pages (halves before/after the product crawl: "
+                      f"{raw['extract'][-1]['cpu_ms_per_page_parts']})", flush=True)
         if args.profile and "product" in only:
             result = product_crawl(site.url, args.concurrency, extra, work, profile=True)
             report["profile"] = result["profile"]
