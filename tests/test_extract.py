@@ -212,6 +212,29 @@ def test_bytes_decoding_from_meta_charset_and_argument():
     assert extract_article(no_decl, "https://example.com/cafe", encoding="latin-1")["title"] == "Café crème"
 
 
+@pytest.mark.parametrize("text", ["plain ascii", "tab\tLF\nCR\r kept", "NUL\x00 VT\x0b FF\x0c US\x1f",
+                                  "non-characters \ufffe \uffff", "halfwidth \uffe8 and \uffc0", "é ü 中文",
+                                  "lone \ud800 surrogate", ""])
+def test_invalid_xml_characters_removed_as_trafilatura_does(text):
+    """html.py replaces trafilatura's regex pass with a cheaper check first: same result."""
+    import trafilatura.utils
+
+    from crawler.extract.html import _InvalidXmlChars
+
+    stand_in = trafilatura.utils.INVALID_XML_CHARS
+    assert isinstance(stand_in, _InvalidXmlChars)
+    assert stand_in.sub("", text) == stand_in.pattern.sub("", text)
+
+
+def test_control_characters_do_not_reach_the_text():
+    html = ("<html><head><title>Storm\x0b warning</title></head><body><article><h1>Storm\x0b warning</h1>"
+            + "<p>Rain\x00 fell all night over the valley and the river rose.\ufffe</p>" * 12
+            + "</article></body></html>")
+    fields = extract_article(html.encode("utf-8"), "https://example.com/storm")
+    assert fields["title"] == "Storm warning"
+    assert "Rain fell all night" in fields["text"] and "\x00" not in fields["text"] and "\ufffe" not in fields["text"]
+
+
 @pytest.mark.parametrize("bad", [b"", "   ", None, 42])
 def test_bad_input_is_one_clear_error(bad):
     with pytest.raises(ExtractionError):
