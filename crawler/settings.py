@@ -78,7 +78,7 @@ REMOTE_CONTROL_ENABLED = False         # Scrapy 2.19's code-over-HTTP server (an
 # --- Extraction --------------------------------------------------------------
 EXTRACT_WORKERS = 0                    # extraction processes; 0: number of cores, 1: in-process
 EXTRACT_MAX_TASKS_PER_WORKER = 5000    # pages per worker before the pool is replaced (bounds leaks); 0: never
-EXTRACT_TIMEOUT = 120                  # seconds a page's analysis may take, queue included, before its worker is stopped and the page counted failed (extract/timeouts); 0: none; not with EXTRACT_WORKERS=1
+EXTRACT_TIMEOUT = 120                  # seconds a page's analysis may take (from when its worker starts on it) before the worker is stopped and the page counted failed (extract/timeouts); 0: none; not with EXTRACT_WORKERS=1
 
 # --- Dedupe ------------------------------------------------------------------
 DEDUPE_ENABLED = True

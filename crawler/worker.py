@@ -1,4 +1,4 @@
-"""What the extraction pool hands its workers, importable without the extraction code.
+"""What the extraction pool's workers run, importable without the extraction code.
 
 The crawl process only submits pages: importing trafilatura, htmldate and the rest there
 would cost it memory for code it never runs (EXTRACT_WORKERS=1 aside). A submitted function
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 import threading
 
 
@@ -20,10 +22,33 @@ def analyze(body: bytes, url: str, encoding: str | None) -> dict:
     return analyze_page(body, url, encoding)
 
 
+def serve(tasks, results) -> None:
+    """A worker's life (crawler.workerpool): read (task id, function, args) from `tasks`,
+    answer (task id, ok, result or exception) on `results`, until `tasks` closes."""
+    worker_init()
+    results.send_bytes(pickle.dumps((0, True, None)))      # hello: started (task ids count from 1)
+    while True:
+        try:
+            task_id, func, args = pickle.loads(tasks.recv_bytes())
+        except EOFError:        # the pool closed the pipe (or the crawl process is gone)
+            return
+        try:
+            answer = (task_id, True, func(*args))
+        except Exception as exc:
+            answer = (task_id, False, exc)
+        try:
+            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:    # an exception (or result) that does not pickle
+            payload = pickle.dumps((task_id, False, RuntimeError(f"{answer[2]!r} (not picklable: {exc!r})")))
+        results.send_bytes(payload)
+
+
 def worker_init() -> None:
-    """Pool initializer. A crawl killed with SIGKILL never shuts the pool down, and a worker
-    blocked on its task queue would live on (keeping the forkserver alive too): leave with
-    the crawl process."""
+    """A worker sees its task pipe close only after the page in hand: when the crawl process
+    is killed (SIGKILL, OOM), leave at once instead, so nothing outlives it. Ctrl-C is the crawl process's to handle (Scrapy finishes the pages in flight
+    first): a worker ignores it and leaves when its task pipe closes.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=lambda: (parent.join(), os._exit(0)), daemon=True).start()

@@ -1,8 +1,10 @@
-"""Test helper: a pool task that never finishes on a URL containing "hang" (a page that
-sends a parser into a loop); every other page is analyzed as usual. Importable by workers."""
+"""Test helpers: pool tasks importable by workers. `analyze_or_hang` never finishes on a URL
+containing "hang" (a page that sends a parser into a loop), `analyze_or_die` kills its worker
+on a URL containing "die" (a parser crash); every other page is analyzed as usual."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from crawler import worker
@@ -12,3 +14,13 @@ def analyze_or_hang(body: bytes, url: str, encoding: str | None) -> dict:
     if "hang" in url:
         time.sleep(600)
     return worker.analyze(body, url, encoding)
+
+
+def analyze_or_die(body: bytes, url: str, encoding: str | None) -> dict:
+    if "die" in url:
+        os._exit(3)
+    return worker.analyze(body, url, encoding)
+
+
+def pid_and_analysis(body: bytes, url: str, encoding: str | None) -> tuple[int, dict]:
+    return os.getpid(), worker.analyze(body, url, encoding)

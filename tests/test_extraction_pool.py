@@ -71,20 +71,41 @@ def test_base_href_is_honoured():
     assert links == ["http://cdn.example/base/x"]
 
 
+URL = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
+
+
 def test_pool_matches_in_process_and_recycles():
-    url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
-    expected = analyze_page(PAGE, url, "utf-8")
-    pool = ExtractionPool(2, max_tasks_per_worker=2)
+    from tests.slow_task import pid_and_analysis
+
+    expected = analyze_page(PAGE, URL, "utf-8")
+    events = []
+    pool = ExtractionPool(2, max_tasks_per_worker=2, task=pid_and_analysis)
+    pool.processes.on_event = events.append
 
     async def run():
-        return await asyncio.gather(*(pool.analyze(PAGE, url, "utf-8") for _ in range(9)))
+        return await asyncio.gather(*(pool.analyze(PAGE, URL, "utf-8") for _ in range(9)))
 
     try:
         results = asyncio.run(run())
-        first = pool._executor
-        assert all(r == expected for r in results)
-        # 9 pages with 2 x 2 per pool: the third pool is serving now
-        assert pool._submitted == 1 and first is not None
+        assert all(analysis == expected for _, analysis in results)
+        # 9 pages at 2 per worker: at least 5 workers served them, each replaced after its second
+        served = [pid for pid, _ in results]
+        assert len(set(served)) >= 5 and max(served.count(pid) for pid in served) <= 2
+        assert events.count("worker_recycled") >= 4 and "worker_died" not in events
+    finally:
+        pool.close()
+
+
+def test_a_large_page_goes_through_the_pipe_in_parts():
+    from crawler.workerpool import PIPE_SIZE
+
+    filler = b"<!-- " + b"an inline data blob, as some CMSs leave in their pages " * 60000 + b"-->"
+    page = PAGE.replace(b"</article>", filler + b"</article>")
+    assert len(page) > 3 * PIPE_SIZE
+    pool = ExtractionPool(2)
+    try:
+        result = asyncio.run(pool.analyze(page, URL, "utf-8"))
+        assert result == analyze_page(page, URL, "utf-8")
     finally:
         pool.close()
 
@@ -93,12 +114,14 @@ def test_workers_do_not_load_scrapy_or_twisted():
     # Each worker is a process of its own: Scrapy and Twisted there are ~24 MB per worker
     # and a second of CPU per pool start, for code the workers never run.
     pool = ExtractionPool(2)
-    url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
+    probe = "sorted({m.split('.')[0] for m in __import__('sys').modules} & {'scrapy', 'twisted', 'OpenSSL'})"
+
+    async def run():
+        assert (await pool.analyze(PAGE, URL, "utf-8"))["kind"] == "article"
+        return await pool.processes.submit(eval, probe)
+
     try:
-        assert asyncio.run(pool.analyze(PAGE, url, "utf-8"))["kind"] == "article"
-        probe = "sorted({m.split('.')[0] for m in __import__('sys').modules} & {'scrapy', 'twisted', 'OpenSSL'})"
-        loaded = pool._executor.submit(eval, probe).result(timeout=60)
-        assert loaded == []
+        assert asyncio.run(run()) == []
     finally:
         pool.close()
 
@@ -111,24 +134,26 @@ def test_workers_start_with_the_crawler_not_at_the_first_page():
     pool = ExtractionPool.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
     try:
         deadline = time.monotonic() + 60
-        while not (pool._executor is not None and len(pool._executor._processes) == 2):
+        while len(pool.processes._ready) < 2:
             assert time.monotonic() < deadline, "workers were not started"
             time.sleep(0.05)
-        assert pool._submitted == 1            # the warm-up counts as one page, not two
-        url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
-        assert asyncio.run(pool.analyze(PAGE, url, "utf-8"))["kind"] == "article"
-        assert len(pool._executor._processes) == 2
+        started = {w.process.pid for w in pool.processes._ready}
+        assert asyncio.run(pool.analyze(PAGE, URL, "utf-8"))["kind"] == "article"
+        assert set(pool.processes.pids()) == started      # the first page went to a worker started ahead
     finally:
         pool.close()
 
 
 def test_a_crawl_closed_at_once_leaves_no_workers_behind():
+    import multiprocessing
+
     from scrapy.utils.test import get_crawler
 
     pool = ExtractionPool.from_crawler(get_crawler(settings_dict={"EXTRACT_WORKERS": 2}))
     pool.close()                # before (or while) the start thread forks the workers
-    pool._starter.join(timeout=60)
-    assert not pool._starter.is_alive() and pool._executor is None
+    assert not any(t.is_alive() for t in pool.processes._spawners)
+    assert not pool.processes._ready and not pool.processes.pids()
+    assert not [p for p in multiprocessing.active_children() if p.name == "extraction-worker"]
 
 
 def test_a_page_past_the_time_limit_fails_alone():
@@ -136,15 +161,14 @@ def test_a_page_past_the_time_limit_fails_alone():
     from tests.slow_task import analyze_or_hang
 
     pool = ExtractionPool(2, timeout=3, task=analyze_or_hang)
-    url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
 
     async def run():
-        # the stuck page and pages in flight beside it; the others finish (or are retried on
-        # the fresh pool that replaces the stopped one), and later pages are served as usual
-        first = await asyncio.gather(pool.analyze(PAGE, url + "-hang", "utf-8"),
-                                     *(pool.analyze(PAGE, f"{url}-{n}", "utf-8") for n in range(6)),
+        # the stuck page and pages in flight beside it; the others finish (the one waiting
+        # behind it on the stopped worker is sent again), and later pages are served as usual
+        first = await asyncio.gather(pool.analyze(PAGE, URL + "-hang", "utf-8"),
+                                     *(pool.analyze(PAGE, f"{URL}-{n}", "utf-8") for n in range(6)),
                                      return_exceptions=True)
-        return first, await pool.analyze(PAGE, url, "utf-8")
+        return first, await pool.analyze(PAGE, URL, "utf-8")
 
     try:
         (stuck, *others), later = asyncio.run(run())
@@ -159,18 +183,44 @@ def test_pool_survives_a_dead_worker():
     import os
     import signal
 
-    url = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
+    events = []
     pool = ExtractionPool(2)
+    pool.processes.on_event = events.append
 
     async def run():
-        await pool.analyze(PAGE, url, "utf-8")
-        for pid in list(pool._executor._processes):
+        await pool.analyze(PAGE, URL, "utf-8")
+        for pid in pool.processes.pids():
             os.kill(pid, signal.SIGKILL)
         await asyncio.sleep(0.2)
-        return await pool.analyze(PAGE, url, "utf-8")
+        return await pool.analyze(PAGE, URL, "utf-8")
 
     try:
         assert asyncio.run(run())["kind"] == "article"
+        assert len(pool.processes.pids()) == 2
+    finally:
+        pool.close()
+
+
+def test_a_page_that_kills_its_worker_fails_after_one_retry():
+    from crawler.workerpool import WorkerDied
+    from tests.slow_task import analyze_or_die
+
+    events = []
+    pool = ExtractionPool(2, task=analyze_or_die)
+    pool.processes.on_event = events.append
+
+    async def run():
+        first = await asyncio.gather(pool.analyze(PAGE, URL + "-die", "utf-8"),
+                                     *(pool.analyze(PAGE, f"{URL}-{n}", "utf-8") for n in range(6)),
+                                     return_exceptions=True)
+        return first, await pool.analyze(PAGE, URL, "utf-8")
+
+    try:
+        (crashed, *others), later = asyncio.run(run())
+        assert isinstance(crashed, WorkerDied)
+        assert all(isinstance(r, dict) and r["kind"] == "article" for r in others), others
+        assert later["kind"] == "article"
+        assert events.count("worker_died") == 2          # its first worker, then the one it was retried on
     finally:
         pool.close()
 
@@ -202,3 +252,26 @@ def test_crawl_with_worker_processes_matches_in_process(demo_site, tmp_path):
     assert len(common) >= len(one) - len(groups)
     for url in common:
         assert one[url] == two[url], url
+
+
+def test_workers_that_cannot_start_fail_the_pages_instead_of_hanging(tmp_path):
+    """A forkserver child re-imports the main module; from a script on stdin it cannot, so
+    every worker exits as it starts. The pool gives up after a few and fails its pages."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import asyncio\n"
+        "from crawler.extraction import ExtractionPool\n"
+        "pool = ExtractionPool(2)\n"
+        "async def run():\n"
+        "    return await asyncio.gather(*(pool.analyze(b'<p>x</p>', 'http://a.example/', None) for _ in range(5)),\n"
+        "                                return_exceptions=True)\n"
+        "print([type(r).__name__ for r in asyncio.run(run())])\n"
+        "pool.close()\n")
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-"], input=script, cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == str(["WorkerDied"] * 5), result.stdout
+    assert "exited as they started" in result.stderr
