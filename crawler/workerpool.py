@@ -152,6 +152,7 @@ class WorkerPool:
             thread.join(timeout=60)
 
     def pids(self) -> list[int]:
+        """The running workers' process ids (the loop's view: started ones join at the next submit)."""
         return [w.process.pid for w in self._workers]
 
     # --- workers ----------------------------------------------------------------------------
@@ -179,9 +180,9 @@ class WorkerPool:
                 w, error = None, exc
             with self._lock:
                 self._spawning -= 1
-                if w is not None and self._closed:
-                    os.close(w.task_fd)
-                    os.close(w.result_fd)
+                if w is not None and self._closed:     # closed while it started: let it go
+                    self._close_tasks(w, None)
+                    self._close_results(w, None)
                     w.process.join(5)
                     continue
                 if w is not None:
