@@ -20,3 +20,43 @@ class OfflineSuffixList:
     @classmethod
     def from_crawler(cls, crawler):
         return cls()
+
+
+class CollectorTuning:
+    """Keeps Python's cyclic garbage collector from stalling the reactor.
+
+    A crawl allocates a great many short-lived containers (requests, deferreds, headers) on
+    top of a large, long-lived heap (Scrapy, the spider, its seen-link tables). With Python's
+    defaults the collector ran ~680 times in a 2,000-article crawl, 1.2 s of the crawl
+    process's CPU, with full collections pausing the reactor for ~90 ms each while the
+    extraction workers ran out of pages. Freezing what exists once the spider is open keeps
+    full collections off that heap; a larger first-generation threshold (GC_GEN0_THRESHOLD)
+    lets most short-lived objects die before they are scanned. Measured: 0.46 s of collection,
+    pauses of 60 ms at most, same peak memory (bench/crawl_bench.py). Larger thresholds cut
+    more but hold cyclic garbage (response bodies among it) longer: +11 MB peak at 7,000.
+    """
+
+    def __init__(self, freeze: bool, gen0_threshold: int):
+        self.freeze = freeze
+        self.gen0_threshold = gen0_threshold
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        settings = crawler.settings
+        ext = cls(settings.getbool("GC_FREEZE_ON_OPEN"), settings.getint("GC_GEN0_THRESHOLD"))
+        if not ext.freeze and ext.gen0_threshold <= 0:
+            raise NotConfigured("GC_FREEZE_ON_OPEN and GC_GEN0_THRESHOLD are off")
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        return ext
+
+    def spider_opened(self, spider):
+        import gc
+
+        if self.freeze:
+            gc.collect()        # what is garbage now must not be frozen with the rest
+            gc.freeze()
+        if self.gen0_threshold > 0:
+            gc.set_threshold(self.gen0_threshold, *gc.get_threshold()[1:])

@@ -72,7 +72,11 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.extensions.OfflineSuffixList": 0,  # tldextract never downloads the suffix list
     "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
+    "crawler.extensions.CollectorTuning": 0,
 }
+# Python's garbage collector in the crawl process (crawler.extensions.CollectorTuning):
+GC_FREEZE_ON_OPEN = True               # once the spider is open, exempt everything alive from later full collections
+GC_GEN0_THRESHOLD = 3000               # allocations between young-generation collections (Python's default: 700); 0: leave it
 REMOTE_CONTROL_ENABLED = False         # Scrapy 2.19's code-over-HTTP server (and its job file left by a killed crawl)
 
 # --- Extraction --------------------------------------------------------------
