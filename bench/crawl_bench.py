@@ -26,8 +26,9 @@ server CPU per page). Each repeat runs all four measurements back to back and yi
 ratios: a shared VM's speed drifts over minutes, and a ratio of two figures taken under the
 same conditions drifts far less than either. Within a repeat, the bare extraction (the bound's
 largest term) is split in two halves of the article pages run just before and just after the
-product crawl, so it brackets the crawl it is compared with; then fetch, then naive. Reported: medians of the per-repeat ratios (and,
-for reference, the ratios of the medians); `uptime` load is recorded with each run.
+product crawl, so it brackets the crawl it is compared with; then fetch, then naive. Reported:
+medians of the per-repeat ratios (and, for reference, the ratios of the medians); `uptime`
+load is recorded with each run.
 Writes bench/results/crawl.json. Never a test: timings belong here, not in tests/.
 """
 

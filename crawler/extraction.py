@@ -9,15 +9,12 @@ bench/crawl_bench.py measures the whole crawl.
 
 from __future__ import annotations
 
-import logging
 import os
 
 from scrapy import signals
 
 from crawler import worker
 from crawler.workerpool import TaskTimeout, WorkerPool
-
-logger = logging.getLogger(__name__)
 
 _STATS = {"worker_died": "extract/pool_restarts", "worker_recycled": "extract/pool_recycled",
           "timeout": "extract/timeouts"}

@@ -40,14 +40,17 @@ def serve(tasks, results) -> None:
             payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:    # an exception (or result) that does not pickle
             payload = pickle.dumps((task_id, False, RuntimeError(f"{answer[2]!r} (not picklable: {exc!r})")))
-        results.send_bytes(payload)
+        try:
+            results.send_bytes(payload)
+        except OSError:         # the pool is gone: nobody to answer
+            return
 
 
 def worker_init() -> None:
     """A worker sees its task pipe close only after the page in hand: when the crawl process
-    is killed (SIGKILL, OOM), leave at once instead, so nothing outlives it. Ctrl-C is the crawl process's to handle (Scrapy finishes the pages in flight
-    first): a worker ignores it and leaves when its task pipe closes.
-    """
+    is killed (SIGKILL, OOM), leave at once instead, so nothing outlives it. Ctrl-C is the
+    crawl process's to handle (Scrapy finishes the pages in flight first): a worker ignores
+    it and leaves when its task pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
