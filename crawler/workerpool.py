@@ -219,9 +219,7 @@ class WorkerPool:
     def _on_spawned(self, error: Exception | None) -> None:
         self._adopt()
         if error is not None and not self._workers and not self._ready and not self._spawning:
-            while self._pending:            # nothing will run these
-                _, task = self._pending.popleft()
-                self._settle(task, error)
+            self._fail_pending(lambda: error)       # nothing will run these
         self._dispatch()
 
     def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -403,9 +401,12 @@ class WorkerPool:
         what waits and what comes, rather than start workers forever."""
         logger.error("extraction worker pool stopped: %s", reason)
         self._broken = reason
+        self._fail_pending(lambda: WorkerDied(reason))
+
+    def _fail_pending(self, make_error) -> None:
         while self._pending:
             _, task = self._pending.popleft()
-            self._settle(task, WorkerDied(reason))
+            self._settle(task, make_error())
 
     def _started(self, task_id: int, task: _Task) -> None:
         if task.timeout and task.timer is None:
