@@ -1,0 +1,99 @@
+"""bench/wcxb.py: the WCXB metric, the domain split and the function API, on a tiny corpus
+written here in the benchmark's layout (hand-made pages; the real corpus is never read)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from bench import wcxb
+
+
+def test_word_prf_is_token_multiset_overlap():
+    # truth: a b b c (4 tokens); prediction: A b d (3 tokens): overlap {a, b} = 2
+    p, r, f1 = wcxb.word_prf("a b, b c", "A b d")
+    assert p == pytest.approx(2 / 3)
+    assert r == pytest.approx(2 / 4)
+    assert f1 == pytest.approx(2 * (2 / 3) * (1 / 2) / (2 / 3 + 1 / 2))
+    assert wcxb.word_prf("", None) == (1.0, 1.0, 1.0)
+    assert wcxb.word_prf("some words", None) == (0.0, 0.0, 0.0)
+    assert wcxb.word_prf(None, "stray words")[2] == 0.0
+
+
+def test_title_author_and_date_folding():
+    assert wcxb.title_equal("It’s  a “Test” — Really", "it's a \"test\" - really")
+    assert not wcxb.title_equal("It's a test", "It's a test | Site")
+    assert not wcxb.title_equal("", "")
+    assert wcxb.author_found("Ann Lee, Bo Chan & Cy Doe", ["Bo Chan"])
+    assert not wcxb.author_found("Ann Lee", ["Ann Leeds"])
+    assert wcxb.author_found("Ann Lee", "By Ann Lee")
+    assert wcxb.same_day("2025-09-04", "2025-09-04T10:00:00+00:00")
+    assert wcxb.same_day("2025-09-05", "2025-09-04T23:30:00-04:00")  # UTC day of a local evening
+    assert not wcxb.same_day("2025-09-04", "2025-09-05")
+    assert not wcxb.same_day("2025-09-04", None)
+
+
+def test_held_out_split_is_by_registered_domain_and_stable():
+    # subdomains of one site fall on the same side, so one site never feeds both halves
+    assert wcxb.registered_domain("news.bbc.co.uk") == "bbc.co.uk"
+    hosts = [f"news.site{i}.com" for i in range(200)] + [f"www.paper{i}.org" for i in range(200)]
+    sides = [wcxb.is_held_out(h) for h in hosts]
+    assert len({wcxb.is_held_out(f"{sub}.paper7.org") for sub in ("a", "www", "x.y")}) == 1
+    assert 0.15 < sum(sides) / len(sides) < 0.35
+
+
+def _corpus(tmp_path):
+    """Three pages: an article, a product page, an article without a prediction."""
+    base = tmp_path / "wcxb-dev"
+    (base / "html").mkdir(parents=True)
+    (base / "ground-truth").mkdir()
+    pages = {
+        "0001": ("article", "news.one.example", {"title": "Big News", "author": "Ann Lee", "publish_date": "2024-01-02",
+                                                 "main_content": "one two three four", "with": ["two three"],
+                                                 "without": ["Subscribe now"]}),
+        "0002": ("product", "shop.two.example", {"title": "A Lamp", "author": None, "publish_date": None,
+                                                 "main_content": "lamp price", "with": [], "without": []}),
+        "0003": ("article", "three.example", {"title": "Other", "author": None, "publish_date": "2024-02-03",
+                                             "main_content": "five six", "with": ["five"], "without": ["menu"]}),
+    }
+    files = {}
+    for page_id, (kind, domain, truth) in pages.items():
+        files[page_id] = {"split": "dev", "page_type": kind, "domain": domain, "spa": False}
+        (base / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(b"<html><body><p>x</p></body></html>"))
+        (base / "ground-truth" / f"{page_id}.json").write_text(json.dumps(
+            {"url": f"https://{domain}/{page_id}", "file_id": page_id, "ground_truth": truth}))
+    (base / "metadata.json").write_text(json.dumps({"files": files}))
+    return tmp_path
+
+
+def test_score_function_api(tmp_path):
+    pages = wcxb.load_pages(_corpus(tmp_path))
+    assert [p.id for p in pages] == ["0001", "0002", "0003"]
+    assert pages[0].body.startswith(b"<html>")
+    predictions = {
+        "0001": {"text": "One two three four. Subscribe now!", "title": "BIG NEWS", "authors": ["Ann Lee"],
+                 "published": "2024-01-02T08:00:00+00:00", "emitted": True},
+        "0002": {"text": "lamp", "title": "A Lamp", "emitted": True},
+    }
+    report = wcxb.score(pages, predictions)
+    # article 0001: P = 4/6, R = 1; article 0003: nothing predicted, F1 0
+    f1_first = 2 * (4 / 6) / (4 / 6 + 1)
+    assert report["article_f1"] == pytest.approx(f1_first / 2)
+    assert report["by_type"]["product"]["recall"] == pytest.approx(0.5)
+    assert report["with_found"] == pytest.approx(1 / 2)
+    assert report["without_leaked"] == pytest.approx(1 / 2)
+    assert report["non_articles_emitted"] == 1.0
+    assert report["articles_emitted"] == 1.0     # 0003 has no `emitted`: not counted
+    assert report["title_equal"] == pytest.approx(1 / 2)
+    assert report["author_found"] == 1.0
+    assert report["date_same_day"] == pytest.approx(1 / 2)
+    assert wcxb.load_pages(tmp_path, "dev") + wcxb.load_pages(tmp_path, "heldout") != []
+    assert len(wcxb.load_pages(tmp_path, "dev")) + len(wcxb.load_pages(tmp_path, "heldout")) == 3
+
+
+def test_cli_missing_corpus_is_one_error_line(tmp_path, capsys):
+    assert wcxb.main(["--corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
