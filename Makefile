@@ -30,7 +30,7 @@ endif
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS) tests
 
-## make bench-extract [BENCH_ARGS="--repeat 3"]: extraction quality and speed via scrapy reextract (reads /work/shared/corpus)
+## make bench-extract [BENCH_ARGS="--repeat 3"]: issue 14 figures (WCXB halves, ScrapingHub, fundus, speed) via scrapy reextract (reads shared/corpus beside the repo)
 bench-extract: $(STAMP)
 	$(BIN)/python -m bench.extract_bench $(BENCH_ARGS)
 

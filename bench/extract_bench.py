@@ -1,20 +1,25 @@
-"""Extraction benchmark through `scrapy reextract`: body, captions, title, authors, dates, speed.
+"""Extraction benchmark through `scrapy reextract`: issue 14's figures in one run.
 
-Reads third-party data from /work/shared (override with --corpus):
-  corpus/article-extraction-benchmark/  181 pages + human ground truth (body P/R/F1, ScrapingHub metric)
-  corpus/news-pages/fundus/             30 pages + fundus expected parse (captions, title, authors, date)
-  corpus/news-pages/newspaper4k/        6 pages, 4 with newspaper4k metadata (title, date)
-  corpus/news-pages/trafilatura/        6 pages + with/without snippets (captions must not be in the body)
+Reads third-party data from the shared corpus (default: `shared/corpus` beside the repo or one of
+its parents, see bench.wcxb.default_corpus; override with --corpus):
+  wcxb-dev/                             1,358 real pages of 7 types (bench/wcxb.py: split by domain
+                                        into a development and a held-out half, the benchmark's metric)
+  article-extraction-benchmark/         181 pages + human ground truth (body P/R/F1, ScrapingHub metric)
+  news-pages/fundus/                    30 pages + fundus expected parse (captions, title, authors, date)
+  news-pages/newspaper4k/               6 pages, 4 with newspaper4k metadata (title, date)
+  news-pages/trafilatura/               6 pages + with/without snippets (captions must not be in the body)
 
 Quality goes through the real archive path: every page becomes a request/response exchange
 (`archives.writer.WarcWriter`, `Content-Type: text/html; charset=utf-8`, the page URL from the
 ground truth / manifests) in bench/results/warcs/, `scrapy reextract --all-pages` runs over
-them in a subprocess, and its JSON Lines are scored by URL with bench/scoring.py. A second
-run without --all-pages counts the pages `page_kind` takes for articles.
+them in a subprocess, and its JSON Lines are scored by URL. A second run without --all-pages
+(EXTRACT_WORKERS=--workers, 2 by default) says which pages become articles, and is the
+throughput figure: its pages/s against bare trafilatura's in one process on the same pages.
 
-Speed is measured in this process on the same decoded pages in the same run:
-`crawler.extract.extract_article(html, url)` beside bare `trafilatura.extract(html)`
-(defaults), interleaved, median of --repeat runs per page, after a warm-up.
+CPU per page is measured in this process on the same decoded pages in the same run, interleaved,
+median of --repeat runs per page: bare `trafilatura.extract(html)` (defaults; its output is also
+the "bare trafilatura" column), `crawler.extract.extract_article(html, url)` (like for like),
+and `crawler.extract.page.analyze_page` (what a crawl worker does: links, classify, extract).
 Prints a table and writes bench/results/extract.json. Run: `make bench-extract`
 (= `.venv/bin/python -m bench.extract_bench`; BENCH_ARGS="--repeat 3").
 """
@@ -25,6 +30,7 @@ import argparse
 import gzip
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,13 +49,13 @@ import trafilatura  # noqa: E402
 from w3lib.url import safe_url_string  # noqa: E402
 
 from archives.writer import WarcWriter  # noqa: E402
-from bench import scoring  # noqa: E402
+from bench import scoring, wcxb  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
+from crawler.extract.page import analyze_page  # noqa: E402
 from crawler.urls import canonicalize_url  # noqa: E402
 
-DEFAULT_CORPUS = Path("/work/shared/corpus")
 RESULTS = ROOT / "bench" / "results"
-SETS = ("scrapinghub", "fundus", "newspaper4k", "trafilatura")
+SETS = ("wcxb", "scrapinghub", "fundus", "newspaper4k", "trafilatura")
 
 
 @dataclass
@@ -73,8 +79,12 @@ def _read_gz(path: Path) -> bytes:
 
 # --- corpus ---------------------------------------------------------------------------------
 
-def load_pages(corpus: Path, limit: int | None = None) -> list[Page]:
+def load_pages(corpus: Path, limit: int | None = None, with_wcxb: bool = False) -> list[Page]:
+    """The corpus's pages; `limit`: only the first N ScrapingHub (and WCXB) pages."""
     pages: list[Page] = []
+    if with_wcxb:
+        for wp in wcxb.load_pages(corpus)[:limit] if limit else wcxb.load_pages(corpus):
+            pages.append(Page("wcxb", wp.id, wp.fetch_url, wp.body, {"page": wp}))
     base = corpus / "article-extraction-benchmark"
     truth = json.loads((base / "ground-truth.json").read_text(encoding="utf-8"))
     for key in sorted(truth)[:limit] if limit else sorted(truth):
@@ -131,60 +141,88 @@ def write_warcs(pages: list[Page], directory: Path) -> list[Path]:
         return writer.close()
 
 
-def run_reextract(warc_dir: Path, out: Path, *, all_pages: bool, workers: int) -> tuple[list[dict], str, float]:
-    """(records, summary line, wall seconds) of one `scrapy reextract` run."""
+@dataclass
+class ReextractRun:
+    records: list[dict]
+    summary: str        # reextract's last stderr line
+    seconds: float      # wall
+    cpu: float          # user + system CPU of the scrapy process and its workers
+
+
+def run_reextract(warc_dir: Path, out: Path, *, all_pages: bool, workers: int) -> ReextractRun:
+    """One `scrapy reextract` run in a subprocess."""
     args = [sys.executable, "-m", "scrapy", "reextract", str(warc_dir), "-O", str(out),
             "-s", f"EXTRACT_WORKERS={workers}"]
     if all_pages:
         args.append("--all-pages")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"scrapy reextract failed ({done.returncode}):\n{done.stderr}")
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
     summary = next((line for line in reversed(done.stderr.splitlines()) if line.startswith("reextract:")), "")
-    return records, summary, seconds
+    return ReextractRun(records, summary, seconds, cpu)
 
 
 def by_page(pages: list[Page], records: list[dict]) -> dict[tuple[str, str], dict]:
-    """Reextract's records keyed like the pages, joined on the canonical URL."""
-    keys: dict[str, tuple[str, str]] = {}
+    """Reextract's records keyed like the pages, joined on the canonical URL. Two pages of one
+    URL (WCXB stores one page twice, with and without a trailing slash) must be the same page:
+    reextract writes the first and both get it."""
+    keys: dict[str, list[tuple[str, str]]] = {}
+    bodies: dict[str, bytes] = {}
     for page in pages:
         url_key = canonicalize_url(safe_url_string(page.url))
-        if url_key in keys:
-            raise SystemExit(f"two benchmark pages share the URL {page.url}")
-        keys[url_key] = (page.corpus, page.key)
+        if url_key in keys and bodies[url_key] != page.body:
+            raise SystemExit(f"two different benchmark pages share the URL {page.url}")
+        keys.setdefault(url_key, []).append((page.corpus, page.key))
+        bodies[url_key] = page.body
     out = {}
     for record in records:
-        key = keys.get(canonicalize_url(record["url"]))
-        if key is not None:
+        for key in keys.get(canonicalize_url(record["url"]), ()):
             out[key] = record
     return out
 
 
 # --- timing (in process) ----------------------------------------------------------------------
 
-def _timed(fn, *args, **kwargs) -> float:
-    start = time.perf_counter()
-    fn(*args, **kwargs)
-    return (time.perf_counter() - start) * 1000
+def _timed(fn, *args, **kwargs):
+    """(result, CPU ms, wall ms) of one call."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
 
 
-def time_pages(pages: list[Page], repeat: int) -> dict[tuple[str, str], tuple[float, float]]:
-    """(ours ms, bare ms) per page: medians of `repeat` interleaved runs on the decoded page."""
+@dataclass
+class Timing:
+    bare_text: str | None   # trafilatura.extract's output: the bare column's prediction
+    bare_cpu: float         # ms, medians of `repeat` runs
+    bare_wall: float
+    extract_cpu: float      # extract_article
+    analyze_cpu: float      # analyze_page
+
+
+def time_pages(pages: list[Page], repeat: int) -> dict[tuple[str, str], Timing]:
+    """Per page, interleaved on the decoded page: bare trafilatura.extract, extract_article,
+    analyze_page (bytes in, as a crawl worker gets them); medians of `repeat` runs."""
     extract_article("<html><body><p>warm up</p></body></html>", "http://example.com/")
     trafilatura.extract("<html><body><p>warm up</p></body></html>")
     out = {}
     for page in pages:
         html = page.html
-        ours, bare = [], []
+        runs = []
         for _ in range(repeat):
-            bare.append(_timed(trafilatura.extract, html))
-            ours.append(_timed(extract_article, html, page.url))
-        out[(page.corpus, page.key)] = (statistics.median(ours), statistics.median(bare))
+            text, bare_cpu, bare_wall = _timed(trafilatura.extract, html)
+            _, ours_cpu, _ = _timed(extract_article, html, page.url)
+            _, analyze_cpu, _ = _timed(analyze_page, page.body, page.url, "utf-8")
+            runs.append((bare_cpu, bare_wall, ours_cpu, analyze_cpu))
+        med = [statistics.median(r[i] for r in runs) for i in range(4)]
+        out[(page.corpus, page.key)] = Timing(text, *med)
     return out
 
 
@@ -201,11 +239,11 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def score_scrapinghub(pages: list[Page], got: dict) -> dict:
+def score_scrapinghub(pages: list[Page], got: dict, bare_texts: dict) -> dict:
     pages = [p for p in pages if p.corpus == "scrapinghub"]
     gt = {p.key: p.truth["articleBody"] for p in pages}
     ours = scoring.body_scores(gt, {p.key: (got.get(("scrapinghub", p.key)) or {}).get("text") for p in pages})
-    bare = scoring.body_scores(gt, {p.key: trafilatura.extract(p.html) for p in pages})
+    bare = scoring.body_scores(gt, {p.key: bare_texts[("scrapinghub", p.key)] for p in pages})
     nocomm = scoring.body_scores(gt, {p.key: trafilatura.extract(p.html, include_comments=False) for p in pages})
     worst = sorted(ours["per_doc"].items(), key=lambda kv: kv[1])[:10]
     urls = {p.key: p.url for p in pages}
@@ -271,11 +309,12 @@ def score_newspaper4k(pages: list[Page], got: dict) -> dict:
             "published_same_day": _ratio(dates, dated), "per_page": per_page}
 
 
-def score_snippets(pages: list[Page], got: dict) -> dict:
+def score_snippets(pages: list[Page], got: dict, bare_texts: dict) -> dict:
     pages = [p for p in pages if p.corpus == "trafilatura"]
     ours, bare = [0, 0, 0, 0], [0, 0, 0, 0]
     for page in pages:
-        texts = ((ours, (got.get(("trafilatura", page.key)) or {}).get("text")), (bare, trafilatura.extract(page.html)))
+        texts = ((ours, (got.get(("trafilatura", page.key)) or {}).get("text")),
+                 (bare, bare_texts[("trafilatura", page.key)]))
         for counts, text in texts:
             for i, n in enumerate(scoring.snippet_counts(text, page.truth.get("with", []), page.truth.get("without", []))):
                 counts[i] += n
@@ -288,58 +327,108 @@ def score_snippets(pages: list[Page], got: dict) -> dict:
     return {"pages": len(pages), "ours": prf(ours), "bare_trafilatura": prf(bare)}
 
 
+def score_wcxb(pages: list[Page], got: dict, as_article: dict, bare_texts: dict) -> dict:
+    """bench.wcxb figures of reextract's items and of bare trafilatura, per half."""
+    wpages = [p.truth["page"] for p in pages if p.corpus == "wcxb"]
+    ours, bare = {}, {}
+    for wp in wpages:
+        rec = got.get(("wcxb", wp.id)) or {}
+        ours[wp.id] = {"text": rec.get("text"), "title": rec.get("title"), "authors": rec.get("authors"),
+                       "published": rec.get("published"), "emitted": ("wcxb", wp.id) in as_article}
+        metadata = trafilatura.extract_metadata(wp.html)
+        author = getattr(metadata, "author", None)
+        bare[wp.id] = {"text": bare_texts[("wcxb", wp.id)], "title": getattr(metadata, "title", None),
+                       "authors": [a.strip() for a in author.split(";")] if author else [],
+                       "published": getattr(metadata, "date", None), "emitted": None}
+    out = {}
+    for half in ("dev", "heldout"):
+        subset = [wp for wp in wpages if wp.half == half]
+        if subset:
+            out[f"ours {half}"] = wcxb.score(subset, ours)
+            out[f"bare {half}"] = wcxb.score(subset, bare)
+    return out
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def _fmt(value, spec=".3f") -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _speed(pages: list[Page], timings: dict, run: ReextractRun, workers: int) -> dict:
+    """Throughput and CPU per page: reextract (articles only, `workers` processes) against bare
+    trafilatura in one process, and the in-process CPU ratios, all on the same pages."""
+    t = [timings[(p.corpus, p.key)] for p in pages]
+    n = len(t)
+    bare_wall, bare_cpu = sum(x.bare_wall for x in t) / 1000, sum(x.bare_cpu for x in t) / 1000
+    extract_cpu, analyze_cpu = sum(x.extract_cpu for x in t) / 1000, sum(x.analyze_cpu for x in t) / 1000
+    return {
+        "pages": n, "megabytes": sum(len(p.body) for p in pages) / 1e6, "reextract_workers": workers,
+        "reextract_seconds": run.seconds, "reextract_cpu_seconds": run.cpu,
+        "reextract_pages_per_s": n / run.seconds, "bare_pages_per_s": n / bare_wall,
+        "bare_seconds": bare_wall, "bare_cpu_seconds": bare_cpu,
+        "throughput_ratio": (n / run.seconds) / (n / bare_wall),
+        "reextract_cpu_per_page_ratio": run.cpu / bare_cpu,
+        "extract_cpu_ratio": extract_cpu / bare_cpu,
+        "analyze_cpu_ratio": analyze_cpu / bare_cpu,
+        "bare_cpu_ms_per_page": 1000 * bare_cpu / n, "extract_cpu_ms_per_page": 1000 * extract_cpu / n,
+        "analyze_cpu_ms_per_page": 1000 * analyze_cpu / n,
+        "extract_cpu_median_ms": statistics.median(x.extract_cpu for x in t),
+        "bare_cpu_median_ms": statistics.median(x.bare_cpu for x in t),
+        "extract_cpu_p95_ms": _pct([x.extract_cpu for x in t], 0.95),
+        "bare_cpu_p95_ms": _pct([x.bare_cpu for x in t], 0.95),
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="the shared corpus folder (default: shared/corpus beside the repo or a parent)")
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per page (median taken)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N ScrapingHub pages")
-    parser.add_argument("--workers", type=int, default=1, help="EXTRACT_WORKERS for the reextract runs")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N ScrapingHub and WCXB pages")
+    parser.add_argument("--no-wcxb", action="store_true", help="leave out the WCXB pages (a quick run)")
+    parser.add_argument("--workers", type=int, default=2, help="EXTRACT_WORKERS for the reextract runs")
     parser.add_argument("--warcs", type=Path, default=RESULTS / "warcs", help="where the WARCs are built")
     parser.add_argument("--out", type=Path, default=RESULTS / "extract.json")
     args = parser.parse_args(argv)
 
-    pages = load_pages(args.corpus, args.limit)
+    corpus = args.corpus or wcxb.default_corpus()
+    try:
+        pages = load_pages(corpus, args.limit, with_wcxb=not args.no_wcxb)
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        print(f"error: corpus not found: {exc} (give --corpus)", file=sys.stderr)
+        return 2
     warcs = write_warcs(pages, args.warcs)
     jsonl_dir = args.out.parent
     jsonl_dir.mkdir(parents=True, exist_ok=True)
-    records, summary, seconds = run_reextract(args.warcs, jsonl_dir / "extract-all-pages.jsonl",
-                                              all_pages=True, workers=args.workers)
-    got = by_page(pages, records)
-    articles, summary_kind, _ = run_reextract(args.warcs, jsonl_dir / "extract-articles.jsonl",
-                                              all_pages=False, workers=args.workers)
-    as_article = by_page(pages, articles)
+    all_run = run_reextract(args.warcs, jsonl_dir / "extract-all-pages.jsonl", all_pages=True, workers=args.workers)
+    got = by_page(pages, all_run.records)
+    kind_run = run_reextract(args.warcs, jsonl_dir / "extract-articles.jsonl", all_pages=False, workers=args.workers)
+    as_article = by_page(pages, kind_run.records)
     kinds = {name: [sum(1 for p in pages if p.corpus == name and (p.corpus, p.key) in as_article),
                     sum(1 for p in pages if p.corpus == name)] for name in SETS}
     missing = [f"{p.corpus}/{p.key}" for p in pages if (p.corpus, p.key) not in got]
-    not_articles = [p.url for p in pages if (p.corpus, p.key) not in as_article]
+    not_articles = [p.url for p in pages if p.corpus != "wcxb" and (p.corpus, p.key) not in as_article]
 
-    sh, fu, n4, sn = (score_scrapinghub(pages, got), score_fundus(pages, got),
-                      score_newspaper4k(pages, got), score_snippets(pages, got))
-
-    timed_pages = [p for p in pages if p.corpus in ("scrapinghub", "fundus") or (p.corpus == "newspaper4k" and p.truth)]
-    ms = time_pages(timed_pages, args.repeat)
-    ours_ms = [ms[(p.corpus, p.key)][0] for p in timed_pages]
-    bare_ms = [ms[(p.corpus, p.key)][1] for p in timed_pages]
-    sh_ms = [ms[(p.corpus, p.key)] for p in timed_pages if p.corpus == "scrapinghub"]
-    timing = {
-        "method": "in process, same decoded pages, interleaved, median of `repeat` runs per page: "
-                  "crawler.extract.extract_article(html, url) vs trafilatura.extract(html)",
-        "ours_median_ms": statistics.median(ours_ms), "ours_p95_ms": _pct(ours_ms, 0.95),
-        "bare_median_ms": statistics.median(bare_ms), "bare_p95_ms": _pct(bare_ms, 0.95),
-        "scrapinghub_ours_median_ms": statistics.median(o for o, _ in sh_ms),
-        "scrapinghub_bare_median_ms": statistics.median(b for _, b in sh_ms),
-        "pages": len(timed_pages), "repeat": args.repeat,
-        "reextract_all_pages_seconds": seconds, "reextract_workers": args.workers,
-    }
-    timing["median_ratio"] = timing["ours_median_ms"] / timing["bare_median_ms"]
+    timings = time_pages(pages, args.repeat)
+    bare_texts = {k: t.bare_text for k, t in timings.items()}
+    speed = _speed(pages, timings, kind_run, args.workers)
+    sh, fu, n4, sn = (score_scrapinghub(pages, got, bare_texts), score_fundus(pages, got),
+                      score_newspaper4k(pages, got), score_snippets(pages, got, bare_texts))
+    wx = score_wcxb(pages, got, as_article, bare_texts)
     title_hits = fu["titles"][0] + n4["titles"][0]
     title_total = fu["titles"][1] + n4["titles"][1]
+
+    print(f"{len(pages)} pages ({speed['megabytes']:.0f} MB) -> {len(warcs)} WARC file(s) in {args.warcs}")
+    print(f"{all_run.summary} ({all_run.seconds:.1f} s, EXTRACT_WORKERS={args.workers})")
+    print(f"{kind_run.summary} ({kind_run.seconds:.1f} s)")
+    for url in not_articles:
+        print(f"  not an article to page_kind: {url}")
+    if missing:
+        print(f"NOT in reextract output ({len(missing)}): {', '.join(missing)}")
+    if wx:
+        print("\nWCXB development split (bench/wcxb.py; 'heldout' = domains never tuned on)")
+        wcxb.print_comparison(wx)
 
     o, b, nc = sh["ours"], sh["bare_trafilatura"], sh["trafilatura_no_comments"]
     rows = [
@@ -361,26 +450,28 @@ def main(argv=None) -> int:
          f"{sn['bare_trafilatura']['precision']:.3f} / {sn['bare_trafilatura']['recall']:.3f}"
          f"  (tp,fp,fn,tn ours {sn['ours']['tp_fp_fn_tn']})"),
         ("authors P / R (fundus)", f"{fu['authors']['precision']:.3f} / {fu['authors']['recall']:.3f}", ""),
-        ("median ms/page (%d pages, x%d)" % (timing["pages"], args.repeat), f"{timing['ours_median_ms']:.1f}",
-         f"{timing['bare_median_ms']:.1f}  ratio {timing['median_ratio']:.2f}"),
-        ("p95 ms/page", f"{timing['ours_p95_ms']:.1f}", f"{timing['bare_p95_ms']:.1f}"),
         ("page_kind = article (no --all-pages)", "%d/%d" % tuple(map(sum, zip(*kinds.values()))),
          ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in kinds.items())),
     ]
-    print(f"{len(pages)} pages -> {len(warcs)} WARC file(s) in {args.warcs}")
-    print(f"{summary} ({seconds:.1f} s, EXTRACT_WORKERS={args.workers})")
-    print(summary_kind)
-    for url in not_articles:
-        print(f"  not an article to page_kind: {url}")
-    if missing:
-        print(f"NOT in reextract output ({len(missing)}): {', '.join(missing)}")
     print()
     width = max(len(r[0]) for r in rows)
     print(f"{'metric':<{width}}  {'ours (reextract)':<16}  bare trafilatura.extract / notes")
     for name, ours_v, other in rows:
         print(f"{name:<{width}}  {ours_v:<16}  {other}")
-    print(f"\ntiming: {timing['method']}")
-    print("\nworst body pages:")
+
+    sp = speed
+    print(f"\nspeed, {sp['pages']} pages ({sp['megabytes']:.0f} MB), one run:")
+    print(f"  scrapy reextract, EXTRACT_WORKERS={sp['reextract_workers']}: {sp['reextract_seconds']:.1f} s wall, "
+          f"{sp['reextract_cpu_seconds']:.1f} s CPU, {sp['reextract_pages_per_s']:.1f} pages/s")
+    print(f"  bare trafilatura.extract, one process: {sp['bare_seconds']:.1f} s, {sp['bare_pages_per_s']:.1f} pages/s")
+    print(f"  reextract / trafilatura pages/s: {sp['throughput_ratio']:.2f}x (target >= 1.5); "
+          f"reextract CPU per page: {sp['reextract_cpu_per_page_ratio']:.2f}x trafilatura's")
+    print(f"  in process, CPU ms/page: bare {sp['bare_cpu_ms_per_page']:.1f}, extract_article "
+          f"{sp['extract_cpu_ms_per_page']:.1f} ({sp['extract_cpu_ratio']:.2f}x, target <= 1.25), analyze_page "
+          f"{sp['analyze_cpu_ms_per_page']:.1f} ({sp['analyze_cpu_ratio']:.2f}x); medians "
+          f"{sp['extract_cpu_median_ms']:.1f} vs {sp['bare_cpu_median_ms']:.1f}, p95 {sp['extract_cpu_p95_ms']:.1f} vs "
+          f"{sp['bare_cpu_p95_ms']:.1f}")
+    print("\nworst body pages (ScrapingHub):")
     for w in sh["worst"]:
         print(f"  {w['f1']:.3f} (bare {w['bare_f1']:.3f}) {w['id'][:12]} {w['url']}")
     misses = [p for p in fu["per_page"] + n4["per_page"] if not p["title_ok"]]
@@ -389,11 +480,16 @@ def main(argv=None) -> int:
         for p in misses:
             print(f"  {p['page']}\n    got      {p['title']}\n    expected {p['expected_title']}")
 
-    result = {"scrapinghub": sh, "fundus": fu, "newspaper4k": n4, "snippets": sn, "timing": timing,
+    result = {"wcxb": {k: {kk: vv for kk, vv in v.items() if kk != "per_page"} for k, v in wx.items()},
+              "scrapinghub": sh, "fundus": fu, "newspaper4k": n4, "snippets": sn, "speed": speed,
               "title_exact_combined": _ratio(title_hits, title_total),
               "page_kind_articles": kinds, "not_articles": not_articles, "missing": missing,
-              "reextract": {"all_pages": summary, "articles_only": summary_kind, "warcs": [str(w) for w in warcs]}}
+              "reextract": {"all_pages": all_run.summary, "articles_only": kind_run.summary,
+                            "warcs": [str(w) for w in warcs]}}
     args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    if wx:
+        (args.out.parent / "extract-wcxb-per-page.json").write_text(
+            json.dumps({k: v["per_page"] for k, v in wx.items()}, indent=0), encoding="utf-8")
     print(f"\nwrote {args.out}")
     return 1 if missing else 0
 

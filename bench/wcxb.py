@@ -90,6 +90,12 @@ class WcxbPage:
     html_path: Path = field(repr=False)
 
     @property
+    def fetch_url(self) -> str:
+        """The page's URL; a made-up neutral one on its domain for the few pages stored without
+        one (a crawl always knows its URL, and an empty one reads as a home page)."""
+        return self.url or f"https://{self.domain}/wcxb/{self.id}"
+
+    @property
     def half(self) -> str:
         return "heldout" if self.held_out else "dev"
 
@@ -296,10 +302,10 @@ def predict_ours(page: WcxbPage) -> tuple[dict, float]:
 
     body = page.body
     start = time.process_time()
-    kind, article = classify_and_extract_tree(parse_html(body, "utf-8"), page.url)
+    kind, article = classify_and_extract_tree(parse_html(body, "utf-8"), page.fetch_url)
     seconds = time.process_time() - start
     if article is None:
-        article = extract_article(body, page.url, encoding="utf-8")
+        article = extract_article(body, page.fetch_url, encoding="utf-8")
     return {"text": article.get("text"), "title": article.get("title"), "authors": article.get("authors"),
             "published": article.get("published"),
             "emitted": kind == "article" and bool(article.get("text")), "kind": kind}, seconds

@@ -37,8 +37,9 @@ def test_bench_pages_go_through_reextract_and_join_by_url(tmp_path):
     assert len(responses) == len(pages)
     assert all(r.status == 200 for r in responses)
 
-    records, summary, _ = extract_bench.run_reextract(tmp_path / "warcs", tmp_path / "out.jsonl",
-                                                      all_pages=True, workers=1)
+    run = extract_bench.run_reextract(tmp_path / "warcs", tmp_path / "out.jsonl", all_pages=True, workers=1)
+    records, summary = run.records, run.summary
+    assert run.cpu > 0 and run.seconds > 0
     assert f"{len(pages)} item(s)" in summary, summary
     got = extract_bench.by_page(pages, records)
     assert set(got) == {(p.corpus, p.key) for p in pages}
