@@ -298,6 +298,12 @@ def _live_flags(replayed: Replayed, length: int | None, chunked: bool) -> list[s
     flag = _TRUNCATION_FLAGS.get((source.warc("WARC-Truncated") or "").lower())
     if flag:
         return [flag]
+    if source.truncated or source.warc("WARC-Truncated") or (
+            length is not None and not chunked and len(replayed.payload) < length):
+        # cut short without a reason we know (another crawler's WARC-Truncated value, a record
+        # shorter than its WARC Content-Length, a body shorter than its HTTP Content-Length):
+        # what Scrapy's handler flags a body that stopped early with
+        return ["dataloss"]
     if length is None and not chunked:
         return ["partial"]  # body read until the server closed the connection
     return []

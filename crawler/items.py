@@ -37,8 +37,48 @@ ARTICLE_FIELDS = (
     "top_image",
     "fetched_at",
     "warc",
+    "truncated",
     "duplicate_of",
 )
+
+# Scrapy's response flags for a body that stopped short: "dataloss" (fewer bytes than
+# Content-Length, or the connection dropped mid-chunk) and "download_stopped" (StopDownload).
+# archives.replay puts the same flags on a response replayed from a truncated record.
+TRUNCATED_FLAGS = frozenset({"dataloss", "download_stopped"})
+
+
+def response_truncated(response) -> bool:
+    """Whether the response an article is built from is cut short (its text may stop early)."""
+    return not TRUNCATED_FLAGS.isdisjoint(response.flags)
+
+
+_WORD = re.compile(r"\w+")
+# words of a byline line besides the names themselves ("By Ada Lindqvist and Bo Ek")
+_BYLINE_WORDS = frozenset({"by", "and", "von", "und", "par", "et", "por", "y", "di", "door", "written",
+                           "posted", "staff", "reporter", "editor"})
+
+
+def has_body(fields: dict | None) -> bool:
+    """Whether extracted fields hold body text, so that an item may be emitted.
+
+    A live-blog shell or a page whose story is drawn by script gives a headline and nothing
+    else; the extractor's fallback then returns the lines it found (the headline, the site
+    name, the byline), which are not a body. A line counts as body text unless its words are
+    all the headline's, the site name's, or those of the authors' names with "by"/"and"."""
+    if not fields:
+        return False
+    text = fields.get("text") or ""
+    known = set()
+    for value in (fields.get("title"), fields.get("site_name")):
+        known.update(_WORD.findall((value or "").lower()))
+    names = set(_BYLINE_WORDS)
+    for author in fields.get("authors") or ():
+        names.update(_WORD.findall(author.lower()))
+    for line in text.splitlines():
+        words = _WORD.findall(line.lower())
+        if words and not (set(words) <= known or set(words) <= names):
+            return True
+    return False
 
 
 class ArticleItem(scrapy.Item):
@@ -52,7 +92,7 @@ class ArticleItem(scrapy.Item):
 
 
 def build_article(fields: dict, *, url: str, fetched_at: str, warc: dict | None,
-                  tracking_params=None, outlinks=None) -> ArticleItem:
+                  tracking_params=None, outlinks=None, truncated: bool = False) -> ArticleItem:
     """An ArticleItem from extracted fields and where/when the page was fetched.
 
     The declared canonical URL (rel=canonical / og:url) is trusted only when it
@@ -68,6 +108,7 @@ def build_article(fields: dict, *, url: str, fetched_at: str, warc: dict | None,
     item["url"] = url
     item["fetched_at"] = fetched_at
     item["warc"] = warc
+    item["truncated"] = bool(truncated)
     if outlinks is not None:
         item["outlinks"] = outlinks
     return item
@@ -136,4 +177,5 @@ def to_record(item) -> dict:
     for name in ("captions", "authors", "tags"):
         if record[name] is None:
             record[name] = []
+    record["truncated"] = bool(record["truncated"])
     return record

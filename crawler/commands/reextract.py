@@ -27,7 +27,7 @@ from archives.index import ArchiveIndex, entry_from_record
 from archives.reader import ArchiveError, Problem, WarcReader, read_record, warc_files
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
-from crawler.items import build_article, to_record
+from crawler.items import build_article, has_body, response_truncated, to_record
 from crawler.urls import canonicalize_url
 from pipelines.jsonl import JsonLinesFile
 
@@ -138,8 +138,12 @@ class Reextractor:
         if result.get("article") is None:
             self.stats[f"pages/{result.get('kind', 'other')}"] += 1
             return
+        if not has_body(result["article"]):
+            self.stats["empty_articles"] += 1   # no item without a body (a live-blog shell)
+            return
         item = build_article(result["article"], url=response.url, fetched_at=response.meta.get("warc_date"),
-                             warc=response.meta.get("warc"), tracking_params=self.tracking_params)
+                             warc=response.meta.get("warc"), tracking_params=self.tracking_params,
+                             truncated=response_truncated(response))
         for key in {canonicalize_url(response.url, self.tracking_params), item["canonical_url"]}:
             if key in self.seen:
                 self.stats["duplicates"] += 1
@@ -251,6 +255,8 @@ class Command(ScrapyCommand):
         for problem in worker.problems:
             show(str(problem))
         duplicates = f", {stats['duplicates']} duplicate(s) skipped" if stats["duplicates"] else ""
+        if stats["empty_articles"]:
+            duplicates += f", {stats['empty_articles']} article page(s) without body text skipped"
         show(f"reextract: {stats['files']} file(s), {stats['records']} records, "
              f"{stats['html']} HTML page(s), {stats['items']} item(s) written to {path}"
              f"{duplicates}; {len(worker.problems)} problem(s)")

@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import discovery
 from crawler.extraction import ExtractionPool
-from crawler.items import ArticleItem, build_article
+from crawler.items import ArticleItem, build_article, has_body, response_truncated
 from crawler.signals import page_failed
 from crawler.urls import join_url, same_site, strip_tracking
 
@@ -165,11 +165,16 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("extraction failed for %s: %r", response.url, exc)
             self.crawler.signals.send_catch_log(page_failed, url=response.url, error=repr(exc))
             return
-        if result["kind"] == "article":
+        if result["kind"] == "article" and has_body(result["article"]):
             self.crawler.stats.inc_value("news/articles")
             yield self.make_item(response, result["article"], result["links"])
             return
-        self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
+        if result["kind"] == "article":
+            # a live-blog shell or a script-drawn page: no item without a body; its links are followed
+            self.crawler.stats.inc_value("news/empty_articles")
+            self.logger.debug("article page without body text, not emitted: %s", response.url)
+        else:
+            self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
         depth = response.meta.get("depth", 0) + 1
         for url in result["feeds"]:
             request = self.follow(url, priority=5) if self._first_sighting(url, depth) else None
@@ -195,7 +200,7 @@ class NewsSpider(scrapy.Spider):
             "%Y-%m-%dT%H:%M:%SZ")
         return build_article(fields, url=response.url, fetched_at=fetched_at,
                              warc=response.meta.get("warc"), tracking_params=self.tracking_params,
-                             outlinks=outlinks)
+                             outlinks=outlinks, truncated=response_truncated(response))
 
     def failed(self, failure):
         request = getattr(failure, "request", None)
