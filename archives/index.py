@@ -20,11 +20,11 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from w3lib.url import safe_url_string
 
-from archives.reader import Problem, Record, WarcReader
+from archives.reader import DEFAULT_MAX_BYTES, Problem, Record, WarcReader
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,54 @@ def parse_cdxj_line(line: str, source: str) -> IndexEntry | None:
         return None
 
 
+MAX_CDXJ_LINE = 64 * 1024  # cdxj-indexer's lines are a few hundred bytes; a URL may be long
+
+
+def cdxj_lines(stream: BinaryIO, where: str, problems: list, max_bytes: int = DEFAULT_MAX_BYTES
+               ) -> Iterator[str]:
+    """Lines of a CDXJ index read in blocks: a line past MAX_CDXJ_LINE is skipped and the
+    index past `max_bytes` ignored, each with one problem (an index in a WACZ is a zip member
+    or a gzip stream that can inflate to any size, in one line or billions)."""
+    carry, total, long_lines, skipping = b"", 0, 0, False
+    while chunk := stream.read(1 << 16):
+        total += len(chunk)
+        if max_bytes and total > max_bytes:
+            problems.append(Problem(where, None, f"index larger than {max_bytes} bytes: the rest "
+                                                 "is not read (ARCHIVE_READ_MAX_SIZE)"))
+            break
+        if skipping:  # the rest of an over-long line
+            if b"\n" not in chunk:
+                continue
+            chunk, skipping = chunk.split(b"\n", 1)[1], False
+        parts = (carry + chunk).split(b"\n")
+        carry = parts.pop()
+        yield from (part.decode("utf-8", "replace") for part in parts)
+        if len(carry) > MAX_CDXJ_LINE:
+            long_lines, carry, skipping = long_lines + 1, b"", True
+    else:
+        if carry and not skipping:
+            yield carry.decode("utf-8", "replace")
+    if long_lines:
+        problems.append(Problem(where, None, f"{long_lines} index line(s) longer than "
+                                             f"{MAX_CDXJ_LINE} bytes skipped"))
+
+
+def plausible_entries(entries: list[IndexEntry], size: int | None) -> tuple[list[IndexEntry], int]:
+    """(entries that can point at records of a WARC of `size` bytes, number dropped).
+
+    A record lies inside the file, and records do not overlap: an index claiming more entries
+    than that (repeated or overlapping lines) is not trusted with the memory they would take."""
+    kept, end = [], -1
+    for entry in sorted(entries, key=lambda e: (e.offset, e.length)):
+        if entry.offset < 0 or entry.length <= 0 or entry.offset < end:
+            continue
+        if size is not None and entry.offset + entry.length > size:
+            continue
+        kept.append(entry)
+        end = entry.offset + entry.length
+    return kept, len(entries) - len(kept)
+
+
 class ArchiveIndex:
     """Entries by URL (exact, then SURT) and by payload digest, captures in time order."""
 
@@ -159,6 +207,17 @@ class ArchiveIndex:
                 self.add(entry)
                 count += 1
         return count
+
+    def add_cdxj_checked(self, lines: Iterable[str], source: str, size: int | None) -> int:
+        """Entries of `source` from CDXJ lines, only those `plausible_entries` keeps."""
+        parsed = [e for e in (parse_cdxj_line(line, source) for line in lines if line.strip()) if e]
+        kept, dropped = plausible_entries(parsed, size)
+        if dropped:
+            self.problems.append(Problem(source, None, f"{dropped} index line(s) pointing outside "
+                                                       "the file or into another record ignored"))
+        for entry in kept:
+            self.add(entry)
+        return len(kept)
 
     def add_warc(self, source: str, filename: str, opener: Callable | None = None) -> int:
         """Index one WARC by reading it (headers only); its problems land in `self.problems`."""

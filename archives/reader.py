@@ -11,7 +11,13 @@ need and warcio leaves to the caller:
 - damage is reported, not raised and not ignored: a block shorter than its
   Content-Length, a gzip member that ends mid-stream (warcio check passes both),
   a failed digest, or a record warcio cannot parse (reading then resumes at the
-  next record start found in the file).
+  next record start found in the file);
+- nothing in the file decides how much memory reading it takes: a Content-Length
+  that is not a plain number (2^63+5, -5) makes the record unreadable instead of
+  reaching warcio's arithmetic, header lines and heads are capped, and a payload
+  or decoded body past `max_bytes` (ARCHIVE_READ_MAX_SIZE) is reported and
+  skipped: a 2 MB file can hold a record that inflates to 2 GiB, and a
+  `Content-Encoding: gzip, gzip` body can inflate a thousand times more again.
 
 No Scrapy imports: the crawl, the commands and plain scripts share this.
 """
@@ -21,21 +27,46 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import ChunkedDataReader
+from warcio.bufferedreaders import ChunkedDataReader, DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 _BUFSIZE = 1 << 16
+# The largest payload or decoded body a reader holds in memory (ARCHIVE_READ_MAX_SIZE).
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# The largest WARC or HTTP head (all its lines) and the longest line read: a crawl archives
+# heads of 10,000 headers or a 200 KB header line as received, far below these.
+MAX_HEAD_BYTES = 4 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
+# Content-Length values beyond this are not a length (2^62: no disk holds such a record).
+_MAX_CONTENT_LENGTH = 1 << 62
+_DIGITS = re.compile(r"[0-9]{1,19}")
+# WARC-Date: W3C-ISO8601 in UTC, to any precision WARC 1.0/1.1 allow.
+_WARC_DATE = re.compile(r"\d{4}(-\d\d(-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,9})?)?Z)?)?)?")
+
+
+class MalformedRecord(ValueError):
+    """A record header no reader should act on (a Content-Length that is not a length, a head
+    without end)."""
+
+
+class TooLarge(ValueError):
+    """A payload or decoded body larger than the reader's `max_bytes`."""
+
+
 # Everything warcio (and zlib underneath) raises on malformed input.
 _PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
-                 ValueError, IndexError, KeyError, AttributeError, TypeError, UnicodeDecodeError)
+                 ValueError, IndexError, KeyError, AttributeError, TypeError, UnicodeDecodeError,
+                 OverflowError)
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
@@ -72,6 +103,8 @@ class Record:
     payload: bytes | None = None
     problems: list[str] = field(default_factory=list)
     truncated: bool = False
+    oversize: bool = False          # payload larger than max_bytes: not read (payload is None)
+    max_bytes: int = DEFAULT_MAX_BYTES
 
     def warc(self, name: str, default: str | None = None) -> str | None:
         return self.warc_headers.get_header(name, default)
@@ -92,7 +125,9 @@ class Record:
 
     @property
     def date(self) -> str | None:
-        return self.warc("WARC-Date")
+        """WARC-Date as written, or None when it is not a WARC date (a problem of the record)."""
+        value = self.warc("WARC-Date")
+        return value if value is not None and _WARC_DATE.fullmatch(value) else None
 
     @property
     def payload_digest(self) -> str | None:
@@ -122,7 +157,7 @@ class Record:
         """The payload with Content-Encoding undone (what a browser would render)."""
         if self.payload is None:
             raise ValueError("record was read without its payload")
-        return decode_content(self.payload, self.header_list("Content-Encoding"))
+        return decode_content(self.payload, self.header_list("Content-Encoding"), self.max_bytes)
 
     def header_list(self, name: str) -> list[str]:
         if self.http_headers is None:
@@ -132,48 +167,81 @@ class Record:
 
 
 # --- content decoding ------------------------------------------------------------
+# Each decoder stops with TooLarge once its output passes `limit` bytes: a server can send,
+# and a WARC keep, a few KB that inflate to gigabytes.
 
-def _gunzip(data: bytes) -> bytes:
-    # Several members may follow each other; a cut-off stream yields what it has.
-    out = []
+def _check(size: int, limit: int) -> None:
+    if limit and size > limit:
+        raise TooLarge(f"decodes to more than {limit} bytes")
+
+
+def _zlib_stream(data: bytes, wbits: int, limit: int, *, members: bool) -> bytes:
+    out = bytearray()
     while data:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out.append(d.decompress(data))
-        if not d.eof:
+        inflater = zlib.decompressobj(wbits)
+        chunk = inflater.decompress(data, _BUFSIZE)
+        while True:
+            out += chunk
+            _check(len(out), limit)
+            if inflater.eof or not inflater.unconsumed_tail and not chunk:
+                break
+            chunk = inflater.decompress(inflater.unconsumed_tail, _BUFSIZE)
+        if not (members and inflater.eof):  # a cut-off stream yields what it has
             break
-        data = d.unused_data
-    return b"".join(out)
+        data = inflater.unused_data
+    return bytes(out)
 
 
-def _inflate(data: bytes) -> bytes:
+def _gunzip(data: bytes, limit: int = 0) -> bytes:
+    # Several members may follow each other, as gzip writes them.
+    return _zlib_stream(data, 16 + zlib.MAX_WBITS, limit, members=True)
+
+
+def _inflate(data: bytes, limit: int = 0) -> bytes:
     try:
-        return zlib.decompressobj().decompress(data)
+        return _zlib_stream(data, zlib.MAX_WBITS, limit, members=False)
     except zlib.error:  # raw deflate, as some servers send it
-        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data)
+        return _zlib_stream(data, -zlib.MAX_WBITS, limit, members=False)
 
 
-def _unbrotli(data: bytes) -> bytes:
+def _unbrotli(data: bytes, limit: int = 0) -> bytes:
     import brotli
-    return brotli.decompress(data)
+
+    decompressor = brotli.Decompressor()
+    out = bytearray(decompressor.process(data, output_buffer_limit=_BUFSIZE))
+    _check(len(out), limit)
+    while not decompressor.is_finished():
+        chunk = decompressor.process(b"", output_buffer_limit=_BUFSIZE)
+        if not chunk:
+            break
+        out += chunk
+        _check(len(out), limit)
+    return bytes(out)
 
 
-def _unzstd(data: bytes) -> bytes:
+def _unzstd(data: bytes, limit: int = 0) -> bytes:
     try:
         from compression import zstd
     except ImportError:
         from backports import zstd
-    return zstd.decompress(data)
+    out = bytearray()
+    with zstd.ZstdFile(io.BytesIO(data)) as stream:
+        while chunk := stream.read(_BUFSIZE):
+            out += chunk
+            _check(len(out), limit)
+    return bytes(out)
 
 
-DECODERS: dict[str, Callable[[bytes], bytes]] = {
+DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
     "gzip": _gunzip, "x-gzip": _gunzip, "deflate": _inflate, "br": _unbrotli, "zstd": _unzstd,
 }
 
 
-def decode_content(payload: bytes, encodings) -> bytes:
+def decode_content(payload: bytes, encodings, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Undo `Content-Encoding` (a header value or a list of them), last applied first.
 
-    Raises ValueError for an unknown coding or a body that is not what it claims.
+    Raises ValueError for an unknown coding or a body that is not what it claims, and
+    TooLarge (a ValueError) when a step's output would pass `max_bytes` (0: no limit).
     """
     if isinstance(encodings, (str, bytes)):
         encodings = [encodings]
@@ -189,7 +257,9 @@ def decode_content(payload: bytes, encodings) -> bytes:
         if decoder is None:
             raise ValueError(f"unsupported Content-Encoding {name!r}")
         try:
-            payload = decoder(payload)
+            payload = decoder(payload, max_bytes)
+        except TooLarge as exc:
+            raise TooLarge(f"{name} body {exc} (ARCHIVE_READ_MAX_SIZE)") from None
         except Exception as exc:
             raise ValueError(f"body is not valid {name}: {exc}") from exc
     return payload
@@ -220,12 +290,18 @@ def warc_files(paths) -> list[Path]:
     return found
 
 
-def _read_all(stream) -> bytes:
-    chunks = []
+def _read_all(stream, limit: int = 0) -> bytes | None:
+    """The rest of `stream`, or None (the rest drained) if it is longer than `limit` bytes."""
+    chunks, size = [], 0
     while True:
         chunk = stream.read(_BUFSIZE)
         if not chunk:
             return b"".join(chunks)
+        size += len(chunk)
+        if limit and size > limit:
+            chunks.clear()
+            _drain(stream)
+            return None
         chunks.append(chunk)
 
 
@@ -239,18 +315,82 @@ def _is_chunked(http_headers) -> bool:
     return bool(te) and "chunked" in te.lower()
 
 
+class _HeadReader:
+    """A stream seen by a head parser: at most MAX_HEAD_BYTES of lines, then MalformedRecord.
+
+    warcio reads WARC and HTTP heads line by line until a blank line, keeping every
+    line: a head of a billion short lines would otherwise be kept whole."""
+
+    def __init__(self, stream, what: str):
+        self._stream = stream
+        self._what = what
+        self._room = MAX_HEAD_BYTES
+
+    def readline(self, length=None):
+        if self._room <= 0:
+            raise MalformedRecord(f"{self._what} head longer than {MAX_HEAD_BYTES} bytes")
+        length = self._room if length is None or length < 0 else min(length, self._room)
+        line = self._stream.readline(length)
+        self._room -= len(line)
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class _StrictLoader(ArcWarcRecordLoader):
+    """warcio's record loader with heads capped and Content-Length checked before use."""
+
+    def _detect_type_load_headers(self, stream, statusline=None, known_format=None):
+        the_format, headers = super()._detect_type_load_headers(
+            _HeadReader(stream, "WARC"), statusline, known_format)
+        name = "length" if the_format == "arc" else "Content-Length"
+        value = headers.get_header(name)
+        if value is None:
+            raise MalformedRecord(f"no {name}")
+        if not _DIGITS.fullmatch(value.strip()) or int(value) > _MAX_CONTENT_LENGTH:
+            raise MalformedRecord(f"bad {name} {value[:40]!r}")
+        return the_format, headers
+
+    def load_http_headers(self, rec_type, uri, stream, length):
+        if uri is None and rec_type in self.HTTP_RECORDS:
+            raise MalformedRecord("no WARC-Target-URI")
+        return super().load_http_headers(rec_type, uri, _HeadReader(stream, "HTTP"), length)
+
+
+class _LineCappedReader(DecompressingBufferedReader):
+    """warcio's reader, with no line longer than MAX_LINE_BYTES: between records warcio reads
+    whole lines looking for the next head, and a line can be gigabytes of junk."""
+
+    def readline(self, length=None):
+        if length is None or length < 0 or length > MAX_LINE_BYTES:
+            length = MAX_LINE_BYTES
+        return super().readline(length)
+
+
+def _archive_iterator(fh, check_digests: bool) -> ArchiveIterator:
+    it = ArchiveIterator(fh, check_digests=check_digests)
+    # Swapped before the iteration starts: the iterator looks both up as it goes.
+    it.reader = _LineCappedReader(it.fh, block_size=it.reader.block_size)
+    it.loader = _StrictLoader()
+    return it
+
+
 class WarcReader:
     """Iterate a WARC (gzip or plain) record by record, collecting problems on the way.
 
     `payload` decides which records have their payload kept in memory: True, False,
-    or a function of the (header-only) Record. Problems found while reading are in
+    or a function of the (header-only) Record; a payload past `max_bytes` (0: no limit)
+    is not kept (`record.oversize`, a problem). Problems found while reading are in
     `record.problems` (record-level) and `reader.problems` (all of them).
     """
 
-    def __init__(self, path, *, fileobj: BinaryIO | None = None, check_digests: bool = False):
+    def __init__(self, path, *, fileobj: BinaryIO | None = None, check_digests: bool = False,
+                 max_bytes: int = DEFAULT_MAX_BYTES):
         self.path = str(path)
         self._fileobj = fileobj
         self.check_digests = check_digests
+        self.max_bytes = max_bytes
         self.problems: list[Problem] = []
         self.records_read = 0
 
@@ -285,17 +425,24 @@ class WarcReader:
             start: int | None = 0
             while start is not None:
                 fh.seek(start)
-                it = ArchiveIterator(fh, check_digests=self.check_digests)
+                it = _archive_iterator(fh, self.check_digests)
                 try:
                     records = iter(it)
+                    resume = None
                     while True:
                         with contextlib.redirect_stderr(io.StringIO()):
                             try:
                                 raw = next(records)
                             except StopIteration:
                                 break
-                        yield self._record(it, raw, payload, gzipped)
-                    start = None
+                        record = self._record(it, raw, payload, gzipped)
+                        yield record
+                        if record.truncated and not gzipped:
+                            # An uncompressed block that claimed more bytes than the file
+                            # holds swallowed what followed it: look for the next head in it.
+                            resume = _next_record_start(fh, record.offset + 1, gzipped)
+                            break
+                    start = resume
                 except _PARSE_ERRORS as exc:
                     bad = it.offset if it.offset is not None else start
                     start = _next_record_start(fh, bad + 1, gzipped)
@@ -307,12 +454,17 @@ class WarcReader:
         offset = it.offset
         http = raw.http_headers
         record = Record(filename=self.path, offset=offset, length=0, type=raw.rec_type,
-                        warc_headers=raw.rec_headers, http_headers=http)
+                        warc_headers=raw.rec_headers, http_headers=http, max_bytes=self.max_bytes)
         keep = payload(record) if callable(payload) else payload
         stream = raw.raw_stream
         if keep:
-            data = _read_all(stream)
-            record.payload = dechunk(data) if _is_chunked(http) else data
+            data = _read_all(stream, self.max_bytes)
+            if data is None:
+                record.oversize = True
+                record.problems.append(f"payload larger than {self.max_bytes} bytes: not read "
+                                       "(ARCHIVE_READ_MAX_SIZE)")
+            else:
+                record.payload = dechunk(data) if _is_chunked(http) else data
         else:
             _drain(stream)
         missing = getattr(stream, "limit", 0) or 0
@@ -329,6 +481,9 @@ class WarcReader:
         decompressor = it.reader.decompressor if it.reader else None
         if gzipped and decompressor is not None and not decompressor.eof and not it.next_line:
             cut.append("gzip stream ends unexpectedly")
+        date = record.warc("WARC-Date")
+        if date is not None and record.date is None:
+            record.problems.append(f"bad WARC-Date {date[:40]!r}")
         if cut:
             record.truncated = True
             record.problems.append("truncated: " + "; ".join(cut))
@@ -376,29 +531,35 @@ def _next_record_start(fh, position: int, gzipped: bool) -> int | None:
 
 
 def read_record(path, offset: int, *, fileobj: BinaryIO | None = None,
-                check_digests: bool = False) -> Record:
-    """The one record starting at `offset` (as an index gives it), payload included."""
-    reader = WarcReader(path, fileobj=fileobj, check_digests=check_digests)
+                check_digests: bool = False, max_bytes: int = DEFAULT_MAX_BYTES) -> Record:
+    """The one record starting at `offset` (as an index gives it), payload included.
+
+    ArchiveError if there is none, it cannot be parsed or its payload is over `max_bytes`."""
+    reader = WarcReader(path, fileobj=fileobj, check_digests=check_digests, max_bytes=max_bytes)
     with reader._open() as fh:
         fh.seek(offset)
         head = fh.read(3)
         fh.seek(offset)
-        it = ArchiveIterator(fh, check_digests=check_digests)
+        it = _archive_iterator(fh, check_digests)
         try:
             with contextlib.redirect_stderr(io.StringIO()):
                 raw = next(iter(it))
-            return reader._record(it, raw, True, head == GZIP_MAGIC)
+            record = reader._record(it, raw, True, head == GZIP_MAGIC)
         except StopIteration:
             raise ArchiveError(f"{path}: no record at offset {offset}") from None
         except _PARSE_ERRORS as exc:
-            raise ArchiveError(f"{path}: offset {offset}: unreadable record ({_describe(exc)})") from exc
+            raise ArchiveError(f"{path}: offset {offset}: unreadable record ({_describe(exc)})") from None
+    if record.oversize:
+        raise ArchiveError(f"{path}: offset {offset}: {record.problems[-1]}")
+    return record
 
 
 def iter_records(paths, *, payload: bool | Callable[[Record], bool] = True,
-                 problems: list | None = None, check_digests: bool = False) -> Iterator[Record]:
+                 problems: list | None = None, check_digests: bool = False,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Record]:
     """Records of every WARC in `paths` (files or directories), in file order."""
     for path in warc_files(paths):
-        reader = WarcReader(path, check_digests=check_digests)
+        reader = WarcReader(path, check_digests=check_digests, max_bytes=max_bytes)
         try:
             yield from reader.records(payload)
         finally:

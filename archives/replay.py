@@ -15,13 +15,15 @@ import json
 import logging
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 from archives.cdxj import cdxj_path_for
-from archives.index import ArchiveIndex, IndexEntry
-from archives.reader import ArchiveError, Record, decode_content, is_warc_path, read_record
+from archives.index import ArchiveIndex, IndexEntry, cdxj_lines
+from archives.reader import (DEFAULT_MAX_BYTES, ArchiveError, Problem, Record, decode_content,
+                             is_warc_path, read_record)
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +71,9 @@ class Replayed:
         return [v for k, v in self.headers if k.lower() == name]
 
     def body(self) -> bytes:
-        """The payload with Content-Encoding undone."""
-        return decode_content(self.payload, self.header("Content-Encoding"))
+        """The payload with Content-Encoding undone (TooLarge past the record's max_bytes)."""
+        source = self.original or self.record
+        return decode_content(self.payload, self.header("Content-Encoding"), source.max_bytes)
 
 
 def replayed_from(record: Record, original: Record | None = None) -> Replayed:
@@ -114,17 +117,19 @@ class Sources:
 class Archive:
     """An index over WARCs/WACZs plus the means to read what it points at."""
 
-    def __init__(self, index: ArchiveIndex, sources: Sources):
+    def __init__(self, index: ArchiveIndex, sources: Sources, max_bytes: int = DEFAULT_MAX_BYTES):
         self.index = index
         self.sources = sources
+        self.max_bytes = max_bytes  # ARCHIVE_READ_MAX_SIZE: per record payload, decoded body, index
         self.files = 0
         self.indexed_from_cdxj = 0
 
     @classmethod
-    def open(cls, paths) -> "Archive":
+    def open(cls, paths, max_bytes: int = DEFAULT_MAX_BYTES) -> "Archive":
         """Index `paths` (WARC files, directories of them, .wacz files); raise ArchiveError
-        if one does not exist or nothing at all is found."""
-        archive = cls(ArchiveIndex(), Sources())
+        if one does not exist or nothing at all is found. No record payload, decoded body or
+        index over `max_bytes` is read (each is a problem)."""
+        archive = cls(ArchiveIndex(), Sources(), max_bytes)
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         for path in paths:
@@ -150,9 +155,10 @@ class Archive:
         self.files += 1
         cdxj = cdxj_path_for(path)
         if cdxj.is_file() and cdxj.stat().st_mtime >= path.stat().st_mtime:
-            with open(cdxj, encoding="utf-8") as fh:
-                lines = [line for line in fh if _cdxj_filename_is(line, path.name)]
-            self.index.add_cdxj(lines, key)
+            with open(cdxj, "rb") as fh:
+                lines = [line for line in cdxj_lines(fh, str(cdxj), self.index.problems, self.max_bytes)
+                         if _cdxj_filename_is(line, path.name)]
+            self.index.add_cdxj_checked(lines, key, path.stat().st_size)
             self.indexed_from_cdxj += 1
         else:
             self.index.add_warc(key, path.name)
@@ -172,14 +178,21 @@ class Archive:
         indexed = set()
         for name in ("indexes/index.cdxj", "indexes/index.cdx", "indexes/index.cdx.gz"):
             if name in package.namelist():
-                with package.open(name) as fh:
-                    data = fh.read()
-                if name.endswith(".gz"):  # ZipNum: gzip members of CDXJ lines
-                    data = gzip.decompress(data)
-                for line in data.decode("utf-8").splitlines():
-                    filename = _cdxj_field(line, "filename")
-                    if filename in keys:
-                        self.index.add_cdxj([line], keys[filename])
+                lines: dict[str, list[str]] = {}
+                where = f"{path}#{name}"
+                try:
+                    with package.open(name) as fh:
+                        # ZipNum: gzip members of CDXJ lines
+                        stream = gzip.GzipFile(fileobj=fh) if name.endswith(".gz") else fh
+                        for line in cdxj_lines(stream, where, self.index.problems, self.max_bytes):
+                            filename = _cdxj_field(line, "filename")
+                            if filename in keys:
+                                lines.setdefault(filename, []).append(line)
+                except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                    self.index.problems.append(Problem(where, None, f"unreadable index: {exc}"))
+                for filename, found in lines.items():
+                    size = package.getinfo(members[filename]).file_size
+                    if self.index.add_cdxj_checked(found, keys[filename], size):
                         indexed.add(filename)
                 break
         for filename, key in keys.items():
@@ -197,7 +210,7 @@ class Archive:
 
     def read(self, entry: IndexEntry) -> Record:
         with self.sources.open(entry.source) as fh:
-            record = read_record(entry.source, entry.offset, fileobj=fh)
+            record = read_record(entry.source, entry.offset, fileobj=fh, max_bytes=self.max_bytes)
         if record.target_uri != entry.url:
             raise ReplayError(f"{entry.source}: offset {entry.offset}: index says {entry.url}, "
                               f"record is {record.target_uri} (stale index?)")

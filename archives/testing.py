@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
+from archives.reader import DEFAULT_MAX_BYTES
 from archives.replay import Archive, Replayed, scrapy_response
 
 MAX_REDIRECTS = 20
@@ -26,8 +27,9 @@ MAX_REDIRECTS = 20
 class WarcResponses:
     """Responses by URL from WARC files, directories or WACZ packages."""
 
-    def __init__(self, *paths):
-        self.archive = Archive.open([str(p) for p in paths])
+    def __init__(self, *paths, max_bytes: int = DEFAULT_MAX_BYTES):
+        # max_bytes: a record payload or decoded body past it raises instead of being read
+        self.archive = Archive.open([str(p) for p in paths], max_bytes)
 
     def urls(self) -> list[str]:
         """Every archived URL with an HTTP response."""

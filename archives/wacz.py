@@ -24,7 +24,8 @@ def warcinfo_fields(warc: str | os.PathLike) -> dict[str, str]:
         for record in ArchiveIterator(fh):
             if record.rec_type != "warcinfo":
                 return {}
-            text = record.content_stream().read().decode("utf-8", "replace")
+            # a few fields: a warcinfo record inflating to gigabytes is not read whole
+            text = record.raw_stream.read(1 << 16).decode("utf-8", "replace")
             return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
     return {}
 

@@ -75,7 +75,7 @@ class ReplayMiddleware:
         paths, miss = check_replay_settings(settings)
         if not paths:
             raise NotConfigured("REPLAY_WARC is empty")
-        archive = Archive.open(paths)  # ArchiveError names a missing path
+        archive = Archive.open(paths, settings.getint("ARCHIVE_READ_MAX_SIZE"))  # ArchiveError names a missing path
         for problem in archive.problems:
             logger.warning("replay archive: %s", problem)
         logger.info("Replaying from %d WARC file(s) (%d indexed from CDXJ): %d captures; misses: %s",

@@ -111,6 +111,7 @@ INCREMENTAL_RESUME_WARC = ""           # a resumed run's own folder: pages archi
 # --- Replay ------------------------------------------------------------------
 REPLAY_WARC = ""                       # PATH[,PATH]: answer requests from these WARCs/dirs/WACZ
 REPLAY_MISS = "404"                    # "404", "error" or "live" for URLs not in the archive
+ARCHIVE_READ_MAX_SIZE = 67_108_864     # bytes: a WARC record payload, decoded body or WACZ/CDXJ index larger than this is reported and skipped by every archive reader (reextract, REPLAY_WARC, WACZ); 0 = no limit
 
 # --- Components --------------------------------------------------------------
 DOWNLOAD_HANDLERS = {

@@ -24,7 +24,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archives.index import ArchiveIndex, entry_from_record
-from archives.reader import ArchiveError, Problem, WarcReader, read_record, warc_files
+from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record, warc_files
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
 from crawler.items import build_article, has_body, response_truncated, to_record
@@ -50,7 +50,7 @@ class Reextractor:
 
     def __init__(self, paths, output: JsonLinesFile, *, all_pages=False, workers=1,
                  tracking_params=None, progress: Callable[[str], None] | None = None,
-                 progress_every=5.0):
+                 progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES):
         self.files = warc_files(paths)
         self.output = output
         self.all_pages = all_pages
@@ -58,6 +58,7 @@ class Reextractor:
         self.tracking_params = tracking_params
         self.progress = progress
         self.progress_every = progress_every
+        self.max_bytes = max_bytes          # ARCHIVE_READ_MAX_SIZE
         self.stats: Counter = Counter()
         self.problems: list[Problem] = []
         self.seen: set[str] = set()
@@ -77,9 +78,9 @@ class Reextractor:
             return replayed_from(record)
         entry = self._index.resolve_revisit(record)
         if entry is not None:
-            return replayed_from(record, read_record(entry.source, entry.offset))
+            return replayed_from(record, read_record(entry.source, entry.offset, max_bytes=self.max_bytes))
         if self._archive is None:
-            self._archive = Archive.open(self.files)
+            self._archive = Archive.open(self.files, self.max_bytes)
         entry = self._archive.index.resolve_revisit(record)
         if entry is None:
             raise ReplayError(f"revisit of {record.target_uri} ({record.payload_digest}): "
@@ -89,7 +90,7 @@ class Reextractor:
     def _pages(self):
         """(response, meta) for each archived 2xx HTML page the crawl would have parsed."""
         for number, path in enumerate(self.files, 1):
-            reader = WarcReader(path)
+            reader = WarcReader(path, max_bytes=self.max_bytes)
             for record in reader.records(payload=self._wanted):
                 self.stats["records"] += 1
                 self._tick(number, path)
@@ -247,7 +248,7 @@ class Command(ScrapyCommand):
         worker = Reextractor(paths, output, all_pages=opts.all_pages,
                              workers=settings.getint("EXTRACT_WORKERS"),
                              tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None,
-                             progress=show)
+                             progress=show, max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"))
         try:
             stats = worker.run()
         finally:
