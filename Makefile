@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test install bench-extract bench-crawl bench-dedupe clean
+.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench-crawl: $(STAMP)
 ## make bench-dedupe [BENCH_ARGS="--backend both"]: dedupe insert+query time and memory over 100,000 synthetic articles (starts its own redis-server)
 bench-dedupe: $(STAMP)
 	$(BIN)/python bench/dedupe_bench.py $(BENCH_ARGS)
+
+## make bench-distributed [BENCH_ARGS="--articles 300 --processes 1,2,3"]: 1-3 crawl processes on one Redis frontier: wall time, pages/s, Redis commands per page (starts its own redis-server)
+bench-distributed: $(STAMP)
+	$(BIN)/python -m bench.distributed_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUTPUT_DIR) .pytest_cache

@@ -6,9 +6,11 @@ import logging
 import re
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.utils.asyncio import run_in_thread
+from twisted.internet.defer import Deferred
 
 from crawler.capture import RAW_META_KEY, warc_writer_for
 from archives.digests import Original
@@ -123,3 +125,36 @@ class LenientMetaRefreshMiddleware(MetaRefreshMiddleware):
             self.crawler.stats.inc_value("news/bad_meta_refresh")
             logger.debug("Meta refresh/base URL ignored in %s: %s", response, exc)
             return response
+
+
+def relay(source: Deferred) -> Deferred:
+    """A new Deferred that fires with `source`'s result, leaving `source`'s result as it was."""
+    waiter = Deferred()
+
+    def passed(result):
+        if not waiter.called:
+            waiter.callback(result)
+        return result
+
+    source.addBoth(passed)
+    return waiter
+
+
+class RobotsTxtWaitersMiddleware(RobotsTxtMiddleware):
+    """Scrapy's, except every request waiting for a site's robots.txt gets its parser.
+
+    Scrapy 2.19 has the requests that arrive while robots.txt is being fetched await the one
+    Deferred, each through `Deferred.asFuture`, whose callback returns None: the first
+    waiter gets the parser, every later one None, which means "no robots.txt, all
+    allowed". A process joining a distributed crawl pops a dozen requests for a site at
+    once, and so fetched pages robots.txt disallows. Each waiter here awaits its own relay.
+    """
+
+    async def robot_parser(self, request):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from scrapy.utils.httpobj import urlparse_cached
+
+        parser = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(relay(parser))
+        return await super().robot_parser(request)

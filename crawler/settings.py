@@ -108,12 +108,23 @@ INCREMENTAL_REVISIT_WINDOW = 43200     # seconds after archiving an article duri
 INCREMENTAL_RUN_ID = ""                # the job run this crawl belongs to (a resumed run keeps its id)
 INCREMENTAL_RESUME_WARC = ""           # a resumed run's own folder: pages archived there are not fetched again
 
+# --- Distributed crawls (crawler/distributed.py; README "Distributed crawls") -------------
+DISTRIBUTED = False                    # True (with REDIS_URL): share the frontier, request and article dedupe with other processes on Redis
+FRONTIER_REDIS_PREFIX = "newsarchive:frontier"  # key prefix of the shared frontier (+ ":" + spider name); one per archive
+FRONTIER_IDLE_TIMEOUT = 30             # seconds the shared frontier must stay empty (nothing queued or in flight anywhere) before a process exits
+FRONTIER_LEASE_TIMEOUT = 30            # seconds without a heartbeat after which a process's in-flight requests go back to the frontier
+FRONTIER_POLL_INTERVAL = 0.5           # seconds between looks at the frontier while this process has room (Scrapy's own: 5)
+FRONTIER_SHARED_POLITENESS = True      # DOWNLOAD_DELAY spaces the requests of all processes to a host (reservations in Redis), not each one's
+
 # --- Replay ------------------------------------------------------------------
 REPLAY_WARC = ""                       # PATH[,PATH]: answer requests from these WARCs/dirs/WACZ
 REPLAY_MISS = "404"                    # "404", "error" or "live" for URLs not in the archive
 ARCHIVE_READ_MAX_SIZE = 67_108_864     # bytes: a WARC record payload, decoded body or WACZ/CDXJ index larger than this is reported and skipped by every archive reader (reextract, REPLAY_WARC, WACZ); 0 = no limit
 
 # --- Components --------------------------------------------------------------
+ADDONS = {
+    "crawler.distributed.DistributedMode": 0,  # off unless DISTRIBUTED=True
+}
 DOWNLOAD_HANDLERS = {
     "http": "crawler.capture.CapturingHTTP11DownloadHandler",
     "https": "crawler.capture.CapturingHTTP11DownloadHandler",
@@ -129,6 +140,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, except an unparseable <base href>/refresh URL does not fail the whole page.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.LenientMetaRefreshMiddleware": 580,
+    # Scrapy's, but every request waiting for robots.txt gets the parser (not only the first).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtWaitersMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 100,

@@ -15,6 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from archives.reader import ArchiveError
 from crawler.capture import check_warc_settings
+from crawler.distributed import check_distributed_settings, distributed_view
 from crawler.replay import check_replay_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.dedupe import check_dedupe_state
@@ -26,11 +27,13 @@ class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) == 1 and args[0] == NewsSpider.name:
             try:
-                parse_start_urls(opts.spargs.get("urls"))
+                check_distributed_settings(self.settings)
+                if not (self.settings.getbool("DISTRIBUTED") and "urls" not in opts.spargs):
+                    parse_start_urls(opts.spargs.get("urls"))   # a distributed process may start seedless
                 check_output_files(self.settings)
                 check_warc_settings(self.settings)
                 check_replay_settings(self.settings)
-                check_dedupe_state(self.settings)
+                check_dedupe_state(distributed_view(self.settings))
             except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 self.exitcode = 2
@@ -55,4 +58,4 @@ class Command(ScrapyCrawlCommand):
               f"{stats.get('output/articles', 0)} articles, "
               f"{stats.get('news/failed_requests', 0)} failed requests")
         print(f"  WARC:     {out}/ ({len(warcs)} file{'s' if len(warcs) != 1 else ''}: {', '.join(warcs[:3])}{' ...' if len(warcs) > 3 else ''})")
-        print(f"  Articles: {out / self.settings.get('ARTICLES_FILE')}")
+        print(f"  Articles: {out / crawler.settings.get('ARTICLES_FILE')}")

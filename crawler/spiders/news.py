@@ -49,18 +49,22 @@ def parse_start_urls(urls) -> list[str]:
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    distributed = False   # DISTRIBUTED setting: start requests go through the shared dupefilter
 
-    def __init__(self, urls=None, *args, **kwargs):
+    def __init__(self, urls=None, *args, require_urls=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.start_urls = parse_start_urls(urls)
+        # A process joining a distributed crawl may take its seeds from the shared frontier.
+        self.start_urls = parse_start_urls(urls) if require_urls or urls else []
         self._robots_sitemaps: dict[str, list[str]] = {}
         self._sitemaps_scheduled: set[str] = set()
         self._link_depths: dict[str, int] = {}    # link -> shallowest depth it was followed from
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        distributed = crawler.settings.getbool("DISTRIBUTED")
+        spider = super().from_crawler(crawler, *args, require_urls=not distributed, **kwargs)
         settings = crawler.settings
+        spider.distributed = distributed
         spider.pool = ExtractionPool.from_crawler(crawler)
         spider.max_listing_pages = settings.getint("NEWS_MAX_LISTING_PAGES")
         spider.follow_external = settings.getbool("NEWS_FOLLOW_EXTERNAL")
@@ -71,12 +75,31 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     async def start(self):
-        for url in self.start_urls:
+        for request in self.seed_requests(self.start_urls):
+            yield request
+
+    def seed_requests(self, urls):
+        """The requests of start URLs. In a distributed crawl every process may be started
+        with the same URLs (or take them from the Redis start key): the shared request
+        dupefilter lets one of them fetch each, so they are not marked dont_filter."""
+        for url in urls:
+            if url not in self.start_urls:
+                self.start_urls.append(url)
             yield scrapy.Request(url, callback=self.parse, errback=self.failed,
-                                 meta={"news_start": True}, dont_filter=True)
+                                 meta={"news_start": True}, dont_filter=not self.distributed)
             if self.read_robots_itself:
                 yield scrapy.Request(urljoin(url, "/robots.txt"), callback=self.parse_robots,
                                      errback=self.failed)
+
+    def frontier_request(self, request, seeds) -> None:
+        """A request from the shared frontier: if it is on a site another process was
+        seeded with, that site becomes in scope here too (`seeds()` reads the shared list).
+        A redirect's target is not a seed site by being fetched."""
+        if request.meta.get("redirect_urls") or self.in_scope(request.url):
+            return
+        for url in seeds():
+            if url not in self.start_urls:
+                self.start_urls.append(url)
 
     # --- scope -----------------------------------------------------------
 

@@ -1,0 +1,335 @@
+"""Several crawler processes, on one or many machines, sharing one frontier on Redis.
+
+`-s DISTRIBUTED=True -s REDIS_URL=redis://host:port/db` turns it on (README, "Distributed
+crawls"). `DistributedMode`, an add-on, then points Scrapy at these components:
+
+- `FrontierScheduler`: scrapy-redis's scheduler and request dupefilter (priority queue of
+  requests serialized as JSON by `crawler.plaindata`), with the project's canonical request
+  fingerprints (`CanonicalDupeFilter`), a pop that is a lease acknowledged when the engine
+  is done with the request (`crawler.frontier`: a killed process loses nothing), seeds from
+  the Redis start key, and an exit once the shared frontier has stayed empty for a while;
+- `PoliteCapturingHandler`: the capturing download handler, waiting before each send for
+  the host's next free slot in Redis, so DOWNLOAD_DELAY spaces the requests of all
+  processes to a site, not those of each;
+- the article dedupe on its Redis backend, and each process its own output files (WARC
+  prefix, articles/duplicates/errors/stats file names carry host and pid).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import datetime, timezone
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
+from twisted.internet import task
+
+from crawler.capture import CapturingHTTP11DownloadHandler
+from crawler.frontier import Frontier
+
+logger = logging.getLogger(__name__)
+
+CAPTURING_HANDLER = "crawler.capture.CapturingHTTP11DownloadHandler"
+POLITE_HANDLER = "crawler.distributed.PoliteCapturingHandler"
+
+
+class DistributedError(ValueError):
+    """Distributed mode cannot start; the message is shown to the user as is."""
+
+
+def check_distributed_settings(settings) -> None:
+    """A distributed crawl that cannot reach its Redis is one line before the crawl starts."""
+    if not settings.getbool("DISTRIBUTED"):
+        return
+    url = settings.get("REDIS_URL")
+    if not url:
+        raise DistributedError("DISTRIBUTED=True needs REDIS_URL (redis://host:port/db)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise DistributedError(f"cannot reach the Redis of the distributed crawl at {url}: {exc}") from None
+
+
+def process_tag() -> str:
+    """host-pid: no two processes of one crawl share it, so none share an output file."""
+    host = "".join(c if c.isalnum() or c in ".-" else "_" for c in socket.gethostname())
+    return f"{host}-{os.getpid()}"
+
+
+def frontier_prefix(settings, spider_name: str) -> str:
+    return f"{settings.get('FRONTIER_REDIS_PREFIX')}:{spider_name}"
+
+
+def open_frontier(settings, spider_name: str, worker: str = "") -> Frontier:
+    return Frontier.from_url(settings.get("REDIS_URL"), frontier_prefix(settings, spider_name),
+                             worker or f"{process_tag()}-{uuid.uuid4().hex[:6]}",
+                             lease_timeout=settings.getfloat("FRONTIER_LEASE_TIMEOUT"))
+
+
+def _set_default(settings, name, value) -> None:
+    """Set `name` unless the user gave it (command line, job settings table)."""
+    if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
+        settings.set(name, value, priority="project")
+
+
+def distributed_view(settings):
+    """The settings as a distributed process will see them, for the crawl command's checks
+    (which run before the add-on): the dedupe state is the Redis one."""
+    if not settings.getbool("DISTRIBUTED"):
+        return settings
+    view = settings.copy()
+    _set_default(view, "DEDUPE_BACKEND", "redis")
+    return view
+
+
+class DistributedMode:
+    """Add-on: with DISTRIBUTED=True, the settings of a process of a distributed crawl.
+
+    A setting the user gave on the command line (or in a job's settings table) wins over
+    what is set here. The run id is the first process's: every process's warcinfo and
+    dedupe records name the same run.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def update_settings(self, settings) -> None:
+        if not settings.getbool("DISTRIBUTED"):
+            raise NotConfigured
+        check_distributed_settings(settings)
+        tag = process_tag()
+        spider_name = getattr(self.crawler.spidercls, "name", "spider")
+        prefix = frontier_prefix(settings, spider_name)
+        out = settings.get("OUTPUT_DIR") or "."
+
+        def default(name, value):
+            _set_default(settings, name, value)
+
+        default("SCHEDULER", "crawler.distributed.FrontierScheduler")
+        default("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue")
+        default("SCHEDULER_QUEUE_KEY", f"{prefix}:queue")
+        default("DUPEFILTER_CLASS", "crawler.distributed.CanonicalDupeFilter")
+        default("SCHEDULER_DUPEFILTER_KEY", f"{prefix}:dupefilter")
+        default("SCHEDULER_SERIALIZER", "crawler.plaindata")
+        default("SCHEDULER_PERSIST", True)       # the frontier outlives each process (see leave())
+        default("DEDUPE_BACKEND", "redis")
+        default("WARC_PREFIX", f"{settings.get('WARC_PREFIX')}-p{os.getpid()}")
+        default("ARTICLES_FILE", f"articles-{tag}.jsonl")
+        default("DUPLICATES_FILE", f"duplicates-{tag}.jsonl")
+        default("ERRORS_FILE", f"errors-{tag}.jsonl")
+        default("JOB_STATS_FILE", os.path.join(out, f"stats-{tag}.json"))
+        if settings.getbool("FRONTIER_SHARED_POLITENESS"):
+            handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+            for scheme, path in handlers.items():
+                if path == CAPTURING_HANDLER:
+                    handlers[scheme] = POLITE_HANDLER
+            settings.set("DOWNLOAD_HANDLERS", handlers, priority=settings.getpriority("DOWNLOAD_HANDLERS"))
+        candidate = settings.get("WARC_RUN_ID") or settings.get("DEDUPE_RUN_ID") or (
+            datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8])
+        run_id = open_frontier(settings, spider_name, worker="settings").run_id(candidate)
+        default("WARC_RUN_ID", run_id)
+        default("DEDUPE_RUN_ID", run_id)
+        logger.info("Distributed crawl %s on %s, run %s, files tagged %s", prefix,
+                    settings.get("REDIS_URL"), run_id, tag)
+
+
+class CanonicalDupeFilter(RFPDupeFilter):
+    """scrapy-redis's fingerprint set, keyed by the project's request fingerprints
+    (`REQUEST_FINGERPRINTER_CLASS`: canonical URLs), not its own w3lib-based ones, so the
+    variants one process folds are folded by all."""
+
+    def __init__(self, server, key, debug=False, fingerprinter=None):
+        super().__init__(server, key, debug)
+        self.fingerprinter = fingerprinter
+
+    @classmethod
+    def from_spider(cls, spider):
+        from scrapy_redis.connection import get_redis_from_settings
+
+        settings = spider.settings
+        return cls(get_redis_from_settings(settings), settings.get("SCHEDULER_DUPEFILTER_KEY"),
+                   settings.getbool("DUPEFILTER_DEBUG"), spider.crawler.request_fingerprinter)
+
+    def request_fingerprint(self, request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def close(self, reason=""):
+        """Other processes still use the set; the run's end removes it (Frontier.leave)."""
+
+
+class FrontierScheduler(RedisScheduler):
+    """scrapy-redis's scheduler; its pop is a lease (see `crawler.frontier`).
+
+    A leased request is acknowledged once it has left the engine's in-progress set: its
+    response went through the spider and the item pipelines, or the redirect/retry that
+    replaced it was enqueued. (The set is `ExecutionEngine._slot.inprogress`, private to
+    Scrapy 2.19, which is pinned; tests/test_distributed.py fails if it moves.)
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        scheduler = super().from_crawler(crawler)
+        settings = crawler.settings
+        scheduler.crawler = crawler
+        scheduler.idle_timeout = settings.getfloat("FRONTIER_IDLE_TIMEOUT")
+        scheduler.poll_interval = settings.getfloat("FRONTIER_POLL_INTERVAL")
+        scheduler.lease_timeout = settings.getfloat("FRONTIER_LEASE_TIMEOUT")
+        scheduler.start_batch = settings.getint("CONCURRENT_REQUESTS")
+        scheduler.frontier = open_frontier(settings, crawler.spidercls.name)
+        scheduler._leases: dict[str, object] = {}
+        scheduler._ids = itertools.count(1)
+        scheduler._idle_since = None
+        scheduler._loops = []
+        crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
+        return scheduler
+
+    def open(self, spider):
+        super().open(spider)
+        self.frontier.heartbeat()
+        for interval, call in ((self.lease_timeout / 3, self._heartbeat),
+                               (self.poll_interval, self._poll)):
+            if interval > 0:
+                loop = task.LoopingCall(call)
+                loop.start(interval, now=False)
+                self._loops.append(loop)
+        logger.info("Frontier %s: worker %s, %s", self.frontier.prefix, self.frontier.worker,
+                    self.frontier.status())
+
+    def close(self, reason):
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        self._ack_finished()
+        moved, ended = self.frontier.leave()
+        if moved:
+            self.stats.inc_value("frontier/given_back", moved)
+            logger.info("Gave %d unfinished requests back to the frontier", moved)
+        if ended:
+            logger.info("Frontier drained and no worker left: run ended")
+
+    # -- leases ------------------------------------------------------------------
+    def _in_progress(self):
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None) if engine else None
+        return slot.inprogress if slot is not None else set()
+
+    def _ack_finished(self) -> None:
+        if not self._leases:
+            return
+        busy = self._in_progress()
+        done = [lease for lease, request in self._leases.items() if request not in busy]
+        if done:
+            self.frontier.ack(done)
+            for lease in done:
+                del self._leases[lease]
+            self.stats.inc_value("frontier/acked", len(done))
+
+    def next_request(self):
+        self._ack_finished()
+        lease = str(next(self._ids))
+        data = self.frontier.lease(lease)
+        if data is None:
+            return None
+        try:
+            request = self.queue._decode_request(data)
+        except Exception as exc:  # a foreign or damaged entry: dropped, counted, never retried
+            self.frontier.ack([lease])
+            self.stats.inc_value("frontier/bad_requests")
+            logger.error("Unusable request in the frontier dropped (%r): %.200r", exc, data)
+            return None
+        self._leases[lease] = request
+        self.stats.inc_value("scheduler/dequeued/redis")
+        extend = getattr(self.spider, "frontier_request", None)
+        if extend is not None:
+            extend(request, self.frontier.seeds)
+        return request
+
+    def enqueue_request(self, request):
+        if request.meta.get("news_start"):
+            self.frontier.add_seeds([request.url])
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def has_pending_requests(self):
+        return len(self) > 0
+
+    # -- timers and idleness ---------------------------------------------------------
+    def _heartbeat(self):
+        self._ack_finished()
+        back = self.frontier.heartbeat()
+        if back:
+            self.stats.inc_value("frontier/reclaimed", back)
+            logger.warning("Took back %d requests of a worker that stopped answering", back)
+
+    def _poll(self):
+        """While this process has room, look at the frontier more often than Scrapy's 5 s
+        heartbeat: another process may have just queued the links of a page."""
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if slot is not None and slot.closing is None:
+            slot.nextcall.schedule()
+
+    def spider_idle(self, spider):
+        """Idle here, maybe not elsewhere: stay while anything is queued or in flight in any
+        process (in-flight pages make new links), exit once it has all been empty for
+        FRONTIER_IDLE_TIMEOUT seconds."""
+        self._ack_finished()
+        urls = self.frontier.pop_start_urls(self.start_batch)
+        if urls:
+            for request in spider.seed_requests(urls):
+                self.crawler.engine.crawl(request)
+            self._idle_since = None
+            raise DontCloseSpider
+        status = self.frontier.status()
+        if status["queued"] or status["in_flight"] or status["start_urls"]:
+            self._idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        if now - self._idle_since < self.idle_timeout:
+            raise DontCloseSpider
+        logger.info("Frontier empty for %.0f s: this process is done", now - self._idle_since)
+
+
+class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
+    """Reserves the host's next send time in Redis right before sending: the requests of all
+    processes to one host are DOWNLOAD_DELAY apart (at the server: plus network jitter).
+    Each process's own delay (and AutoThrottle) still applies on top."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.interval = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        self.frontier = open_frontier(crawler.settings, crawler.spidercls.name, worker="budget")
+        self.stats = crawler.stats
+
+    async def download_request(self, request):
+        if self.interval > 0:
+            host = urlparse_cached(request).netloc.lower()
+            wait = self.frontier.reserve(host, self.interval)
+            if wait > 0:
+                self.stats.inc_value("frontier/politeness_waits")
+                from twisted.internet import reactor
+
+                await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+        return await super().download_request(request)

@@ -1,0 +1,151 @@
+"""One index, one manifest (and optionally one WACZ) over the per-process outputs of a run.
+
+A distributed crawl leaves, per process, its own WARC files with their CDXJ, its
+`articles-{host}-{pid}.jsonl` and `stats-{host}-{pid}.json`, in one directory or in one
+directory per machine. `merge_runs` turns them into what a single-process run leaves:
+
+- `index.cdxj`: every line of every WARC's CDXJ (a WARC without one is indexed), with the
+  `filename` made relative to the output directory, sorted as cdxj-indexer sorts;
+- `manifest.json`: the run ids found in the warcinfo records, each process's stats file and
+  finish reason, summed counts (the job manifest's), and every file with size and sha256;
+- with `wacz=True`, `{run_id}.wacz` of all the WARC files.
+
+A `.open` WARC left by a killed process is finalized first (cut back to its last whole
+record); one that a live process still holds is an error: the run is not over.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from crawler.jobs.manifest import FORMAT, counts_from_stats, sha256_file, write_manifest
+
+INDEX = "index.cdxj"
+
+
+class MergeError(ValueError):
+    """The directories cannot be merged; the message is shown to the user as is."""
+
+
+def _warcs(directories: list[Path]) -> list[Path]:
+    from archives.recovery import OPEN_SUFFIX, finalize_open_files
+
+    warcs = []
+    for directory in directories:
+        finalize_open_files(directory)
+        still_open = sorted(directory.glob("*.warc*" + OPEN_SUFFIX))
+        if still_open:
+            raise MergeError(f"{still_open[0]} is still being written: wait for every process of the run to end")
+        warcs += sorted(directory.glob("*.warc.gz")) + sorted(directory.glob("*.warc"))
+    return warcs
+
+
+def _index_lines(warc: Path, output: Path) -> list[str]:
+    from archives.cdxj import cdxj_path_for, write_cdxj
+
+    cdxj = cdxj_path_for(warc)
+    if not cdxj.exists():
+        write_cdxj(warc)
+    relative = os.path.relpath(warc, output)
+    lines = []
+    for line in cdxj.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        key, stamp, fields = line.split(" ", 2)
+        data = json.loads(fields)
+        data["filename"] = relative
+        lines.append(f"{key} {stamp} {json.dumps(data)}")
+    return lines
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(partial, path)
+
+
+def _articles(directories: list[Path]) -> tuple[int, int]:
+    """(article lines, canonical URLs met in more than one line) over every articles*.jsonl."""
+    lines, seen, repeated = 0, set(), 0
+    for directory in directories:
+        for path in sorted(directory.glob("articles*.jsonl")):
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if not line.strip():
+                        continue
+                    lines += 1
+                    url = json.loads(line).get("canonical_url")
+                    repeated += url in seen
+                    seen.add(url)
+    return lines, repeated
+
+
+def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
+    """Write the merged index and manifest (and WACZ) into `output` (default: the first
+    directory); returns the manifest."""
+    from archives.wacz import warcinfo_fields
+
+    directories = [Path(d) for d in directories]
+    for directory in directories:
+        if not directory.is_dir():
+            raise MergeError(f"not a directory: {directory}")
+    output = Path(output) if output else directories[0]
+    output.mkdir(parents=True, exist_ok=True)
+    warcs = _warcs(directories)
+    if not warcs:
+        raise MergeError("no WARC files in " + ", ".join(map(str, directories)))
+    lines = []
+    for warc in warcs:
+        lines += _index_lines(warc, output)
+    lines.sort()
+    _write_atomic(output / INDEX, "".join(line + "\n" for line in lines))
+
+    run_ids = sorted({warcinfo_fields(w).get("run-id", "") for w in warcs} - {""})
+    processes, totals = [], {}
+    for directory in directories:
+        for path in sorted(directory.glob("stats-*.json")):
+            stats = json.loads(path.read_text(encoding="utf-8"))
+            processes.append({"stats": os.path.relpath(path, output),
+                              "finish_reason": stats.get("finish_reason"),
+                              "start_time": stats.get("start_time"),
+                              "pages": counts_from_stats(stats)["pages"]})
+            for key, value in stats.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    totals[key] = totals.get(key, 0) + value
+    articles, repeated = _articles(directories)
+    files = []
+    for directory in directories:
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            if path.parent == output and path.name.startswith(("manifest.json", INDEX + ".")):
+                continue
+            files.append({"path": os.path.relpath(path, output), "bytes": path.stat().st_size,
+                          "sha256": sha256_file(path)})
+    if output not in directories:
+        files.append({"path": INDEX, "bytes": (output / INDEX).stat().st_size,
+                      "sha256": sha256_file(output / INDEX)})
+    manifest = {
+        "format": FORMAT,
+        "kind": "merged-run",
+        "run_ids": run_ids,
+        "directories": [os.path.relpath(d, output) for d in directories],
+        "processes": processes,
+        "counts": counts_from_stats(totals),
+        "articles": {"lines": articles, "repeated_canonical_urls": repeated},
+        "warcs": len(warcs),
+        "index": {"path": INDEX, "lines": len(lines)},
+        "files": files,
+    }
+    if wacz:
+        from archives.wacz import package
+
+        name = f"{run_ids[0] if len(run_ids) == 1 else 'merged'}.wacz"
+        package(warcs, output / name, title=f"Crawl {', '.join(run_ids)}" if run_ids else None)
+        manifest["wacz"] = {"path": name, "bytes": (output / name).stat().st_size,
+                            "sha256": sha256_file(output / name)}
+    write_manifest(output, manifest)
+    return manifest

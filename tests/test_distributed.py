@@ -1,0 +1,344 @@
+"""Distributed crawls: several real `scrapy crawl` processes on one real redis-server frontier.
+
+The expectations come from elsewhere than the code under test: a single-process crawl of an
+identical demo site (same seed, its own server, so its once-only 503 is fresh too), the demo
+site's own request log and ground truth, `warcio check`, and the Redis keys themselves.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+import redis
+from scrapy.http import Request
+from scrapy.utils.request import request_from_dict
+from scrapy.utils.test import get_crawler
+
+from crawler import plaindata
+from crawler.frontier import Frontier
+from crawler.spiders.news import NewsSpider
+from demosite import DemoSite
+from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl, run_scrapy
+from tests.rawserver import RawServer, Route
+from tests.redis_server import redis_server  # noqa: F401  (fixture)
+from tests.tools import warcio_check
+
+SYNTHETIC = 30      # demo site size: ~90 fetches, a few seconds a crawl
+
+
+def _start(out: Path, redis_url: str, prefix: str, *, urls: str | None = None, **settings) -> subprocess.Popen:
+    merged = dict(LOOPBACK_SETTINGS)
+    merged.update({"DISTRIBUTED": "True", "REDIS_URL": redis_url, "FRONTIER_REDIS_PREFIX": prefix,
+                   "DEDUPE_REDIS_PREFIX": prefix + ":dedupe", "FRONTIER_IDLE_TIMEOUT": "2",
+                   "OUTPUT_DIR": str(out)})
+    merged.update({k: str(v) for k, v in settings.items()})
+    args = [sys.executable, "-m", "scrapy", "crawl", "news"] + (["-a", f"urls={urls}"] if urls else [])
+    for name, value in merged.items():
+        args += ["-s", f"{name}={value}"]
+    log = open(out.parent / f"log-{uuid.uuid4().hex[:6]}.txt", "w")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait(processes, timeout=240) -> list[int]:
+    deadline = time.monotonic() + timeout
+    codes = []
+    for process in processes:
+        try:
+            codes.append(process.wait(timeout=max(1, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            for p in processes:
+                if p.poll() is None:
+                    p.kill()
+            raise
+    return codes
+
+
+def _wait_for(condition, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _page(body: bytes) -> Route:
+    return Route([b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s"
+                  % (len(body), body)])
+
+
+def _articles(out: Path) -> list[dict]:
+    return [json.loads(line) for path in sorted(out.glob("articles*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _stats(out: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(out.glob("stats-*.json"))]
+
+
+def _fetched(site) -> collections.Counter:
+    return collections.Counter(path for method, path, _headers in site.request_log if method == "GET")
+
+
+def _story_of(site):
+    """canonical site path -> the story it belongs to (a duplicate group's first member)."""
+    story = {}
+    for group in site.expected["duplicate_groups"]:
+        for member in group["members"]:
+            story[member.split("#")[0].rstrip("/") or "/"] = group["members"][0]
+    return story
+
+
+def _normalized(article: dict, base: str) -> dict:
+    """The fields that say what the story is; the run's own (fetch time, WARC pointer) go."""
+    text = json.dumps({k: v for k, v in article.items() if k not in ("fetched_at", "warc")})
+    return json.loads(text.replace(base.rstrip("/"), "SITE"))
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory):
+    """The reference: a plain one-process crawl of an identical site."""
+    out = tmp_path_factory.mktemp("single") / "out"
+    with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
+        result = crawl(site.base_url, out)
+        assert result.returncode == 0, result.stderr[-3000:]
+        fetched = _fetched(site)
+        articles = {a["canonical_url"].replace(site.base_url.rstrip("/"), ""): _normalized(a, site.base_url)
+                    for a in _articles(out)}
+        yield {"fetched": fetched, "articles": articles, "story": _story_of(site)}
+
+
+def _check_union(site, out, single, *, processes, exact=True):
+    articles = _articles(out)
+    paths = [a["canonical_url"].replace(site.base_url.rstrip("/"), "") for a in articles]
+    assert len(paths) == len(set(paths)), "an article was emitted by two processes"
+    story = single["story"]
+    assert sorted(story.get(p, p) for p in paths) == sorted(story.get(p, p) for p in single["articles"])
+    same = [a for a, p in zip(articles, paths) if p in single["articles"]]
+    assert len(same) >= len(articles) - 3     # which member of a duplicate group is first may differ
+    for article in same:
+        path = article["canonical_url"].replace(site.base_url.rstrip("/"), "")
+        assert _normalized(article, site.base_url) == single["articles"][path]
+    warcs = sorted(out.glob("*.warc.gz"))
+    writers = len({w.name.split("-")[1] for w in warcs})         # crawl-p{pid}-...: one set each
+    assert writers == processes if exact else 2 <= writers <= processes
+    for warc in warcs:
+        check = warcio_check(warc)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_two_processes_share_one_frontier(redis_server, tmp_path, single_process):
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    server = redis.Redis.from_url(redis_server.url)
+    with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
+        procs = [_start(out, redis_server.url, prefix) for _ in range(2)]   # no urls: seeds from Redis
+        _wait_for(lambda: server.zcard(f"{prefix}:news:workers") == 2, what="both processes to join")
+        server.rpush(f"{prefix}:news:start_urls", site.base_url)
+        assert _wait(procs) == [0, 0]
+        fetched = _fetched(site)
+
+    # No URL fetched twice across processes: the fetches are the single crawl's, one for one,
+    # but robots.txt, which each process reads for itself.
+    assert fetched.pop("/robots.txt") == 2
+    expected = collections.Counter(single_process["fetched"])
+    assert expected.pop("/robots.txt") == 1
+    # A single process's start request is dont_filter, so a link back to "/" fetches it again;
+    # in a distributed crawl the start URL goes through the shared dupefilter like any link.
+    assert expected["/"] == 2 and fetched["/"] == 1
+    expected["/"] = 1
+    assert fetched == expected
+    pages = [s["downloader/response_count"] - s.get("robotstxt/response_count", 0) for s in _stats(out)]
+    assert len(pages) == 2 and min(pages) >= sum(pages) / 4, pages
+    assert all(s["finish_reason"] == "finished" for s in _stats(out))
+    _check_union(site, out, single_process, processes=2)
+    # The last process out ended the run: nothing of the frontier is left behind.
+    assert server.keys(f"{prefix}:news:*") == [] or all(
+        b":budget:" in k for k in server.keys(f"{prefix}:news:*"))
+
+    merged = run_scrapy("merge-runs", str(out), "--wacz")
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    index = (out / "index.cdxj").read_text().splitlines()
+    per_warc = sum(len(p.read_text().splitlines()) for p in out.glob("*.cdxj") if p.name != "index.cdxj")
+    assert len(index) == per_warc == manifest["index"]["lines"] and index == sorted(index)
+    assert {json.loads(line.split(" ", 2)[2])["filename"] for line in index} == {w.name for w in out.glob("*.warc.gz")}
+    assert len(manifest["run_ids"]) == 1 and len(manifest["processes"]) == 2
+    assert manifest["counts"]["pages"] == sum(fetched.values()) + 2    # + the two robots.txt
+    assert manifest["articles"] == {"lines": len(single_process["articles"]), "repeated_canonical_urls": 0}
+    listed = {f["path"] for f in manifest["files"]}
+    assert {w.name for w in out.glob("*.warc.gz")} <= listed
+    with zipfile.ZipFile(out / manifest["wacz"]["path"]) as wacz:
+        assert {Path(n).name for n in wacz.namelist() if n.endswith(".warc.gz")} == {w.name for w in out.glob("*.warc.gz")}
+
+
+def test_killed_process_loses_nothing(redis_server, tmp_path, single_process):
+    """SIGKILL one of two processes mid-crawl, start a third the same way: its in-flight
+    requests come back from its leases, and the run still has every article once."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    slow = {"DOWNLOAD_DELAY": "0.04", "FRONTIER_LEASE_TIMEOUT": "2", "RANDOMIZE_DOWNLOAD_DELAY": "False"}
+    with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
+        victim = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
+        other = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
+        _wait_for(lambda: sum(_fetched(site).values()) >= 25, what="the crawl to be under way")
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        late = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
+        assert _wait([other, late]) == [0, 0]
+        fetched = _fetched(site)
+
+    expected = collections.Counter(single_process["fetched"])
+    assert set(fetched) == set(expected)           # every page of the single crawl was fetched
+    stats = _stats(out)
+    assert sum(s.get("frontier/reclaimed", 0) for s in stats) >= 1     # the victim held leases
+    # The victim's requests were fetched again at most once each: at least once, not twice more.
+    assert all(fetched[p] <= expected[p] + 1 for p in fetched if p != "/robots.txt")
+    merged = run_scrapy("merge-runs", str(out))
+    assert merged.returncode == 0, merged.stderr[-2000:]           # finalizes the victim's .open WARC
+    assert not list(out.glob("*.open"))
+    _check_union(site, out, single_process, processes=3, exact=False)
+
+
+def test_politeness_summed_over_processes(redis_server, tmp_path):
+    """DOWNLOAD_DELAY is the spacing of all processes' requests to a site, as the server sees them."""
+    times: list[tuple[float, str]] = []
+
+    class TimedLog(list):
+        def append(self, item):
+            times.append((time.monotonic(), item[0]))
+            super().append(item)
+
+    pages = [f"/p{i}" for i in range(24)]
+    routes = {"/": _page(b"<html><body>" + b"".join(b'<a href="%s">x</a>' % p.encode() for p in pages)
+                        + b"</body></html>"),
+              "/robots.txt": _page(b"User-agent: *\nAllow: /\n")}
+    routes.update({p: _page(b"<html><body><p>page %s</p></body></html>" % p.encode()) for p in pages})
+    delay = 0.25
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    with RawServer(routes=routes) as server:
+        server.requests = TimedLog()
+        procs = [_start(out, redis_server.url, prefix, urls=server.base_url + "/",
+                        DOWNLOAD_DELAY=delay, CONCURRENT_REQUESTS_PER_DOMAIN=8) for _ in range(2)]
+        assert _wait(procs) == [0, 0]
+    stamps = sorted(t for t, _path in times)
+    assert len(stamps) == 1 + len(pages) + 2                    # home, pages, a robots.txt each
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    # Alone each process would send every 0.125-0.375 s (Scrapy's randomized delay), together
+    # twice as often. The sum stays at one request per `delay`: over the whole crawl, and
+    # between any two requests (less loopback jitter: a late timestamp shortens the next gap).
+    assert stamps[-1] - stamps[0] >= (len(stamps) - 1) * delay * 0.9
+    assert min(gaps) >= delay * 0.5, sorted(gaps)[:5]
+    assert all(s["downloader/response_count"] >= 3 for s in _stats(out))   # both took part
+
+
+def test_requests_are_plain_data():
+    """Every kind of request the spider makes survives the Redis queue's JSON as it was."""
+    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True})
+    spider = NewsSpider.from_crawler(crawler, urls="http://news.example/")
+    made = list(spider.seed_requests(["http://news.example/"]))
+    made.append(spider.follow("http://news.example/world/story?utm_source=x&id=3", priority=5))
+    redirected = made[-1].replace(url="http://news.example/world/story-moved")
+    redirected.meta.update({"redirect_urls": ["http://news.example/world/story?id=3"], "redirect_times": 1,
+                            "redirect_reasons": [301], "depth": 2, "download_slot": "news.example",
+                            "warc": {"filename": "a.warc.gz", "offset": 10, "length": 20, "record_id": "<urn:uuid:1>"},
+                            "revisit_of": {"uri": "u", "date": "d", "record_id": "r"}, "retry_times": 1})
+    redirected.headers[b"If-None-Match"] = b'"e\xe9tag"'
+    made.append(redirected)
+    for request in made:
+        as_dict = request.to_dict(spider=spider)
+        back = request_from_dict(plaindata.loads(plaindata.dumps(as_dict)), spider=spider)
+        assert back.to_dict(spider=spider) == as_dict
+        assert back.callback == request.callback and back.errback == request.errback
+    with pytest.raises(TypeError, match="not plain data"):
+        plaindata.dumps(Request("http://news.example/", meta={"x": object()}).to_dict())
+
+
+def test_frontier_leases(redis_server):
+    server = redis.Redis.from_url(redis_server.url)
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    a = Frontier(server, prefix, "a", lease_timeout=0.3)
+    b = Frontier(server, prefix, "b", lease_timeout=30)
+    server.zadd(a.queue_key, {b"first": -10, b"second": 0, b"third": 0})
+    a.heartbeat()
+    assert a.lease("1") == b"first" and a.lease("2") in (b"second", b"third")
+    assert a.status() == {"queued": 1, "in_flight": 2, "workers": 1, "start_urls": 0}
+    a.ack(["1"])
+    assert server.hgetall(a.leases_key) == {b"2": b"0 " + server.hget(a.leases_key, "2").split(b" ", 1)[1]}
+    time.sleep(0.4)                         # a's heartbeat runs out
+    assert b.heartbeat() == 1               # b gives a's unacknowledged lease back
+    assert server.zcard(a.queue_key) == 2 and server.zscore(a.queue_key, b"second") == 0
+    assert b.status()["workers"] == 1
+    assert b.lease("1") is not None and b.lease("2") is not None and b.lease("3") is None
+    b.add_seeds(["http://x/"])
+    assert b.leave() == (2, False)          # unacknowledged leases go back: the run is not over
+    assert server.zcard(a.queue_key) == 2
+    server.delete(a.queue_key)
+    assert b.leave() == (0, True)
+    assert server.exists(b.seeds_key, b.run_key, b.dupefilter_key) == 0
+    # Reservations space one host's sends by the interval, whoever asks.
+    # Reserved send times are 0.5 s apart: each wait is the last one + 0.5 s, less the time
+    # that went by between the two calls (measured around them).
+    waits, marks = [], []
+    for i in range(4):
+        marks.append(time.monotonic())
+        waits.append((a if i % 2 else b).reserve("h:1", 0.5))
+    marks.append(time.monotonic())
+    for i in range(3):
+        assert waits[i + 1] - waits[i] >= 0.5 - (marks[i + 2] - marks[i]) - 0.002, (waits, marks)
+        assert waits[i + 1] - waits[i] <= 0.5 + 0.002
+
+
+def test_bad_distributed_invocations(tmp_path):
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", "DISTRIBUTED=True")
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("error: DISTRIBUTED=True needs REDIS_URL")
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", "DISTRIBUTED=True", "-s", "REDIS_URL=redis://127.0.0.1:9/0")
+    assert result.returncode == 2 and "error: cannot reach the Redis" in result.stderr
+    result = run_scrapy("merge-runs", str(tmp_path / "nothing"))
+    assert result.returncode == 2 and "error: not a directory" in result.stderr
+
+
+def test_every_request_waiting_for_robots_txt_obeys_it(tmp_path):
+    """Requests that reach a site while its robots.txt is in flight all wait for it, and all
+    obey it (Scrapy 2.19 handed the parser to the first waiter only: the others went out)."""
+    blocked = [f"/private/p{i}" for i in range(6)]
+    routes = {p: _page(b"<html><body><p>secret</p></body></html>") for p in blocked}
+    routes["/"] = _page(b"<html><body><p>home</p></body></html>")
+    # robots.txt comes slowly (its head in two parts), so every start request waits for it
+    routes["/robots.txt"] = Route([b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n",
+                                   b"Content-Length: 34\r\n\r\nUser-agent: *\nDisallow: /private/\n"], pause=0.3)
+    with RawServer(routes=routes) as server:
+        urls = ",".join(server.base_url + p for p in ["/"] + blocked)
+        result = crawl(urls, tmp_path / "out")
+        assert result.returncode == 0, result.stderr[-2000:]
+        fetched = [path for path, _raw in server.requests]
+    assert sorted(fetched) == ["/", "/robots.txt"]
+
+
+def test_robots_relay_leaves_the_result_for_every_waiter():
+    from twisted.internet.defer import Deferred
+
+    from crawler.middlewares import relay
+
+    source, got = Deferred(), []
+    waiters = [relay(source) for _ in range(3)]
+    for waiter in waiters:
+        waiter.addCallback(got.append)
+        waiter.addCallback(lambda _result: None)     # as Deferred.asFuture does: result consumed
+    source.callback("parser")
+    assert got == ["parser"] * 3 and source.result == "parser"
