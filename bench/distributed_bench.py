@@ -10,9 +10,12 @@ started together with the same command line. Reported per run:
 - crawl: from the first process's spider start to the last one's finish (stats files),
   less the idle wait before exit (FRONTIER_IDLE_TIMEOUT=0 here), and pages/s over it;
 - share: each process's part of the pages;
+- CPU per page: user + system time of the crawl processes (and their children) per page;
 - Redis commands per page fetched, from `INFO commandstats` before and after the run: all
   commands (those the frontier's Lua scripts run inside Redis count too, as Redis counts them)
-  and the EVALSHA calls among the clients' requests; the busiest commands are listed.
+  and the EVALSHA calls among the clients' requests; the busiest commands are listed. With
+  --frontier-only every count is run again with the article dedupe off: what the frontier
+  alone costs (the dedupe store's near-duplicate index makes most of the rest).
 
 A throwaway redis-server is started on 127.0.0.1 (tests/redis_server.py). Results go to
 bench/results/distributed-<time>.json.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,19 +48,25 @@ def commandstats(server: redis.Redis) -> dict[str, int]:
             for name, value in server.info("commandstats").items()}
 
 
-def run_once(redis_url: str, processes: int, articles: int, workdir: Path) -> dict:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(redis_url: str, processes: int, articles: int, workdir: Path, *, dedupe: bool = True) -> dict:
     server = redis.Redis.from_url(redis_url)
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     out = workdir / f"{prefix}-out"
     settings = {"DISTRIBUTED": "True", "REDIS_URL": redis_url, "FRONTIER_REDIS_PREFIX": prefix,
                 "DEDUPE_REDIS_PREFIX": prefix + ":dedupe", "FRONTIER_IDLE_TIMEOUT": "0",
                 "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "EXTRACT_WORKERS": "1",
-                "LOG_LEVEL": "WARNING", "OUTPUT_DIR": str(out)}
+                "LOG_LEVEL": "WARNING", "OUTPUT_DIR": str(out), "DEDUPE_ENABLED": str(dedupe)}
     with DemoSite(synthetic_articles=articles, seed=1) as site:
         args = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={site.base_url}"]
         for name, value in settings.items():
             args += ["-s", f"{name}={value}"]
         before = commandstats(server)
+        cpu = _children_cpu()
         started = time.monotonic()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         procs = [subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -64,6 +74,7 @@ def run_once(redis_url: str, processes: int, articles: int, workdir: Path) -> di
                  for i in range(processes)]
         codes = [p.wait(timeout=1800) for p in procs]
         wall = time.monotonic() - started
+        cpu = _children_cpu() - cpu
         after = commandstats(server)
         requests = len(site.request_log)
     stats = [json.loads(p.read_text()) for p in sorted(out.glob("stats-*.json"))]
@@ -76,10 +87,11 @@ def run_once(redis_url: str, processes: int, articles: int, workdir: Path) -> di
     total = sum(calls.values())
     fetched = sum(pages)
     return {
-        "processes": processes, "exit_codes": codes, "server_requests": requests,
+        "processes": processes, "dedupe": dedupe, "exit_codes": codes, "server_requests": requests,
         "pages": fetched, "share": [round(p / fetched, 3) for p in pages],
         "wall_s": round(wall, 2), "crawl_s": round(crawl, 2),
         "pages_per_s": round(fetched / crawl, 1) if crawl else None,
+        "cpu_ms_per_page": round(cpu * 1000 / fetched, 1),
         "redis_calls_per_page": round(total / fetched, 2),
         "redis_evalsha_per_page": round(calls.get("evalsha", 0) / fetched, 2),
         "redis_calls": dict(sorted(calls.items(), key=lambda kv: -kv[1])),
@@ -91,19 +103,24 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=300, help="synthetic articles on the demo site")
     parser.add_argument("--processes", default="1,2,3", help="comma-separated process counts")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--frontier-only", action="store_true",
+                        help="also run with the article dedupe off: the Redis commands of the frontier alone")
     args = parser.parse_args()
     counts = [int(n) for n in args.processes.split(",")]
     results = []
     with tempfile.TemporaryDirectory(prefix="distbench-") as tmp, RedisServer(Path(tmp) / "redis") as redis_server:
         for repeat in range(args.repeat):
-            for n in counts:
-                result = run_once(redis_server.url, n, args.articles, Path(tmp))
-                result["repeat"] = repeat
-                results.append(result)
-                print(f"{n} process{'es' if n > 1 else '  '}: {result['pages']} pages, wall {result['wall_s']:.1f} s, "
-                      f"crawl {result['crawl_s']:.1f} s, {result['pages_per_s']} pages/s, share {result['share']}, "
-                      f"Redis {result['redis_calls_per_page']} commands/page "
-                      f"({result['redis_evalsha_per_page']} of them script calls)", flush=True)
+            for dedupe in (True, False) if args.frontier_only else (True,):
+                for n in counts:
+                    result = run_once(redis_server.url, n, args.articles, Path(tmp), dedupe=dedupe)
+                    result["repeat"] = repeat
+                    results.append(result)
+                    print(f"{n} process{'es' if n > 1 else '  '}{'' if dedupe else ', dedupe off'}: "
+                          f"{result['pages']} pages, wall {result['wall_s']:.1f} s, "
+                          f"crawl {result['crawl_s']:.1f} s, {result['pages_per_s']} pages/s, "
+                          f"{result['cpu_ms_per_page']} CPU ms/page, share {result['share']}, "
+                          f"Redis {result['redis_calls_per_page']} commands/page "
+                          f"({result['redis_evalsha_per_page']} of them script calls)", flush=True)
     top = results[-1]["redis_calls"]
     print("busiest Redis commands (last run):", ", ".join(f"{k} {v}" for k, v in list(top.items())[:10]))
     out = ROOT / "bench" / "results"
