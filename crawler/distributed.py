@@ -134,6 +134,9 @@ class DistributedMode:
         default("DUPLICATES_FILE", f"duplicates-{tag}.jsonl")
         default("ERRORS_FILE", f"errors-{tag}.jsonl")
         default("JOB_STATS_FILE", os.path.join(out, f"stats-{tag}.json"))
+        middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        middlewares.setdefault("crawler.distributed.SharedRobotsTxtMiddleware", 985)
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority=settings.getpriority("DOWNLOADER_MIDDLEWARES"))
         if settings.getbool("FRONTIER_SHARED_POLITENESS"):
             handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
             for scheme, path in handlers.items():
@@ -333,3 +336,80 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
 
                 await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
         return await super().download_request(request)
+
+
+class SharedRobotsTxtMiddleware:
+    """One fetch of a site's robots.txt for the whole distributed crawl.
+
+    Every process needs the parser, but a second fetch would be a URL fetched twice. The
+    first process to ask claims the fetch in Redis and stores the answer as received (status,
+    headers, body still content-encoded: the process's own decompression then runs on it as
+    on a download); the others wait for it and get it from there, as a response that is not
+    archived again (counted `frontier/robots_shared`). A 5xx or a failed fetch is not shared:
+    the claim lapses and the next process that asks fetches it itself. Sits next to the
+    capture middleware (985), so what it stores is what the capture archived.
+    """
+
+    ROBOTS_META = "frontier_robots"      # request.meta: this process claimed the fetch
+    CLAIM_SECONDS = 30.0
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.frontier = open_frontier(crawler.settings, crawler.spidercls.name, worker=process_tag())
+        self.wait_step = 0.1
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("DISTRIBUTED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    @staticmethod
+    def _site(request) -> str | None:
+        parts = urlparse_cached(request)
+        if parts.path != "/robots.txt" or not request.meta.get("dont_obey_robotstxt"):
+            return None
+        return f"{parts.scheme}://{parts.netloc}"
+
+    async def process_request(self, request, spider=None):
+        site = self._site(request)
+        if site is None:
+            return None
+        from scrapy.http import Response
+        from twisted.internet import reactor
+
+        from crawler import plaindata
+
+        deadline = time.monotonic() + self.CLAIM_SECONDS
+        while time.monotonic() < deadline:
+            stored = self.frontier.robots(site)
+            if stored is not None:
+                answer = plaindata.loads(stored)
+                self.stats.inc_value("frontier/robots_shared")
+                return Response(answer["url"], status=answer["status"], headers=answer["headers"],
+                                body=answer["body"], flags=["shared-robots"])
+            if self.frontier.claim_robots(site, self.CLAIM_SECONDS):
+                request.meta[self.ROBOTS_META] = site
+                return None
+            await maybe_deferred_to_future(task.deferLater(reactor, self.wait_step, lambda: None))
+        return None                              # the claimant is stuck: fetch it here too
+
+    def process_response(self, request, response, spider=None):
+        site = request.meta.pop(self.ROBOTS_META, None)
+        if site is not None:
+            from crawler import plaindata
+
+            shared = None
+            if response.status < 500:
+                shared = plaindata.dumps({"url": response.url, "status": response.status,
+                                          "headers": dict(response.headers),
+                                          "body": response.body})
+            self.frontier.store_robots(site, shared)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        site = request.meta.pop(self.ROBOTS_META, None)
+        if site is not None:
+            self.frontier.store_robots(site, None)
+        return None

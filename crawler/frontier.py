@@ -86,7 +86,7 @@ return at - now
 
 class Frontier:
     """One crawl's keys on one Redis: `{prefix}:queue`, `:dupefilter`, `:leases:{worker}`,
-    `:workers`, `:start_urls`, `:seeds`, `:run`, `:budget:{host}`."""
+    `:workers`, `:start_urls`, `:seeds`, `:run`, `:robots`, `:budget:{host}`."""
 
     def __init__(self, server: redis.Redis, prefix: str, worker: str, *, lease_timeout: float = 30.0):
         self.server = server
@@ -99,6 +99,7 @@ class Frontier:
         self.start_key = f"{prefix}:start_urls"
         self.seeds_key = f"{prefix}:seeds"
         self.run_key = f"{prefix}:run"
+        self.robots_key = f"{prefix}:robots"
         self.lease_prefix = f"{prefix}:leases:"
         self.leases_key = self.lease_prefix + worker
         self._lease = server.register_script(_LEASE)
@@ -140,7 +141,7 @@ class Frontier:
         moved = self._reclaim(keys=[self.workers_key, self.queue_key],
                               args=[self.lease_prefix, "", self.lease_timeout_ms, self.worker])
         ended = self._end_run(keys=[self.workers_key, self.queue_key, self.start_key,
-                                    self.dupefilter_key, self.seeds_key, self.run_key])
+                                    self.dupefilter_key, self.seeds_key, self.run_key, self.robots_key])
         return moved, bool(ended)
 
     def status(self) -> dict:
@@ -163,6 +164,24 @@ class Frontier:
 
     def seeds(self) -> list[str]:
         return sorted(v.decode() if isinstance(v, bytes) else v for v in self.server.smembers(self.seeds_key))
+
+    # -- robots.txt ----------------------------------------------------------------
+    def robots(self, site: str) -> bytes | None:
+        """The robots.txt answer a process stored for `site` (scheme://host:port) in this run."""
+        return self.server.hget(self.robots_key, site)
+
+    def claim_robots(self, site: str, seconds: float) -> bool:
+        """True for the one process that is to fetch `site`'s robots.txt (for `seconds`)."""
+        return bool(self.server.set(f"{self.robots_key}:fetching:{site}", self.worker, nx=True,
+                                    px=int(seconds * 1000)))
+
+    def store_robots(self, site: str, data: bytes | None) -> None:
+        """Keep the answer (None: no answer worth sharing) and let the claim go."""
+        with self.server.pipeline() as pipe:
+            if data is not None:
+                pipe.hset(self.robots_key, site, data)
+            pipe.delete(f"{self.robots_key}:fetching:{site}")
+            pipe.execute()
 
     # -- politeness ----------------------------------------------------------------
     def reserve(self, host: str, interval: float) -> float:
