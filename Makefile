@@ -28,7 +28,7 @@ endif
 
 ## make test: the whole suite (starts its own HTTP servers and redis-server)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS) tests
+	$(BIN)/python -m pytest -q -rs $(PYTEST_ARGS) tests
 
 ## make bench-extract [BENCH_ARGS="--repeat 3"]: issue 14 figures (WCXB halves, ScrapingHub, fundus, speed) via scrapy reextract (reads shared/corpus beside the repo)
 bench-extract: $(STAMP)

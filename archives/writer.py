@@ -143,6 +143,22 @@ class WarcWriter:
     def current_path(self) -> Path | None:
         return self.directory / (self._name + OPEN_SUFFIX) if self._fh else None
 
+    def bytes_written(self) -> int:
+        """Bytes in this writer's files so far, closed and open (for progress reports)."""
+        total = 0
+        for path in self.closed_files:
+            try:
+                total += path.stat().st_size
+            except OSError:
+                pass
+        fh = self._fh
+        if fh is not None:
+            try:
+                total += fh.tell()
+            except (OSError, ValueError):   # closed by another thread meanwhile
+                pass
+        return total
+
     def wrote(self, filename: str) -> bool:
         """Whether `filename` is one of this writer's files (open or closed)."""
         return (bool(self._name) and filename == self._name) or any(

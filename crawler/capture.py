@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -35,6 +34,8 @@ from scrapy.core.downloader.handlers.http11 import (
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+
+from crawler.runid import run_id as run_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,11 @@ def check_warc_settings(settings) -> None:
     records.check_gzip_level(settings.get("WARC_GZIP_LEVEL"))
 
 
+def current_writer(crawler):
+    """The crawl's open WarcWriter, or None before its first record and after it closed."""
+    return _writers.get(crawler)
+
+
 def warc_writer_for(crawler):
     """The crawl's one WarcWriter, made on first use and closed when the spider closes."""
     writer = _writers.get(crawler)
@@ -226,8 +232,7 @@ def warc_writer_for(crawler):
 
     settings = crawler.settings
     out = settings.get("OUTPUT_DIR") or "."
-    run_id = settings.get("WARC_RUN_ID") or (
-        datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8])
+    run_id = run_id_of(crawler)
     index_path = settings.get("WARC_DIGEST_INDEX_PATH") or f"{out}/warc-digests.sqlite3"
     try:
         digest_index = make_digest_index(settings.get("WARC_DIGEST_INDEX"), index_path)

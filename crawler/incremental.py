@@ -44,6 +44,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from archives.reader import ArchiveError
 from archives.records import sha1_digest
 from crawler.discovery import SITEMAP, document_kind, parse_sitemap, parse_w3c_date
+from crawler.runid import run_id as run_id_of
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class IncrementalMiddleware:
         state_dir = settings.get("INCREMENTAL_STATE_DIR")
         if not state_dir:
             raise NotConfigured
-        run_id = settings.get("INCREMENTAL_RUN_ID") or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        run_id = settings.get("INCREMENTAL_RUN_ID") or run_id_of(crawler)
         resume_dir = settings.get("INCREMENTAL_RESUME_WARC")
         mw = cls(PageStore(Path(state_dir) / STORE_FILE),
                  window=settings.getfloat("INCREMENTAL_REVISIT_WINDOW"), run_id=run_id,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -31,6 +32,7 @@ from archives.replay import Archive, scrapy_response
 logger = logging.getLogger(__name__)
 
 MISS_POLICIES = ("404", "error", "live")
+MISS_EXAMPLES = 100        # missed URLs kept for the run report (all of them go to the DEBUG log)
 REPLAY_FLAG = "replay"
 MISS_FLAG = "replay-miss"
 
@@ -55,9 +57,43 @@ def check_replay_settings(settings) -> tuple[list[str], str]:
     if miss not in MISS_POLICIES:
         raise ValueError(f"REPLAY_MISS must be one of {', '.join(MISS_POLICIES)}, not {miss!r}")
     for path in paths:
-        if not os.path.exists(path):
-            raise ArchiveError(f"REPLAY_WARC: {path}: no such file or directory")
+        check_replay_path(path)
     return paths, miss
+
+
+WARC_MAGIC = (b"\x1f\x8b", b"WARC/", b"filed")  # a gzip member, a plain WARC's first record, an ARC's filedesc
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def check_replay_path(path: str) -> None:
+    """ArchiveError naming what is wrong with one REPLAY_WARC entry: missing, a folder with
+    no WARC or WACZ in it, or a file that is neither (README.md by mistake)."""
+    from archives.reader import is_warc_path
+
+    if not os.path.exists(path):
+        raise ArchiveError(f"REPLAY_WARC: {path}: no such file or directory")
+    if os.path.isdir(path):
+        for _root, _dirs, names in os.walk(path):
+            if any(is_warc_path(name) or name.lower().endswith(".wacz") for name in names):
+                return
+        raise ArchiveError(f"REPLAY_WARC: {path}: no WARC or WACZ files in this folder")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(5)
+    except OSError as exc:
+        raise ArchiveError(f"REPLAY_WARC: {path}: {exc.strerror or exc}") from None
+    if path.lower().endswith(".wacz"):
+        if not head.startswith(ZIP_MAGIC):
+            raise ArchiveError(f"REPLAY_WARC: {path}: not a WACZ (zip) file")
+    elif not head.startswith(WARC_MAGIC):
+        raise ArchiveError(f"REPLAY_WARC: {path}: not a WARC file (neither gzip nor 'WARC/' at its start)")
+
+
+def _is_robots_txt(request) -> bool:
+    """robots.txt missing from an archive is no error for REPLAY_MISS=error: the answer a
+    server without one gives (404, everything allowed) is what the archive tells. Raising
+    there made Scrapy's RobotsTxtMiddleware log a traceback per site."""
+    return urlsplit(request.url).path == "/robots.txt"
 
 
 class ReplayMiddleware:
@@ -74,7 +110,8 @@ class ReplayMiddleware:
         settings = crawler.settings
         paths, miss = check_replay_settings(settings)
         if not paths:
-            raise NotConfigured("REPLAY_WARC is empty")
+            # No message: Scrapy would log a WARNING "Disabled ..." on every ordinary crawl.
+            raise NotConfigured
         archive = Archive.open(paths, settings.getint("ARCHIVE_READ_MAX_SIZE"))  # ArchiveError names a missing path
         for problem in archive.problems:
             logger.warning("replay archive: %s", problem)
@@ -84,6 +121,7 @@ class ReplayMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         if crawler.stats:
             crawler.stats.set_value("replay/captures", archive.index.size)
+            crawler.stats.set_value("replay/paths", paths)
         return middleware
 
     def _inc(self, key: str, count: int = 1) -> None:
@@ -123,15 +161,26 @@ class ReplayMiddleware:
         if request.url not in self._missed_seen:
             self._missed_seen.add(request.url)
             self.missed.append(request.url)
+            if self.stats and len(self.missed) <= MISS_EXAMPLES:   # the first ones, for the report
+                self.stats.set_value("replay/miss_examples", list(self.missed))
         if self.miss == "live":
             self._inc("replay/live")
             return None
-        if self.miss == "error":
+        if self.miss == "error" and not _is_robots_txt(request):
             raise ReplayMissError(f"not in the archive: {request.method} {request.url}")
         return Response(request.url, status=404, request=request, flags=[REPLAY_FLAG, MISS_FLAG])
 
     def spider_closed(self, spider, reason):
+        # One line for the operator; the URLs at DEBUG and (the first ones) in the run report:
+        # replaying a third-party WARC misses thousands of links it never captured.
+        stats = self.stats.get_stats() if self.stats else {}
+        non_200 = {key.rsplit("/", 1)[1]: n for key, n in stats.items()
+                   if key.startswith("replay/status/") and key != "replay/status/200"}
+        misses = (f"{len(self.missed)} URL(s) not in the archive (REPLAY_MISS={self.miss})" if self.missed
+                  else "every request found in the archive")
+        logger.info("replay: %d response(s) served from the archive, %s; non-200 captures served: %s",
+                    stats.get("replay/hit", 0), misses,
+                    ", ".join(f"{code} x{n}" for code, n in sorted(non_200.items())) or "none")
         if self.missed:
-            logger.warning("replay: %d URL(s) not in the archive (REPLAY_MISS=%s):\n  %s",
-                           len(self.missed), self.miss, "\n  ".join(self.missed))
+            logger.debug("replay: URLs not in the archive:\n  %s", "\n  ".join(self.missed))
         self.archive.close()

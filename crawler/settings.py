@@ -16,6 +16,8 @@ ARTICLES_FILE = "articles.jsonl"       # must match articles*.jsonl
 DUPLICATES_FILE = "duplicates.jsonl"   # one line per duplicate found (not an article file)
 ERRORS_FILE = "errors.jsonl"           # one line per page that failed extraction
 
+RUN_ID = ""                            # the run's one id (log, warcinfo, dedupe, report, WACZ); "" = a new one per crawl: UTC start time + 8 hex digits
+
 # --- WARC -------------------------------------------------------------------
 WARC_PREFIX = "crawl"                  # file names: {prefix}-{timestamp17}-{serial:05d}-{host}.warc.gz
 WARC_MAX_SIZE = 1_000_000_000          # rotate to a new file past this many bytes
@@ -27,7 +29,7 @@ WARC_CDXJ = True                       # write a .cdxj index next to each closed
 WARC_WACZ = False                      # also package the run as a .wacz at close
 WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "none", or a class path
 WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index; "" = OUTPUT_DIR/warc-digests.sqlite3
-WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = generated per run (UTC time + random)
+WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = RUN_ID
 WARC_OFFLOAD_MIN_BYTES = 1_000_000     # bodies this large or larger are digested+gzipped in a thread, off the reactor; 0 = never
 # Scrapy asks for br and zstd too; bodies are archived as sent, and `warcio check` (with the brotli
 # package Scrapy needs) and ReplayWeb.page cannot decode those. gzip/deflate every WARC tool reads.
@@ -73,11 +75,21 @@ EXTENSIONS = {
     "crawler.extensions.OfflineSuffixList": 0,  # tldextract never downloads the suffix list
     "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
     "crawler.extensions.CollectorTuning": 0,
+    "crawler.progress.Progress": 0,
+    "crawler.runreport.RunReport": 0,
 }
 # Python's garbage collector in the crawl process (crawler.extensions.CollectorTuning):
 GC_FREEZE_ON_OPEN = True               # once the spider is open, exempt everything alive from later full collections
 GC_GEN0_THRESHOLD = 3000               # allocations between young-generation collections (Python's default: 700); 0: leave it
 REMOTE_CONTROL_ENABLED = False         # Scrapy 2.19's code-over-HTTP server (and its job file left by a killed crawl)
+
+# Live progress and the run report (crawler.progress, crawler.runreport):
+PROGRESS_ENABLED = True                # a progress line while crawling; False: none
+PROGRESS_INTERVAL = 1.0                # seconds between redraws of the line on a terminal
+PROGRESS_LOG_INTERVAL = 30.0           # seconds between progress log lines when stderr is not a terminal (cron, CI)
+LOGSTATS_INTERVAL = 0                  # Scrapy's once-a-minute "Crawled N pages" line: the progress line replaces it
+REPORT_ENABLED = True                  # report.json, report.html and manifest.json in OUTPUT_DIR at the end of a crawl
+STATS_DUMP = False                     # Scrapy's stats dump at INFO: they go to report.json and the DEBUG log instead
 
 # --- Extraction --------------------------------------------------------------
 EXTRACT_WORKERS = 0                    # extraction processes; 0: number of cores, 1: in-process
@@ -94,7 +106,7 @@ DEDUPE_SHINGLE_SIZE = 5                # words per shingle
 DEDUPE_NUM_PERM = 128                  # MinHash permutations
 DEDUPE_EMIT_DUPLICATES = False         # also emit duplicates, marked with duplicate_of
 DEDUPE_MIN_WORDS = 30                  # shorter bodies (stubs, paywall notices) are deduplicated by URL only
-DEDUPE_RUN_ID = ""                     # "" = INCREMENTAL_RUN_ID, else a new id per crawl; processes sharing one run share it
+DEDUPE_RUN_ID = ""                     # "" = RUN_ID; processes sharing one run share it
 DEDUPE_REDIS_PREFIX = "newsarchive:dedupe"  # key prefix of the redis backend (one per archive)
 DEDUPE_COMMIT_INTERVAL = 1.0           # seconds the SQLite state groups writes per commit (0: each article); a crash re-emits at most these
 URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs)

@@ -2,3 +2,7 @@
 
 # A page could not be turned into an item (extraction raised). Arguments: url, error (str).
 page_failed = object()
+
+# A request ended without a usable response (HTTP error status, network failure, redirects
+# used up). Arguments: url, reason (str: "HTTP 404", an exception name). For the run report.
+fetch_failed = object()

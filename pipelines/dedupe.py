@@ -9,7 +9,6 @@ come from `pipelines.dedupe_fingerprint`.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -18,6 +17,8 @@ from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
+from crawler.runid import new_run_id
+from crawler.runid import run_id as run_id_of
 from crawler.urls import canonicalize_url
 from pipelines.dedupe_fingerprint import Fingerprinter
 from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
@@ -40,10 +41,6 @@ class Outcome:
     @property
     def is_duplicate(self) -> bool:
         return self.kind in DUPLICATE_KINDS
-
-
-def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
 
 
 def _now() -> str:
@@ -202,8 +199,9 @@ class DedupePipeline:
             self._flusher.start(interval, now=False)
 
     def _run_id(self):
-        # A job run resumed after an interruption keeps its id: its re-fetches stay "url" duplicates.
-        return self.settings.get("DEDUPE_RUN_ID") or self.settings.get("INCREMENTAL_RUN_ID") or None
+        # The crawl's one run id (crawler.runid). A job run resumed after an interruption keeps
+        # its id: its re-fetches stay "url" duplicates.
+        return self.settings.get("DEDUPE_RUN_ID") or run_id_of(self.crawler)
 
     def close_spider(self):
         if self._flusher is not None and self._flusher.running:

@@ -1,8 +1,11 @@
 """Bad invocations: one line naming the problem, non-zero exit, no traceback."""
 
+import io
+import json
+
 import pytest
 
-from tests.conftest import run_scrapy
+from tests.conftest import ROOT, run_scrapy
 
 
 def _assert_one_line_error(result, *needles):
@@ -52,5 +55,83 @@ def test_unreachable_site_ends_normally_and_is_reported(tmp_path):
                         "-s", "RETRY_TIMES=0", "-s", "ROBOTSTXT_OBEY=False")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
-    assert "2 failed requests" in result.stdout
-    assert "'news/failed_requests': 2" in result.stderr  # the start page and robots.txt
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["stats"]["news/failed_requests"] == 2  # the start page and robots.txt
+    # Network failures are told apart from HTTP error statuses, in the table and the report.
+    (network,) = [line for line in result.stdout.splitlines() if line.strip().startswith("network")]
+    assert "ConnectionRefusedError" in network, result.stdout
+    assert report["counts"]["http_errors"] == {}
+    assert sum(report["counts"]["network_failures"].values()) >= 2
+
+
+def _only_line_is_error(result, *needles):
+    """Nothing but the one `error:` line: no usage block, no log, no traceback."""
+    _assert_one_line_error(result, *needles)
+    assert result.stderr.strip().splitlines() == [line for line in result.stderr.splitlines()
+                                                  if line.startswith("error:")], result.stderr
+    assert result.stdout.strip() == ""
+
+
+def _warc(tmp_path):
+    """A small real WARC (warcio writes it), for commands that need one to get past their inputs."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "one.warc.gz"
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("http://a.test/", "response",
+                                                      payload=io.BytesIO(b"<p>hi</p>"), http_headers=http))
+    return path
+
+
+def test_unknown_spider(tmp_path):
+    result = run_scrapy("crawl", "nwes", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}")
+    _only_line_is_error(result, "nwes", "news")
+
+
+def test_replay_warc_folder_without_warcs(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}/out",
+                        "-s", f"REPLAY_WARC={tmp_path}/empty")
+    _only_line_is_error(result, "REPLAY_WARC", "no WARC")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_replay_warc_that_is_not_a_warc(tmp_path):
+    readme = ROOT / "README.md"
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}",
+                        "-s", f"REPLAY_WARC={readme}")
+    _only_line_is_error(result, "REPLAY_WARC", "README.md", "not a WARC")
+
+
+def test_wacz_output_under_a_file(tmp_path):
+    _warc(tmp_path)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = run_scrapy("wacz", "-o", f"{afile}/x.wacz", str(tmp_path))
+    _only_line_is_error(result, "afile")
+
+
+def test_reextract_into_a_missing_folder_creates_nothing(tmp_path):
+    warc = _warc(tmp_path)
+    target = tmp_path / "missing" / "deeper" / "out.jsonl"
+    for flag in ("-O", "-o"):
+        result = run_scrapy("reextract", str(warc), flag, str(target))
+        _only_line_is_error(result, "does not exist")
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["warc-check", "no-such.warc.gz"], "no such file"),
+    (["warc-check"], "WARC"),
+    (["wacz"], "directory"),
+    (["reextract"], "WARC"),
+    (["replay-server", "no-such-dir"], "no such file"),
+    (["jobs"], "jobs"),
+])
+def test_commands_answer_a_bad_invocation_with_one_line(tmp_path, args, needle):
+    # From a folder with no scrapy.cfg: the project is found by SCRAPY_SETTINGS_MODULE (README).
+    result = run_scrapy(*args, cwd=tmp_path, env={"SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+    _only_line_is_error(result, needle)

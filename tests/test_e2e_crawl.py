@@ -7,6 +7,7 @@ site's own ground truth (`DemoSite.expected`).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -190,4 +191,4 @@ def test_items_point_at_their_response_records(run):
 
 def test_summary_names_outputs(run):
     assert "articles.jsonl" in run["result"].stdout
-    assert "WARC:" in run["result"].stdout
+    assert re.search(r"^  WARC\s+\d+ file\(s\)", run["result"].stdout, re.M), run["result"].stdout

@@ -11,6 +11,7 @@ from croniter import croniter
 
 from crawler.jobs.config import load_jobs
 from crawler.jobs.cron import CronConversionError, crontab_lines, on_calendar, render, systemd_units
+from tests.system_tools import require_systemd_analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +24,7 @@ def job_file(tmp_path, schedule, tz="UTC"):
 
 
 def systemd_elapses(expression, iterations):
-    out = subprocess.run(["systemd-analyze", "calendar", f"--iterations={iterations}", expression],
+    out = subprocess.run([require_systemd_analyze(), "calendar", f"--iterations={iterations}", expression],
                          capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}, check=True).stdout
     found = re.findall(r"(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", out)
     return [datetime.strptime(s, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc) for s in found]

@@ -144,7 +144,9 @@ def test_misses_follow_replay_miss(site, policy):
     else:
         assert row["error"] == "ReplayMissError" and url in row["message"]
     assert stats["replay/miss"] == 1 and stats["replay/hit"] == 2  # robots.txt + the page
-    assert "1 URL(s) not in the archive" in log and f"\n  {url}" in log
+    # One summary line at INFO; the URLs themselves at DEBUG and in the stats (the run report)
+    assert "1 URL(s) not in the archive" in log and f"\n  {url}" not in log
+    assert stats["replay/miss_examples"] == [url]
 
 
 def test_live_misses_are_fetched_and_archived(site):

@@ -66,14 +66,21 @@ def test_one_line_per_problem_across_files(tmp_path):
     shutil.copy(DATA / "warcio-example.warc.gz", good)
     cut = tmp_path / "cut.warc.gz"
     cut.write_bytes((DATA / "warcio-example.warc.gz").read_bytes()[:2008])
-    result = run_scrapy("warc-check", str(good), str(cut), str(tmp_path / "missing.warc"))
+    result = run_scrapy("warc-check", str(good), str(cut))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{cut}: offset 784: response http://example.com/: truncated: gzip stream ends unexpectedly "
         "(<urn:uuid:a9c51e3e-0221-11e7-bf66-0242ac120005>)",
-        f"{tmp_path / 'missing.warc'}: no such file or directory",
-        "checked 3 file(s), 9 record(s): 1 ok, 2 bad, 2 problem(s)",
+        "checked 2 file(s), 9 record(s): 1 ok, 1 bad, 1 problem(s)",
     ]
+
+
+def test_a_missing_input_is_a_bad_invocation(tmp_path):
+    good = tmp_path / "good.warc.gz"
+    shutil.copy(DATA / "warcio-example.warc.gz", good)
+    result = run_scrapy("warc-check", str(good), str(tmp_path / "missing.warc"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [f"error: {tmp_path / 'missing.warc'}: no such file or directory"]
 
 
 def test_usage_error_without_paths():

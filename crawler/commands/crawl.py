@@ -2,8 +2,8 @@
 
 A bad invocation (no urls, a malformed URL, an unwritable OUTPUT_DIR, an unusable
 dedupe state) gets one line naming the problem and exit status 2, never a
-traceback. After a crawl of the news spider a summary says where the WARC and
-JSON files are.
+traceback. After a crawl of the news spider the run report's summary table says
+what was archived and where everything is.
 """
 
 from __future__ import annotations
@@ -24,20 +24,38 @@ from pipelines.jsonl import check_output_files
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args, opts):
+        # Checked here, before Scrapy sets up logging and the crawler process: a bad
+        # invocation prints its one line and nothing else.
+        super().process_options(args, opts)
+        message = self.invocation_error(args, opts)
+        if message:
+            print(f"error: {message}", file=sys.stderr, flush=True)
+            sys.exit(2)
+
+    def invocation_error(self, args, opts) -> str | None:
+        if len(args) != 1:
+            return None           # Scrapy's own usage message
+        from scrapy.spiderloader import get_spider_loader
+
+        known = get_spider_loader(self.settings).list()
+        if args[0] not in known:
+            return f"no spider named {args[0]!r} (spiders: {', '.join(sorted(known))})"
+        if args[0] != NewsSpider.name:
+            return None
+        try:
+            check_distributed_settings(self.settings)
+            if not (self.settings.getbool("DISTRIBUTED") and "urls" not in opts.spargs):
+                parse_start_urls(opts.spargs.get("urls"))   # a distributed process may start seedless
+            check_output_files(self.settings)
+            check_warc_settings(self.settings)
+            check_replay_settings(self.settings)
+            check_dedupe_state(distributed_view(self.settings))
+        except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
+            return str(exc)
+        return None
+
     def run(self, args, opts):
-        if len(args) == 1 and args[0] == NewsSpider.name:
-            try:
-                check_distributed_settings(self.settings)
-                if not (self.settings.getbool("DISTRIBUTED") and "urls" not in opts.spargs):
-                    parse_start_urls(opts.spargs.get("urls"))   # a distributed process may start seedless
-                check_output_files(self.settings)
-                check_warc_settings(self.settings)
-                check_replay_settings(self.settings)
-                check_dedupe_state(distributed_view(self.settings))
-            except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                self.exitcode = 2
-                return
         super().run(args, opts)
         crawler = getattr(self, "_news_crawler", None)
         if crawler is not None and not self.exitcode:
@@ -50,12 +68,15 @@ class Command(ScrapyCrawlCommand):
         return crawler
 
     def _summary(self, crawler):
+        """The run report's table (crawler.runreport), or a plain line if it has none."""
+        from crawler.report import summary_lines
+
+        report = getattr(crawler, "run_report", None)
+        if report is not None:
+            print("\n".join(summary_lines(report)), flush=True)
+            return
         stats = crawler.stats.get_stats() if crawler.stats else {}
         out = Path(self.settings.get("OUTPUT_DIR") or "output").resolve()
-        warcs = sorted(p.name for p in out.glob("*.warc.gz"))
         print(f"\nCrawl finished ({stats.get('finish_reason', 'unknown')}): "
-              f"{stats.get('downloader/response_count', 0)} responses archived, "
-              f"{stats.get('output/articles', 0)} articles, "
-              f"{stats.get('news/failed_requests', 0)} failed requests")
-        print(f"  WARC:     {out}/ ({len(warcs)} file{'s' if len(warcs) != 1 else ''}: {', '.join(warcs[:3])}{' ...' if len(warcs) > 3 else ''})")
-        print(f"  Articles: {out / crawler.settings.get('ARTICLES_FILE')}")
+              f"{stats.get('downloader/response_count', 0)} responses, "
+              f"{stats.get('output/articles', 0)} articles written; output in {out}/", flush=True)

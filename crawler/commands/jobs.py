@@ -13,7 +13,10 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
 from scrapy.utils.conf import arglist_to_dict, closest_scrapy_cfg
+
+from crawler.cli import one_line_errors
 
 from crawler.jobs import cron, manifest as mf
 from crawler.jobs.config import DEFAULT_FILE, JobsConfigError, load_jobs
@@ -66,6 +69,7 @@ class Command(ScrapyCommand):
         opts.set = []
         super().process_options(args, opts)
 
+    @one_line_errors
     def run(self, args, opts):
         if not args or args[0] not in ACTIONS:
             raise UsageError(f"say what to do: scrapy jobs {{{'|'.join(ACTIONS)}}} (see --help)")

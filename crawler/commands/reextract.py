@@ -27,6 +27,7 @@ from archives.index import ArchiveIndex, entry_from_record
 from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record, warc_files
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
+from crawler.cli import check_output_file, one_line_errors
 from crawler.items import build_article, has_body, response_truncated, to_record
 from crawler.urls import canonicalize_url
 from pipelines.jsonl import JsonLinesFile
@@ -223,12 +224,13 @@ class Command(ScrapyCommand):
         parser.add_argument("--all-pages", action="store_true",
                             help="extract every HTML response, not only article pages")
 
+    @one_line_errors
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
             raise UsageError("give at least one WARC file or directory")
         if bool(opts.output) == bool(opts.overwrite_output):
             raise UsageError("give the output file with -o (append) or -O (overwrite)")
-        path = Path(opts.output or opts.overwrite_output)
+        path = check_output_file(opts.output or opts.overwrite_output)
         try:
             paths = warc_files(args)
         except ArchiveError as exc:
@@ -238,7 +240,6 @@ class Command(ScrapyCommand):
         try:
             if opts.overwrite_output and path.exists():
                 path.unlink()
-            path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()  # the output exists even when no page is an article
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}", print_help=False) from None

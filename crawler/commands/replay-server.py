@@ -23,6 +23,8 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import one_line_errors
+
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 90.0
 
@@ -72,6 +74,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--pywb-dir", metavar="DIR",
                             help="build the collection here and keep it (default: a temporary directory)")
 
+    @one_line_errors
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from archives.pywb import build_collection, ensure_pywb, wayback_command
         from archives.reader import ArchiveError, warc_files

@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.cli import check_output_file, one_line_errors
+
 
 class Command(ScrapyCommand):
     requires_project = False
@@ -32,6 +34,7 @@ class Command(ScrapyCommand):
         parser.add_argument("--run-id", help="package only the files of this run")
         parser.add_argument("-o", "--output", help="WACZ path (default OUTPUT_DIR/RUN_ID.wacz)")
 
+    @one_line_errors
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from archives.recovery import finalize_open_files
         from archives.wacz import package_run, run_warcs
@@ -41,6 +44,8 @@ class Command(ScrapyCommand):
         directory = Path(args[0])
         if not directory.is_dir():
             raise UsageError(f"not a directory: {directory}")
+        if opts.output:
+            check_output_file(opts.output, what="WACZ")
         finalize_open_files(directory)
         warcs = run_warcs(directory, opts.run_id)
         if not warcs:

@@ -7,10 +7,13 @@ dash users type. The checking itself is `archives.check`.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+
+from crawler.cli import one_line_errors
 
 
 class Command(ScrapyCommand):
@@ -36,11 +39,15 @@ class Command(ScrapyCommand):
         parser.add_argument("-v", "--verbose", action="store_true",
                             help="also print a line for every file without problems")
 
+    @one_line_errors
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         from archives.check import check_paths, summary
 
         if not args:
             raise UsageError("give at least one WARC file or directory")
+        for arg in args:
+            if not Path(arg).exists():
+                raise UsageError(f"{arg}: no such file or directory")
 
         def show(report):
             for problem in report.problems:

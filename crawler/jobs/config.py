@@ -38,6 +38,7 @@ RESERVED_SETTINGS = {
     "INCREMENTAL_RUN_ID": None,
     "INCREMENTAL_RESUME_WARC": None,
     "WARC_RUN_ID": None,
+    "RUN_ID": None,
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

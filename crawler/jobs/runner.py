@@ -61,11 +61,11 @@ def crawl_settings(job: Job, run_dir: Path, run_id: str) -> dict[str, str]:
         "JOBDIR": str(job.jobdir),
         "DEDUPE_STATE_DIR": str(state),
         "INCREMENTAL_STATE_DIR": str(state),
+        "RUN_ID": run_id,                  # the run folder's name: warcinfo, dedupe, report, WACZ
         "INCREMENTAL_RUN_ID": run_id,
         "INCREMENTAL_REVISIT_WINDOW": str(job.revisit_window),
         "JOB_STATS_FILE": str(state / STATS_FILE),
         "JOB_NAME": job.name,
-        "WARC_RUN_ID": f"{job.name}/{run_id}",
         # identical-payload-digest revisits refer to records of earlier runs too
         "WARC_DIGEST_INDEX": "sqlite",
         "WARC_DIGEST_INDEX_PATH": str(state / "warc-digests.sqlite3"),

@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import discovery
 from crawler.extraction import ExtractionPool
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
-from crawler.signals import page_failed
+from crawler.signals import fetch_failed, page_failed
 from crawler.urls import join_url, same_site, strip_tracking
 
 
@@ -235,6 +235,15 @@ class NewsSpider(scrapy.Spider):
             self.logger.debug("not fetched: %s: %s", url, failure.getErrorMessage())
             return
         self.crawler.stats.inc_value("news/failed_requests")
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if failure.check(HttpError) and response is not None \
+            else failure.type.__name__
+        self.crawler.signals.send_catch_log(fetch_failed, url=url, reason=reason)
+        if response is not None and "replay" in (response.flags or []):
+            # Replaying someone else's WARC: its archived 404s are its business, counted
+            # in the summary and the report, not a warning each.
+            self.logger.debug("replayed error response: %s: %s", url, reason)
+            return
         # Some errors (ResponseDataLossError) carry no message: name the type then.
         self.logger.warning("fetch failed: %s: %s", url,
                             failure.getErrorMessage() or failure.type.__name__)
