@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from archives.reader import ArchiveError, Problem, WarcReader, warc_files
+from archives.inputs import WarcInput, warc_inputs
+from archives.reader import ArchiveError, Problem, WarcReader
 
 
 @dataclass
@@ -25,10 +26,10 @@ class FileReport:
         return not self.problems
 
 
-def check_warc(path) -> FileReport:
+def check_warc(path, fileobj=None) -> FileReport:
     """Read one WARC to the end, verifying digests and lengths."""
     report = FileReport(str(path))
-    reader = WarcReader(path, check_digests=True)
+    reader = WarcReader(path, fileobj=fileobj, check_digests=True)
     try:
         for _record in reader.records(payload=False):
             report.records += 1
@@ -39,13 +40,15 @@ def check_warc(path) -> FileReport:
 
 
 def check_paths(paths, on_report: Callable[[FileReport], None] | None = None) -> list[FileReport]:
-    """Check every WARC under `paths`; a missing path is reported like a bad file."""
+    """Check every WARC under `paths` (files, folders, the WARCs inside a WACZ); a missing
+    path or an unreadable WACZ is reported like a bad file."""
     reports = []
     for path in paths:
         try:
-            files = warc_files([path])
-        except ArchiveError:
-            report = FileReport(str(path), problems=[Problem(str(path), None, "no such file or directory")])
+            files = warc_inputs([path])
+        except ArchiveError as exc:
+            message = str(exc).removeprefix(f"{path}: ")
+            report = FileReport(str(path), problems=[Problem(str(path), None, message)])
             reports.append(report)
             if on_report:
                 on_report(report)
@@ -56,11 +59,19 @@ def check_paths(paths, on_report: Callable[[FileReport], None] | None = None) ->
             if on_report:
                 on_report(report)
         for file in files:
-            report = check_warc(file)
+            report = _check_input(file)
             reports.append(report)
             if on_report:
                 on_report(report)
     return reports
+
+
+def _check_input(warc: WarcInput) -> FileReport:
+    try:
+        with warc.open() as fh:
+            return check_warc(warc.path, fh)
+    except (ArchiveError, OSError) as exc:
+        return FileReport(warc.path, problems=[Problem(warc.path, None, str(exc))])
 
 
 def summary(reports: list[FileReport]) -> str:

@@ -24,7 +24,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from archives.index import ArchiveIndex, entry_from_record
-from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record, warc_files
+from archives.inputs import warc_inputs
+from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
 from crawler.cli import check_output_file, one_line_errors
@@ -52,7 +53,9 @@ class Reextractor:
     def __init__(self, paths, output: JsonLinesFile, *, all_pages=False, workers=1,
                  tracking_params=None, progress: Callable[[str], None] | None = None,
                  progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.files = warc_files(paths)
+        self.paths = list(paths)
+        self.files = warc_inputs(paths)           # WARC files, and the WARCs inside a WACZ
+        self._inputs = {warc.path: warc for warc in self.files}
         self.output = output
         self.all_pages = all_pages
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
@@ -79,9 +82,11 @@ class Reextractor:
             return replayed_from(record)
         entry = self._index.resolve_revisit(record)
         if entry is not None:
-            return replayed_from(record, read_record(entry.source, entry.offset, max_bytes=self.max_bytes))
+            with self._inputs[entry.source].open() as fh:
+                return replayed_from(record, read_record(entry.source, entry.offset, fileobj=fh,
+                                                         max_bytes=self.max_bytes))
         if self._archive is None:
-            self._archive = Archive.open(self.files, self.max_bytes)
+            self._archive = Archive.open(self.paths, self.max_bytes)
         entry = self._archive.index.resolve_revisit(record)
         if entry is None:
             raise ReplayError(f"revisit of {record.target_uri} ({record.payload_digest}): "
@@ -90,47 +95,52 @@ class Reextractor:
 
     def _pages(self):
         """(response, meta) for each archived 2xx HTML page the crawl would have parsed."""
-        for number, path in enumerate(self.files, 1):
-            reader = WarcReader(path, max_bytes=self.max_bytes)
-            for record in reader.records(payload=self._wanted):
-                self.stats["records"] += 1
-                self._tick(number, path)
-                entry = entry_from_record(record, str(path), path.name)
-                if entry is not None and record.type == "response":
-                    self._index.add(entry)
-                if record.payload is None:
-                    continue
-                url = record.target_uri
-                try:
-                    replayed = self._replayed(record)
-                    request = Request(url, meta={"warc": record.location, "warc_date": record.date})
-                    response = scrapy_response(replayed, request, decode=True)
-                except (ArchiveError, ValueError) as exc:
-                    self._record_problem(record, f"cannot replay: {exc}")
-                    continue
-                content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-                if discovery.document_kind(response.body, content_type) != discovery.HTML:
-                    continue
-                self.stats["html"] += 1
-                if record.truncated:
-                    self.stats["truncated_html"] += 1
-                key = canonicalize_url(response.url, self.tracking_params)
-                if key in self.seen:
-                    self.stats["duplicates"] += 1
-                    continue
-                yield response
-            self.problems += reader.problems
-            self.stats["files"] += 1
+        for number, warc in enumerate(self.files, 1):
+            with warc.open() as fh:
+                yield from self._file_pages(number, warc, fh)
+
+    def _file_pages(self, number, warc, fh):
+        """The pages of one WARC, read from `fh` (a file, or a member of a WACZ)."""
+        reader = WarcReader(warc.path, fileobj=fh, max_bytes=self.max_bytes)
+        for record in reader.records(payload=self._wanted):
+            self.stats["records"] += 1
+            self._tick(number, warc)
+            entry = entry_from_record(record, warc.path, warc.name)
+            if entry is not None and record.type == "response":
+                self._index.add(entry)
+            if record.payload is None:
+                continue
+            url = record.target_uri
+            try:
+                replayed = self._replayed(record)
+                request = Request(url, meta={"warc": record.location, "warc_date": record.date})
+                response = scrapy_response(replayed, request, decode=True)
+            except (ArchiveError, ValueError) as exc:
+                self._record_problem(record, f"cannot replay: {exc}")
+                continue
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+            if discovery.document_kind(response.body, content_type) != discovery.HTML:
+                continue
+            self.stats["html"] += 1
+            if record.truncated:
+                self.stats["truncated_html"] += 1
+            key = canonicalize_url(response.url, self.tracking_params)
+            if key in self.seen:
+                self.stats["duplicates"] += 1
+                continue
+            yield response
+        self.problems += reader.problems
+        self.stats["files"] += 1
 
     def _record_problem(self, record, message) -> None:
         self.stats["errors"] += 1
         self.problems.append(Problem(record.filename, record.offset, message, record.record_id))
 
-    def _tick(self, number, path) -> None:
+    def _tick(self, number, warc) -> None:
         now = time.monotonic()
         if self.progress and now - self._last_progress >= self.progress_every:
             self._last_progress = now
-            self.progress(f"reextract: file {number}/{len(self.files)} ({path.name}), "
+            self.progress(f"reextract: file {number}/{len(self.files)} ({warc.name}), "
                           f"{self.stats['records']} records, {self.stats['html']} HTML pages, "
                           f"{self.stats['items']} items")
 
@@ -211,7 +221,8 @@ class Command(ScrapyCommand):
         return "Extract articles from archived WARCs again, without the network"
 
     def long_desc(self) -> str:
-        return ("Read WARC files (gzip or plain, any crawler; directories are searched) and write "
+        return ("Read WARC files (gzip or plain, any crawler; directories are searched; a .wacz "
+                "stands for the WARCs it packs) and write "
                 "the article JSON the crawl writes, one line per canonical URL, each with a "
                 "`warc` pointer to its record. Only pages recognised as articles unless "
                 "--all-pages. -o appends to OUT, -O overwrites it.")
@@ -232,7 +243,7 @@ class Command(ScrapyCommand):
             raise UsageError("give the output file with -o (append) or -O (overwrite)")
         path = check_output_file(opts.output or opts.overwrite_output)
         try:
-            paths = warc_files(args)
+            paths = warc_inputs(args)
         except ArchiveError as exc:
             raise UsageError(str(exc), print_help=False) from None
         if not paths:
@@ -246,7 +257,7 @@ class Command(ScrapyCommand):
         output = JsonLinesFile(path)
         settings = self.settings
         show = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-        worker = Reextractor(paths, output, all_pages=opts.all_pages,
+        worker = Reextractor(args, output, all_pages=opts.all_pages,
                              workers=settings.getint("EXTRACT_WORKERS"),
                              tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None,
                              progress=show, max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"))

@@ -28,7 +28,8 @@ class Command(ScrapyCommand):
         return "Check WARC files: digests, truncation, unreadable records"
 
     def long_desc(self) -> str:
-        return ("Read every record of each WARC (directories are searched), verify block and "
+        return ("Read every record of each WARC (directories are searched; a .wacz stands for "
+                "the WARCs it packs), verify block and "
                 "payload digests like `warcio check`, and also report records cut short "
                 "(fewer bytes than Content-Length, gzip stream ending early), which warcio "
                 "check accepts. Prints one line per problem and a summary; exits 1 if any "
