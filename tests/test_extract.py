@@ -156,15 +156,69 @@ def _titled_page(ld=None, og=None, tw=None, title=None, h1=None) -> str:
           h1="Storm hits coast"), "Storm hits coast"),
     (dict(ld="Storm hits coast", title="Storm hits coast | Gazette", og="A dek, not a title",
           tw="A dek, not a title", h1="Storm hits coast"), "Storm hits coast"),
-    # no wording wins (2 : 2 : 1): the document's <title>, site suffix stripped
+    # the <h1> agreeing with a declared title is the headline, however the others vote
     (dict(ld="Storm hits coast", h1="Storm hits coast", og="Analysis: Storm hits coast",
           tw="Analysis: Storm hits coast", title="Coast towns: Storm hits coast | Gazette"),
+     "Storm hits coast"),
+    (dict(og="Storm hits coast", h1="Storms hit the coast"), "Storms hit the coast"),
+    # every declared title is the SEO wording; the reader sees the <h1>
+    (dict(ld="Best Apps to Learn a Language in 2025 - Top 10 Picks", og="Best Apps to Learn a Language in 2025 - Top 10 Picks",
+          title="Best Apps to Learn a Language in 2025 - Top 10 Picks",
+          h1="Top 10: Best Language Learning App (tested by experts)"),
+     "Top 10: Best Language Learning App (tested by experts)"),
+    # an <h1> that shares nothing with them (a section name, a promo) is not the headline: they vote;
+    # no wording wins (2 : 2 : 1): the document's <title>, site suffix stripped
+    (dict(ld="Storm hits coast", og="Storm hits coast", h1="Weather", tw="Coast towns: Storm hits coast",
+          title="Coast towns: Storm hits coast | Gazette"),
      "Coast towns: Storm hits coast"),
     # a tie without a <title>: JSON-LD, then og:title
-    (dict(og="Storm hits coast", h1="Storms hit the coast"), "Storm hits coast"),
+    (dict(og="Storm hits coast", ld="Gales close the port", h1="Weather"), "Gales close the port"),
+    # an <h1> in capitals gives way to a declared title with the same words
+    (dict(title="Weekend Coding Agent | Labs", h1="WEEKEND CODING AGENT"), "Weekend Coding Agent"),
 ])
 def test_title_vote(sources, expected):
     assert extract_article(_titled_page(**sources), "https://example.com/storm")["title"] == expected
+
+
+def _page(head: str, body: str) -> str:
+    return f"<html><head>{head}</head><body>{body}<p>Storm text that is the article body.</p></body></html>"
+
+
+@pytest.mark.parametrize("url,head,body,expected", [
+    # the site's logo in an <h1> before the headline's
+    ("https://gazette.example/a", '<meta property="og:site_name" content="The Gazette">'
+     '<meta property="og:title" content="Storm hits coast">', "<h1>The Gazette</h1><h1>Storm hits coast</h1>",
+     "Storm hits coast"),
+    # a date and a byline inside the <h1>
+    ("https://blog.example/a", "<title>Preparing a transition | Notes</title>",
+     '<h1><a href="/a"><time datetime="2025-12-18">Dec 18 2025</time> Preparing a transition</a></h1>',
+     "Preparing a transition"),
+    ("https://blog.example/b", '<meta property="og:title" content="Tuning the cache">',
+     '<h1>Tuning the cache<span class="posted-on">Posted on July 1, 2024</span><span class="byline"> by ed</span></h1>',
+     "Tuning the cache"),
+    # the site's name glued to the headline by an inline link inside the <h1>
+    ("https://news.example/a", '<title>Court rules on port | Local | Island Daily</title>'
+     '<meta property="og:site_name" content="Island Daily">',
+     '<h1><span>Court rules on port</span><a href="/">Island Daily</a></h1>', "Court rules on port"),
+    # navigation headings are not the page's
+    ("https://news.example/b", "<title>Storm hits coast | Island Daily</title>",
+     "<nav><h1>Storm hits coast tonight: all our coverage</h1></nav><h1>Storm hits coast</h1>", "Storm hits coast"),
+    # the site named by its host; no <h1>
+    ("https://www.newegg.com/p/1", "<title>GAME CHANGER | Newegg.com</title>", "", "GAME CHANGER"),
+    ("https://www.drainblasterbill.com/blog/1", "<title>Comparing 6 Types of Plumbing Pipes | Drain Blaster Bills</title>",
+     "", "Comparing 6 Types of Plumbing Pipes"),
+    # the site named by the <title> segments around the social title; the <h1> names the blog
+    ("https://engora.example/2025/12/slm.html",
+     '<title>Engora Data Blog: Small adventures with small language models</title>'
+     '<meta property="og:title" content="Small adventures with small language models">',
+     "<h1>Engora Data Blog</h1><h1>Small is the new large</h1>", "Small adventures with small language models"),
+    # a headline beginning with the site's name keeps it
+    ("https://www.docker.com/blog/x", '<meta property="og:site_name" content="Docker">'
+     '<meta property="og:title" content="Docker Hardened Images: Validated by SRLabs | Docker">',
+     "<h1>Docker Hardened Images: Validated by SRLabs</h1>", "Docker Hardened Images: Validated by SRLabs"),
+])
+def test_title_is_the_headline_shown(url, head, body, expected):
+    assert extract_article(_page(head, body), url)["title"] == expected
 
 
 @pytest.mark.parametrize("url,kind", [
@@ -259,3 +313,51 @@ def test_language_detected_when_undeclared():
             + "Der Stadtrat hat am Dienstag beschlossen, das Radwegenetz bis 2028 deutlich auszubauen. " * 3
             + "</p></body></html>")
     assert extract_article(html, "https://example.com/radwege-ausbau-beschlossen")["language"] == "de"
+
+
+_STORY = "<p>Storm text that is the article body, long enough to be one.</p>"
+
+
+@pytest.mark.parametrize("head,body,expected", [
+    # the publisher credited as author in JSON-LD: the printed byline names the person
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm",'
+     ' "author": {"@type": "Organization", "name": "Gazette"}}</script>',
+     '<article><h1>Storm</h1><div class="entry-meta">By <a href="/author/ada-lindqvist/">Ada Lindqvist</a></div>'
+     f'{_STORY}</article>', ["Ada Lindqvist"]),
+    # ... and stays when no byline is printed
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm",'
+     ' "author": {"@type": "Organization", "name": "Gazette"}}</script>',
+     f"<article><h1>Storm</h1>{_STORY}</article>", ["Gazette"]),
+    # a label element, the name in the next one
+    ("", f'<article><h1>Storm</h1><div class="info"><span>Written by:</span><a href="/u/9">Elise Nass</a></div>{_STORY}</article>',
+     ["Elise Nass"]),
+    # an author box after the story (in the article's footer), its name element by class
+    ("", f'<article><h1>Storm</h1>{_STORY}<footer><div class="post-author"><a href="/u/1">see all</a>'
+     '<div class="post-author__name">Liz Kenny</div><p class="post-author__bio">Liz writes about weather.</p></div>'
+     "</footer></article>", ["Liz Kenny"]),
+    # date, reading time and role cut off the name
+    ("", f'<article><h1>Storm</h1><p class="byline">By Preetam Jinka on March 9, 2024 · 4 min read</p>{_STORY}</article>',
+     ["Preetam Jinka"]),
+    # nothing credited: no author (a "Follow us" box is not one)
+    ("", f'<article><h1>Storm</h1>{_STORY}</article><div class="author-follow">Follow us</div>', []),
+])
+def test_authors_from_bylines(head, body, expected):
+    html = f"<html><head><title>Storm | Gazette</title>{head}</head><body>{body}</body></html>"
+    assert extract_article(html, "https://gazette.example/2024/03/storm")["authors"] == expected
+
+
+@pytest.mark.parametrize("shown,expected", [
+    # the page prints its modified date as its date: the date the reader is given
+    ('<time datetime="2021-09-08T18:02:10+00:00">September 8, 2021</time>', "2021-09-08T18:02:10Z"),
+    # printed as an update: the first publication stays
+    ('<span class="updated">Updated <time datetime="2021-09-08T18:02:10+00:00">September 8, 2021</time></span>',
+     "2012-09-12T16:45:28Z"),
+    # no date printed
+    ("", "2012-09-12T16:45:28Z"),
+])
+def test_published_is_the_date_shown(shown, expected):
+    html = ('<html><head><script type="application/ld+json">{"@type": "BlogPosting", "headline": "Storm",'
+            ' "datePublished": "2012-09-12T16:45:28+00:00", "dateModified": "2021-09-08T18:02:10+00:00"}'
+            f"</script></head><body><article><h1>Storm</h1><p>{shown}</p>{_STORY}</article></body></html>")
+    got = extract_article(html, "https://gazette.example/storm")
+    assert got["published"] == expected and got["modified"] == "2021-09-08T18:02:10Z"

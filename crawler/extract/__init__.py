@@ -51,8 +51,9 @@ def _extract_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
     article = meta.ld_article(objects)
     metas = meta.meta_tags(tree) if metas is None else metas
     site_names = meta.find_site_names(article, objects, metas)
-    title = meta.find_title(tree, article, metas, site_names)
+    title = meta.find_title(tree, article, metas, site_names, url)
     published, modified = meta.find_dates(tree, article, metas, url)
+    authors = meta.find_authors(tree, article, metas, site_names)  # before the body prunes bylines from the tree
     hooked = hooked_elements(tree)
     caption_elements: list = []
     captions = find_captions(tree, url, hooked, caption_elements)
@@ -71,7 +72,7 @@ def _extract_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
         "title": title,
         "text": text,
         "captions": captions,
-        "authors": meta.find_authors(tree, article, metas),
+        "authors": authors,
         "published": published,
         "modified": modified,
         "language": meta.find_language(tree, article, metas, text),

@@ -1,0 +1,230 @@
+"""Authors: JSON-LD, meta tags, byline markup and "By ..." lines, cleaned and split.
+
+Declared people come first (JSON-LD Person, author meta tags). A declared author that is the
+publisher itself (an Organization, or the site's own name) is what a CMS fills in when nobody
+is credited, so the byline printed on the page is read before falling back to it. The byline
+is found by markup conventions, in this order: elements whose class names an author's *name*
+(author-name, authorname, byline__name, creator-name) or itemprop=author / rel=author, links
+to an author page (/author/slug), then short author/byline blocks and "By ..." / "Written by"
+lines, from which the name is cut out (labels, dates, roles and reading times dropped).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.etree import XPath
+
+from .html import class_tokens, element_text, squash
+from .jsonld import ld_names, ld_types
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
+_BY_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
+
+
+def clean_authors(names: list[str]) -> list[str]:
+    out: list[str] = []
+    seen = set()
+    for raw in names:
+        raw = squash(raw)
+        if not raw or raw.startswith("http") or "@" in raw and " " not in raw:
+            continue
+        raw = _BY_PREFIX.sub("", raw)
+        for name in _AUTHOR_SPLIT.split(raw) if len(raw) > 40 or "," in raw or " and " in raw else [raw]:
+            name = squash(_BY_PREFIX.sub("", name)).strip(" .,-")
+            if not name or len(name) > 80 or name.startswith("http"):
+                continue
+            key = name.lower()
+            if key not in seen:
+                seen.add(key)
+                out.append(name)
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _declared(article: dict | None, metas: dict) -> tuple[list[str], bool]:
+    """(names, is_person): JSON-LD author/creator, else author meta tags. is_person is False
+    when JSON-LD types every author an Organization (a publisher credited as author)."""
+    if article:
+        value = article.get("author") or article.get("creator")
+        names = ld_names(value)
+        if names:
+            objects = value if isinstance(value, list) else [value]
+            typed = [o for o in objects if isinstance(o, dict) and o.get("@type")]
+            organizations = [o for o in typed if ld_types(o) & {"organization", "newsmediaorganization", "corporation"}]
+            return names, not (typed and len(organizations) == len(typed))
+    names = [v for key in ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl")
+             for v in metas.get(key, []) if not v.startswith("http")]
+    return names, True
+
+
+def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = ()) -> list[str]:
+    """Authors as credited on the page, each once, in order."""
+    names, is_person = _declared(article, metas)
+    sites = {_norm(s) for s in site_names if s}
+    publisher = bool(names) and (not is_person or all(_norm(n) in sites for n in names))
+    if names and not publisher:
+        return clean_authors(names)
+    printed = _byline_names(tree, sites)
+    return clean_authors(printed or names)
+
+
+# class/id substrings that mark an author block, and the ones that mark something else
+_AUTHOR_HOOK = re.compile(r"author|byline|contributor|creator|writer|writter|posted-?by")
+_NOT_AUTHOR = re.compile(r"authori[tz]|comment|avatar|image|img|photo|picture|thumb|social|share|follow|"
+                         r"icon|related|widget|newsletter|reply|review")
+_NAME_HOOK = re.compile(r"name|title|link")
+_AUTHOR_LINK = re.compile(r"/(?:author|authors|contributor|contributors|writer|writers)/[^/?#]+", re.IGNORECASE)
+_FURNITURE = frozenset({"nav", "footer", "aside"})
+_CANDIDATES = XPath(
+    '//body//*[@class or @id or @rel or @itemprop or @href]'
+    '[contains(@class, "uthor") or contains(@class, "yline") or contains(@class, "ontributor")'
+    ' or contains(@class, "reator") or contains(@class, "riter") or contains(@class, "osted")'
+    ' or contains(@id, "uthor") or contains(@id, "yline")'
+    ' or @rel="author" or contains(@itemprop, "author") or contains(@href, "/author")'
+    ' or (@itemprop="name" and ancestor::*[@itemprop="author"])'
+    ' or contains(@href, "/contributor") or contains(@href, "/writer")]'
+)
+# "By", "Written by:", "Author:", "Posted by" before the name
+_LABEL = re.compile(
+    r"^(?:(?:written|posted|published|authored|words|story|text|article)\s+)?by\s*:?\s*|^authors?\s*:?\s*|"
+    r"^(?:written|posted)\s*:\s*", re.IGNORECASE)
+_OTHER_ROLE = re.compile(r"^(?:reviewed|edited|fact[- ]checked|medically reviewed|photos?|illustrations?|"
+                         r"updated|published)\b", re.IGNORECASE)
+_MONTHS = ("jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|"
+           "august|september|october|november|december")
+# where the name ends: a date, a separator, "on <date>", a reading time, a role
+_NAME_END = re.compile(
+    r"\s+(?:on|at|in|for|from|updated|published|posted|last|\d)\b.*$|\s*[|•·—–]\s*.*$|\s+-\s+.*$|"
+    rf"\s*,?\s+(?:{_MONTHS})\.?\s+\d.*$|\s+\d+\s*(?:min|minute).*$",
+    re.IGNORECASE)
+_ROLE_TAIL = re.compile(
+    r"\s+(?:author|contributor|contributing writer|staff writer|writer|editor|reporter|correspondent|columnist|"
+    r"co-?founder|founder|ceo|cto|director|manager|head of|senior|lead|chief|tech writer|guest author)\b.*$",
+    re.IGNORECASE)
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ(][\w'’.()-]*|de|van|von|da|di|del|la|le|der|den|du|bin|al|y|e)$")
+
+
+# link and label texts of author boxes that are not a name
+_NOT_NAMES = frozenset({
+    "by", "author", "authors", "admin", "written by", "posted by", "learn more", "read more", "more",
+    "view profile", "profile", "see all", "view all", "all posts", "about the author", "about", "bio",
+    "follow", "contact", "view all posts", "more articles", "editor", "staff"})
+
+
+def _in_furniture(el) -> bool:
+    """In the page's navigation, footer or sidebar (not the article's own <footer>)."""
+    furniture = False
+    for node in el.iterancestors():
+        if node.tag in ("article", "main"):
+            return False
+        furniture = furniture or node.tag in _FURNITURE
+    return furniture
+
+
+def _name_from(text: str, strict: bool) -> str | None:
+    """The name in a byline text: "By Ada Lindqvist on March 9, 2024 · 4 min read" -> "Ada
+    Lindqvist". `strict`: the text must look like a personal name (capitalised words), as
+    when it comes from a mixed block rather than an element holding only the name."""
+    text = squash(text)
+    if not text or len(text) > 200 or _OTHER_ROLE.match(text):
+        return None
+    text = _LABEL.sub("", text, count=1)
+    text = _NAME_END.sub("", text)
+    text = _ROLE_TAIL.sub("", text).strip(" ,.:;-")
+    if not text or len(text) > 60 or not re.search(r"[^\W\d_]", text) or "@" in text and " " not in text:
+        return None
+    words = text.split()
+    if len(words) > 6 or _norm(text) in _NOT_NAMES:
+        return None
+    if strict and not (2 <= len(words) and all(_NAME_WORD.match(w) for w in words)):
+        return None
+    if len(words) > 1 and not any(w[:1].isupper() for w in words):
+        return None     # "see all", "view profile": a user name is one word ("jsteinhardt")
+    return text
+
+
+def _byline_names(tree, sites: set[str]) -> list[str]:
+    """Names printed as the page's byline, by markup convention (see the module docstring)."""
+    named: list[str] = []       # elements that hold only a name
+    blocks: list[str] = []      # author/byline blocks and "By ..." lines: the name is cut out
+    for el in _CANDIDATES(tree):
+        if not isinstance(el.tag, str) or el.tag in ("img", "meta", "link", "script", "style"):
+            continue
+        tokens = class_tokens(el)
+        joined = " ".join(tokens)
+        if any(_NOT_AUTHOR.search(t) for t in tokens):
+            continue
+        rel, itemprop, href = el.get("rel") or "", (el.get("itemprop") or "").lower(), el.get("href") or ""
+        text = element_text(el)
+        if not text or len(text) > 200:
+            continue
+        # markup that names the author outright counts wherever it is (author boxes sit in
+        # footers and asides); a block that merely mentions one must be in the article
+        if "author" in rel.split() or (el.tag == "a" and _AUTHOR_LINK.search(href)) \
+                or itemprop == "author" and len(el) == 0 or itemprop == "name" \
+                or _AUTHOR_HOOK.search(joined) and _NAME_HOOK.search(joined) and not _in_furniture(el):
+            name = _name_from(text, strict=False)
+            if name and _norm(name) not in sites:
+                named.append(name)
+        elif (_AUTHOR_HOOK.search(joined) or "author" in itemprop) and not _in_furniture(el):
+            name = _name_from(text, strict=True)
+            if name and _norm(name) not in sites:
+                blocks.append(name)
+    if named:
+        # a name written as one ("Ada Lindqvist") before a handle or a label-like link text
+        named.sort(key=lambda n: _name_from(n, strict=True) is None)
+        return named[:3]
+    if blocks:
+        return blocks[:1]
+    return _by_lines(tree, sites) or _by_in_meta_block(tree)
+
+
+_BY_LINE = re.compile(r"^(?:(?:written|posted)\s+)?by(?:\s*:\s*|\s+)\S", re.IGNORECASE)
+
+
+def _by_lines(tree, sites: set[str]) -> list[str]:
+    """A short "By Ada Lindqvist" / "Written by: Ada Lindqvist" line anywhere in the page body."""
+    for el in tree.iter("p", "span", "div", "li", "address", "em", "strong", "small", "h3", "h4", "h5", "h6"):
+        head = (el.text or "").lstrip()
+        if not head[:12].lower().startswith(("by", "written", "posted")) or _in_furniture(el):
+            continue
+        text = element_text(el)
+        if not _LABEL.sub("", text, count=1).strip(" :") and el.getparent() is not None:
+            text = element_text(el.getparent())     # <span>Written by:</span> <a>Name</a>
+        if len(text) > 100:     # "Written by Jack Shepherd Hi! I'm Jack, ...": the byline's own line
+            text = re.split(r"[!?]\s|\.\s+(?=[A-Z][a-z])", text, maxsplit=1)[0]
+        if len(text) > 100 or not _BY_LINE.match(text) and not _LABEL.match(text):
+            continue
+        name = _name_from(text, strict=True)
+        if name and _norm(name) not in sites:
+            return [name]
+    return []
+
+
+_META_BLOCK = XPath(
+    '//body//*[self::p or self::span or self::div or self::font or self::address]'
+    '[contains(@class, "byline") or contains(@class, "meta") or contains(@class, "author")'
+    ' or contains(@class, "posted") or contains(@class, "credit")]'
+)
+_BY_NAME = re.compile(
+    r"(?:^|\b)(?:[Bb]y|BY|[Pp]osted by|[Ww]ritten by|[Vv]on|[Pp]ar|[Pp]or)\s+"
+    r"((?:[A-Z][\w'’.-]+)(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|da|di|del|la|le|der|den)){0,4})"
+)
+
+
+def _by_in_meta_block(tree) -> list[str]:
+    """'Posted by Ada Lindqvist on March 9' / 'By WALT PEMBERTON' inside a post-meta or credit
+    block (old templates put the byline in the middle of a line of metadata)."""
+    for el in _META_BLOCK(tree)[:8]:
+        text = element_text(el)
+        if not text or len(text) > 200:
+            continue
+        match = _BY_NAME.search(text)
+        if match:
+            name = match.group(1)
+            return [name.title() if name.isupper() else name]
+    return []

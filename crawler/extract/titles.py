@@ -1,0 +1,295 @@
+"""The headline the reader sees, reconciled from <h1>, JSON-LD, og:/twitter: titles and <title>."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+from .html import class_tokens, element_text, squash
+from .jsonld import ld_names, ld_str, ld_types
+from .metatags import first
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+|(?<=\w):\s+")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _names_site(segment: str, known: set[str], loose: bool = True) -> bool:
+    """`segment` is a known site name; `loose`: or starts/ends with one ("Gazette Opinion")."""
+    n = _norm(segment)
+    if not n:
+        return False
+    if n in known:
+        return True
+    compact = n.replace(" ", "")       # "Drain Blaster Bills" on drainblasterbill.com
+    if len(compact) >= 6 and any(compact[:len(k)] == k and len(compact) - len(k) <= 1 for k in known):
+        return True
+    return loose and any(len(k) >= 3 and (n.startswith(k + " ") or n.endswith(" " + k) or k.startswith(n + " "))
+               for k in known)
+
+
+_STRONG_SEPARATORS = ("|", "-", "–", "—", "·", "•", "»", "::", "/")
+
+
+def strip_site_suffix(title: str, site_names: list[str], guess: bool = True) -> str:
+    """'Headline | Site' / 'Headline - Section - Site' / 'Site: Headline' -> 'Headline'.
+
+    Segments naming the site go from either end; then (`guess`) up to three short capitalised
+    trailing segments after a strong separator (section names, an unknown site name). A visible
+    <h1> is stripped without guessing: only a <title> is written for a browser tab."""
+    title = squash(title)
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    seps = _TITLE_SEPARATORS.findall(title)
+    known = {_norm(s) for s in site_names if s and _norm(s)}
+    start, end = 0, len(parts)
+    while end - start > 1 and _names_site(parts[end - 1], known, guess):
+        end -= 1
+    while end - start > 1 and _names_site(parts[start], known, guess):
+        start += 1
+    for _ in range(3 if guess else 0):
+        if end - start < 2:
+            break
+        last = parts[end - 1].strip()
+        head = " ".join(parts[start:end - 1])
+        if len(last) <= 30 and len(last.split()) <= 4 and (last[:1].isupper() or last[:1].isdigit()) \
+                and seps[end - 2].strip() in _STRONG_SEPARATORS and len(last) * 2 < len(head):
+            end -= 1
+        else:
+            break
+    out = parts[start]
+    for i in range(start + 1, end):
+        out += seps[i - 1] + parts[i]
+    return out.strip()
+
+
+def _segment_in_body(tree, title: str) -> str | None:
+    segments = sorted((p.strip() for p in _TITLE_SEPARATORS.split(title) if len(p.strip()) >= 10), key=len, reverse=True)
+    if len(segments) < 2:
+        return None
+    body = tree.find(".//body")
+    if body is None:
+        return None
+    wanted = {_norm(s): s for s in segments}
+    for el in body.iter("b", "strong", "font", "span", "h2", "h3", "td", "div", "p"):
+        text = el.text_content()
+        if 10 <= len(text) <= 300:
+            n = _norm(text)
+            if n in wanted:
+                return squash(text)
+    return None
+
+
+def _declared_titles(tree, article: dict | None, metas: dict) -> tuple[list[tuple[str, str]], object]:
+    """[(source, raw title)] the page declares: JSON-LD headline, og:title, twitter:title,
+    <title> (else a headline/title/dc.title meta); and the <title> element."""
+    sources: list[tuple[str, str]] = []
+    if article:
+        headline = ld_str(article.get("headline")) or ld_str(article.get("name"))
+        if headline:
+            sources.append(("ld", headline))
+    for name, key in (("og", "og:title"), ("tw", "twitter:title")):
+        value = first(metas, key)
+        if value:
+            sources.append((name, value))
+    title_el = tree.find(".//head/title")
+    if title_el is None:
+        title_el = tree.find(".//title")
+    if title_el is not None:
+        value = squash(title_el.text_content())
+        if value:
+            sources.append(("title", value))
+    if not sources:
+        value = first(metas, "headline", "title", "dc.title")
+        if value:
+            sources.append(("meta", value))
+    return sources, title_el
+
+
+def _names_in_title(sources: list[tuple[str, str]]) -> list[str]:
+    """Segments of the <title> around the wording a social/JSON-LD title gives: "Engora Data
+    Blog: Small adventures" with og:title "Small adventures" names the site "Engora Data Blog"."""
+    title = next((v for n, v in sources if n == "title"), None)
+    if not title:
+        return []
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title)]
+    names: list[str] = []
+    for name, value in sources:
+        wanted = _norm(value)
+        if name == "title" or not wanted:
+            continue
+        for k in range(1, len(parts)):
+            if _norm(" ".join(parts[:k])) == wanted:
+                names.extend(parts[k:])
+            elif _norm(" ".join(parts[k:])) == wanted:
+                names.extend(parts[:k])
+    return names
+
+
+def host_names(url: str | None) -> list[str]:
+    """'https://www.newegg.com/x' -> ['newegg.com', 'newegg']: sites name themselves by host."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    host = host[4:] if host.startswith("www.") else host
+    labels = host.split(".")
+    if len(labels) < 2:
+        return []
+    # the label before the public suffix (one or two labels: example.com, example.co.uk)
+    main = labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else labels[-2]
+    return [host, main] if len(main) >= 4 else [host]
+
+
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from how in into is it its of on or our the this to vs what when where "
+    "which who why will with you your".split())
+_WORDS = re.compile(r"\w+")
+
+
+def _content_words(text: str) -> set[str]:
+    """Lower-cased words but stop words, plural -s dropped: "Top 10 SEO Strategies" ~ "SEO strategy"."""
+    out = set()
+    for word in _WORDS.findall(text.lower()):
+        if word not in _STOPWORDS:
+            out.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    return out
+
+
+def _agreement(a: set[str], b: set[str]) -> float:
+    """Dice coefficient of two word sets."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+# ancestors that make a heading page furniture rather than the page's own headline
+_FURNITURE = frozenset({"nav", "footer", "aside", "template", "noscript", "button"})
+# An <h1> sharing at least this Dice share of words with a declared title is the same headline
+# worded for the page rather than for search results and social cards.
+_AGREES = 0.4
+
+
+_BYLINE_TOKEN = re.compile(r"(?:^|[-_])(?:date|time|dateline|byline|author|posted|published|posted-on)(?:$|[-_])")
+_NESTED = frozenset({"time", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _byline_parts(h1, known: set[str]) -> set:
+    """A date, a byline, a nested heading or the site's name inside an <h1> ("Dec 18 2025
+    Headline", "Headline Posted on July 1 by X", "<span>Headline</span><a>Site</a>"): printed
+    with it, not part of the headline."""
+    return {el for el in h1.iterdescendants() if isinstance(el.tag, str) and (
+        el.tag in _NESTED or any(_BYLINE_TOKEN.search(t) for t in class_tokens(el))
+        or len(el) == 0 and _norm(el.text or "") in known)}
+
+
+def _headings(tree, known: set[str], site_names: list[str]) -> list[str]:
+    """Texts of the page's <h1>s a reader sees as a headline: not in navigation or footers,
+    not a template placeholder, not the site's name (a logo in an <h1>)."""
+    out = []
+    for h1 in tree.iter("h1"):
+        if any(a.tag in _FURNITURE for a in h1.iterancestors()):
+            continue
+        text = element_text(h1, skip=_byline_parts(h1, known)) or element_text(h1)
+        if "&" in text and ";" in text:      # double-escaped CMS output: "&#x26;"
+            text = squash(html.unescape(text))
+        if not text or "{{" in text or len(text) > 300:
+            continue
+        text = strip_site_suffix(text, site_names, guess=False)
+        if _norm(text) and _norm(text) not in known:
+            out.append(text)
+    return out
+
+
+def find_title(tree, article: dict | None, metas: dict, site_names: list[str], url: str | None = None) -> str | None:
+    """The headline the reader sees, without site name or tagline.
+
+    The <h1> is what the reader sees; the declared titles (JSON-LD headline, og:title,
+    twitter:title, <title>) are written for search results, social cards and browser tabs, and
+    often carry the site's name, a tagline or an SEO rewording. So the <h1> that agrees with a
+    declared title (shares most of its words) is the headline, as printed; an <h1> in capitals
+    gives way to a declared title spelling the same words (CSS shows the case the page chose).
+    Site names are known from og:site_name / JSON-LD publisher, the host name, and the <title>
+    segments around a social title's wording. Without an agreeing <h1> (no <h1>, a logo in it,
+    a section name), the declared titles vote (`_voted_title`)."""
+    raw, title_el = _declared_titles(tree, article, metas)
+    names = list(site_names) + host_names(url) + _names_in_title(raw)
+    known = {_norm(s) for s in names if s and _norm(s)}
+    sources = [(name, strip_site_suffix(value, names)) for name, value in raw]
+    headings = _headings(tree, known, names)
+    if headings and not sources:
+        return headings[0]
+    best, best_score = None, _AGREES
+    for heading in headings:
+        words = _content_words(heading)
+        score = max(_agreement(words, _content_words(value)) for _, value in sources)
+        if score > best_score or score == 1.0 and best_score < 1.0:
+            best, best_score = heading, score
+    if best is not None:
+        if best.isupper():
+            same = next((v for _, v in sources if _norm(v) == _norm(best)), None)
+            if same:
+                return same
+        return best
+    return _voted_title(tree, sources, headings, title_el)
+
+
+def _voted_title(tree, sources: list[tuple[str, str]], h1s: list[str], title_el) -> str | None:
+    """Each source votes: JSON-LD headline, og:title, twitter:title, <title> (suffix stripped) and
+    the <h1> that agrees with one of them (else the first <h1>). The wording most sources share
+    wins and is returned as the <h1> shows it when the <h1> is among them. One source alone is
+    not trusted over several that agree: SEO <title>s, social titles and stale JSON-LD each
+    differ from the page now and then. When no wording has more votes than every other (the
+    <h1> and JSON-LD say one thing, the social titles another), the document's own <title>
+    decides, site suffix stripped; without a <title>, JSON-LD then og:title break the tie."""
+    sources = list(sources)
+    declared = {_norm(v) for _, v in sources}
+    h1 = next((h for h in h1s if _norm(h) in declared), h1s[0] if h1s else None)
+    if h1:
+        sources.append(("h1", h1))
+    if not sources:
+        return None
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, value in sources:
+        if _norm(value):
+            groups.setdefault(_norm(value), []).append((name, value))
+    if not groups:
+        return None
+    # a truncated social title ("Headline with a long") votes for the full wording
+    for short in [k for k in groups if len(k) >= 20]:
+        longer = [k for k in groups if k.startswith(short + " ")]
+        if len(longer) == 1:
+            groups[longer[0]].extend(("~" + n, v) for n, v in groups.pop(short))
+    order = ("ld", "og", "title", "tw", "meta", "h1")
+    top = max(len(g) for g in groups.values())
+    tied = [g for g in groups.values() if len(g) == top]
+    titled = [g for g in groups.values() if any(n.lstrip("~") == "title" for n, _ in g)]
+    if len(tied) > 1 and titled:
+        # no wording wins: the document's own <title> (site suffix stripped) decides
+        best = titled[0]
+    else:
+        best = max(tied, key=lambda g: -min(order.index(n.lstrip("~")) for n, _ in g))
+    by_name = dict(best)
+    if len(best) == 1 and not h1s and title_el is not None and "title" in by_name:
+        # an old page with only a <title> ("Site - Section - Headline") and no <h1>: the
+        # segment printed as a heading-like element in the body is the headline
+        shown = _segment_in_body(tree, squash(title_el.text_content()))
+        if shown:
+            return shown
+    for name in ("h1", "ld", "og", "title", "tw", "meta"):
+        if name in by_name:
+            return by_name[name]
+    return None
+
+
+
+def find_site_names(article: dict | None, objects: list[dict], metas: dict) -> list[str]:
+    names = []
+    for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site"):
+        names.extend(metas.get(key, []))
+    if article:
+        names.extend(ld_names(article.get("publisher")))
+    for obj in objects:
+        if ld_types(obj) & {"newsmediaorganization", "organization", "website"}:
+            names.extend(ld_names(obj))
+    return [n.lstrip("@") for n in names if n]
+
