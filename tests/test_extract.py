@@ -361,3 +361,25 @@ def test_published_is_the_date_shown(shown, expected):
             f"</script></head><body><article><h1>Storm</h1><p>{shown}</p>{_STORY}</article></body></html>")
     got = extract_article(html, "https://gazette.example/storm")
     assert got["published"] == expected and got["modified"] == "2021-09-08T18:02:10Z"
+
+
+def _captions_of(body: str) -> list[dict]:
+    html = f"<html><head><title>Storm</title></head><body><article><h1>Storm</h1>{body}{_STORY}</article></body></html>"
+    return extract_article(html, "https://gazette.example/storm")["captions"]
+
+
+def test_caption_printed_in_a_figure_without_caption_markup():
+    got = _captions_of('<figure><img src="/a.jpg"><p>Waves break over the harbour wall at dawn.</p></figure>'
+                       '<figure><img src="/b.jpg"><div><button>View 3 images</button></div></figure>'
+                       '<figure><a href="/c"><img src="/c.jpg"></a><span><a href="/c">Read the story</a></span></figure>')
+    assert got == [{"text": "Waves break over the harbour wall at dawn.", "image_url": "https://gazette.example/a.jpg",
+                    "credit": None}]
+
+
+def test_table_gallery_captions_take_the_picture_of_their_column():
+    got = _captions_of('<table><tr><td><img src="/left.jpg"></td><td><img src="/right.jpg"></td></tr>'
+                       '<tr><td><div class="thumbcaption">Left: the harbour in 1900</div></td>'
+                       '<td><div class="thumbcaption">Right: the harbour today<sup><a href="#cite-1">[1]</a></sup></div></td></tr></table>')
+    assert [(c["text"], c["image_url"]) for c in got] == [
+        ("Left: the harbour in 1900", "https://gazette.example/left.jpg"),
+        ("Right: the harbour today", "https://gazette.example/right.jpg")]

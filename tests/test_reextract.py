@@ -189,3 +189,36 @@ def test_undecodable_body_is_reported_and_progress_is_shown(tmp_path):
     assert problem.message.startswith("cannot replay: body is not valid gzip")
     assert stats["errors"] == 1 and stats["items"] == 1  # example.com still extracted
     assert messages and messages[-1].startswith("reextract: file 2/2 (warcio-example.warc.gz), ")
+
+
+# What the two real WARCs' pages print (read off the archived HTML, 2013 and 2014 captures).
+MONA_LISA_CAPTIONS = [
+    "A note by Agostino Vespucci 1503", "Self-portrait by Leonardo da Vinci", "Vacant wall in the Salon Carré",
+    "Detail of the background (right side)", "Detail of Lisa's hands", "2010: Mona Lisa is among the greatest",
+    "US President John F. Kennedy", "Le rire (The laugh)", "L.H.O.O.Q. by Marcel Duchamp",
+]
+
+
+def test_wikipedia_thumbcaptions_once_each_with_their_image(corpus_items):
+    items, _ = corpus_items
+    (mona,) = [i for i in items if i["url"] == "http://en.wikipedia.org/wiki/Mona_Lisa"]
+    captions = mona["captions"]
+    assert [next(i for i, c in enumerate(captions) if c["text"].startswith(start))
+            for start in MONA_LISA_CAPTIONS] == list(range(9))
+    assert len(captions) == 9
+    # each with its own picture (the last two share a table row of two pictures)
+    urls = [c["image_url"] for c in captions]
+    assert all(u and u.startswith("http://upload.wikimedia.org/") for u in urls) and len(set(urls)) == 9
+    assert "Sapeck" in urls[7] and "Duchamp" in urls[8]
+    # footnote markers are not caption text; captions are not body text
+    assert not any("[" in c["text"] for c in captions)
+    assert "Vacant wall in the Salon Carré" not in mona["text"]
+
+
+def test_data_gov_uk_post_titles_are_the_posts(corpus_items):
+    items, _ = corpus_items
+    posts = {i["url"]: i["title"] for i in items if "/blog/" in i["url"]}
+    assert posts["http://data.gov.uk/blog/open-data-vision-leeds"] == "Open Data, a vision from Leeds"
+    assert posts["http://data.gov.uk/blog/introducing-hampshire-hub-0"] == "Introducing the Hampshire Hub"
+    # the section heading ("Blogs") and the site name are nobody's title
+    assert not [t for t in posts.values() if t == "Blogs" or "data.gov.uk" in t]

@@ -1,8 +1,8 @@
 """Image captions from the page structure.
 
 trafilatura drops <figcaption> text, so captions are read from the markup itself:
-<figcaption>, WordPress `wp-caption-text`, caption/cutline/legend classes (AMP, lightbox and
-table-layout pages), `itemprop=caption`. Each caption is reported once per article, its credit
+<figcaption>, WordPress `wp-caption-text`, MediaWiki `thumbcaption`, caption/cutline/legend classes
+(AMP, lightbox and table-layout pages), `itemprop=caption`. Each caption is reported once per article, its credit
 split off (an explicit credit element, a "Photo: X" label, or a trailing "(AFP)"), and captions
 inside related-article teasers, navigation or links are left out.
 """
@@ -17,7 +17,8 @@ from .html import class_tokens, element_text, hooked_elements, is_inside, squash
 
 # class/id tokens of a caption element (matched per token, so "captioned-list" does not count)
 _CAPTION_TOKEN = re.compile(
-    r"^(?:.*[-_])?(?:caption|captions|cutline|figcaption|legend|bildunterschrift|legende|leyenda|didascalia)"
+    r"^(?:.*[-_])?(?:(?:thumb|image|img|photo|pic|picture|media|figure|gallery|slide)?caption|captions|cutline|"
+    r"figcaption|legend|bildunterschrift|legende|leyenda|didascalia)"
     r"(?:[-_](?:text|txt|content|inner|body|wrapper|wrap|container|box|desc|description|title))?$"
 )
 _CREDIT_TOKEN = re.compile(
@@ -119,16 +120,27 @@ def _find_image(caption, container, base_url: str) -> str | None:
             url = _img_url(img, base_url)
             if url:
                 return url
-    # table layouts: the image sits in the row above the cutline cell
-    row = caption.getparent() if caption.tag == "td" else None
+    # table layouts: the image sits in the row above the cutline's cell, in the same column
+    # when the row holds several (a gallery of two pictures and their two captions)
+    cell = caption if caption.tag == "td" else caption.getparent()
+    row = cell.getparent() if cell is not None and cell.tag == "td" else None
     if row is not None and row.tag == "tr":
         prev = row.getprevious()
         if prev is not None:
-            for img in prev.iter("img"):
-                url = _img_url(img, base_url)
-                if url:
-                    return url
+            column = row.index(cell)
+            cells = [c for c in prev if c.tag == "td"]
+            scopes = ([cells[column]] if column < len(cells) and len(cells) == len(row) else []) + [prev]
+            for scope in scopes:
+                for img in scope.iter("img"):
+                    url = _img_url(img, base_url)
+                    if url:
+                        return url
     return None
+
+
+def _footnote_marks(el) -> set:
+    """Footnote markers in a caption ("[30]": <sup><a href="#cite_note-30">): not its text."""
+    return {sup for sup in el.iter("sup") if any((a.get("href") or "").startswith("#") for a in sup.iter("a"))}
 
 
 _VIDEO_TOKEN = re.compile(r"(?:^|[-_])player(?:$|[-_])|^video(?:$|[-_](?:player|card|embed|container|wrapper|item))")
@@ -213,6 +225,35 @@ def _leading_credit(el) -> tuple[object, str] | None:
     return first, line
 
 
+_UNMARKED_TAGS = frozenset({"p", "div", "span", "small", "em", "i", "cite"})
+
+
+def _unmarked_figure_captions(tree, hooked: list) -> set:
+    """Captions printed in a <figure> without caption markup: the figure's own text block after
+    its image (HTML: whatever a figure holds besides its image captions it). A block of at
+    least four words with no link ("View 3 images" buttons and linked teasers are not);
+    figures holding a marked caption are left to it."""
+    marked = {el for el in hooked if _is_caption_el(el)}
+    found = set()
+    for figure in tree.iter("figure"):
+        if not any(True for _ in figure.iter("img", "picture", "amp-img")) \
+                or any(el is figure or is_inside(el, figure) for el in marked):
+            continue
+        seen_image = False
+        for child in figure:
+            if not isinstance(child.tag, str):
+                continue
+            if not seen_image:
+                seen_image = child.tag in ("img", "picture", "amp-img") or any(True for _ in child.iter("img", "picture"))
+                continue
+            text = element_text(child)
+            if child.tag in _UNMARKED_TAGS and 4 <= len(text.split()) and len(text) <= 300 \
+                    and not any(True for _ in child.iter("a", "img", "button")):
+                found.add(child)
+                break
+    return found
+
+
 def find_captions(tree, base_url: str, hooked: list | None = None, used: list | None = None) -> list[dict]:
     """[{text, image_url, credit}] in document order, each caption once.
 
@@ -223,8 +264,13 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
     index: dict[str, dict] = {}
     accepted: set = set()  # caption elements taken; a set: a gallery page has thousands
     videos: dict = {}      # scope element -> holds a video player
-    for el in hooked if hooked is not None else hooked_elements(tree):
-        if not _is_caption_el(el):
+    candidates = hooked if hooked is not None else hooked_elements(tree)
+    unmarked = _unmarked_figure_captions(tree, candidates)
+    if unmarked:
+        order = {el: i for i, el in enumerate(tree.iter())}
+        candidates = sorted(set(candidates) | unmarked, key=order.__getitem__)
+    for el in candidates:
+        if el not in unmarked and not _is_caption_el(el):
             continue
         if any(a in accepted for a in el.iterancestors()):
             continue
@@ -233,7 +279,7 @@ def find_captions(tree, base_url: str, hooked: list | None = None, used: list | 
         credit_els = [c for c in el.iterdescendants() if isinstance(c.tag, str) and _is_credit_el(c)]
         # nested credit elements: keep the outermost only
         credit_els = [c for c in credit_els if not any(is_inside(c, o) for o in credit_els if o is not c)]
-        skip = set(credit_els)
+        skip = set(credit_els) | _footnote_marks(el)
         lead = _leading_credit(el) if not credit_els else None
         if lead is not None:
             skip.add(lead[0])

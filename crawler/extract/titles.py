@@ -6,7 +6,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from .html import class_tokens, element_text, squash
+from .html import class_tokens, element_text, is_inside, squash
 from .jsonld import ld_names, ld_str, ld_types
 from .metatags import first
 
@@ -200,6 +200,32 @@ def _headings(tree, known: set[str], site_names: list[str]) -> list[str]:
     return out
 
 
+_HEADLINE_TOKEN = re.compile(r"(?:^|[-_])(?:title|headline|heading)(?:$|[-_])")
+
+
+def _story_heading(tree, known: set[str], site_names: list[str]):
+    """(article element, its headline) for a page whose story sits in an <article> with its
+    own headline: an <h1>/<h2> marked itemprop=headline, or with a title/headline class in
+    the article's <header>. Drupal and WordPress themes print the section ("Blogs") as the
+    page's <h1> and the post's title as such a heading."""
+    articles = [a for a in tree.iter("article") if not any(p.tag in _FURNITURE for p in a.iterancestors())]
+    if not articles:
+        return None
+    story = max(articles, key=lambda a: len(a.text_content()))
+    for heading in story.iter("h1", "h2"):
+        marked = (heading.get("itemprop") or "").lower() == "headline"
+        in_header = any(p.tag == "header" for p in heading.iterancestors() if p is not story and is_inside(p, story))
+        if not (marked or in_header and any(_HEADLINE_TOKEN.search(t) for t in class_tokens(heading))):
+            return None     # the story's first heading is a section of it, not its headline
+        if not marked and sum(h.get("class") == heading.get("class") for h in story.iter(heading.tag)) > 1:
+            return None     # a class repeated on the story's headings: section titles
+        text = strip_site_suffix(element_text(heading, skip=_byline_parts(heading, known)), site_names, guess=False)
+        if text and "{{" not in text and _norm(text) not in known:
+            return story, text
+        return None
+    return None
+
+
 def find_title(tree, article: dict | None, metas: dict, site_names: list[str], url: str | None = None) -> str | None:
     """The headline the reader sees, without site name or tagline.
 
@@ -224,6 +250,13 @@ def find_title(tree, article: dict | None, metas: dict, site_names: list[str], u
         score = max(_agreement(words, _content_words(value)) for _, value in sources)
         if score > best_score or score == 1.0 and best_score < 1.0:
             best, best_score = heading, score
+    story = _story_heading(tree, known, names)
+    if story is not None and not any(_norm(h) == _norm(story[1]) for h in headings) \
+            and not _in_story(tree, story[0], best) \
+            and (best is None or _agreement(_content_words(best), _content_words(story[1])) < _AGREES):
+        # the page's <h1> names the section or the site, outside the story; the story's own
+        # headline is the article's
+        return story[1]
     if best is not None:
         if best.isupper():
             same = next((v for _, v in sources if _norm(v) == _norm(best)), None)
@@ -231,6 +264,14 @@ def find_title(tree, article: dict | None, metas: dict, site_names: list[str], u
                 return same
         return best
     return _voted_title(tree, sources, headings, title_el)
+
+
+def _in_story(tree, story, heading_text: str | None) -> bool:
+    """An <h1> with this text inside the story's <article>."""
+    if heading_text is None:
+        return False
+    wanted = _norm(heading_text)
+    return any(_norm(element_text(h)) == wanted for h in story.iter("h1"))
 
 
 def _voted_title(tree, sources: list[tuple[str, str]], h1s: list[str], title_el) -> str | None:
