@@ -134,6 +134,12 @@ class DistributedMode:
         default("DUPLICATES_FILE", f"duplicates-{tag}.jsonl")
         default("ERRORS_FILE", f"errors-{tag}.jsonl")
         default("JOB_STATS_FILE", os.path.join(out, f"stats-{tag}.json"))
+        if settings.getbool("WARC_WACZ"):
+            # every process would package its own files under the one run id's name
+            logger.warning("WARC_WACZ is off in a distributed crawl: `scrapy merge-runs --wacz DIR...` "
+                           "packages the run once every process has ended")
+            settings.set("WARC_WACZ", False, priority=max(settings.getpriority("WARC_WACZ") or 0,
+                                                          SETTINGS_PRIORITIES["cmdline"]))
         middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
         middlewares.setdefault("crawler.distributed.SharedRobotsTxtMiddleware", 985)
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority=settings.getpriority("DOWNLOADER_MIDDLEWARES"))

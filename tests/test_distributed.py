@@ -345,3 +345,31 @@ def test_robots_relay_leaves_the_result_for_every_waiter():
         waiter.addCallback(lambda _result: None)     # as Deferred.asFuture does: result consumed
     source.callback("parser")
     assert got == ["parser"] * 3 and source.result == "parser"
+
+
+def test_distributed_settings(redis_server):
+    """What the add-on sets, what a user's -s keeps, and one run id for every process."""
+    from scrapy.settings import Settings
+
+    from crawler.distributed import DistributedMode
+
+    def applied(**cmdline):
+        settings = Settings()
+        settings.setmodule("crawler.settings", priority="project")
+        settings.setdict({"DISTRIBUTED": True, "REDIS_URL": redis_server.url, "FRONTIER_REDIS_PREFIX": prefix,
+                          **cmdline}, priority="cmdline")
+        DistributedMode(get_crawler(NewsSpider)).update_settings(settings)
+        return settings
+
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    first = applied(WARC_WACZ=True, DUPLICATES_FILE="dups.jsonl")
+    tag = f"-{os.getpid()}"
+    assert first["SCHEDULER"] == "crawler.distributed.FrontierScheduler"
+    assert first["DEDUPE_BACKEND"] == "redis" and first.getbool("WARC_WACZ") is False
+    assert first["ARTICLES_FILE"].endswith(f"{tag}.jsonl") and first["DUPLICATES_FILE"] == "dups.jsonl"
+    assert first["WARC_PREFIX"] == f"crawl-p{os.getpid()}"
+    assert first["DOWNLOAD_HANDLERS"]["http"] == "crawler.distributed.PoliteCapturingHandler"
+    assert first["DOWNLOADER_MIDDLEWARES"]["crawler.distributed.SharedRobotsTxtMiddleware"] == 985
+    second = applied(FRONTIER_SHARED_POLITENESS=False)
+    assert second["WARC_RUN_ID"] == second["DEDUPE_RUN_ID"] == first["WARC_RUN_ID"]   # the first's
+    assert second["DOWNLOAD_HANDLERS"]["http"] == "crawler.capture.CapturingHTTP11DownloadHandler"
