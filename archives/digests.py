@@ -1,7 +1,8 @@
 """Which payloads are already archived, for identical-payload-digest revisit records.
 
 The writer only needs `lookup` and `add`; the in-memory index deduplicates
-within one run, the SQLite one across runs (point every run at the same file).
+within one run, the SQLite one across runs (point every run at the same file), the
+Redis one across the processes of a distributed crawl.
 """
 
 from __future__ import annotations
@@ -68,11 +69,40 @@ class SqliteDigestIndex:
         self._db.close()
 
 
-INDEXES = {"memory": MemoryDigestIndex, "sqlite": SqliteDigestIndex}
+class RedisDigestIndex:
+    """Digests kept in a Redis hash: revisits across the processes of a distributed crawl.
+
+    `path` is `redis://host:port/db#key`. Two processes archiving one payload at the same
+    moment may both store it in full (the lookup precedes the write); HSETNX keeps the first.
+    """
+
+    def __init__(self, path: str):
+        import json
+
+        import redis
+
+        url, _, key = path.partition("#")
+        self.key = key or "newsarchive:digests"
+        self._json = json
+        self._redis = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=30)
+
+    def lookup(self, digest: str) -> Original | None:
+        value = self._redis.hget(self.key, digest)
+        return Original(*self._json.loads(value)) if value else None
+
+    def add(self, digest: str, uri: str, date: str, record_id: str) -> None:
+        self._redis.hsetnx(self.key, digest, self._json.dumps([uri, date, record_id]))
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+INDEXES = {"memory": MemoryDigestIndex, "sqlite": SqliteDigestIndex, "redis": RedisDigestIndex}
 
 
 def make_digest_index(kind: str, path: str) -> DigestIndex | None:
-    """`memory`, `sqlite`, `none`/"" (no revisits), or a dotted class path taking `path`."""
+    """`memory`, `sqlite`, `redis` (path: URL#key), `none`/"" (no revisits), or a dotted class
+    path taking `path`."""
     if not kind or kind == "none":
         return None
     cls = INDEXES.get(kind)

@@ -134,6 +134,8 @@ class DistributedMode:
         default("DUPLICATES_FILE", f"duplicates-{tag}.jsonl")
         default("ERRORS_FILE", f"errors-{tag}.jsonl")
         default("JOB_STATS_FILE", os.path.join(out, f"stats-{tag}.json"))
+        default("WARC_DIGEST_INDEX", "redis")    # revisits for payloads any process archived in the run
+        default("WARC_DIGEST_INDEX_PATH", f"{settings.get('REDIS_URL')}#{prefix}:digests")
         if settings.getbool("WARC_WACZ"):
             # every process would package its own files under the one run id's name
             logger.warning("WARC_WACZ is off in a distributed crawl: `scrapy merge-runs --wacz DIR...` "

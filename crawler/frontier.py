@@ -86,7 +86,7 @@ return at - now
 
 class Frontier:
     """One crawl's keys on one Redis: `{prefix}:queue`, `:dupefilter`, `:leases:{worker}`,
-    `:workers`, `:start_urls`, `:seeds`, `:run`, `:robots`, `:budget:{host}`."""
+    `:workers`, `:start_urls`, `:seeds`, `:run`, `:robots`, `:digests`, `:budget:{host}`."""
 
     def __init__(self, server: redis.Redis, prefix: str, worker: str, *, lease_timeout: float = 30.0):
         self.server = server
@@ -100,6 +100,7 @@ class Frontier:
         self.seeds_key = f"{prefix}:seeds"
         self.run_key = f"{prefix}:run"
         self.robots_key = f"{prefix}:robots"
+        self.digests_key = f"{prefix}:digests"       # archives.digests.RedisDigestIndex's hash
         self.lease_prefix = f"{prefix}:leases:"
         self.leases_key = self.lease_prefix + worker
         self._lease = server.register_script(_LEASE)
@@ -141,7 +142,8 @@ class Frontier:
         moved = self._reclaim(keys=[self.workers_key, self.queue_key],
                               args=[self.lease_prefix, "", self.lease_timeout_ms, self.worker])
         ended = self._end_run(keys=[self.workers_key, self.queue_key, self.start_key,
-                                    self.dupefilter_key, self.seeds_key, self.run_key, self.robots_key])
+                                    self.dupefilter_key, self.seeds_key, self.run_key, self.robots_key,
+                                    self.digests_key])
         return moved, bool(ended)
 
     def status(self) -> dict:

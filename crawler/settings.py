@@ -27,8 +27,8 @@ WARC_KEEP_CREDENTIALS = False          # keep Authorization/Cookie request heade
 WARC_GZIP_LEVEL = 5                    # zlib level of each record's gzip member: 1 fastest, 9 smallest (zlib-ng on news HTML: 6 is 0.5% smaller and 15% slower)
 WARC_CDXJ = True                       # write a .cdxj index next to each closed WARC
 WARC_WACZ = False                      # also package the run as a .wacz at close
-WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "none", or a class path
-WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index; "" = OUTPUT_DIR/warc-digests.sqlite3
+WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "redis" (across processes), "none", or a class path
+WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index ("" = OUTPUT_DIR/warc-digests.sqlite3); URL#key of the "redis" one
 WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = RUN_ID
 WARC_OFFLOAD_MIN_BYTES = 1_000_000     # bodies this large or larger are digested+gzipped in a thread, off the reactor; 0 = never
 # Scrapy asks for br and zstd too; bodies are archived as sent, and `warcio check` (with the brotli

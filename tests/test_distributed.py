@@ -32,7 +32,7 @@ from demosite import DemoSite
 from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl, run_scrapy
 from tests.rawserver import RawServer, Route
 from tests.redis_server import redis_server  # noqa: F401  (fixture)
-from tests.tools import warcio_check
+from tests.tools import read_records, warcio_check
 
 SYNTHETIC = 30      # demo site size: ~90 fetches, a few seconds a crawl
 
@@ -137,6 +137,18 @@ def _check_union(site, out, single, *, processes, exact=True):
     for warc in warcs:
         check = warcio_check(warc)
         assert check.returncode == 0, check.stdout + check.stderr
+    # Revisits come from the shared digest index: each refers to a response record of the run
+    # (in whichever process's WARC) with the same payload.
+    responses, revisits = {}, []
+    for warc in warcs:
+        for record in read_records(warc):
+            if record.type == "response":
+                responses[record.headers["WARC-Record-ID"]] = record.headers.get("WARC-Payload-Digest")
+            elif record.type == "revisit":
+                revisits.append(record.headers)
+    assert revisits
+    for headers in revisits:
+        assert responses.get(headers["WARC-Refers-To"]) == headers["WARC-Payload-Digest"], headers
 
 
 def test_two_processes_share_one_frontier(redis_server, tmp_path, single_process):
@@ -368,6 +380,7 @@ def test_distributed_settings(redis_server):
     assert first["DEDUPE_BACKEND"] == "redis" and first.getbool("WARC_WACZ") is False
     assert first["ARTICLES_FILE"].endswith(f"{tag}.jsonl") and first["DUPLICATES_FILE"] == "dups.jsonl"
     assert first["WARC_PREFIX"] == f"crawl-p{os.getpid()}"
+    assert first["WARC_DIGEST_INDEX"] == "redis" and first["WARC_DIGEST_INDEX_PATH"] == f"{redis_server.url}#{prefix}:news:digests"
     assert first["DOWNLOAD_HANDLERS"]["http"] == "crawler.distributed.PoliteCapturingHandler"
     assert first["DOWNLOADER_MIDDLEWARES"]["crawler.distributed.SharedRobotsTxtMiddleware"] == 985
     second = applied(FRONTIER_SHARED_POLITENESS=False)
