@@ -11,8 +11,9 @@ crawls"). `DistributedMode`, an add-on, then points Scrapy at these components:
 - `PoliteCapturingHandler`: the capturing download handler, waiting before each send for
   the host's next free slot in Redis, so DOWNLOAD_DELAY spaces the requests of all
   processes to a site, not those of each;
-- the article dedupe on its Redis backend, and each process its own output files (WARC
-  prefix, articles/duplicates/errors/stats file names carry host and pid).
+- the article dedupe, the payload digest index and robots.txt shared on Redis, and each
+  process its own output files (WARC prefix, articles/duplicates/errors/stats/report file
+  names carry host and pid).
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ class DistributedMode:
         default("DUPLICATES_FILE", f"duplicates-{tag}.jsonl")
         default("ERRORS_FILE", f"errors-{tag}.jsonl")
         default("JOB_STATS_FILE", os.path.join(out, f"stats-{tag}.json"))
+        default("REPORT_NAME", f"report-{tag}")     # and no manifest.json: merge-runs writes the run's
         default("WARC_DIGEST_INDEX", "redis")    # revisits for payloads any process archived in the run
         default("WARC_DIGEST_INDEX_PATH", f"{settings.get('REDIS_URL')}#{prefix}:digests")
         if settings.getbool("WARC_WACZ"):

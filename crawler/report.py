@@ -311,7 +311,8 @@ def summary_lines(report: dict) -> list[str]:
     rows.append(("WARC", f"{w['files']} file(s), {human_bytes(w['bytes'])} in {out}/"))
     files = report["files"]
     rows.append(("articles file", files["articles"] or "none written by this run"))
-    rows.append(("report", f"{out}/{REPORT_HTML} (and {REPORT_JSON})"))
+    name = report.get("report_name", "report")
+    rows.append(("report", f"{out}/{name}.html (and {name}.json)"))
     width = max(len(k) for k, _ in rows)
     lines = ["", "Run summary"] + [f"  {k:<{width}}  {v}" for k, v in rows]
     if not c["articles"] and dup_total and dup_total == c["already_archived"]:

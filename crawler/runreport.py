@@ -39,7 +39,9 @@ class RunReport:
         self.files = {"articles": self.output_dir / settings.get("ARTICLES_FILE"),
                       "duplicates": self.output_dir / settings.get("DUPLICATES_FILE"),
                       "errors": self.output_dir / settings.get("ERRORS_FILE")}
-        self.write_manifest = not settings.get("JOB_NAME")
+        # a job's runner writes its own manifest; a distributed run's is merge-runs'
+        self.write_manifest = not settings.get("JOB_NAME") and not settings.getbool("DISTRIBUTED")
+        self.report_name = settings.get("REPORT_NAME") or "report"
         self.offsets: dict[str, int] = {}
         self.errors = rp.ErrorExamples()
         self.started: str | None = None
@@ -91,9 +93,10 @@ class RunReport:
         report = rp.build_report(stats=stats, output_dir=self.output_dir, run_id=run_id,
                                  offsets=self.offsets, files=self.files, warcs=warcs, errors=self.errors,
                                  start_urls=self.start_urls, started=self.started, finished=_utc_now())
+        report["report_name"] = self.report_name
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        rp.write_atomic(self.output_dir / rp.REPORT_JSON, rp.to_json(report))
-        rp.write_atomic(self.output_dir / rp.REPORT_HTML, rp.render_html(report))
+        rp.write_atomic(self.output_dir / f"{self.report_name}.json", rp.to_json(report))
+        rp.write_atomic(self.output_dir / f"{self.report_name}.html", rp.render_html(report))
         if self.write_manifest:
             self._manifest(report, warcs)
         return report
@@ -106,7 +109,7 @@ class RunReport:
         stats = report["stats"]
         paths = list(warcs) + [p.with_name(p.name[: -len(".warc.gz")] + ".cdxj") for p in warcs]
         paths += [p for p in self.files.values()]
-        paths += [self.output_dir / rp.REPORT_JSON, self.output_dir / rp.REPORT_HTML]
+        paths += [self.output_dir / f"{self.report_name}.json", self.output_dir / f"{self.report_name}.html"]
         files = []
         for path in sorted({p for p in paths if p.is_file()}):
             files.append({"path": path.name, "bytes": path.stat().st_size, "sha256": mf.sha256_file(path)})

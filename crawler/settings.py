@@ -89,6 +89,7 @@ PROGRESS_INTERVAL = 1.0                # seconds between redraws of the line on 
 PROGRESS_LOG_INTERVAL = 30.0           # seconds between progress log lines when stderr is not a terminal (cron, CI)
 LOGSTATS_INTERVAL = 0                  # Scrapy's once-a-minute "Crawled N pages" line: the progress line replaces it
 REPORT_ENABLED = True                  # report.json, report.html and manifest.json in OUTPUT_DIR at the end of a crawl
+REPORT_NAME = "report"                 # the report's file names without .json/.html (a distributed process: report-{host}-{pid}, and no manifest)
 STATS_DUMP = False                     # Scrapy's stats dump at INFO: they go to report.json and the DEBUG log instead
 
 # --- Extraction --------------------------------------------------------------

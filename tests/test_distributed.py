@@ -176,6 +176,9 @@ def test_two_processes_share_one_frontier(redis_server, tmp_path, single_process
              for s in _stats(out)]
     assert len(pages) == 2 and min(pages) >= sum(pages) / 4, pages
     assert all(s["finish_reason"] == "finished" for s in _stats(out))
+    reports = sorted(out.glob("report-*.json"))       # one per process, no manifest of their own
+    assert len(reports) == 2 and not (out / "manifest.json").exists()
+    assert sum(json.loads(r.read_text())["counts"]["articles"] for r in reports) == len(single_process["articles"])
     _check_union(site, out, single_process, processes=2)
     # The last process out ended the run: nothing of the frontier is left behind.
     assert server.keys(f"{prefix}:news:*") == [] or all(
@@ -379,7 +382,7 @@ def test_distributed_settings(redis_server):
     assert first["SCHEDULER"] == "crawler.distributed.FrontierScheduler"
     assert first["DEDUPE_BACKEND"] == "redis" and first.getbool("WARC_WACZ") is False
     assert first["ARTICLES_FILE"].endswith(f"{tag}.jsonl") and first["DUPLICATES_FILE"] == "dups.jsonl"
-    assert first["WARC_PREFIX"] == f"crawl-p{os.getpid()}"
+    assert first["WARC_PREFIX"] == f"crawl-p{os.getpid()}" and first["REPORT_NAME"].endswith(tag)
     assert first["WARC_DIGEST_INDEX"] == "redis" and first["WARC_DIGEST_INDEX_PATH"] == f"{redis_server.url}#{prefix}:news:digests"
     assert first["DOWNLOAD_HANDLERS"]["http"] == "crawler.distributed.PoliteCapturingHandler"
     assert first["DOWNLOADER_MIDDLEWARES"]["crawler.distributed.SharedRobotsTxtMiddleware"] == 985
