@@ -24,7 +24,6 @@ import os
 import socket
 import time
 import uuid
-from datetime import datetime, timezone
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -153,11 +152,12 @@ class DistributedMode:
                 if path == CAPTURING_HANDLER:
                     handlers[scheme] = POLITE_HANDLER
             settings.set("DOWNLOAD_HANDLERS", handlers, priority=settings.getpriority("DOWNLOAD_HANDLERS"))
-        candidate = settings.get("WARC_RUN_ID") or settings.get("DEDUPE_RUN_ID") or (
-            datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8])
+        from crawler.runid import new_run_id, run_id_from_settings
+
+        candidate = run_id_from_settings(settings) or new_run_id()
         run_id = open_frontier(settings, spider_name, worker="settings").run_id(candidate)
-        default("WARC_RUN_ID", run_id)
-        default("DEDUPE_RUN_ID", run_id)
+        for name in ("RUN_ID", "WARC_RUN_ID", "DEDUPE_RUN_ID"):
+            default(name, run_id)
         logger.info("Distributed crawl %s on %s, run %s, files tagged %s", prefix,
                     settings.get("REDIS_URL"), run_id, tag)
 
