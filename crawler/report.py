@@ -22,8 +22,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 FORMAT = 1
-REPORT_JSON = "report.json"
-REPORT_HTML = "report.html"
+REPORT_NAME = "report"       # report.json, report.html
 MAX_ARTICLES = 5000          # rows of the articles table (the counts cover every article)
 MAX_CLUSTERS = 200           # duplicate clusters listed
 MAX_CLUSTER_MEMBERS = 20     # duplicates listed per cluster
@@ -76,11 +75,17 @@ def _day(value) -> str:
     return text[:10] if len(text) >= 10 and text[4] == "-" and text[7] == "-" else "unknown"
 
 
-def summarize_articles(path: Path, offset: int = 0) -> dict:
+def iter_sources(sources):
+    """The JSON objects of several (path, offset) sources, one after the other."""
+    for path, offset in sources:
+        yield from iter_jsonl(path, offset)
+
+
+def summarize_articles(sources) -> dict:
     per_day: Counter = Counter()
     per_section: Counter = Counter()
     rows, canonical, total = [], set(), 0
-    for item in iter_jsonl(path, offset):
+    for item in iter_sources(sources):
         total += 1
         per_day[_day(item.get("published"))] += 1
         per_section[str(item.get("section") or "(none)")] += 1
@@ -94,13 +99,13 @@ def summarize_articles(path: Path, offset: int = 0) -> dict:
             "per_section": dict(per_section.most_common()), "rows": rows, "canonical": canonical}
 
 
-def summarize_duplicates(path: Path, offset: int, this_run: set) -> dict:
+def summarize_duplicates(sources, this_run: set) -> dict:
     """Clusters keyed by the article kept; `earlier_runs` counts duplicates of articles this
     run did not write, i.e. ones archived by an earlier run into the same state."""
     kinds: Counter = Counter()
     clusters: dict[str, list] = defaultdict(list)
     earlier = 0
-    for dup in iter_jsonl(path, offset):
+    for dup in iter_sources(sources):
         kinds[str(dup.get("kind"))] += 1
         original = dup.get("duplicate_of") or dup.get("canonical_url")
         if original not in this_run:
@@ -138,8 +143,8 @@ class ErrorExamples:
                 for reason, count in self.counts.most_common(MAX_ERROR_REASONS)]
 
 
-def add_extraction_errors(errors: ErrorExamples, path: Path, offset: int) -> None:
-    for row in iter_jsonl(path, offset):
+def add_extraction_errors(errors: ErrorExamples, sources) -> None:
+    for row in iter_sources(sources):
         error = str(row.get("error") or "?")
         errors.add("extraction failed: " + error.split("(")[0][:80], row.get("url"))
 
@@ -191,16 +196,24 @@ def replay_figures(stats: dict) -> dict | None:
             "miss_examples": list(stats.get("replay/miss_examples") or [])}
 
 
-def build_report(*, stats: dict, output_dir: Path, run_id: str, offsets: dict, files: dict,
+def written(sources) -> list[str]:
+    """The files of `sources` that hold lines past their offset."""
+    return [str(Path(path).resolve()) for path, offset in sources if file_size(Path(path)) > offset]
+
+
+def build_report(*, stats: dict, output_dir: Path, run_id: str, sources: dict,
                  warcs: list[Path], errors: ErrorExamples | None = None, start_urls=(),
-                 started: str | None = None, finished: str | None = None) -> dict:
-    """The report of one run. `files` maps articles/duplicates/errors to their paths,
-    `offsets` the same keys to the size each had when the run started."""
+                 started: str | None = None, finished: str | None = None,
+                 report_name: str = REPORT_NAME, stats_from: list[str] | None = None) -> dict:
+    """The report of one run. `sources` maps articles/duplicates/errors to lists of
+    (path, offset): the run's lines are those past each offset (the size the file had
+    when the run started; 0 for a whole file). One crawl has one file of each; the
+    processes of a distributed crawl one each."""
     output_dir = Path(output_dir)
-    articles = summarize_articles(files["articles"], offsets.get("articles", 0))
-    dups = summarize_duplicates(files["duplicates"], offsets.get("duplicates", 0), articles.pop("canonical"))
+    articles = summarize_articles(sources["articles"])
+    dups = summarize_duplicates(sources["duplicates"], articles.pop("canonical"))
     errors = errors or ErrorExamples()
-    add_extraction_errors(errors, files["errors"], offsets.get("errors", 0))
+    add_extraction_errors(errors, sources["errors"])
     warc_list = [{"name": p.name, "bytes": file_size(p)} for p in warcs]
     replay = replay_figures(stats)
     reason = stats.get("finish_reason")
@@ -216,10 +229,12 @@ def build_report(*, stats: dict, output_dir: Path, run_id: str, offsets: dict, f
         "result": result_of(reason),
         "replayed_from": stats.get("replay/paths") if replay else None,
         "output_dir": str(output_dir.resolve()),
+        "report_files": [f"{report_name}.html", f"{report_name}.json"],
+        "stats_from": stats_from,              # for a report over several runs' files: whose stats
         "files": {
-            "articles": str(files["articles"].resolve()) if articles["count"] else None,
-            "duplicates": str(files["duplicates"].resolve()) if dups["count"] else None,
-            "errors": str(files["errors"].resolve()) if file_size(files["errors"]) > offsets.get("errors", 0) else None,
+            "articles": written(sources["articles"]),
+            "duplicates": written(sources["duplicates"]),
+            "errors": written(sources["errors"]),
             "warcs": warc_list,
         },
         "counts": {
@@ -310,9 +325,9 @@ def summary_lines(report: dict) -> list[str]:
     w = report["warc"]
     rows.append(("WARC", f"{w['files']} file(s), {human_bytes(w['bytes'])} in {out}/"))
     files = report["files"]
-    rows.append(("articles file", files["articles"] or "none written by this run"))
-    name = report.get("report_name", "report")
-    rows.append(("report", f"{out}/{name}.html (and {name}.json)"))
+    rows.append(("articles file", ", ".join(files["articles"]) or "none written by this run"))
+    html_name, json_name = report.get("report_files") or (f"{REPORT_NAME}.html", f"{REPORT_NAME}.json")
+    rows.append(("report", f"{out}/{html_name} (and {json_name})"))
     width = max(len(k) for k, _ in rows)
     lines = ["", "Run summary"] + [f"  {k:<{width}}  {v}" for k, v in rows]
     if not c["articles"] and dup_total and dup_total == c["already_archived"]:

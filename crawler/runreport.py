@@ -39,9 +39,9 @@ class RunReport:
         self.files = {"articles": self.output_dir / settings.get("ARTICLES_FILE"),
                       "duplicates": self.output_dir / settings.get("DUPLICATES_FILE"),
                       "errors": self.output_dir / settings.get("ERRORS_FILE")}
-        # a job's runner writes its own manifest; a distributed run's is merge-runs'
+        self.name = settings.get("REPORT_NAME") or rp.REPORT_NAME
+        # A job's runner and `merge-runs` (distributed crawls) write the manifest of their run.
         self.write_manifest = not settings.get("JOB_NAME") and not settings.getbool("DISTRIBUTED")
-        self.report_name = settings.get("REPORT_NAME") or "report"
         self.offsets: dict[str, int] = {}
         self.errors = rp.ErrorExamples()
         self.started: str | None = None
@@ -90,13 +90,14 @@ class RunReport:
 
         run_id = run_id_of(self.crawler)
         warcs = run_warcs(self.output_dir, run_id) if self.output_dir.is_dir() else []
+        sources = {name: [(path, self.offsets.get(name, 0))] for name, path in self.files.items()}
         report = rp.build_report(stats=stats, output_dir=self.output_dir, run_id=run_id,
-                                 offsets=self.offsets, files=self.files, warcs=warcs, errors=self.errors,
-                                 start_urls=self.start_urls, started=self.started, finished=_utc_now())
-        report["report_name"] = self.report_name
+                                 sources=sources, warcs=warcs, errors=self.errors,
+                                 start_urls=self.start_urls, started=self.started, finished=_utc_now(),
+                                 report_name=self.name)
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        rp.write_atomic(self.output_dir / f"{self.report_name}.json", rp.to_json(report))
-        rp.write_atomic(self.output_dir / f"{self.report_name}.html", rp.render_html(report))
+        rp.write_atomic(self.output_dir / f"{self.name}.json", rp.to_json(report))
+        rp.write_atomic(self.output_dir / f"{self.name}.html", rp.render_html(report))
         if self.write_manifest:
             self._manifest(report, warcs)
         return report
@@ -109,7 +110,7 @@ class RunReport:
         stats = report["stats"]
         paths = list(warcs) + [p.with_name(p.name[: -len(".warc.gz")] + ".cdxj") for p in warcs]
         paths += [p for p in self.files.values()]
-        paths += [self.output_dir / f"{self.report_name}.json", self.output_dir / f"{self.report_name}.html"]
+        paths += [self.output_dir / f"{self.name}.json", self.output_dir / f"{self.name}.html"]
         files = []
         for path in sorted({p for p in paths if p.is_file()}):
             files.append({"path": path.name, "bytes": path.stat().st_size, "sha256": mf.sha256_file(path)})
