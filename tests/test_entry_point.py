@@ -1,0 +1,42 @@
+"""bin/newsarchive: the project's commands from any folder, without activating the venv (README,
+"Running the commands"). Run from a temporary folder that has no scrapy.cfg, with an
+environment that names neither the project nor the venv."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from tests.conftest import ROOT
+
+ENTRY = ROOT / "bin" / "newsarchive"
+DATA = ROOT / "tests" / "data" / "warc"
+
+
+def run(*args, cwd):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "SCRAPY_SETTINGS_MODULE", "VIRTUAL_ENV")}
+    return subprocess.run([str(ENTRY), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_commands_work_from_another_folder(tmp_path):
+    shutil.copy(DATA / "warcio-example.warc.gz", tmp_path / "x.warc.gz")
+    check = run("warc-check", "x.warc.gz", cwd=tmp_path)                 # relative to the folder
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.splitlines()[-1].startswith("checked 1 file(s)")
+    (tmp_path / "jobs.toml").write_text("[jobs.site]\nurls = ['https://a.example/']\n"
+                                        "schedule = '0 3 * * *'\noutput_dir = 'archive'\n")
+    jobs = run("jobs", "list", cwd=tmp_path)                              # "Unknown command" before
+    assert jobs.returncode == 0, jobs.stderr
+    assert "site" in jobs.stdout
+
+
+def test_a_symlink_to_it_finds_the_project(tmp_path):
+    link = tmp_path / "bin" / "newsarchive"
+    link.parent.mkdir()
+    link.symlink_to(ENTRY)
+    result = subprocess.run([str(link), "list"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["news"]
