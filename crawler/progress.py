@@ -87,7 +87,9 @@ class Progress:
             "pages": pages,
             "articles": int(get("output/articles", 0)),
             "duplicates": sum(int(get(f"dedupe/{k}", 0)) for k in ("url", "exact", "near")),
-            "errors": int(get("news/failed_requests", 0)) + int(get("extract/errors", 0)),
+            # a replay's made-up 404s for URLs not in the archive are misses, not errors
+            "errors": int(get("news/failed_requests", 0)) + int(get("extract/errors", 0))
+            - int(get("replay/miss_404", 0)),
             "rate": (pages - before) / (now - then) if now > then else 0.0,
             "queue": queue,
             "warc_bytes": self.warc_bytes,

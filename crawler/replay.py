@@ -168,6 +168,7 @@ class ReplayMiddleware:
             return None
         if self.miss == "error" and not _is_robots_txt(request):
             raise ReplayMissError(f"not in the archive: {request.method} {request.url}")
+        self._inc("replay/miss_404")   # a 404 made up here, not a capture: the report tells them apart
         return Response(request.url, status=404, request=request, flags=[REPLAY_FLAG, MISS_FLAG])
 
     def spider_closed(self, spider, reason):

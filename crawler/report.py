@@ -159,6 +159,12 @@ def _prefixed(stats: dict, prefix: str) -> dict:
     return found
 
 
+def made_up_404s(stats: dict) -> int:
+    """404s a replay answered itself for URLs not in the archive (REPLAY_MISS=404): neither
+    pages of the archive nor errors of the site."""
+    return int(stats.get("replay/miss_404", 0))
+
+
 def page_kinds(stats: dict) -> dict:
     kinds = {"article": stats.get("news/articles", 0)}
     kinds.update({k: v for k, v in _prefixed(stats, "news/pages/").items()})
@@ -168,13 +174,17 @@ def page_kinds(stats: dict) -> dict:
     kinds["not HTML"] = stats.get("news/skipped_not_html", 0)
     statuses = _prefixed(stats, "downloader/response_status_count/")
     kinds["redirect"] = sum(n for code, n in statuses.items() if code.isdigit() and 300 <= int(code) < 400)
-    kinds["HTTP error"] = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 400)
+    kinds["HTTP error"] = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 400) \
+        - made_up_404s(stats)
     return {k: int(v) for k, v in kinds.items() if v}
 
 
 def http_errors(stats: dict) -> dict:
     statuses = _prefixed(stats, "downloader/response_status_count/")
-    return {code: int(n) for code, n in sorted(statuses.items()) if code.isdigit() and int(code) >= 400}
+    errors = {code: int(n) for code, n in sorted(statuses.items()) if code.isdigit() and int(code) >= 400}
+    if "404" in errors:
+        errors["404"] -= made_up_404s(stats)
+    return {code: n for code, n in errors.items() if n > 0}
 
 
 def network_failures(stats: dict) -> dict:
@@ -238,7 +248,7 @@ def build_report(*, stats: dict, output_dir: Path, run_id: str, sources: dict,
             "warcs": warc_list,
         },
         "counts": {
-            "pages": int(stats.get("downloader/response_count", 0)),
+            "pages": int(stats.get("downloader/response_count", 0)) - made_up_404s(stats),
             "pages_by_kind": page_kinds(stats),
             "articles": articles["count"],
             "duplicates": dups["by_kind"],
@@ -320,8 +330,9 @@ def summary_lines(report: dict) -> list[str]:
         ("extraction", f"{c['extraction_errors']} page(s) failed"),
     ]
     if replay:
-        rows.append(("replay", f"{replay['served']} served of {replay['captures']} captures, "
-                               f"{replay['misses']} miss(es), non-200 served: {_pairs(replay['non_200'])}"))
+        rows.append(("replay", f"{replay['served']} response(s) served from {replay['captures']} captures; "
+                               f"{replay['misses']} request(s) for URLs not in the archive; "
+                               f"non-200 captures served: {_pairs(replay['non_200'])}"))
     w = report["warc"]
     rows.append(("WARC", f"{w['files']} file(s), {human_bytes(w['bytes'])} in {out}/"))
     files = report["files"]
@@ -418,8 +429,9 @@ def render_html(report: dict) -> str:
     ]
     if report.get("replay"):
         r = report["replay"]
-        figures.insert(5, ("Replayed", f"{r['served']} served of {r['captures']} captures, {r['misses']} "
-                                       f"miss(es); non-200 served: {_pairs(r['non_200'])}"))
+        figures.insert(5, ("Replayed", f"{r['served']} response(s) served from {r['captures']} captures; "
+                                       f"{r['misses']} request(s) for URLs not in the archive; "
+                                       f"non-200 captures served: {_pairs(r['non_200'])}"))
     fig_rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in figures)
     clusters = "".join(
         f"<li><span class=url>{_e(cl['original'])}</span>{'' if cl['in_this_run'] else ' (archived by an earlier run)'}<ul>"

@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler import report as rp
+from crawler.replay import MISS_FLAG
 from crawler.runid import run_id as run_id_of
 from crawler.signals import fetch_failed
 
@@ -66,7 +67,7 @@ class RunReport:
         logger.info("Run id %s: output in %s/", run_id_of(self.crawler), self.output_dir.resolve())
 
     def response_received(self, response, request, spider=None):
-        if response.status >= 400:
+        if response.status >= 400 and MISS_FLAG not in (response.flags or ()):   # not a replay's made-up 404
             self.errors.add(f"HTTP {response.status}", response.url)
 
     def fetch_failed(self, url, reason):

@@ -136,3 +136,23 @@ def test_replay_summary_says_replayed_not_archived(runs):
     # The demo site's archived 404 is counted in that line, not warned about one by one.
     assert "404 x" in summary[0]
     assert "fetch failed" not in replay.stderr
+
+
+def test_replay_of_a_third_party_warc_is_summed_up_not_listed(tmp_path):
+    """A UK Web Archive WARC (tests/data/warc/PROVENANCE.md) links to thousands of pages it never
+    captured: one line says so, the made-up 404s for them are not the site's errors."""
+    from tests.conftest import ROOT
+
+    warc = ROOT / "tests" / "data" / "warc" / "ukwa-data.gov.uk-crawl1.warc.gz"
+    result = crawl("http://data.gov.uk/", tmp_path, settings={"REPLAY_WARC": str(warc)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    stats = report["stats"]
+    assert stats["replay/miss"] > 1000                           # the page links far beyond the capture
+    assert len(result.stderr.splitlines()) < 200                  # not one line per missed URL
+    assert "fetch failed" not in result.stderr
+    assert len([l for l in result.stderr.splitlines() if "not in the archive" in l]) == 1
+    assert report["counts"]["pages"] == stats["replay/hit"]       # served from the archive, no made-up 404
+    assert report["counts"]["http_errors"].get("404", 0) == stats.get("replay/status/404", 0)
+    assert len(report["replay"]["miss_examples"]) == 100
+    assert "replayed from the archive" in result.stdout and report["warc"]["files"] == 0
