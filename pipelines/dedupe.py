@@ -19,9 +19,11 @@ from scrapy.utils.asyncio import create_looping_call
 
 from crawler.runid import new_run_id
 from crawler.runid import run_id as run_id_of
+from crawler.items import to_record
 from crawler.urls import canonicalize_url
-from pipelines.dedupe_fingerprint import Fingerprinter
+from pipelines.dedupe_fingerprint import Fingerprint, Fingerprinter
 from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
+from pipelines.held import HELD_FILENAME, HeldArticles, Output, mark_held, publish
 from pipelines.jsonl import JsonLinesFile, output_dir
 
 logger = logging.getLogger(__name__)
@@ -82,9 +84,10 @@ class Deduplicator:
                         stored["bands"], stored["rows"])
             self.fingerprinter.use_banding(stored["bands"], stored["rows"])
 
-    def check(self, canonical_url: str, text: str | None) -> Outcome:
+    def check(self, canonical_url: str, text: str | None, fp: Fingerprint | None = None) -> Outcome:
+        """`fp`: the body's fingerprint when the caller already has it."""
         fpr = self.fingerprinter
-        fp = fpr.fingerprint(text)
+        fp = fp if fp is not None else fpr.fingerprint(text)
         # Only bodies long enough to carry a signature are compared by content (a short stub
         # such as "Subscribe to read" must not merge unrelated pages).
         indexed = fp.signature is not None
@@ -131,6 +134,28 @@ class Deduplicator:
         return outcome, Record("original", signature=signature, band_keys=bands, **common)
 
 
+def hold_and_check(dedup: Deduplicator, held: HeldArticles, record: dict) -> tuple[Outcome, bool]:
+    """Hold an article record (its canonical_url already canonicalized) and put it in its group.
+    Returns the state's verdict and whether the article stays held; one that is not held
+    duplicates an article published before this run (final: it is not held).
+
+    The hold comes first: a URL the state knows from this run is then always held, whenever the
+    process dies. A URL held already (a re-fetch after a restart) stays held."""
+    canonical = record["canonical_url"]
+    fpr = dedup.fingerprinter
+    fp = fpr.fingerprint(record.get("text"))
+    signature = fpr.to_bytes(fp.signature) if fp.signature is not None else None
+    first_capture = held.hold(record, canonical, fp.digest, signature)
+    outcome = dedup.check(canonical, record.get("text"), fp)
+    if not outcome.is_duplicate or not first_capture or \
+            held.holds_canonical(outcome.duplicate_of, besides=record["url"]):
+        # Its group stays open until the run's end, when the rule picks the page kept.
+        held.link(record["url"], outcome.duplicate_of or canonical, outcome.kind)
+        return outcome, True
+    held.release(record["url"])
+    return outcome, False
+
+
 def fingerprinter_for(settings) -> Fingerprinter:
     return Fingerprinter(
         num_perm=settings.getint("DEDUPE_NUM_PERM"),
@@ -156,9 +181,16 @@ def check_dedupe_state(settings) -> None:
 
 
 class DedupePipeline:
-    """Item pipeline (order 100): first-seen articles pass; duplicates are counted
-    (stats dedupe/url, dedupe/exact, dedupe/near), written to OUTPUT_DIR/DUPLICATES_FILE and
-    dropped quietly (DEBUG), or passed on with duplicate_of when DEDUPE_EMIT_DUPLICATES."""
+    """Item pipeline (order 100): puts each article in its duplicate group and holds it until the
+    run's end (`pipelines.held`), when one line per group is written to ARTICLES_FILE, for the
+    page the rule in `pipelines.held.rank` keeps, and the others go to DUPLICATES_FILE (and to
+    ARTICLES_FILE with duplicate_of when DEDUPE_EMIT_DUPLICATES). Held items still go down the
+    pipeline (the WARC metadata record is written as they pass); the JSON Lines pipeline skips
+    them (`is_held`).
+
+    A duplicate of an article published by an earlier run is final at once: counted (stats
+    dedupe/url, dedupe/exact, dedupe/near), written to DUPLICATES_FILE and dropped quietly (DEBUG),
+    or passed on with duplicate_of."""
 
     def __init__(self, crawler):
         settings = crawler.settings
@@ -169,6 +201,7 @@ class DedupePipeline:
         self.tracking_params = settings.getlist("URL_TRACKING_PARAMS") or None
         self.fingerprinter = fingerprinter_for(settings)
         self.dedup: Deduplicator | None = None
+        self.held: HeldArticles | None = None
         self.duplicates: JsonLinesFile | None = None
         self._flusher = None
         self._failing = False
@@ -181,14 +214,49 @@ class DedupePipeline:
         crawler.signals.connect(pipeline._start_flushing, signal=signals.spider_opened)
         return pipeline
 
+    def _output(self) -> Output:
+        directory = output_dir(self.settings)
+        return Output(JsonLinesFile(directory / self.settings.get("ARTICLES_FILE")), self.duplicates,
+                      emit_duplicates=self.emit_duplicates, count=self.stats.inc_value)
+
+    def _similarity(self, a: bytes, b: bytes) -> float:
+        fpr = self.fingerprinter
+        return fpr.similarity(fpr.from_bytes(a), fpr.from_bytes(b))
+
+    def _publish(self) -> None:
+        output = self._output()
+        try:
+            counts = publish(self.held, output, self._similarity)
+        finally:
+            output.articles.close()
+        self.stats.inc_value("output/articles", counts["lines"])
+        logger.info("Published %d held article(s) in %d group(s): %d article line(s), %d duplicate(s)",
+                    counts["articles"] + counts["duplicates"], counts["groups"], counts["articles"],
+                    counts["duplicates"])
+        self.held = None
+
     def open_spider(self):
+        directory = output_dir(self.settings)
+        self.duplicates = JsonLinesFile(directory / self.settings.get("DUPLICATES_FILE"))
+        self.held = HeldArticles(directory / HELD_FILENAME)
+        if self.held.publishing() is not None:
+            self._publish()            # the last run was killed while writing its articles
+            self.held = HeldArticles(directory / HELD_FILENAME)
         store = open_store(self.settings)
         try:
             self.dedup = Deduplicator(store, self.fingerprinter, run_id=self._run_id())
         except Exception:
             store.close()
+            self.held.close()
             raise
-        self.duplicates = JsonLinesFile(output_dir(self.settings) / self.settings.get("DUPLICATES_FILE"))
+        waiting = self.held.count()
+        if waiting:
+            # kill -9 (or a crash) left a run unfinished: this crawl continues it. Its held
+            # pages stay held when met again (hold_and_check), so nothing is emitted twice.
+            logger.warning("Continuing the unfinished run %s left in %s: %d article(s) held", self.held.run_id,
+                           directory, waiting)
+            self.stats.set_value("dedupe/continued_run", self.held.run_id)
+        self.held.run_id = self.dedup.run_id
         logger.info("Dedupe state: %s (%d URLs known), run %s", store.location, store.count(), self.dedup.run_id)
 
     def _start_flushing(self):
@@ -206,11 +274,17 @@ class DedupePipeline:
     def close_spider(self):
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
-        if self.duplicates is not None:
-            self.duplicates.close()
-        if self.dedup is not None:
-            self.dedup.store.close()
-            self.dedup = None
+        try:
+            if self.dedup is not None:
+                self.dedup.store.flush()
+            if self.held is not None:
+                self._publish()
+        finally:
+            if self.duplicates is not None:
+                self.duplicates.close()
+            if self.dedup is not None:
+                self.dedup.store.close()
+                self.dedup = None
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -221,22 +295,27 @@ class DedupePipeline:
             return item
         canonical = canonicalize_url(canonical, self.tracking_params)
         adapter["canonical_url"] = canonical
+        record = to_record(adapter)
         try:
-            outcome = self.dedup.check(canonical, adapter.get("text"))
+            outcome, held = hold_and_check(self.dedup, self.held, record)
         except STORE_ERRORS as exc:
-            # The archive must not lose an article because the state is unreachable: pass it on.
+            # The archive must not lose an article because the state is unreachable: it is
+            # published as its own story.
             self.stats.inc_value("dedupe/unchecked")
             if not self._failing:
                 logger.error("Dedupe state %s failed (%s: %s); passing articles on unchecked until it answers",
                              self.dedup.store.location, type(exc).__name__, exc)
             self._failing = True
-            return item
+            self.held.link(url, canonical, "new")
+            return mark_held(item)
         if self._failing:
             logger.info("Dedupe state %s answers again", self.dedup.store.location)
             self._failing = False
+        if held:
+            self.stats.inc_value("dedupe/held")
+            return mark_held(item)
+        # A duplicate of an article an earlier run published: final now.
         self.stats.inc_value(f"dedupe/{outcome.kind}")
-        if not outcome.is_duplicate:
-            return item
         self.duplicates.write({"url": url, "canonical_url": canonical, "duplicate_of": outcome.duplicate_of,
                                "kind": outcome.kind, "similarity": outcome.similarity})
         if self.emit_duplicates:

@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from archives.appendfile import append_whole
 from crawler.items import to_record
 from crawler.signals import page_failed
+from pipelines.held import is_held
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ class JsonLinesFile:
         self._file = None
         self.lines = 0
 
-    def _repair(self) -> None:
+    def repair(self) -> None:
+        """Cut a partial last line left by a killed writer."""
         if not self.path.exists() or self.path.stat().st_size == 0:
             return
         with open(self.path, "rb+") as f:
@@ -80,20 +82,26 @@ class JsonLinesFile:
         line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._repair()
+            self.repair()
             self._file = open(self.path, "ab", buffering=0)
         append_whole(self._file, [line.encode("utf-8")])  # the whole line or, after an error, nothing
         self.lines += 1
 
-    def close(self) -> None:
+    def sync(self) -> None:
+        """What was written is on disk (a crash or power cut after this keeps it)."""
         if self._file is not None:
             os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self.sync()
             self._file.close()
             self._file = None
 
 
 class JsonLinesPipeline:
-    """Writes each article as one normalized line of OUTPUT_DIR/ARTICLES_FILE."""
+    """Writes each article as one normalized line of OUTPUT_DIR/ARTICLES_FILE, unless the dedupe
+    pipeline holds it until the run's end (`pipelines.held`)."""
 
     def __init__(self, directory: Path, articles_file: str, errors_file: str, stats=None):
         if not articles_file.startswith("articles") or not articles_file.endswith(".jsonl"):
@@ -128,6 +136,8 @@ class JsonLinesPipeline:
         return self._written
 
     def process_item(self, item):
+        if is_held(item):
+            return item  # the dedupe pipeline writes it at the run's end, once its group is decided
         record = to_record(ItemAdapter(item))  # asdict() would walk every outlink
         record_id = (record.get("warc") or {}).get("record_id")
         if record_id and record_id in self._written_records():

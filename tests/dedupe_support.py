@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -10,10 +11,24 @@ import pytest
 
 from crawler.urls import canonicalize_url, same_site
 from pipelines.dedupe_store import RedisStore, SQLiteStore
+from pipelines.held import HELD_FILENAME
 
 ARTICLES = [json.loads(line) for line in
             (Path(__file__).parent / "data" / "dedupe" / "articles.jsonl").read_text("utf-8").splitlines()]
 BY_ID = {row["id"]: row for row in ARTICLES}
+
+
+def held_count(out) -> int:
+    """Articles a running crawl into `out` holds (pipelines.held): how far it got, since no
+    article line is written before the crawl ends."""
+    path = Path(out) / HELD_FILENAME
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return db.execute("SELECT COUNT(*) FROM held").fetchone()[0]
+    except sqlite3.Error:   # being created
+        return 0
 
 
 def canonical(row) -> str:

@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
@@ -48,11 +49,15 @@ def _extract(body: bytes, url: str, encoding: str | None, all_pages: bool) -> di
 
 
 class Reextractor:
-    """One pass over the inputs in file order; output order and dedupe are deterministic."""
+    """One pass over the inputs in file order; output order and dedupe are deterministic.
+
+    With `dedupe` (a `Dedupe`), articles go through the crawl's own dedupe: held, grouped, and
+    written at the end one per story by the crawl's rule (`pipelines.held`), so a run's WARCs
+    give the run's article set. Without, one item per canonical URL, the first in file order."""
 
     def __init__(self, paths, output: JsonLinesFile, *, all_pages=False, workers=1,
                  tracking_params=None, progress: Callable[[str], None] | None = None,
-                 progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES):
+                 progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES, dedupe: "Dedupe | None" = None):
         self.paths = list(paths)
         self.files = warc_inputs(paths)           # WARC files, and the WARCs inside a WACZ
         self._inputs = {warc.path: warc for warc in self.files}
@@ -66,6 +71,7 @@ class Reextractor:
         self.stats: Counter = Counter()
         self.problems: list[Problem] = []
         self.seen: set[str] = set()
+        self.dedupe = dedupe
         self._index = ArchiveIndex()      # responses read so far: revisits resolve here first
         self._archive: Archive | None = None  # every input, built only if a revisit needs it
         self._last_progress = time.monotonic()
@@ -124,13 +130,18 @@ class Reextractor:
             self.stats["html"] += 1
             if record.truncated:
                 self.stats["truncated_html"] += 1
-            key = canonicalize_url(response.url, self.tracking_params)
+            key = self._fetch_key(response.url)
             if key in self.seen:
                 self.stats["duplicates"] += 1
                 continue
             yield response
         self.problems += reader.problems
         self.stats["files"] += 1
+
+    def _fetch_key(self, url: str) -> str:
+        """Captures under one key are one page. With dedupe, the crawl's request key: AMP twins
+        are pages of their own there (the dedupe folds them, by the rule)."""
+        return canonicalize_url(url, self.tracking_params, fold_amp_urls=self.dedupe is None)
 
     def _record_problem(self, record, message) -> None:
         self.stats["errors"] += 1
@@ -156,6 +167,12 @@ class Reextractor:
         item = build_article(result["article"], url=response.url, fetched_at=response.meta.get("warc_date"),
                              warc=response.meta.get("warc"), tracking_params=self.tracking_params,
                              truncated=response_truncated(response))
+        if self.dedupe is not None:
+            self.seen.add(self._fetch_key(response.url))
+            if not self.dedupe.add(to_record(item)):
+                self.stats["duplicates"] += 1
+            self.stats["items"] += 1
+            return
         for key in {canonicalize_url(response.url, self.tracking_params), item["canonical_url"]}:
             if key in self.seen:
                 self.stats["duplicates"] += 1
@@ -172,6 +189,10 @@ class Reextractor:
             self._run_pool()
         if self._archive is not None:
             self._archive.close()
+        if self.dedupe is not None:
+            counts = self.dedupe.publish(self.output)
+            self.stats["duplicates"] += counts["duplicates"]
+            self.stats["items"] = counts["lines"]
         return self.stats
 
     def _analyze_inline(self, response) -> None:
@@ -209,6 +230,45 @@ class Reextractor:
         self._emit(response, result)
 
 
+class Dedupe:
+    """The crawl's dedupe over one reextract run: a fresh state and held articles in a
+    temporary directory, published into the output at the end."""
+
+    def __init__(self, settings):
+        from pipelines.dedupe import Deduplicator, fingerprinter_for
+        from pipelines.dedupe_store import SQLiteStore
+        from pipelines.held import HeldArticles
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="reextract-dedupe-")
+        self.settings = settings
+        self.dedup = Deduplicator(SQLiteStore(Path(self.tmp.name) / "dedupe.sqlite3", commit_interval=60),
+                                  fingerprinter_for(settings))
+        self.held = HeldArticles(Path(self.tmp.name) / "held.sqlite3")
+
+    def add(self, record: dict) -> bool:
+        """Hold one article; False if it duplicates one already published (never here)."""
+        from pipelines.dedupe import hold_and_check
+
+        return hold_and_check(self.dedup, self.held, record)[1]
+
+    def publish(self, output) -> dict:
+        from pipelines.held import Output, publish
+
+        fpr = self.dedup.fingerprinter
+        duplicates = JsonLinesFile(Path(self.tmp.name) / "duplicates.jsonl")
+        out = Output(output, duplicates, emit_duplicates=self.settings.getbool("DEDUPE_EMIT_DUPLICATES"))
+        try:
+            return publish(self.held, out, lambda a, b: fpr.similarity(fpr.from_bytes(a), fpr.from_bytes(b)))
+        finally:
+            duplicates.close()
+            self.close()
+
+    def close(self) -> None:
+        self.held.close()
+        self.dedup.store.close()
+        self.tmp.cleanup()
+
+
 class Command(ScrapyCommand):
     requires_project = True
     requires_crawler_process = False
@@ -223,8 +283,8 @@ class Command(ScrapyCommand):
     def long_desc(self) -> str:
         return ("Read WARC files (gzip or plain, any crawler; directories are searched; a .wacz "
                 "stands for the WARCs it packs) and write "
-                "the article JSON the crawl writes, one line per canonical URL, each with a "
-                "`warc` pointer to its record. Only pages recognised as articles unless "
+                "the article JSON the crawl writes, one line per story (the crawl's dedupe and its "
+                "rule for which page is kept), each with a `warc` pointer to its record. Only pages recognised as articles unless "
                 "--all-pages. -o appends to OUT, -O overwrites it.")
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
@@ -257,10 +317,12 @@ class Command(ScrapyCommand):
         output = JsonLinesFile(path)
         settings = self.settings
         show = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+        tracking = settings.getlist("URL_TRACKING_PARAMS") or None
+        dedupe = Dedupe(settings) if settings.getbool("DEDUPE_ENABLED") else None
         worker = Reextractor(args, output, all_pages=opts.all_pages,
                              workers=settings.getint("EXTRACT_WORKERS"),
-                             tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None,
-                             progress=show, max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"))
+                             tracking_params=tracking, progress=show,
+                             max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"), dedupe=dedupe)
         try:
             stats = worker.run()
         finally:

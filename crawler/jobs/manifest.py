@@ -21,7 +21,8 @@ FORMAT = 1
 RUNNING, OK, INTERRUPTED, FAILED = "running", "ok", "interrupted", "failed"
 UNFINISHED = (RUNNING, INTERRUPTED)
 
-# The run's counts, each the sum of these crawl stats (a missing stat counts 0; "-": subtracted).
+# The run's counts, each the sum of these crawl stats (a missing stat counts 0; "-": subtracted);
+# articles and duplicates are then counted in the run's files (counts_from_files).
 COUNTS = {
     "pages": ("downloader/response_count", "-incremental/resume_replayed"),
     "articles": ("output/articles",),
@@ -43,6 +44,30 @@ def counts_from_stats(stats: dict) -> dict:
         return -int(stats.get(key[1:]) or 0) if key.startswith("-") else int(stats.get(key) or 0)
 
     return {name: sum(value(key) for key in keys) for name, keys in COUNTS.items()}
+
+
+def _jsonl_rows(paths):
+    for path in paths:
+        with open(path, "rb") as f:
+            for line in f:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue   # a partial last line of a killed writer, cut by its next start
+
+
+def counts_from_files(run_dir: Path) -> dict:
+    """Articles and duplicates as the run's files hold them: a killed attempt's stats are lost
+    or stale, the files are not (an article line is written once, at the end of the run)."""
+    run_dir = Path(run_dir)
+    counts = {}
+    articles = sorted(run_dir.glob("articles*.jsonl"))
+    if articles:
+        counts["articles"] = sum(1 for row in _jsonl_rows(articles)
+                                 if isinstance(row, dict) and row.get("duplicate_of") is None)
+    if (run_dir / "duplicates.jsonl").exists():
+        counts["duplicates"] = sum(1 for _row in _jsonl_rows([run_dir / "duplicates.jsonl"]))
+    return counts
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -110,6 +135,7 @@ def finalize(manifest: dict, run_dir: Path, attempts_stats: list[dict]) -> dict:
                 totals[key] = totals.get(key, 0) + value
     files = list_files(run_dir)
     manifest["counts"] = counts_from_stats(totals)
+    manifest["counts"].update(counts_from_files(run_dir))
     manifest["bytes"] = {"fetched": int(totals.get(BYTES_FETCHED, 0)),
                          "written": sum(f["bytes"] for f in files)}
     manifest["files"] = files
