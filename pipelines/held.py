@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS held (
     fingerprint TEXT,
     signature BLOB,
     published TEXT,
-    fetched_at TEXT,
+    fetched_at TEXT,               -- JSON [fetched_at, WARC filename, offset, truncated]
     record TEXT NOT NULL           -- the article's JSON line, as it will be written
 );
 CREATE INDEX IF NOT EXISTS held_canonical ON held (canonical);
@@ -61,6 +61,7 @@ class Page:
     published: str | None = None
     fetched_at: str | None = None
     warc: tuple = ()                 # (filename, offset): tells apart two captures of one URL
+    truncated: bool = False          # the response was cut short: its text may be incomplete
 
 
 def is_self_canonical(page: Page) -> bool:
@@ -72,13 +73,14 @@ def is_self_canonical(page: Page) -> bool:
 
 def rank(page: Page, inbound: int) -> tuple:
     """Sort key of the rule (smallest wins):
+    0. a complete capture over one cut short (`truncated`);
     1. a page fetched at its own canonical URL, over URL variants (tracking parameters, AMP,
        a trailing slash) that declare another;
     2. the canonical URL more pages of the group declare (`inbound`);
     3. the earliest `published` (pages with a date before pages without);
     4. the shortest URL, then the smallest in string order;
     5. two captures of one URL: the earliest fetched, then the earliest in the WARC."""
-    return (not is_self_canonical(page), -inbound,
+    return (page.truncated, not is_self_canonical(page), -inbound,
             page.published is None, page.published or "",
             len(page.url), page.url, page.fetched_at or "", page.warc)
 
@@ -89,12 +91,6 @@ def representative(pages: list[Page]) -> Page:
     for page in pages:
         inbound[page.canonical] = inbound.get(page.canonical, 0) + 1
     return min(pages, key=lambda p: rank(p, inbound[p.canonical]))
-
-
-def page_of(record: dict, canonical: str) -> Page:
-    warc = record.get("warc") or {}
-    return Page(record["url"], canonical, record.get("published"), record.get("fetched_at"),
-                (warc.get("filename") or "", warc.get("offset") or 0))
 
 
 # --- marking items that are held ----------------------------------------------------------
@@ -125,10 +121,11 @@ class Held:
     published: str | None
     fetched_at: str | None
     warc: tuple
+    truncated: bool = False
 
     @property
     def page(self) -> Page:
-        return Page(self.url, self.canonical, self.published, self.fetched_at, self.warc)
+        return Page(self.url, self.canonical, self.published, self.fetched_at, self.warc, self.truncated)
 
 
 class HeldArticles:
@@ -176,7 +173,8 @@ class HeldArticles:
             "INSERT OR IGNORE INTO held (url, seq, canonical, fingerprint, signature, published, fetched_at,"
             " record) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM held), ?, ?, ?, ?, ?, ?)",
             (record["url"], canonical, fingerprint, signature, record.get("published"),
-             json.dumps([record.get("fetched_at"), warc.get("filename") or "", warc.get("offset") or 0]),
+             json.dumps([record.get("fetched_at"), warc.get("filename") or "", warc.get("offset") or 0,
+                         bool(record.get("truncated"))]),
              json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
         return cursor.rowcount == 1
 
@@ -196,8 +194,8 @@ class HeldArticles:
     def _rows(self) -> Iterator[Held]:
         for url, canonical, group_key, kind, fp, published, fetched in self._db.execute(
                 "SELECT url, canonical, group_key, kind, fingerprint, published, fetched_at FROM held"):
-            fetched_at, filename, offset = json.loads(fetched)
-            yield Held(url, canonical, group_key, kind, fp, published, fetched_at, (filename, offset))
+            fetched_at, filename, offset, truncated = json.loads(fetched)
+            yield Held(url, canonical, group_key, kind, fp, published, fetched_at, (filename, offset), truncated)
 
     def record(self, url: str) -> dict:
         return json.loads(self._db.execute("SELECT record FROM held WHERE url = ?", (url,)).fetchone()[0])

@@ -35,6 +35,11 @@ def test_rule_then_prefers_the_earliest_published_then_the_shortest_url():
     assert representative(same).url == f"{E}/bbb"            # shortest, then smallest
 
 
+def test_rule_puts_a_capture_cut_short_after_a_complete_one():
+    pages = [Page(f"{E}/a", f"{E}/a", "2024-01-01", truncated=True), Page(f"{E}/a/amp", f"{E}/a", "2024-01-02")]
+    assert representative(pages).url == f"{E}/a/amp"
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_rule_ignores_the_order_pages_come_in(seed):
     pages = [Page(f"{E}/s{i}" + "x" * (i % 3), f"{E}/s{i % 4}", f"2024-01-0{1 + i % 3}") for i in range(12)]
