@@ -23,7 +23,7 @@ from crawler.items import to_record
 from crawler.urls import canonicalize_url
 from pipelines.dedupe_fingerprint import Fingerprint, Fingerprinter
 from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
-from pipelines.held import HELD_FILENAME, HeldArticles, Output, mark_held, publish
+from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
 from pipelines.jsonl import JsonLinesFile, output_dir
 
 logger = logging.getLogger(__name__)
@@ -202,6 +202,7 @@ class DedupePipeline:
         self.fingerprinter = fingerprinter_for(settings)
         self.dedup: Deduplicator | None = None
         self.held: HeldArticles | None = None
+        self.shared: SharedRun | None = None
         self.duplicates: JsonLinesFile | None = None
         self._flusher = None
         self._failing = False
@@ -217,7 +218,34 @@ class DedupePipeline:
     def _output(self) -> Output:
         directory = output_dir(self.settings)
         return Output(JsonLinesFile(directory / self.settings.get("ARTICLES_FILE")), self.duplicates,
-                      emit_duplicates=self.emit_duplicates, count=self.stats.inc_value)
+                      emit_duplicates=self.emit_duplicates, count=self.stats.inc_value,
+                      decided=self._reroot if self.dedup is not None else None)
+
+    def _reroot(self, kept: Held, pages: list[Held]) -> None:
+        """The state indexed the group's first-seen page; later runs must compare new pages with
+        the page this run published, and point their duplicates at it. Best effort: a failure
+        leaves later duplicates pointing at another page of the same story."""
+        store, fpr, run = self.dedup.store, self.fingerprinter, self.dedup.run_id
+        try:
+            with store.transaction():
+                current = store.seen(kept.canonical)
+                if current is None or current.duplicate_of is None:
+                    return                          # the kept page is the indexed one already
+                now = _now()
+                for canonical in sorted({p.canonical for p in pages} - {kept.canonical}):
+                    seen = store.seen(canonical)
+                    if seen is None:
+                        continue
+                    old = tuple(fpr.band_keys(fpr.from_bytes(seen.signature))) if seen.signature else ()
+                    store.record(Record("duplicate", canonical, run, now, expect_run=seen.run_id,
+                                        fingerprint=seen.fingerprint, duplicate_of=kept.canonical,
+                                        old_band_keys=old))
+                signature = self.held.signature(kept.url)
+                bands = tuple(fpr.band_keys(fpr.from_bytes(signature))) if signature else ()
+                store.record(Record("original", kept.canonical, run, now, expect_run=current.run_id,
+                                    fingerprint=current.fingerprint, signature=signature, band_keys=bands))
+        except STORE_ERRORS as exc:
+            logger.warning("Dedupe state: could not make %s its group's original: %s", kept.canonical, exc)
 
     def _similarity(self, a: bytes, b: bytes) -> float:
         fpr = self.fingerprinter
@@ -238,9 +266,11 @@ class DedupePipeline:
     def open_spider(self):
         directory = output_dir(self.settings)
         self.duplicates = JsonLinesFile(directory / self.settings.get("DUPLICATES_FILE"))
+        self.shared = SharedRun(directory)
         self.held = HeldArticles(directory / HELD_FILENAME)
-        if self.held.publishing() is not None:
+        if self.held.publishing() is not None and self.shared.last():
             self._publish()            # the last run was killed while writing its articles
+            self.shared.shared()
             self.held = HeldArticles(directory / HELD_FILENAME)
         store = open_store(self.settings)
         try:
@@ -278,8 +308,17 @@ class DedupePipeline:
             if self.dedup is not None:
                 self.dedup.store.flush()
             if self.held is not None:
-                self._publish()
+                if self.shared.last():
+                    self._publish()
+                else:
+                    logger.info("%d article(s) held: another process crawling into this OUTPUT_DIR "
+                                "publishes them when it ends", self.held.count())
+                    self.held.close()
+                    self.held = None
         finally:
+            if self.shared is not None:
+                self.shared.close()
+                self.shared = None
             if self.duplicates is not None:
                 self.duplicates.close()
             if self.dedup is not None:

@@ -19,8 +19,10 @@ No Scrapy imports: `scrapy reextract` publishes through the same code.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from crawler.urls import canonicalize_url
 logger = logging.getLogger(__name__)
 
 HELD_FILENAME = "articles-held.sqlite3"
+LOCK_FILENAME = "articles-held.lock"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -252,6 +255,35 @@ class HeldArticles:
             Path(str(self.path) + suffix).unlink(missing_ok=True)
 
 
+class SharedRun:
+    """Several processes may crawl into one OUTPUT_DIR (a distributed crawl, two per machine):
+    they share the held articles, and the last one to finish publishes them; the others would
+    otherwise publish (and delete) what a running one still adds to. Each holds a shared flock
+    on `articles-held.lock` while it runs; a process that can turn it exclusive at its end is
+    the last. A killed process's lock goes with it."""
+
+    def __init__(self, directory):
+        self.path = Path(directory) / LOCK_FILENAME
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_SH)      # waits while another process publishes
+
+    def last(self) -> bool:
+        """Exclusive now (no other process in this OUTPUT_DIR), or False at once."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def shared(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 def open_held(directory) -> HeldArticles | None:
     """The held articles left in `directory` by an unfinished run, or None."""
     path = Path(directory) / HELD_FILENAME
@@ -262,14 +294,17 @@ def open_held(directory) -> HeldArticles | None:
 
 class Output:
     """Where `publish` writes: the article and duplicate JSON Lines files (anything with
-    `.path` and `.write(obj)`), and what it reports."""
+    `.path` and `.write(obj)`), what it reports, and who hears each group's choice
+    (`decided(kept, pages)`, before the held file goes)."""
 
     def __init__(self, articles, duplicates, *, emit_duplicates: bool = False,
-                 count: Callable[[str], None] = lambda key: None):
+                 count: Callable[[str], None] = lambda key: None,
+                 decided: Callable[[Held, list[Held]], None] | None = None):
         self.articles = articles
         self.duplicates = duplicates
         self.emit_duplicates = emit_duplicates
         self.count = count
+        self.decided = decided
 
 
 def _size(path: Path) -> int:
@@ -329,6 +364,8 @@ def publish(held: HeldArticles, out: Output, similarity: Callable[[bytes, bytes]
                 out.articles.write(held.record(kept.url))
             counts["articles"] += 1
             counts["lines"] += 1
+        if kept is not None and out.decided is not None and len(pages) > 1:
+            out.decided(kept, pages)
         target = kept.canonical if kept else outside
         for page in others:
             kind, sim = _relation(held, page, kept, similarity)

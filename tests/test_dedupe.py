@@ -314,3 +314,41 @@ def test_pipeline_passes_articles_on_when_the_state_fails(tmp_path, caplog):
     published = {a["url"] for a in read_lines(crawler, "ARTICLES_FILE")}
     kept = expected_kept([first, copy])[first["group"]]
     assert published == {kept["url"], BY_ID["B1"]["url"], BY_ID["B1-exact2"]["url"], BY_ID["C1"]["url"]}
+
+
+def test_next_run_points_duplicates_at_the_page_published(dedupe_backend, tmp_path):
+    """Run 1 meets the copies first (reversed order), so the state first indexed pages that are
+    not kept; at publish the kept page becomes the group's original. Run 2's copies are then
+    duplicates of pages that are in articles.jsonl."""
+    first = make_crawler(tmp_path, **dedupe_backend.settings)
+    _p, _d, published = run_pipeline(first, list(reversed(ARTICLES)))
+    kept = expected_kept(ARTICLES)
+    assert sorted(a["url"] for a in published) == sorted(row["url"] for row in kept.values())
+    second = make_crawler(tmp_path, **dedupe_backend.settings)
+    copies = [dict(row, url=row["url"].replace("https://www.", "https://mirror."),
+                   declared_canonical=None) for row in ARTICLES if row["kind"] in ("exact", None)]
+    passed, dropped, _published = run_pipeline(second, copies)
+    assert not passed and len(dropped) == len(copies)       # every one a final duplicate at once
+    lines = read_lines(second, "DUPLICATES_FILE")[-len(copies):]     # after run 1's lines
+    emitted = {a["canonical_url"] for a in published}
+    assert {line["duplicate_of"] for line in lines} <= emitted
+    for line, row in zip(lines, copies):
+        assert line["duplicate_of"] == canonical(kept[row["group"]]), row["id"]
+
+
+def test_two_processes_in_one_output_dir_publish_once_when_the_last_ends(tmp_path):
+    """Two crawls into one OUTPUT_DIR (two processes of a distributed crawl on one machine)
+    share the held articles: the first to end leaves them, the last publishes them all."""
+    crawlers = [make_crawler(tmp_path, DEDUPE_COMMIT_INTERVAL=0) for _ in range(2)]
+    pipelines = [DedupePipeline.from_crawler(c) for c in crawlers]
+    for pipeline in pipelines:
+        pipeline.open_spider()
+    for i, row in enumerate(ARTICLES):
+        pipelines[i % 2].process_item(item_of(row))
+    pipelines[0].close_spider()
+    assert read_lines(crawlers[0], "ARTICLES_FILE") == []
+    assert (tmp_path / "out" / HELD_FILENAME).exists()
+    pipelines[1].close_spider()
+    published = read_lines(crawlers[1], "ARTICLES_FILE")
+    assert sorted(a["url"] for a in published) == sorted(row["url"] for row in expected_kept(ARTICLES).values())
+    assert not (tmp_path / "out" / HELD_FILENAME).exists()
