@@ -112,8 +112,10 @@ def test_warc_check_reports_every_problem_and_checks_the_next_file(hostile):
 def test_reextract_skips_bad_records_and_keeps_the_good_pages(hostile, tmp_path):
     _root, warc, second, offsets, problems = hostile
     out = tmp_path / "articles.jsonl"
+    # the good pages share one body: without DEDUPE_ENABLED=False reextract keeps one, as a crawl would
     proc = run_scrapy("reextract", str(warc), str(second), "-O", str(out),
-                      "-s", f"ARCHIVE_READ_MAX_SIZE={SMALL_CAP}", "-s", "EXTRACT_WORKERS=1")
+                      "-s", f"ARCHIVE_READ_MAX_SIZE={SMALL_CAP}", "-s", "EXTRACT_WORKERS=1",
+                      "-s", "DEDUPE_ENABLED=False")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     items = {json.loads(line)["url"].removeprefix(U): json.loads(line) for line in out.read_text().splitlines()}
