@@ -9,7 +9,7 @@ and at the end `publish` writes one line per group, for the page `representative
 Crash safety (kill -9 at any moment):
 - an article is held (committed) before the dedupe state records its URL, so a URL the state
   knows from this run is always here; a restart with the same command into the same OUTPUT_DIR
-  continues the run (same run id) and adds to what is held;
+  continues the run: what is held stays held when met again, and new pages are added;
 - `publish` first records where the output files end, then appends; if it is cut short, the
   next start finishes it, skipping every line already appended after that point, so no line is
   written twice and none is lost. The file is deleted once everything is written and synced.
