@@ -383,3 +383,22 @@ def test_table_gallery_captions_take_the_picture_of_their_column():
     assert [(c["text"], c["image_url"]) for c in got] == [
         ("Left: the harbour in 1900", "https://gazette.example/left.jpg"),
         ("Right: the harbour today", "https://gazette.example/right.jpg")]
+
+
+@pytest.mark.parametrize("declared,byline,expected", [
+    # a template's datePublished contradicted by the date printed under the headline
+    ('"datePublished": "2014-01-01"', "<p class='meta'>gerbw · 20 December 2025</p>", "2025-12-20"),
+    # the printed local day of a declared late-evening timestamp: the UTC moment stays
+    ('"datePublished": "2023-01-21T16:43:28-08:00"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-22T00:43:28Z"),
+    # nothing declared: the printed date, a publication date preferred to an update's
+    ("", "<div><span>Updated: Jan 5, 2025</span> <span>Published: Dec. 3rd, 2024</span></div>", "2024-12-03"),
+    ("", "<p>Posted on 2024-03-09 by ed</p>", "2024-03-09"),
+    # a date in the story, past its first paragraphs, is not the byline's
+    ('"datePublished": "2024-05-02T10:00:00Z"', "<p>" + "Long story text. " * 20 + "</p><p>On March 9, 2021 it began.</p>",
+     "2024-05-02T10:00:00Z"),
+])
+def test_published_date_printed_in_the_byline(declared, byline, expected):
+    ld = f'<script type="application/ld+json">{{"@type": "BlogPosting", "headline": "Storm", {declared}}}</script>' \
+        if declared else ""
+    html = f"<html><head>{ld}</head><body><article><h1>Storm</h1>{byline}{_STORY}</article></body></html>"
+    assert extract_article(html, "https://gazette.example/storm")["published"] == expected

@@ -87,12 +87,85 @@ def _shown_date(tree) -> tuple[str | None, bool]:
     return None, False
 
 
+_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+           "nov": 11, "dec": 12}
+_MONTH = (r"(?P<{}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+# "March 9, 2024" / "Mar. 9th 2024" / "9 March 2024" / "2024-03-09" (English month names: the
+# convention of most of the web; other pages keep the declared date or htmldate's)
+_PRINTED = re.compile(
+    rf"\b{_MONTH.format('m1')}\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
+    rf"|\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH.format('m2')}\.?,?\s+(?P<y2>(?:19|20)\d\d)\b"
+    r"|\b(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b",
+    re.IGNORECASE)
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "button", "select",
+                      "figure", "figcaption"})     # a photo's caption dates the photo, not the story
+_CAPTION = re.compile(r"caption|credit|cutline", re.IGNORECASE)
+_STORY_STARTED = 250    # a paragraph this long: the byline area is over
+_BYLINE_WINDOW = 80     # elements after the headline searched for the printed date
+
+
+def _printed_dates(text: str) -> list[tuple[str, bool]]:
+    """[(YYYY-MM-DD, labelled as an update)] of the dates written in `text`."""
+    out = []
+    for m in _PRINTED.finditer(text):
+        year, month, day = (m["y1"], m["m1"], m["d1"]) if m["y1"] else \
+            (m["y2"], m["m2"], m["d2"]) if m["y2"] else (m["y3"], m["m3"], m["d3"])
+        try:
+            moment = datetime(int(year), _MONTHS[month[:3].lower()] if month.isalpha() else int(month), int(day))
+        except (ValueError, KeyError):
+            continue
+        out.append((moment.strftime("%Y-%m-%d"), bool(_UPDATED.search(text[max(0, m.start() - 25):m.start()]))))
+    return out
+
+
+def _after(el):
+    """Elements after `el` in document order, its own descendants first."""
+    yield from el.iterdescendants()
+    node = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield sibling
+            yield from sibling.iterdescendants()
+        node = node.getparent()
+
+
+def printed_date(tree) -> str | None:
+    """The date printed in the byline: the first date written between the page's headline
+    (its first <h1>) and the story's first long paragraph; a date not labelled "Updated" is
+    preferred to one that is. The date the reader is told the article is from."""
+    start = next((h for h in tree.iter("h1") if h.text_content().strip()), None)
+    if start is None:
+        return None
+    found: list[tuple[str, bool]] = []
+    seen = 0
+    for el in _after(start):
+        if not isinstance(el.tag, str) or el.tag in _SKIPPED or _CAPTION.search(el.get("class") or "") \
+                or any(a.tag in _SKIPPED or _CAPTION.search(a.get("class") or "") for a in el.iterancestors()):
+            continue
+        seen += 1
+        if seen > _BYLINE_WINDOW or el.tag == "p" and len(el.text_content()) > _STORY_STARTED:
+            break
+        found += _printed_dates(el.text_content() if el.tag == "time" else el.text or "")
+        found += _printed_dates(el.tail or "")
+    plain = [day for day, updated in found if not updated]
+    return plain[0] if plain else found[0][0] if found else None
+
+
+def _a_day_apart(moment: str, day: str) -> bool:
+    """A UTC timestamp and a local calendar day that may name the same moment."""
+    return abs((datetime.strptime(moment[:10], "%Y-%m-%d") - datetime.strptime(day, "%Y-%m-%d")).days) <= 1
+
+
 def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tuple[str | None, str | None]:
     """(published, modified): JSON-LD, then meta tags, then <time>, then htmldate (date only).
 
-    A page that prints its modified date as its date (a <time> not labelled "Updated", on the
-    day of the declared dateModified and not of datePublished: an article republished under
-    a new date) gives that date: it is the one the reader is told the article is from."""
+    What the page prints in its byline is what the reader is told the article is from, so it
+    reconciles the declared dates: a <time> not labelled "Updated" on the day of the declared
+    dateModified (an article republished under a new date) makes that the published date; a
+    date printed under the headline that is neither declared date (a CMS's stale or template
+    datePublished) is taken as printed (a day). A printed day next to a declared timestamp is
+    the same moment in the page's time zone, and the UTC timestamp stays."""
     published = modified = None
     if article:
         published = iso_utc(ld_str(article.get("datePublished")) or ld_str(article.get("dateCreated")))
@@ -105,8 +178,12 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tupl
     if published and modified and shown and not updated \
             and shown[:10] == modified[:10] != published[:10]:
         published = modified
+    printed = printed_date(tree)
+    if printed and published and printed not in (published[:10], (modified or "")[:10]) \
+            and not _a_day_apart(published, printed):
+        published = printed
     if not published:
-        published = shown or iso_utc(_time_element(tree, None))
+        published = shown or printed or iso_utc(_time_element(tree, None))
     if not published:
         published = _htmldate(tree, url)
     return published, modified
