@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed clean
+.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-dedupe: $(STAMP)
 ## make bench-distributed [BENCH_ARGS="--articles 300 --processes 1,2,3"]: 1-3 crawl processes on one Redis frontier: wall time, pages/s, Redis commands per page (starts its own redis-server)
 bench-distributed: $(STAMP)
 	$(BIN)/python -m bench.distributed_bench $(BENCH_ARGS)
+
+## make bench-determinism [BENCH_ARGS="--articles 300 --kills 12"]: issue 19 figures: live at 1 vs 16 requests at once, replay, reextract, kill -9 restarts (bench/determinism_bench.py)
+bench-determinism: $(STAMP)
+	$(BIN)/python bench/determinism_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUTPUT_DIR) .pytest_cache

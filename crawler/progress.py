@@ -85,7 +85,8 @@ class Progress:
             queue = 0
         return {
             "pages": pages,
-            "articles": int(get("output/articles", 0)),
+            # articles are written when the crawl ends (pipelines.held); till then, those held
+            "articles": int(get("output/articles", 0)) or int(get("dedupe/held", 0)),
             "duplicates": sum(int(get(f"dedupe/{k}", 0)) for k in ("url", "exact", "near")),
             # a replay's made-up 404s for URLs not in the archive are misses, not errors
             "errors": int(get("news/failed_requests", 0)) + int(get("extract/errors", 0))

@@ -135,8 +135,8 @@ def test_interrupted_run_resumes_without_refetching_or_repeating(tmp_path, sites
     assert second.get("runner_lost") is True and second["finish_reason"] is None
     assert third["exit_code"] == 0 and third["finish_reason"] == "finished"
 
-    # Every article exactly once, the same ones as the uninterrupted crawl (which copy of a
-    # duplicated story comes first, and is kept, depends on the order pages arrive in).
+    # Every article exactly once, the same stories as the uninterrupted crawl (the SIGTERM
+    # published what attempt 1 had: a group it decided keeps its page after the resume).
     story = story_of(site)
     got = [story(p) for p in article_paths(run_dir)]
     assert len(got) == len(set(got)), "an article was written twice"
