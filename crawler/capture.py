@@ -50,6 +50,18 @@ class RawExchange:
     head: bytes
     started: datetime
     interim: tuple[bytes, ...] = ()  # 1xx heads received before the final one
+    body_reader: object = None       # Scrapy's _ResponseReader, while the body arrives
+
+    def partial_body(self) -> bytes:
+        """What arrived of the body when the download failed (timeout, connection reset):
+        Scrapy's reader still holds it; the archive keeps it, marked WARC-Truncated."""
+        buffer = getattr(self.body_reader, "_bodybuf", None)
+        return buffer.getvalue() if buffer is not None else b""
+
+    @property
+    def ip_address(self) -> str | None:
+        address = getattr(self.body_reader, "_ip_address", None)
+        return str(address) if address else None
 
 
 class _TeeTransport:
@@ -137,11 +149,15 @@ class _CapturingHTTP11ClientFactory(_LenientHTTP11ClientFactory):
 class _CapturingScrapyAgent(_ScrapyAgent):
     def _cb_bodyready(self, txresponse, request):
         head = getattr(txresponse, "_warc_head", None)
+        raw = None
         if head is not None:
-            request.meta[RAW_META_KEY] = RawExchange(
+            raw = request.meta[RAW_META_KEY] = RawExchange(
                 sent=txresponse._warc_sent, head=head, started=txresponse._warc_started,
                 interim=txresponse._warc_interim)
-        return super()._cb_bodyready(txresponse, request)
+        result = super()._cb_bodyready(txresponse, request)
+        if raw is not None:  # Twisted hands the body to this reader; a failure leaves it there
+            raw.body_reader = getattr(txresponse, "_bodyProtocol", None)
+        return result
 
 
 class CapturingHTTP11DownloadHandler(HTTP11DownloadHandler):

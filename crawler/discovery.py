@@ -6,8 +6,10 @@ the same code can read archived documents.
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
@@ -25,20 +27,32 @@ _PAGE_PARAMS = ("page", "p", "pg", "paged", "pagina", "seite", "offset", "start"
 _PAGE_PATH = re.compile(r"/(?:page|p|seite|pagina)/(\d+)/?$", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
+_MAX_SITEMAP_URLS = 50_000             # the sitemaps.org limit per file: more is not a sitemap
+_SNIFF_BYTES = 4096                    # what document_kind looks at
+# A document type declaration with an internal subset: where XML entities are declared.
+# Sitemaps and feeds have no use for one; it is how a billion-laughs bomb or an external
+# entity (XXE) gets in, and how `&e;` in a <loc> would become another URL.
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOTALL)
+# A reference to any entity but XML's five and character references: with its declaration
+# gone it is undefined, and libxml2 in recovery mode then also drops the `&amp;`s after it.
+# It becomes U+E000 (private use), which no URL keeps (see _plain_text).
+_CUSTOM_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)[^\s;&<>]{1,100};")
+_UNDEFINED = "\ue000"
 
 
-def maybe_gunzip(body: bytes) -> bytes:
+def maybe_gunzip(body: bytes, limit: int = _MAX_SITEMAP_BYTES) -> bytes:
     """Sitemaps are often served as `.xml.gz` files (not Content-Encoding).
 
     A cut-off or damaged stream gives what inflates before the damage (b"" if nothing
-    does): one bad file is a skipped document, not a spider error."""
+    does): one bad file is a skipped document, not a spider error. At most `limit` bytes
+    come out: a gzip bomb is a sitemap cut short."""
     if body[:2] != _GZIP_MAGIC:
         return body
     out, data = bytearray(), body
     try:
-        while data and len(out) < _MAX_SITEMAP_BYTES:  # one member after another, like gzip
+        while data and len(out) < limit:  # one member after another, like gzip
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += inflater.decompress(data, _MAX_SITEMAP_BYTES - len(out))
+            out += inflater.decompress(data, limit - len(out))
             if not inflater.eof:
                 break
             data = inflater.unused_data
@@ -50,7 +64,7 @@ def maybe_gunzip(body: bytes) -> bytes:
 def document_kind(body: bytes, content_type: str = "") -> str:
     """Tell sitemap, feed and HTML apart by the response itself, not the URL."""
     content_type = content_type.lower()
-    head = maybe_gunzip(body[:_MAX_SITEMAP_BYTES])[:2048].lstrip()
+    head = maybe_gunzip(body, _SNIFF_BYTES)[:2048].lstrip()
     match = _XML_ROOT.search(head)
     if match and not re.search(rb"<html\b", head, re.I):
         return SITEMAP if match.group(1) in (b"urlset", b"sitemapindex") else FEED
@@ -59,47 +73,103 @@ def document_kind(body: bytes, content_type: str = "") -> str:
     return OTHER
 
 
+def without_doctype(data: bytes) -> bytes:
+    """The document with its DOCTYPE (and any entity it declares) removed, and references to
+    such entities marked: never expanded (billion laughs), never fetched (XXE)."""
+    found = re.search(rb"<!DOCTYPE", data[:65536], re.IGNORECASE)  # before the root element
+    if found:
+        start = found.start()
+        match = _DOCTYPE.match(data, start)
+        data = data[:start] + data[match.end():] if match else data[:start]
+    return _CUSTOM_ENTITY.sub(b"&#xE000;", data)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
+                           remove_comments=True, huge_tree=False, load_dtd=False)
+
+
 def _parse_xml(body: bytes):
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
-                             remove_comments=True, huge_tree=False)
     try:
-        return etree.fromstring(maybe_gunzip(body), parser=parser)
+        return etree.fromstring(without_doctype(maybe_gunzip(body)), parser=_parser())
     except etree.XMLSyntaxError:  # even recover=True gives up on some bytes (e.g. none at all)
         return None
+
+
+def _plain_text(element) -> str | None:
+    """An element's text if it is only text: None when an entity reference or an element
+    splits it (`http://&e;/x` must not become `http://`)."""
+    if len(element) or (element.text and _UNDEFINED in element.text):
+        return None
+    return element.text.strip() if element.text else None
 
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def parse_sitemap(body: bytes, max_age_days: int = 0, now: datetime | None = None):
-    """(is_index, [(url, lastmod_or_None)]); entries older than max_age_days dropped."""
-    root = _parse_xml(body)
-    if root is None:
-        return False, []
-    is_index = _local(root.tag) == "sitemapindex"
+def parse_sitemap(body: bytes, max_age_days: int = 0, now: datetime | None = None,
+                  skipped: Counter | None = None):
+    """(is_index, [(url, lastmod_or_None)]); entries older than max_age_days dropped.
+
+    Read as a stream (each <url> is dropped once read), so a 50 MB sitemap costs its entries,
+    not its tree. A <loc> that is not plain text (an entity reference in it) and entries past
+    the sitemaps.org limit of 50,000 are left out and counted in `skipped` ("entity",
+    "over_limit"); everything around them is kept."""
+    skipped = skipped if skipped is not None else Counter()
+    data = without_doctype(maybe_gunzip(body))
     cutoff = None
     if max_age_days:
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=max_age_days)
-    entries = []
-    for element in root:
-        if _local(element.tag) not in ("url", "sitemap"):
-            continue
-        loc = lastmod = None
-        for child in element.iter():
-            name = _local(child.tag)
-            if name == "loc" and loc is None and child.text:
-                loc = child.text.strip()
-            elif name in ("lastmod", "publication_date") and child.text:
-                lastmod = lastmod or child.text.strip()
-        if not loc:
-            continue
-        if cutoff and lastmod and not is_index:
-            when = parse_w3c_date(lastmod)
-            if when and when < cutoff:
+    is_index, entries = False, []
+    events = etree.iterparse(io.BytesIO(data), events=("start", "end"), recover=True,
+                             resolve_entities=False, no_network=True, remove_comments=True,
+                             huge_tree=False, load_dtd=False)
+    try:
+        for event, element in events:
+            name = _local(element.tag)
+            if event == "start":
+                if element.getparent() is None:
+                    is_index = name == "sitemapindex"
                 continue
-        entries.append((loc, lastmod))
+            if name not in ("url", "sitemap") or element.getparent() is None \
+                    or element.getparent().getparent() is not None:
+                continue
+            entry = _entry(element, is_index, cutoff, skipped)
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+            if entry is None:
+                continue
+            if len(entries) >= _MAX_SITEMAP_URLS:
+                skipped["over_limit"] += 1
+                continue
+            entries.append(entry)
+    except etree.XMLSyntaxError:  # what was read before the damage is kept
+        pass
     return is_index, entries
+
+
+def _entry(element, is_index: bool, cutoff, skipped: Counter):
+    loc = lastmod = None
+    seen_loc = False
+    for child in element.iter():
+        name = _local(child.tag)
+        if name == "loc" and not seen_loc:
+            seen_loc = True
+            loc = _plain_text(child)
+            if loc is None and (len(child) or _UNDEFINED in (child.text or "")):
+                skipped["entity"] += 1
+                return None
+        elif name in ("lastmod", "publication_date") and child.text:
+            lastmod = lastmod or child.text.strip()
+    if not loc:
+        return None
+    if cutoff and lastmod and not is_index:
+        when = parse_w3c_date(lastmod)
+        if when and when < cutoff:
+            return None
+    return loc, lastmod
 
 
 def parse_w3c_date(value: str) -> datetime | None:
@@ -120,8 +190,8 @@ def parse_feed(body: bytes, base_url: str) -> list[str]:
         name = _local(element.tag)
         if name == "item":
             for child in element:
-                if _local(child.tag) == "link" and child.text and child.text.strip():
-                    links.append(join_url(base_url, child.text.strip()))
+                if _local(child.tag) == "link" and _plain_text(child):
+                    links.append(join_url(base_url, _plain_text(child)))
                     break
             else:
                 about = element.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")

@@ -7,7 +7,8 @@ import re
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (DownloadCancelledError, DownloadTimeoutError, IgnoreRequest,
+                               ResponseDataLossError)
 from scrapy.http import HtmlResponse
 from scrapy.utils.asyncio import run_in_thread
 from twisted.internet.defer import Deferred
@@ -17,6 +18,12 @@ from archives.digests import Original
 from archives.records import split_message
 
 logger = logging.getLogger(__name__)
+
+
+# Downloads that failed after the response head arrived: what came of the body is archived,
+# with the WARC-Truncated reason (WARC 1.1 section 5.13), and the request retried as usual.
+_TRUNCATED_BY = ((DownloadTimeoutError, "time"), (ResponseDataLossError, "disconnect"),
+                 (DownloadCancelledError, "length"))
 
 
 def _not_modified_of(request, response) -> Original | None:
@@ -91,13 +98,34 @@ class WarcCaptureMiddleware:
         return response
 
     def process_exception(self, request, exception, spider=None):
-        """No response (DNS failure, refused, timeout): nothing to archive, but counted."""
-        request.meta.pop(RAW_META_KEY, None)
+        """No response (DNS failure, refused, timeout): counted. A response cut short after its
+        head (read timeout, connection reset mid-body, DOWNLOAD_MAXSIZE) is archived as far as
+        it came, with WARC-Truncated; the exception goes on to the retry middleware."""
+        raw = request.meta.pop(RAW_META_KEY, None)
         if isinstance(exception, IgnoreRequest):  # dropped before sending (robots.txt, filters)
             return None
         self.stats.inc_value("warc/no_response")
         self.stats.inc_value(f"warc/no_response/{type(exception).__name__}")
+        reason = next((why for kind, why in _TRUNCATED_BY if isinstance(exception, kind)), None)
+        if raw is not None and reason is not None:
+            self._archive_partial(request, raw, reason)
         return None
+
+    def _archive_partial(self, request, raw, reason: str) -> None:
+        request_head, request_body = split_message(bytes(raw.sent))
+        try:
+            capture = warc_writer_for(self.crawler).write_exchange(
+                url=request.url, request_head=request_head, request_body=request_body,
+                response_head=raw.head, response_body=raw.partial_body(),
+                ip_address=raw.ip_address, date=raw.started, truncated=reason)
+        except Exception:
+            self.stats.inc_value("warc/write_errors")
+            logger.exception("Could not archive the truncated response of %s", request.url)
+            return
+        self.stats.inc_value("warc/truncated_records")
+        self.stats.inc_value(f"warc/truncated_records/{reason}")
+        logger.info("Archived %s cut short (WARC-Truncated: %s, %d body bytes)", request.url, reason,
+                    capture.response.length if hasattr(capture.response, "length") else 0)
 
 
 # Scrapy reads a refresh from the first 4096 characters; in an ASCII-compatible encoding they

@@ -41,6 +41,11 @@ DEFAULT_REQUEST_HEADERS = {
 
 # --- Crawl scope and politeness ------------------------------------------------
 ROBOTSTXT_OBEY = True                  # archivists' crawls are polite by default
+# robots.txt per RFC 9309 (crawler.robots): 4xx = no rules; 5xx or no answer = ROBOTSTXT_UNREACHABLE.
+ROBOTSTXT_UNREACHABLE = "disallow"     # "disallow" (RFC 9309: none of the host's pages fetched) or "allow"
+ROBOTSTXT_RETRY_AFTER = 120            # seconds before an unreachable robots.txt is asked again (for later requests)
+ROBOTSTXT_TIMEOUT = 10                 # seconds for a robots.txt download (not retried on the spot: the host's requests wait for it)
+ROBOTSTXT_MAX_SIZE = 512_000           # bytes of robots.txt parsed (RFC 9309: at least 500 KiB), cut at a line end; the rest ignored
 USER_AGENT = "newsarchive/1.0 (+https://github.com/newsarchive; web archiving crawler)"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4     # bounded per site
@@ -51,6 +56,7 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
+DECOMPRESS_MAX_SIZE = 67_108_864       # bytes: a Content-Encoded body inflating past this (a gzip bomb) is archived as sent, counted, not parsed
 RETRY_ENABLED = True
 RETRY_TIMES = 2                        # a one-off 5xx is fetched again
 DEPTH_LIMIT = 5                        # link hops from a start URL
@@ -153,9 +159,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, except an unparseable <base href>/refresh URL does not fail the whole page.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.LenientMetaRefreshMiddleware": 580,
-    # Scrapy's, but every request waiting for robots.txt gets the parser (not only the first).
+    # Scrapy's, with RFC 9309's status rules and size cap (crawler.robots), and every request
+    # waiting for robots.txt gets the parser, not only the first (RobotsTxtWaitersMiddleware).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxtWaitersMiddleware": 100,
+    "crawler.robots.RFC9309RobotsTxtMiddleware": 100,
+    # Scrapy's, capped at DECOMPRESS_MAX_SIZE and freeing a bomb's buffer at once (crawler.compression).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.compression.BoundedHttpCompressionMiddleware": 590,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 100,

@@ -14,6 +14,7 @@ import gzip
 import json
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import threading
@@ -29,6 +30,8 @@ class Route:
     segments: list[bytes]            # sent in order, with `pause` seconds between them
     pause: float = 0.0
     close: bool = False              # close the connection after sending (no keep-alive)
+    reset: bool = False              # then reset it (RST, as a crashed server or a middlebox)
+    then: "Route | None" = None      # served instead from the next request on (503, then 200)
 
     @property
     def data(self) -> bytes:
@@ -223,10 +226,15 @@ class RawServer:
             self.requests.append((path, raw))
             route = self.routes.get(path.split("?")[0]) or Route(
                 [_head("HTTP/1.1 404 Not Found", [("Content-Length", "0")])])
+            if route.then is not None:
+                self.routes[path.split("?")[0]] = route.then
             for i, segment in enumerate(route.segments):
                 if i and route.pause:
                     time.sleep(route.pause)
                 conn.sendall(segment)
+            if route.reset:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
             if route.close or b"connection: close" in head.lower():
                 return
 

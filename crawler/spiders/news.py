@@ -7,6 +7,7 @@ everything after the item in the pipelines.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import discovery
 from crawler.extraction import ExtractionPool
+from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
 from crawler.signals import fetch_failed, page_failed
 from crawler.urls import join_url, same_site, strip_tracking
@@ -136,7 +138,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response):
         netloc = urlsplit(response.url).netloc
-        self._robots_sitemaps[netloc] = discovery.robots_sitemaps(response.body, response.url)
+        body = cap_robots(response.body, self.settings.getint("ROBOTSTXT_MAX_SIZE"))
+        self._robots_sitemaps[netloc] = discovery.robots_sitemaps(body, response.url)
         if netloc in self._sitemaps_scheduled:
             yield from self._sitemap_requests(netloc)
 
@@ -173,7 +176,10 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response):
         self.crawler.stats.inc_value("news/sitemaps")
-        is_index, entries = discovery.parse_sitemap(response.body, self.sitemap_max_age)
+        skipped = Counter()
+        is_index, entries = discovery.parse_sitemap(response.body, self.sitemap_max_age, skipped=skipped)
+        for reason, count in skipped.items():   # "entity" (not a plain URL), "over_limit" (> 50,000)
+            self.crawler.stats.inc_value(f"news/sitemap_skipped/{reason}", count)
         for url, _lastmod in entries:
             request = self.follow(url, priority=10 if is_index else 5)
             if request is not None:

@@ -1,0 +1,131 @@
+"""robots.txt as RFC 9309 reads it, in place of Scrapy's RobotsTxtMiddleware.
+
+Scrapy's middleware treats a robots.txt it cannot get as allow-all and parses whatever
+body comes back, whatever its status and size. RFC 9309 section 2.3.1 says otherwise:
+
+- 2xx: the rules apply; at least 500 KiB must be parsed, so the first ROBOTSTXT_MAX_SIZE
+  bytes are (cut at a line end) and the rest ignored: a 60 MB robots.txt cost 631 MB and
+  0.15 s of reactor time per request to its host when parsed whole;
+- 4xx ("unavailable"): no rules, everything allowed;
+- 5xx or no answer at all ("unreachable"): complete disallow (ROBOTSTXT_UNREACHABLE =
+  "disallow"; "allow" to change it). The host's requests are dropped and counted
+  (`robotstxt/unreachable_forbidden`), and robots.txt is asked again for requests made
+  ROBOTSTXT_RETRY_AFTER seconds later.
+
+The robots.txt request has its own short timeout (ROBOTSTXT_TIMEOUT) and is not retried
+on the spot: every request to a host waits for its robots.txt, and three 30 s attempts
+stalled the host for 90 s. It goes through the downloader like any request, so it is
+archived (capture middleware) or answered from REPLAY_WARC.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
+
+from crawler.middlewares import RobotsTxtWaitersMiddleware, relay
+
+logger = logging.getLogger(__name__)
+
+POLICIES = ("disallow", "allow")
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+def cap_robots(body: bytes, max_size: int) -> bytes:
+    """The first `max_size` bytes of a robots.txt, cut after the last whole line in them."""
+    if not max_size or len(body) <= max_size:
+        return body
+    head = body[:max_size]
+    end = max(head.rfind(b"\n"), head.rfind(b"\r"))
+    return head[:end + 1] if end >= 0 else b""
+
+
+def check_robots_settings(settings) -> None:
+    """ValueError with a one-line message for a setting the middleware cannot use."""
+    policy = str(settings.get("ROBOTSTXT_UNREACHABLE") or "").strip().lower()
+    if policy not in POLICIES:
+        raise ValueError(f"ROBOTSTXT_UNREACHABLE must be one of {', '.join(POLICIES)}, not {policy!r}")
+
+
+class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
+    """Scrapy's robots.txt middleware with RFC 9309's status rules and size limit; every
+    request waiting for the fetch gets the answer (RobotsTxtWaitersMiddleware)."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        settings = crawler.settings
+        check_robots_settings(settings)
+        self.max_size = settings.getint("ROBOTSTXT_MAX_SIZE")
+        self.timeout = settings.getfloat("ROBOTSTXT_TIMEOUT")
+        self.retry_after = settings.getfloat("ROBOTSTXT_RETRY_AFTER")
+        self.disallow_unreachable = str(settings.get("ROBOTSTXT_UNREACHABLE")).strip().lower() == "disallow"
+        self._unreachable_until: dict[str, float] = {}   # netloc -> when to ask again
+
+    def process_request_2(self, rp, request):
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._unreachable_until and self.disallow_unreachable:
+            self._stats.inc_value("robotstxt/unreachable_forbidden")
+            logger.debug("Not fetched, robots.txt unreachable (RFC 9309: complete disallow): %s", request)
+            raise IgnoreRequest("robots.txt unreachable: complete disallow (RFC 9309)")
+        super().process_request_2(rp, request)
+
+    async def robot_parser(self, request):
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        until = self._unreachable_until.get(netloc)
+        if until is not None and time.monotonic() >= until and not isinstance(self._parsers.get(netloc), Deferred):
+            del self._unreachable_until[netloc]        # ask again
+            self._parsers.pop(netloc, None)
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            robots = Request(f"{url.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
+                             meta={"dont_obey_robotstxt": True, "dont_retry": True,
+                                   "download_timeout": self.timeout},
+                             callback=NO_CALLBACK)
+            try:
+                response = await self.crawler.engine.download_async(robots)
+            except Exception as exc:  # refused, timed out, not HTTP, a decompression bomb ...
+                self._unreachable(netloc, type(exc).__name__)
+            else:
+                await self._parse_robots(response, netloc, request)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(relay(parser))
+        return parser
+
+    async def _parse_robots(self, response, netloc, request):
+        status = response.status
+        if 200 <= status < 300:
+            body = cap_robots(response.body, self.max_size)
+            if len(body) < len(response.body):
+                self._stats.inc_value("robotstxt/capped")
+                logger.warning("robots.txt of %s is %d bytes: only the first %d parsed (ROBOTSTXT_MAX_SIZE)",
+                               netloc, len(response.body), len(body))
+            response = response.replace(body=body)
+        elif 300 <= status < 500:     # redirects not followed to the end, 4xx: no rules
+            response = response.replace(body=b"")
+        else:                         # 5xx, or a status that is not HTTP's
+            self._stats.inc_value("robotstxt/response_count")
+            self._stats.inc_value(f"robotstxt/response_status_count/{status}")
+            self._unreachable(netloc, f"status {status}")
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _unreachable(self, netloc: str, reason: str) -> None:
+        self._stats.inc_value("robotstxt/unreachable")
+        self._unreachable_until[netloc] = time.monotonic() + self.retry_after
+        policy = "none of its pages fetched" if self.disallow_unreachable else "all pages allowed"
+        logger.warning("robots.txt of %s unreachable (%s): %s for %.0f s, then asked again "
+                       "(RFC 9309; ROBOTSTXT_UNREACHABLE)", netloc, reason, policy, self.retry_after)
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = None
+        if isinstance(waiting, Deferred):
+            waiting.callback(None)
