@@ -157,20 +157,35 @@ def cdxj_lines(stream: BinaryIO, where: str, problems: list, max_bytes: int = DE
                                              f"{MAX_CDXJ_LINE} bytes skipped"))
 
 
-def plausible_entries(entries: list[IndexEntry], size: int | None) -> tuple[list[IndexEntry], int]:
-    """(entries that can point at records of a WARC of `size` bytes, number dropped).
+class PlausibleEntries:
+    """Entries of one WARC of `size` bytes from index lines, kept only if they can point at a
+    record: inside the file, one per offset, not inside the record before them. An index
+    (a WACZ member can inflate to gigabytes of one line repeated) then costs at most one
+    entry per record start, however many lines it has."""
 
-    A record lies inside the file, and records do not overlap: an index claiming more entries
-    than that (repeated or overlapping lines) is not trusted with the memory they would take."""
-    kept, end = [], -1
-    for entry in sorted(entries, key=lambda e: (e.offset, e.length)):
-        if entry.offset < 0 or entry.length <= 0 or entry.offset < end:
-            continue
-        if size is not None and entry.offset + entry.length > size:
-            continue
-        kept.append(entry)
-        end = entry.offset + entry.length
-    return kept, len(entries) - len(kept)
+    def __init__(self, size: int | None):
+        self.size = size
+        self.by_offset: dict[int, IndexEntry] = {}
+        self.dropped = 0
+
+    def add(self, entry: IndexEntry) -> None:
+        inside = entry.offset >= 0 and entry.length > 0 and (
+            self.size is None or entry.offset + entry.length <= self.size)
+        if not inside or entry.offset in self.by_offset:
+            self.dropped += 1
+            return
+        self.by_offset[entry.offset] = entry
+
+    def entries(self) -> list[IndexEntry]:
+        kept, end = [], -1
+        for offset in sorted(self.by_offset):
+            entry = self.by_offset[offset]
+            if offset < end:
+                self.dropped += 1
+                continue
+            kept.append(entry)
+            end = offset + entry.length
+        return kept
 
 
 class ArchiveIndex:
@@ -209,11 +224,15 @@ class ArchiveIndex:
         return count
 
     def add_cdxj_checked(self, lines: Iterable[str], source: str, size: int | None) -> int:
-        """Entries of `source` from CDXJ lines, only those `plausible_entries` keeps."""
-        parsed = [e for e in (parse_cdxj_line(line, source) for line in lines if line.strip()) if e]
-        kept, dropped = plausible_entries(parsed, size)
-        if dropped:
-            self.problems.append(Problem(source, None, f"{dropped} index line(s) pointing outside "
+        """Entries of `source` from CDXJ lines, only those PlausibleEntries keeps."""
+        plausible = PlausibleEntries(size)
+        for line in lines:
+            entry = parse_cdxj_line(line, source) if line.strip() else None
+            if entry is not None:
+                plausible.add(entry)
+        kept = plausible.entries()
+        if plausible.dropped:
+            self.problems.append(Problem(source, None, f"{plausible.dropped} index line(s) pointing outside "
                                                        "the file or into another record ignored"))
         for entry in kept:
             self.add(entry)

@@ -16,12 +16,12 @@ import logging
 import os
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 from archives.cdxj import cdxj_path_for
-from archives.index import ArchiveIndex, IndexEntry, cdxj_lines
+from archives.index import ArchiveIndex, IndexEntry, PlausibleEntries, cdxj_lines, parse_cdxj_line
 from archives.reader import (DEFAULT_MAX_BYTES, ArchiveError, Problem, Record, decode_content,
                              is_warc_path, read_record)
 
@@ -156,9 +156,9 @@ class Archive:
         cdxj = cdxj_path_for(path)
         if cdxj.is_file() and cdxj.stat().st_mtime >= path.stat().st_mtime:
             with open(cdxj, "rb") as fh:
-                lines = [line for line in cdxj_lines(fh, str(cdxj), self.index.problems, self.max_bytes)
-                         if _cdxj_filename_is(line, path.name)]
-            self.index.add_cdxj_checked(lines, key, path.stat().st_size)
+                lines = (line for line in cdxj_lines(fh, str(cdxj), self.index.problems, self.max_bytes)
+                         if _cdxj_filename_is(line, path.name))
+                self.index.add_cdxj_checked(lines, key, path.stat().st_size)
             self.indexed_from_cdxj += 1
         else:
             self.index.add_warc(key, path.name)
@@ -178,21 +178,27 @@ class Archive:
         indexed = set()
         for name in ("indexes/index.cdxj", "indexes/index.cdx", "indexes/index.cdx.gz"):
             if name in package.namelist():
-                lines: dict[str, list[str]] = {}
+                plausible = {filename: PlausibleEntries(package.getinfo(member).file_size)
+                             for filename, member in members.items()}
                 where = f"{path}#{name}"
                 try:
                     with package.open(name) as fh:
                         # ZipNum: gzip members of CDXJ lines
                         stream = gzip.GzipFile(fileobj=fh) if name.endswith(".gz") else fh
                         for line in cdxj_lines(stream, where, self.index.problems, self.max_bytes):
-                            filename = _cdxj_field(line, "filename")
-                            if filename in keys:
-                                lines.setdefault(filename, []).append(line)
+                            entry = parse_cdxj_line(line, "") if line.strip() else None
+                            if entry is not None and entry.filename in keys:
+                                plausible[entry.filename].add(replace(entry, source=keys[entry.filename]))
                 except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
                     self.index.problems.append(Problem(where, None, f"unreadable index: {exc}"))
-                for filename, found in lines.items():
-                    size = package.getinfo(members[filename]).file_size
-                    if self.index.add_cdxj_checked(found, keys[filename], size):
+                for filename, entries in plausible.items():
+                    kept = entries.entries()
+                    if entries.dropped:
+                        self.index.problems.append(Problem(where, None, f"{entries.dropped} index line(s) for "
+                                                   f"{filename} pointing outside it or into another record ignored"))
+                    for entry in kept:
+                        self.index.add(entry)
+                    if kept:
                         indexed.add(filename)
                 break
         for filename, key in keys.items():

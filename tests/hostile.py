@@ -20,20 +20,20 @@ from pathlib import Path
 MIB = 1024 * 1024
 
 
-def gzip_of_repeats(size: int, byte: bytes = b"a", level: int = 9) -> bytes:
-    """One gzip member inflating to `size` bytes of `byte` (about size/1000 bytes)."""
+def gzip_of_repeats(size: int, unit: bytes = b"a", level: int = 9) -> bytes:
+    """One gzip member inflating to about `size` bytes of `unit` repeated (about size/1000 bytes)."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    block = byte * MIB
-    out = [compressor.compress(block) for _ in range(size // MIB)]
-    out.append(compressor.compress(byte * (size % MIB)))
+    block = unit * max(1, MIB // len(unit))
+    out = [compressor.compress(block) for _ in range(size // len(block))]
     out.append(compressor.flush())
     return b"".join(out)
 
 
-def gzip_members(size: int, byte: bytes = b"a") -> bytes:
-    """Many 1 MiB gzip members back to back (valid gzip, as `gzip -c a b` writes): a fast bomb."""
-    member = gzip_of_repeats(MIB, byte)
-    return member * (size // MIB)
+def gzip_members(size: int, unit: bytes = b"a") -> bytes:
+    """Many ~1 MiB gzip members back to back (valid gzip, as `gzip -c a b` writes): a bomb
+    built in milliseconds, whatever its size."""
+    member = gzip_of_repeats(MIB, unit)
+    return member * max(1, size // MIB)
 
 
 def double_gzip(size: int, byte: bytes = b"a") -> bytes:
@@ -169,10 +169,10 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def run_measured(cmd: list[str], *, cwd=None, env=None, timeout: float = 600,
-                 interval: float = 0.02) -> tuple[subprocess.CompletedProcess, float]:
+                 interval: float = 0.02, preexec_fn=None) -> tuple[subprocess.CompletedProcess, float]:
     """Run `cmd`; (completed process, peak summed RSS in MB of its process tree, sampled)."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=preexec_fn)
     peak = [0.0]
     done = threading.Event()
 

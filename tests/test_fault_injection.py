@@ -91,8 +91,7 @@ def main_routes(base: str, other: str) -> dict[str, Route]:
            f'<!ENTITY evil "{EVIL}">]><urlset xmlns="{NS}">{"".join(entries)}</urlset>')
     r["/sitemap-entities.xml"] = Route(ok(doc.encode(), "application/xml"))
     entry = f"<url><loc>{base}{LISTED[0]}</loc></url>".encode()
-    bomb = gzip.compress(b'<?xml version="1.0"?><urlset xmlns="' + NS.encode() + b'">'
-                         + entry * (BOMB // len(entry)), 9)
+    bomb = gzip.compress(f'<?xml version="1.0"?><urlset xmlns="{NS}">'.encode()) + gzip_members(BOMB, entry)
     r["/sitemap-bomb.xml.gz"] = Route(ok(bomb, "application/gzip"))
     return r
 
