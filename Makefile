@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism clean
+.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-distributed: $(STAMP)
 ## make bench-determinism [BENCH_ARGS="--articles 300 --kills 12"]: issue 19 figures: live at 1 vs 16 requests at once, replay, reextract, kill -9 restarts (bench/determinism_bench.py)
 bench-determinism: $(STAMP)
 	$(BIN)/python bench/determinism_bench.py $(BENCH_ARGS)
+
+## make bench-hostile [BENCH_ARGS="--before ../old-checkout --bomb-mib 1024"]: peak RSS and outcome of every hostile archive/server input (bench/hostile_bench.py)
+bench-hostile: $(STAMP)
+	$(BIN)/python -m bench.hostile_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUTPUT_DIR) .pytest_cache
