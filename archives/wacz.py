@@ -39,23 +39,21 @@ def run_warcs(directory: str | os.PathLike, run_id: str | None = None) -> list[P
 
 
 def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
-    """ReplayWeb.page's page list: every HTML 200 response (or revisit), first capture per URL."""
-    from warcio.archiveiterator import ArchiveIterator
+    """ReplayWeb.page's page list: every HTML 200 response (or revisit), first capture per URL.
+
+    Read with archives.reader (heads only, capped, lying lengths skipped), like every reader."""
+    from archives.reader import WarcReader
 
     pages, seen = [], set()
     for warc in warcs:
-        with open(warc, "rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type not in ("response", "revisit") or not record.http_headers:
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                mime = (record.http_headers.get_header("Content-Type") or "").split(";")[0]
-                if (record.http_headers.get_statuscode() != "200" or url in seen
-                        or mime.strip().lower() not in ("text/html", "application/xhtml+xml")):
-                    continue
-                seen.add(url)
-                pages.append({"url": url, "ts": record.rec_headers.get_header("WARC-Date"),
-                              "title": url})
+        for record in WarcReader(warc).records(payload=False):
+            url = record.target_uri
+            mime = (record.header("Content-Type") or "").split(";")[0]
+            if (record.status != 200 or url in seen
+                    or mime.strip().lower() not in ("text/html", "application/xhtml+xml")):
+                continue
+            seen.add(url)
+            pages.append({"url": url, "ts": record.warc("WARC-Date"), "title": url})
     return pages
 
 

@@ -130,7 +130,8 @@ def cases(files: dict[str, Path], out: Path, py: str) -> dict[str, callable]:
             "-s", "EXTRACT_WORKERS=1"],
         "archives.testing: WARC of bombs": lambda tag: [py, "-c", testing, str(files["bombs"])],
         "REPLAY_WARC crawl: WARC of bombs": lambda tag: crawl + [
-            "-a", f"urls={U}first", "-s", f"REPLAY_WARC={files['bombs']}", "-s", f"OUTPUT_DIR={out / tag / 'replay'}"],
+            "-a", f"urls={U}first,{U}member-bomb,{U}double-gzip,{U}head-line-bomb,{U}last",
+            "-s", f"REPLAY_WARC={files['bombs']}", "-s", f"OUTPUT_DIR={out / tag / 'replay'}"],
         "REPLAY_WARC crawl: WACZ with index bomb": lambda tag: crawl + [
             "-a", f"urls={U}in-wacz", "-s", f"REPLAY_WARC={files['wacz']}", "-s", f"OUTPUT_DIR={out / tag / 'wacz'}"],
     }

@@ -195,9 +195,11 @@ def test_exchanges_without_a_response_are_counted_not_archived(tmp_path):
         refused = f"http://127.0.0.1:{sock.getsockname()[1]}/gone"
     with RawServer() as server:
         stats = crawl_rawsite(server, tmp_path, paths=["odd", "private"], extra_urls=[refused])
-    # its robots.txt and the page: refused; /private: never sent (robots.txt), so not counted
-    assert stats["warc/no_response"] == 2
-    assert stats["warc/no_response/DownloadConnectionRefusedError"] == 2
+    # its robots.txt: refused, so (RFC 9309) the page is not even tried; /private: never sent
+    # (robots.txt), so not counted either
+    assert stats["warc/no_response"] == 1
+    assert stats["warc/no_response/DownloadConnectionRefusedError"] == 1
+    assert stats["robotstxt/unreachable"] == stats["robotstxt/unreachable_forbidden"] == 1
     assert stats["robotstxt/forbidden"] == 1
     [warc] = tmp_path.glob("*.warc.gz")
     uris = [r.get("WARC-Target-URI") for r in read_records(warc)]

@@ -3,7 +3,7 @@
 Five raw-socket servers (tests/rawserver.py), each its own host for robots.txt: a main site
 whose pages fail in every way a network and a server can (reset mid-body, read timeout,
 drip, 503 then 200, gzip bombs as HTML and as sitemap, entity bombs and XXE in sitemaps,
-a cross-host redirect), and four hosts whose robots.txt answers 503, never answers, 404,
+a cross-host redirect, a 30 MB page), and four hosts whose robots.txt answers 503, never answers, 404,
 or is 2 MB. The crawl runs once (module fixture) under a process-tree RSS probe; the
 tests then read its stats, log, WARCs and the servers' request logs. Faults that
 tests/test_robustness.py already covers (loops, binary as HTML, bad charsets, hostile
@@ -47,22 +47,24 @@ LISTED = [f"{A}sitemap-story-{i}" for i in range(4)]
 EVIL = "evil-entity-target"
 LATE = f"{A}late-disallowed-story"    # disallowed only past the first 500 KiB of robots.txt
 PRIVATE = "/private/story"
+HUGE = "/a-thirty-megabyte-page"
 
 
 def main_routes(base: str, other: str) -> dict[str, Route]:
     r = {}
     r["/robots.txt"] = Route(ok(b"User-agent: *\nAllow: /\nSitemap: /sitemap-entities.xml\n"
                                 b"Sitemap: /sitemap-bomb.xml.gz\n", "text/plain"))
-    links = [RESET, DRIP, STALL, FLAKY, SHORT, HTML_BOMB, AFTER_BOMB, CROSS]
+    links = [RESET, DRIP, STALL, FLAKY, SHORT, HTML_BOMB, AFTER_BOMB, CROSS, HUGE]
     anchors = "".join(f'<a href="{link}">{i}</a>' for i, link in enumerate(links))
     r["/"] = Route(ok(f"<html><head><title>Front</title></head><body>{anchors}</body></html>".encode()))
     page = article_html("Reset mid body", 1)
+    # A pause before the reset: a RST discards what the client has not read yet.
     r[RESET] = Route([_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
                                                 ("Content-Length", str(len(page)))]),
-                      page[:len(page) // 2]], reset=True)
+                      page[:len(page) // 2], b""], pause=1.0, reset=True)
     page = article_html("Dripped too slowly", 2)
     head = _head("HTTP/1.1 200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(page)))])
-    r[DRIP] = Route([head] + [page[i:i + 200] for i in range(0, len(page), 200)], pause=0.6)
+    r[DRIP] = Route([head] + [page[i:i + 100] for i in range(0, len(page), 100)], pause=0.5)
     r[STALL] = Route([_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"), ("Content-Length", "5000")]),
                       b"<html>", b"never"], pause=60)
     r[FLAKY] = Route(ok(b"<h1>busy</h1>", extra=[("Retry-After", "0")]),
@@ -75,6 +77,8 @@ def main_routes(base: str, other: str) -> dict[str, Route]:
     r[HTML_BOMB] = Route(ok(gzip_members(BOMB, b" "), extra=[("Content-Encoding", "gzip")]))
     r[AFTER_BOMB] = Route(ok(article_html("Story after the bomb", 5)))
     r[CROSS] = Route(redirect(f"{other}{LANDING}"))
+    paragraph = b"<p>" + b"A long page of plain paragraphs without links. " * 20 + b"</p>\n"
+    r[HUGE] = Route(ok(b"<html><body>" + paragraph * (30 * MIB // len(paragraph)) + b"</body></html>"))
     for i, path in enumerate(LISTED):
         r[path] = Route(ok(article_html(f"Sitemap story {i}", 10 + i)))
     # Entities: a billion laughs, an external entity (XXE) and an entity inside a <loc>.
@@ -131,7 +135,9 @@ def run(tmp_path_factory):
     servers["rhuge"].routes.update(robots_host(Route(ok(huge_robots(), "text/plain")),
                                                [PRIVATE, LATE, f"{A}ordinary-story"]))
     starts = [main.base_url] + [servers[n].base_url for n in ("r503", "rtimeout", "r404", "rhuge")]
-    cmd = scrapy_crawl_cmd(starts[0], out, ROBOTSTXT_TIMEOUT="2", EXTRACT_WORKERS="2")
+    # Timeouts long enough for a loaded machine, short enough to trip on the stalled pages.
+    cmd = scrapy_crawl_cmd(starts[0], out, ROBOTSTXT_TIMEOUT="3", EXTRACT_WORKERS="2",
+                           DOWNLOAD_TIMEOUT="6", RETRY_TIMES="2")
     cmd[cmd.index(f"urls={starts[0]}/")] = "urls=" + ",".join(f"{s}/" for s in starts)
     try:
         proc, peak = run_measured(cmd, cwd=ROOT, env=env(), timeout=300)
@@ -181,26 +187,28 @@ def test_archive_passes_warc_check_and_warcio_check(run):
 
 def test_connection_reset_mid_body_is_archived_truncated_and_retried(run):
     got = responses(run, "main", RESET)
-    assert len(got) == 2 == run["requested"]["main"].count(RESET)          # tried, retried once
+    assert run["requested"]["main"].count(RESET) == 3                       # tried, retried twice
     sent = run["servers"]["main"].routes[RESET].segments[1]
-    for headers, body in got:
-        assert headers["WARC-Truncated"] == "disconnect"
-        assert body.endswith(sent)                                          # all that arrived
-    assert run["stats"]["warc/truncated_records/disconnect"] >= 2
+    assert got                                                              # (a very late read can lose one to the RST)
+    for headers, body in got:                  # (on a loaded machine a read may time out first)
+        assert headers["WARC-Truncated"] in ("disconnect", "time")
+        assert sent.startswith(body)                                        # what arrived, no more
+    assert any(h["WARC-Truncated"] == "disconnect" and body for h, body in got)
+    assert run["stats"]["warc/truncated_records/disconnect"] >= 1
     assert run["servers"]["main"].base_url + RESET not in run["items"]
 
 
 def test_read_timeout_and_drip_are_archived_truncated_by_time(run):
     for path in (DRIP, STALL):
         got = responses(run, "main", path)
-        assert len(got) == 2, path
+        assert got and run["requested"]["main"].count(path) == 3, path     # tried, retried twice
         for headers, body in got:
             assert headers["WARC-Truncated"] == "time"
     full = article_html("Dripped too slowly", 2)
     _headers, payload = responses(run, "main", DRIP)[0]
     assert payload and full.startswith(payload) and len(payload) < len(full)
-    assert run["stats"]["warc/truncated_records/time"] >= 4
-    assert run["stats"]["warc/no_response/DownloadTimeoutError"] >= 4
+    assert run["stats"]["warc/no_response/DownloadTimeoutError"] >= 6
+    assert run["stats"]["warc/truncated_records/time"] >= 2
 
 
 def test_short_body_is_archived_truncated_never_an_article(run):
@@ -211,7 +219,7 @@ def test_short_body_is_archived_truncated_never_an_article(run):
 
 def test_server_error_then_success_archives_both_and_keeps_the_article(run):
     statuses = [headers["status"] for headers, _body in responses(run, "main", FLAKY)]
-    assert statuses == ["503", "200"]
+    assert statuses[0] == "503" and statuses[-1] == "200"
     assert run["items"][run["servers"]["main"].base_url + FLAKY]["title"] == "Served on the second try"
 
 
@@ -239,6 +247,13 @@ def test_sitemap_entities_never_expand_and_entries_after_them_are_kept(run):
 def test_gzip_bomb_sitemap_is_cut_at_the_sitemap_limits(run):
     assert "/sitemap-bomb.xml.gz" in run["requested"]["main"]
     assert run["stats"]["news/sitemap_skipped/over_limit"] > 0          # 50,000 entries kept at most
+
+
+def test_huge_page_is_archived_whole_and_not_analysed(run):
+    sent = run["servers"]["main"].routes[HUGE].segments[1]
+    ((_headers, body),) = responses(run, "main", HUGE)
+    assert len(sent) > 30 * MIB - 2000 and body == sent
+    assert run["stats"]["extract/too_large"] == 1
 
 
 def test_cross_host_redirect_is_followed_with_the_other_hosts_robots(run):
@@ -282,3 +297,4 @@ def test_reextracting_the_hostile_archive_stays_within_the_memory_bound(run, tmp
     assert set(run["items"]) <= urls | {u for u, i in run["items"].items() if i.get("duplicate_of")}
     bomb = run["servers"]["main"].base_url + HTML_BOMB
     assert bomb not in urls and "decodes to more than 67108864 bytes" in proc.stderr
+    assert "(EXTRACT_MAX_PAGE_SIZE)" in proc.stderr                    # the 30 MB page

@@ -57,7 +57,8 @@ class Reextractor:
 
     def __init__(self, paths, output: JsonLinesFile, *, all_pages=False, workers=1,
                  tracking_params=None, progress: Callable[[str], None] | None = None,
-                 progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES, dedupe: "Dedupe | None" = None):
+                 progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES, dedupe: "Dedupe | None" = None,
+                 max_page_size: int = 0):
         self.paths = list(paths)
         self.files = warc_inputs(paths)           # WARC files, and the WARCs inside a WACZ
         self._inputs = {warc.path: warc for warc in self.files}
@@ -68,6 +69,7 @@ class Reextractor:
         self.progress = progress
         self.progress_every = progress_every
         self.max_bytes = max_bytes          # ARCHIVE_READ_MAX_SIZE
+        self.max_page_size = max_page_size  # EXTRACT_MAX_PAGE_SIZE
         self.stats: Counter = Counter()
         self.problems: list[Problem] = []
         self.seen: set[str] = set()
@@ -128,6 +130,10 @@ class Reextractor:
             if discovery.document_kind(response.body, content_type) != discovery.HTML:
                 continue
             self.stats["html"] += 1
+            if 0 < self.max_page_size < len(response.body):
+                self._record_problem(record, f"not analysed: {len(response.body)} bytes of HTML "
+                                             "(EXTRACT_MAX_PAGE_SIZE)")
+                continue
             if record.truncated:
                 self.stats["truncated_html"] += 1
             key = self._fetch_key(response.url)
@@ -322,7 +328,8 @@ class Command(ScrapyCommand):
         worker = Reextractor(args, output, all_pages=opts.all_pages,
                              workers=settings.getint("EXTRACT_WORKERS"),
                              tracking_params=tracking, progress=show,
-                             max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"), dedupe=dedupe)
+                             max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"), dedupe=dedupe,
+                             max_page_size=settings.getint("EXTRACT_MAX_PAGE_SIZE"))
         try:
             stats = worker.run()
         finally:
