@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--bomb-mib", type=int, default=1024, help="what each bomb inflates to (MiB)")
     parser.add_argument("--mem-limit-mb", type=int, default=3000, help="address-space limit per process")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--only", default="", help="run only the cases whose name contains this")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "hostile.json")
     args = parser.parse_args()
     roots = {"after": ROOT} | ({"before": args.before.resolve()} if args.before else {})
@@ -163,10 +164,14 @@ def main() -> None:
         work = Path(tmp)
         files = build_inputs(work, args.bomb_mib * MIB)
         for name, make in cases(files, work, py).items():
+            if args.only not in name:
+                continue
             for tag, root in roots.items():
                 results.setdefault(name, {})[tag] = run_case(root, make(tag), args.mem_limit_mb, args.timeout)
                 print(name, tag, results[name][tag], flush=True)
         for name, (routes, make) in live_cases(py, work, args.bomb_mib * MIB).items():
+            if args.only not in name:
+                continue
             for tag, root in roots.items():
                 with RawServer(routes=dict(routes)) as server:
                     results.setdefault(name, {})[tag] = run_case(root, make(server.base_url, tag),
