@@ -115,9 +115,9 @@ def parse_sitemap(body: bytes, max_age_days: int = 0, now: datetime | None = Non
     """(is_index, [(url, lastmod_or_None)]); entries older than max_age_days dropped.
 
     Read as a stream (each <url> is dropped once read), so a 50 MB sitemap costs its entries,
-    not its tree. A <loc> that is not plain text (an entity reference in it) and entries past
-    the sitemaps.org limit of 50,000 are left out and counted in `skipped` ("entity",
-    "over_limit"); everything around them is kept."""
+    not its tree. A <loc> that is not plain text (an entity reference in it) is left out and
+    counted in `skipped["entity"]`, everything around it kept; reading stops at the
+    sitemaps.org limit of 50,000 entries (`skipped["over_limit"]` = 1)."""
     skipped = skipped if skipped is not None else Counter()
     data = without_doctype(maybe_gunzip(body))
     cutoff = None
@@ -144,8 +144,8 @@ def parse_sitemap(body: bytes, max_age_days: int = 0, now: datetime | None = Non
             if entry is None:
                 continue
             if len(entries) >= _MAX_SITEMAP_URLS:
-                skipped["over_limit"] += 1
-                continue
+                skipped["over_limit"] += 1   # and the rest is not even parsed: it runs on the reactor
+                break
             entries.append(entry)
     except etree.XMLSyntaxError:  # what was read before the damage is kept
         pass

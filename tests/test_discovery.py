@@ -1,3 +1,5 @@
+import gzip
+
 from crawler import discovery
 
 SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -60,3 +62,32 @@ def test_pagination_number():
     assert discovery.pagination_number("http://h.test/archive?page=12") == 12
     assert discovery.pagination_number("http://h.test/world/page/3/") == 3
     assert discovery.pagination_number("http://h.test/2024/01/page-turner") is None
+
+
+def test_sitemap_entities_never_expand_and_never_change_a_url():
+    from collections import Counter
+
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    laughs = '<!ENTITY a "ha">' + "".join(f'<!ENTITY {c} "{f"&{p};" * 10}">'
+                                          for p, c in zip("abcdefgh", "bcdefghi"))
+    doc = (f'<?xml version="1.0"?><!DOCTYPE urlset [{laughs}<!ENTITY x SYSTEM "file:///etc/passwd">'
+           f'<!ENTITY e "evil.example">]><urlset xmlns="{ns}">'
+           "<url><loc>http://h.test/1</loc></url><url><loc>http://h.test/&i;</loc></url>"
+           "<url><loc>http://h.test/2</loc></url><url><loc>http://&e;/3</loc></url>"
+           "<url><loc>http://h.test/&x;</loc></url><url><loc>http://h.test/&undefined;4</loc></url>"
+           "<url><loc>http://h.test/5?a=1&amp;b=2&#233;</loc></url></urlset>")
+    skipped = Counter()
+    _, entries = discovery.parse_sitemap(doc.encode(), skipped=skipped)
+    assert [url for url, _ in entries] == ["http://h.test/1", "http://h.test/2", "http://h.test/5?a=1&b=2\u00e9"]
+    assert skipped == {"entity": 4}
+
+
+def test_sitemap_reading_stops_at_fifty_thousand_entries():
+    from collections import Counter
+
+    body = gzip.compress(b"<urlset>" + b"".join(b"<url><loc>http://h.test/%d</loc></url>" % i
+                                                for i in range(60_000)) + b"</urlset>")
+    skipped = Counter()
+    _, entries = discovery.parse_sitemap(body, skipped=skipped)
+    assert len(entries) == 50_000 and entries[-1][0] == "http://h.test/49999"
+    assert skipped == {"over_limit": 1}

@@ -199,14 +199,14 @@ def test_connection_reset_mid_body_is_archived_truncated_and_retried(run):
 
 
 def test_read_timeout_and_drip_are_archived_truncated_by_time(run):
+    full = article_html("Dripped too slowly", 2)
     for path in (DRIP, STALL):
         got = responses(run, "main", path)
-        assert got and run["requested"]["main"].count(path) == 3, path     # tried, retried twice
-        for headers, body in got:
+        assert got and run["requested"]["main"].count(path) >= len(got), path
+        for headers, payload in got:
             assert headers["WARC-Truncated"] == "time"
-    full = article_html("Dripped too slowly", 2)
-    _headers, payload = responses(run, "main", DRIP)[0]
-    assert payload and full.startswith(payload) and len(payload) < len(full)
+            if path == DRIP:                                 # what had arrived, no more
+                assert full.startswith(payload) and len(payload) < len(full)
     assert run["stats"]["warc/no_response/DownloadTimeoutError"] >= 6
     assert run["stats"]["warc/truncated_records/time"] >= 2
 
@@ -246,7 +246,7 @@ def test_sitemap_entities_never_expand_and_entries_after_them_are_kept(run):
 
 def test_gzip_bomb_sitemap_is_cut_at_the_sitemap_limits(run):
     assert "/sitemap-bomb.xml.gz" in run["requested"]["main"]
-    assert run["stats"]["news/sitemap_skipped/over_limit"] > 0          # 50,000 entries kept at most
+    assert run["stats"]["news/sitemap_skipped/over_limit"] == 1         # read up to 50,000 entries
 
 
 def test_huge_page_is_archived_whole_and_not_analysed(run):
