@@ -213,13 +213,14 @@ def test_read_timeout_and_drip_are_archived_truncated_by_time(run):
 
 def test_short_body_is_archived_truncated_never_an_article(run):
     got = responses(run, "main", SHORT)
-    assert got and all(h["WARC-Truncated"] == "disconnect" for h, _b in got)
+    assert got and all(h["WARC-Truncated"] in ("disconnect", "time") for h, _b in got)
+    assert any(h["WARC-Truncated"] == "disconnect" for h, _b in got)
     assert run["servers"]["main"].base_url + SHORT not in run["items"]
 
 
 def test_server_error_then_success_archives_both_and_keeps_the_article(run):
     statuses = [headers["status"] for headers, _body in responses(run, "main", FLAKY)]
-    assert statuses[0] == "503" and statuses[-1] == "200"
+    assert statuses[0] == "503" and "200" in statuses
     assert run["items"][run["servers"]["main"].base_url + FLAKY]["title"] == "Served on the second try"
 
 
@@ -251,8 +252,9 @@ def test_gzip_bomb_sitemap_is_cut_at_the_sitemap_limits(run):
 
 def test_huge_page_is_archived_whole_and_not_analysed(run):
     sent = run["servers"]["main"].routes[HUGE].segments[1]
-    ((_headers, body),) = responses(run, "main", HUGE)
-    assert len(sent) > 30 * MIB - 2000 and body == sent
+    got = responses(run, "main", HUGE)       # (an attempt may time out on a loaded machine)
+    assert len(sent) > 30 * MIB - 2000 and got[-1][1] == sent
+    assert all(h.get("WARC-Truncated") == "time" and sent.startswith(b) for h, b in got[:-1])
     assert run["stats"]["extract/too_large"] == 1
 
 
