@@ -25,8 +25,9 @@ import socket
 import time
 import uuid
 
+import redis
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -54,8 +55,6 @@ def check_distributed_settings(settings) -> None:
     url = settings.get("REDIS_URL")
     if not url:
         raise DistributedError("DISTRIBUTED=True needs REDIS_URL (redis://host:port/db)")
-    import redis
-
     try:
         redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
     except (redis.RedisError, ValueError) as exc:
@@ -208,6 +207,7 @@ class FrontierScheduler(RedisScheduler):
         scheduler._leases: dict[str, object] = {}
         scheduler._ids = itertools.count(1)
         scheduler._idle_since = None
+        scheduler._enqueue_failed = False
         scheduler._loops = []
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
@@ -228,8 +228,12 @@ class FrontierScheduler(RedisScheduler):
         for loop in self._loops:
             if loop.running:
                 loop.stop()
-        self._ack_finished()
-        moved, ended = self.frontier.leave()
+        try:
+            self._ack_finished()
+            moved, ended = self.frontier.leave()
+        except redis.RedisError as exc:     # the leases stay; others take them back later
+            self._redis_failed("leaving", exc)
+            return
         if moved:
             self.stats.inc_value("frontier/given_back", moved)
             logger.info("Gave %d unfinished requests back to the frontier", moved)
@@ -242,8 +246,15 @@ class FrontierScheduler(RedisScheduler):
         slot = getattr(engine, "_slot", None) if engine else None
         return slot.inprogress if slot is not None else set()
 
+    def _redis_failed(self, what: str, exc: Exception) -> None:
+        self.stats.inc_value("frontier/redis_errors")
+        logger.error("Frontier Redis unreachable (%s): %s", what, exc)
+
     def _ack_finished(self) -> None:
-        if not self._leases:
+        """Acknowledge the leases of requests the engine is done with. Not after a request
+        could not be queued: the pages whose links may be missing stay leased, and go back to
+        the queue when this process leaves (or dies), to be fetched again."""
+        if not self._leases or self._enqueue_failed:
             return
         busy = self._in_progress()
         done = [lease for lease, request in self._leases.items() if request not in busy]
@@ -254,9 +265,13 @@ class FrontierScheduler(RedisScheduler):
             self.stats.inc_value("frontier/acked", len(done))
 
     def next_request(self):
-        self._ack_finished()
         lease = str(next(self._ids))
-        data = self.frontier.lease(lease)
+        try:
+            self._ack_finished()
+            data = self.frontier.lease(lease)
+        except redis.RedisError as exc:     # the idle handler ends the crawl if it stays down
+            self._redis_failed("next request", exc)
+            return None
         if data is None:
             return None
         try:
@@ -276,20 +291,33 @@ class FrontierScheduler(RedisScheduler):
     def enqueue_request(self, request):
         if request.meta.get("news_start"):
             self.frontier.add_seeds([request.url])
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except redis.RedisError as exc:
+            self._enqueue_failed = True
+            self._redis_failed(f"queueing {request.url}", exc)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def has_pending_requests(self):
-        return len(self) > 0
+        try:
+            return len(self) > 0
+        except redis.RedisError as exc:     # "none": the idle handler then decides
+            self._redis_failed("queue length", exc)
+            return False
 
     # -- timers and idleness ---------------------------------------------------------
     def _heartbeat(self):
-        self._ack_finished()
-        back = self.frontier.heartbeat()
+        try:
+            self._ack_finished()
+            back = self.frontier.heartbeat()
+        except redis.RedisError as exc:     # keep beating: Redis may come back
+            self._redis_failed("heartbeat", exc)
+            return
         if back:
             self.stats.inc_value("frontier/reclaimed", back)
             logger.warning("Took back %d requests of a worker that stopped answering", back)
@@ -305,15 +333,20 @@ class FrontierScheduler(RedisScheduler):
     def spider_idle(self, spider):
         """Idle here, maybe not elsewhere: stay while anything is queued or in flight in any
         process (in-flight pages make new links), exit once it has all been empty for
-        FRONTIER_IDLE_TIMEOUT seconds."""
-        self._ack_finished()
-        urls = self.frontier.pop_start_urls(self.start_batch)
+        FRONTIER_IDLE_TIMEOUT seconds. Without Redis there is no telling: the crawl ends as
+        `frontier_unreachable` (a failure, not `finished`)."""
+        try:
+            self._ack_finished()
+            urls = self.frontier.pop_start_urls(self.start_batch)
+            status = None if urls else self.frontier.status()
+        except redis.RedisError as exc:
+            self._redis_failed("idle check", exc)
+            raise CloseSpider("frontier_unreachable") from None
         if urls:
             for request in spider.seed_requests(urls):
                 self.crawler.engine.crawl(request)
             self._idle_since = None
             raise DontCloseSpider
-        status = self.frontier.status()
         if status["queued"] or status["in_flight"] or status["start_urls"]:
             self._idle_since = None
             raise DontCloseSpider
@@ -339,7 +372,12 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
     async def download_request(self, request):
         if self.interval > 0:
             host = urlparse_cached(request).netloc.lower()
-            wait = self.frontier.reserve(host, self.interval)
+            try:
+                wait = self.frontier.reserve(host, self.interval)
+            except redis.RedisError as exc:   # this process's own delay still spaces its requests
+                self.stats.inc_value("frontier/redis_errors")
+                logger.error("No shared send slot for %s (Redis: %s): sent on this process's delay", host, exc)
+                wait = 0
             if wait > 0:
                 self.stats.inc_value("frontier/politeness_waits")
                 from twisted.internet import reactor
@@ -393,13 +431,18 @@ class SharedRobotsTxtMiddleware:
 
         deadline = time.monotonic() + self.CLAIM_SECONDS
         while time.monotonic() < deadline:
-            stored = self.frontier.robots(site)
+            try:
+                stored = self.frontier.robots(site)
+                claimed = stored is None and self.frontier.claim_robots(site, self.CLAIM_SECONDS)
+            except redis.RedisError:
+                self.stats.inc_value("frontier/redis_errors")
+                return None                      # fetch it here
             if stored is not None:
                 answer = plaindata.loads(stored)
                 self.stats.inc_value("frontier/robots_shared")
                 return Response(answer["url"], status=answer["status"], headers=answer["headers"],
                                 body=answer["body"], flags=["shared-robots"])
-            if self.frontier.claim_robots(site, self.CLAIM_SECONDS):
+            if claimed:
                 request.meta[self.ROBOTS_META] = site
                 return None
             await maybe_deferred_to_future(task.deferLater(reactor, self.wait_step, lambda: None))
@@ -415,11 +458,17 @@ class SharedRobotsTxtMiddleware:
                 shared = plaindata.dumps({"url": response.url, "status": response.status,
                                           "headers": dict(response.headers),
                                           "body": response.body})
-            self.frontier.store_robots(site, shared)
+            self._store(site, shared)
         return response
 
     def process_exception(self, request, exception, spider=None):
         site = request.meta.pop(self.ROBOTS_META, None)
         if site is not None:
-            self.frontier.store_robots(site, None)
+            self._store(site, None)
         return None
+
+    def _store(self, site, shared) -> None:
+        try:
+            self.frontier.store_robots(site, shared)
+        except redis.RedisError:                 # the claim lapses; others fetch it themselves
+            self.stats.inc_value("frontier/redis_errors")

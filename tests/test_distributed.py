@@ -389,3 +389,24 @@ def test_distributed_settings(redis_server):
     second = applied(FRONTIER_SHARED_POLITENESS=False)
     assert second["WARC_RUN_ID"] == second["DEDUPE_RUN_ID"] == first["WARC_RUN_ID"]   # the first's
     assert second["DOWNLOAD_HANDLERS"]["http"] == "crawler.capture.CapturingHTTP11DownloadHandler"
+
+
+def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):
+    """Without its frontier a process cannot tell whether the crawl is done: it ends, and says
+    it failed (frontier_unreachable), instead of 'finished'."""
+    from tests.redis_server import RedisServer
+
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    with RedisServer(tmp_path / "redis") as server, DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
+        process = _start(out, server.url, prefix, urls=site.base_url, DOWNLOAD_DELAY="0.05",
+                         FRONTIER_IDLE_TIMEOUT="30")
+        _wait_for(lambda: sum(_fetched(site).values()) >= 10, what="the crawl to be under way")
+        server.stop()
+        _wait([process], timeout=120)            # it ends on its own
+    (stats,) = _stats(out)
+    assert stats["finish_reason"] == "frontier_unreachable" and stats["frontier/redis_errors"] >= 1
+    (report,) = out.glob("report-*.json")
+    assert json.loads(report.read_text())["result"] == "failed"
+    for warc in out.glob("*.warc.gz"):                              # what it archived is whole
+        assert warcio_check(warc).returncode == 0
