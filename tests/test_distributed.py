@@ -410,3 +410,22 @@ def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):
     assert json.loads(report.read_text())["result"] == "failed"
     for warc in out.glob("*.warc.gz"):                              # what it archived is whole
         assert warcio_check(warc).returncode == 0
+
+
+def test_a_page_from_a_site_seeded_elsewhere_is_in_scope():
+    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True})
+    spider = NewsSpider.from_crawler(crawler)                   # started without -a urls
+    asked = []
+
+    def seeds():
+        asked.append(1)
+        return ["http://b.example/"]
+
+    spider.frontier_request(Request("http://b.example/x", callback=spider.parse_robots), seeds)
+    spider.frontier_request(Request("http://b.example/y", callback=spider.parse,
+                                    meta={"redirect_urls": ["http://c.example/"]}), seeds)
+    assert not asked and not spider.in_scope("http://b.example/z")
+    spider.frontier_request(Request("http://b.example/x", callback=spider.parse), seeds)
+    assert asked == [1] and spider.in_scope("http://b.example/z") and not spider.in_scope("http://c.example/")
+    spider.frontier_request(Request("http://b.example/w", callback=spider.parse), seeds)
+    assert asked == [1]                                         # in scope now: no second look

@@ -97,8 +97,9 @@ class NewsSpider(scrapy.Spider):
     def frontier_request(self, request, seeds) -> None:
         """A request from the shared frontier: if it is on a site another process was
         seeded with, that site becomes in scope here too (`seeds()` reads the shared list).
-        A redirect's target is not a seed site by being fetched."""
-        if request.meta.get("redirect_urls") or self.in_scope(request.url):
+        Only pages whose links are followed matter; a redirect's target is not a seed site by
+        being fetched."""
+        if request.callback != self.parse or request.meta.get("redirect_urls") or self.in_scope(request.url):
             return
         for url in seeds():
             if url not in self.start_urls:
