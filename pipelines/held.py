@@ -39,7 +39,6 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS held (
     url TEXT PRIMARY KEY,          -- the fetched URL (one row per page; a re-fetch keeps the first)
-    seq INTEGER NOT NULL,          -- arrival order, for logs only: never used to decide
     canonical TEXT NOT NULL,       -- canonicalized canonical URL (the dedupe key)
     group_key TEXT,                -- canonical URL of the group's first-seen page per the dedupe state
     kind TEXT,                     -- the dedupe state's verdict: new, update, url, exact, near
@@ -173,8 +172,8 @@ class HeldArticles:
         (a re-fetch after a restart): the first capture stays."""
         warc = record.get("warc") or {}
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO held (url, seq, canonical, fingerprint, signature, published, fetched_at,"
-            " record) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM held), ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO held (url, canonical, fingerprint, signature, published, fetched_at,"
+            " record) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (record["url"], canonical, fingerprint, signature, record.get("published"),
              json.dumps([record.get("fetched_at"), warc.get("filename") or "", warc.get("offset") or 0,
                          bool(record.get("truncated"))]),
