@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     earlier = sorted(p.name for p in output_dir.iterdir() if p.is_dir() and not p.is_symlink() and p.name != run_id
                      and (p / "report.json").is_file())
     if earlier:
-        print(f"  earlier runs  {len(earlier)} in {output_dir}/ (newest: {earlier[-1]}); "
+        print(f"  {'earlier runs':<13}  {len(earlier)} in {output_dir}/ (newest: {earlier[-1]}); "
               f"{output_dir}/latest is this one", flush=True)
     return code
 
