@@ -139,10 +139,7 @@ class WorkerPool:
         for w in workers:
             self._close_tasks(w, loop)      # its worker finishes the task in hand, reads EOF and leaves
         for w in workers:
-            w.process.join(5)
-            if w.process.exitcode is None:
-                w.process.kill()
-                w.process.join(5)
+            self._reap(w)
             self._close_results(w, loop)
         tasks = [t for _, t in self._pending] + [t for w in workers for t in w.in_flight.values()]
         self._pending.clear()
@@ -183,7 +180,7 @@ class WorkerPool:
                 if w is not None and self._closed:     # closed while it started: let it go
                     self._close_tasks(w, None)
                     self._close_results(w, None)
-                    w.process.join(5)
+                    self._reap(w)
                     continue
                 if w is not None:
                     self._ready.append(w)
@@ -193,6 +190,15 @@ class WorkerPool:
                     loop.call_soon_threadsafe(self._on_spawned, error)
                 except RuntimeError:    # the loop closed meanwhile
                     pass
+
+    @staticmethod
+    def _reap(w: _Worker) -> None:
+        """Wait for a worker whose task pipe is closed to leave; kill it if it has not within 5 s
+        (on a loaded host a worker still starting can take that long to notice the closed pipe)."""
+        w.process.join(5)
+        if w.process.exitcode is None:
+            w.process.kill()
+            w.process.join(5)
 
     def _start_worker(self) -> _Worker:
         task_r, task_w = self._context.Pipe(duplex=False)
