@@ -7,7 +7,7 @@ import re
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 
-from .classify import prose
+from .classify import prose, text_runs
 from .html import class_tokens, hooked_elements, is_inside
 
 # Page furniture trafilatura does not always prune. html.hooked_elements preselects on class/id
@@ -91,13 +91,29 @@ def prune_deks(tree) -> int:
     return removed
 
 
-_PRUNE = ["//figcaption", "//nav"]
+_PRUNE = ["//figcaption"]
+
+# A <nav> is menus and breadcrumbs, but a page with an unclosed <nav> (or a theme that wraps the
+# whole page in one) holds its story inside it: only navs that are small or mostly links go.
+_NAV_MAX = 1500
+
+
+def prune_navs(tree) -> int:
+    removed = 0
+    for nav in list(tree.iter("nav")):
+        if nav.getparent() is None:
+            continue
+        n = len(nav.text_content().strip())
+        if n <= _NAV_MAX or _link_share(nav, n) >= 0.5:
+            nav.drop_tree()
+            removed += 1
+    return removed
 
 # trafilatura's second opinion (readability, then jusText; off in its fast mode) costs about a
 # tenth of a page's extraction and changes the body of few pages (6 of the 181 ScrapingHub
 # benchmark pages, half of them for the worse). It runs when the fast pass kept less than this
 # share of the page's prose: there it rescues bodies the main extractor missed.
-FALLBACK_BELOW = 0.3
+FALLBACK_BELOW = 0.5
 
 # a "paragraph" of one or two characters, or bare digits, is widget debris ("TT", "20", "A+")
 _DEBRIS = re.compile(r"^\W*(?:\w{1,2}|\d+)\W*$")
@@ -187,12 +203,13 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
         if el.getparent() is not None:
             el.drop_tree()  # caption/credit elements the caption extractor took
     prune_widgets(tree, hooked)
+    prune_navs(tree)
     prune_deks(tree)
     unwrap_layout_tables(tree)
     merge_body_chunks(tree)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
-    if len(getattr(document, "text", None) or "") < FALLBACK_BELOW * prose(tree)[1]:
+    if len(getattr(document, "text", None) or "") < FALLBACK_BELOW * max(prose(tree)[1], text_runs(tree)):
         document = bare_extraction(tree, **options)
     if document is None or document.body is None:
         return []

@@ -1,0 +1,86 @@
+"""Article recognition (crawler.extract.classify) on small hand-written pages: the general
+structures of a story, a product page, a forum thread, a documentation page and a service
+page, each with the same amount of prose, so only the rules under test tell them apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.extract import page_kind
+from crawler.extract.classify import article_evidence
+from crawler.extract.html import parse_html
+from crawler.extract.metadata import json_ld_objects, meta_tags
+
+PARA = ("<p>The committee met on a wet Tuesday to weigh the plan again, and members said the numbers "
+        "had shifted since the spring, when the first survey of the river banks came back. {n}</p>")
+
+
+def prose(n: int = 8) -> str:
+    return "".join(PARA.format(n=i) for i in range(n))
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<html><head><title>T</title>{head}</head><body>{body}</body></html>"
+
+
+def ld(obj: dict) -> str:
+    return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
+
+
+def test_story_with_date_and_byline_is_an_article():
+    html = page(f"<article><h1>River plan returns</h1><p class='byline'>By Ann Lee</p>"
+                f"<time datetime='2024-03-05'>March 5, 2024</time>{prose()}</article>")
+    assert page_kind(html, "https://paper.example/local/river-plan-returns") == "article"
+
+
+def test_short_legacy_story_without_metadata_is_an_article():
+    # no JSON-LD, no og:, no byline markup: a dated path and a date line by the headline
+    html = page(f"<table><tr><td><h1>Bridge closed</h1><p>March 5, 2024</p>{prose(2)}</td></tr></table>")
+    assert page_kind(html, "https://town.example/2024/03/05/bridge-closed") == "article"
+    html = page(f"<div><h1>Bridge closed</h1><b>Posted 5 March 2024</b></div>{prose(3)}")
+    assert page_kind(html, "https://town.example/local/bridge-closed-for-repairs") == "article"
+
+
+def test_dated_story_under_an_archive_path_is_an_article():
+    html = page(f"<h1>Week two</h1><p>December 12, 2025</p>{prose(25)}", '<meta property="og:type" content="article">')
+    url = "https://blog.example/archive/2025/12/week_two.html"
+    assert page_kind(html, url) == "article"
+    assert page_kind(page("<h1>Blog</h1>" + prose(25)), "https://blog.example/") == "listing"
+
+
+@pytest.mark.parametrize("kind, url, html", [
+    ("product", "https://shop.example/products/trail-pack-25",
+     page(f"<h1>Trail pack 25</h1><button>Add to cart</button>{prose()}",
+          ld({"@type": "Product", "name": "Trail pack 25", "offers": {"@type": "Offer", "price": "99"}})
+          + '<meta property="og:type" content="product">')),
+    ("forum thread", "https://forum.example/threads/best-tent-for-winter.12345/",
+     page("<h1>Best tent for winter?</h1>" + "".join(
+         f"<div class='message'><a>user{i}</a><time datetime='2024-01-0{i % 9 + 1}'>Jan {i % 9 + 1}</time>"
+         + PARA.format(n=i) + "</div>" for i in range(10)),
+         ld({"@type": "DiscussionForumPosting", "headline": "Best tent for winter?"}))),
+    ("documentation", "https://docs.example/docs/guide/install",
+     page("<nav><a href='/docs/a'>A</a></nav><h1>Installing</h1>" + prose(6)
+          + "".join(f"<pre><code>step {i}</code></pre>" for i in range(25)))),
+    ("service", "https://agency.example/services/data-analytics/",
+     page(f"<h1>Data analytics services</h1>{prose()}<a href='/contact'>Get a quote</a>",
+          '<meta property="og:type" content="website">')),
+])
+def test_non_article_page_types_are_rejected(kind, url, html):
+    assert page_kind(html, url) != "article", kind
+
+
+def test_evidence_names_its_reasons():
+    html = page(f"<h1>Trail pack</h1><button>Add to cart</button>{prose()}",
+                ld({"@type": "Product", "name": "Trail pack"}) + '<meta property="og:type" content="product">')
+    tree = parse_html(html)
+    points, reasons = article_evidence(tree, "https://shop.example/products/trail-pack", json_ld_objects(tree),
+                                       meta_tags(tree))
+    assert {"ld-other", "og-product", "cart", "other-section"} <= set(reasons)
+    assert points <= -10
+    story = parse_html(page(f"<h1>X</h1>{prose()}", ld({"@type": "NewsArticle", "headline": "X",
+                                                         "datePublished": "2024-03-05"})))
+    points, reasons = article_evidence(story, "https://paper.example/news/2024/x-y-z", json_ld_objects(story),
+                                       meta_tags(story))
+    assert {"ld-article", "date", "story-section"} <= set(reasons) and points >= 5
