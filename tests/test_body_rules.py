@@ -22,3 +22,37 @@ def test_story_inside_a_large_nav_is_kept_and_menus_go():
             f"<article><h1>Harbour wall</h1>{paragraphs(8)}</article></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert "Paragraph 7." in text and "World news and more" not in text
+
+
+def test_labelled_story_pointer_paragraphs_go_and_prose_with_links_stays():
+    html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(3)}"
+            "<p>Read more: <a href='/news/other-story'>Storm damage bill tops estimates</a></p>"
+            f"{paragraphs(2)}<p>RELATED — <a href='/x'>Ferry timetable changes</a></p>"
+            "<p>More than a hundred people came: <a href='/y'>the mayor</a> spoke first, then the engineer, "
+            "then anyone who had lost a boat or a shed in the storms of the last two winters.</p>"
+            f"{paragraphs(2)}</article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert "Storm damage bill" not in text and "Ferry timetable" not in text
+    assert "the mayor spoke first" in text
+    assert text.count("Paragraph") == 7
+
+
+def test_labelled_rail_after_the_story_goes():
+    rail = "".join(f"<li><a href='/news/story-{i}'>Another headline number {i}</a> <span>Dec {i}, 2025</span></li>"
+                   for i in range(5))
+    html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(6)}"
+            f"<div class='x'><h3>Popular Stories</h3><ul>{rail}</ul></div>"
+            f"<div class='y'><div><h4>Read This Next</h4></div><div><a href='/a'>A teaser</a></div>"
+            f"<div><a href='/b'>B teaser</a></div></div></article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6
+    for gone in ("Popular Stories", "Another headline", "Read This Next", "teaser"):
+        assert gone not in text, gone
+
+
+def test_a_label_followed_by_the_story_itself_is_not_a_rail():
+    # "Related" as the first line of an otherwise ordinary body: what follows is prose, kept
+    html = (f"<html><body><article><h1>Harbour wall</h1><div><h3>Related</h3>{paragraphs(6)}"
+            f"<p><a href='/a'>one</a> <a href='/b'>two</a></p></div></article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6

@@ -62,6 +62,114 @@ def prune_widgets(tree, hooked: list | None = None) -> int:
     return removed
 
 
+# In-body pointers to other stories: a short paragraph led by a label ("Read more:", "Related:",
+# "See also") whose text is largely a link, set among
+# the story's own paragraphs. Newsrooms drop them between paragraphs; readers skip them.
+_POINTER_LABEL = re.compile(
+    r"^\W*(?:read|see|watch|listen|also|more|related|recommended|further|don['’]?t miss|must read|"
+    r"you (?:may|might) (?:also )?like|lesen sie (?:auch|mehr)|mehr zum thema|lire (?:aussi|plus)|"
+    r"à lire|leer (?:más|tambi[eé]n)|lee también|leia (?:mais|também)|leggi anche)\b"
+    r"[\w '’-]{0,30}?\s*[:|»>–—-]",
+    re.IGNORECASE,
+)
+_POINTER_MAX = 300      # characters: a pointer is a line, not a paragraph of prose
+
+
+def prune_story_pointers(tree) -> int:
+    """Remove in-body "related story" pointer paragraphs (see _POINTER_LABEL) from `tree`."""
+    removed = 0
+    for p in list(tree.iter("p")):
+        parent = p.getparent()
+        if parent is None:
+            continue
+        text = p.text_content().strip()
+        n = len(text)
+        if not n or n > _POINTER_MAX:
+            continue
+        linked = sum(len(a.text_content().strip()) for a in p.iter("a"))
+        if not linked:
+            continue
+        labelled = _POINTER_LABEL.match(text) is not None and linked >= 0.4 * (n - 12)
+        if not labelled:
+            continue
+        # only among the story's own prose: at least two sibling paragraphs of unlinked text
+        prose_siblings = 0
+        for sibling in parent.iterchildren("p"):
+            if sibling is p:
+                continue
+            t = sibling.text_content()
+            if len(t) >= 80 and _link_share(sibling, len(t)) < 0.3:
+                prose_siblings += 1
+                if prose_siblings >= 2:
+                    break
+        if prose_siblings >= 2:
+            p.drop_tree()
+            removed += 1
+    return removed
+
+
+# Rails: a block of teasers under a label ("Read this next", "Popular stories", "Upcoming events",
+# "Sponsored content", "More from ...") set after or inside the story. The label is a heading
+# or a short line of its own; what follows it in the same block is links to other pages.
+_RAIL_LABEL = re.compile(
+    r"^\W*(?:read (?:this )?next|related(?: (?:stories|articles|posts|content|news|reading|coverage))?|"
+    r"more (?:from|stories|news|on|in|like this|to read|articles|posts)\b.*|(?:most )?popular(?: (?:stories|posts|articles|now))?|"
+    r"most (?:read|viewed|shared|commented)|trending(?: (?:now|stories|articles))?|sponsored(?: content| stories)?|"
+    r"sponsor content|partner content|upcoming events|latest (?:news|stories|posts|articles)|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)|recommended(?: for you| reading| stories)?|editor['’]?s picks|"
+    r"don['’]?t miss|also on .{1,40}|around the web|from the web|further reading|see also|keep reading|"
+    r"top stories|recent (?:posts|stories|articles|news))\W*$",
+    re.IGNORECASE,
+)
+_LABEL_MAX = 60
+_RAIL_HEADS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "header")
+
+
+def _teaser_block(elements: list) -> bool:
+    """Teasers: at least two links, mostly link text or a short text per link, and no paragraph
+    of unlinked prose (a story's own text after a misread label)."""
+    text = links = linked = 0
+    for el in elements:
+        text += len(el.text_content().strip())
+        for a in el.iter("a"):
+            if a.get("href"):
+                links += 1
+                linked += len(a.text_content().strip())
+        for p in el.iter("p"):
+            n = len(p.text_content().strip())
+            if n >= 200 and _link_share(p, n) < 0.2:
+                return False
+    return links >= 2 and (linked >= 0.4 * text or text <= 150 * links)
+
+
+def prune_rails(tree) -> int:
+    """Remove labelled rails (see _RAIL_LABEL): the label and the teasers after it in its block."""
+    removed = 0
+    for el in list(tree.iter(*_RAIL_HEADS)):
+        if el.getparent() is None or len(el) > 3:
+            continue
+        label = el.text_content().strip()
+        if not label or len(label) > _LABEL_MAX or not _RAIL_LABEL.match(label):
+            continue
+        node = el
+        for _ in range(3):      # a label wrapped in its own title block: look from the wrapper
+            parent = node.getparent()
+            if (next(node.itersiblings(), None) is not None or parent is None
+                    or parent.tag in ("body", "article", "main") or parent.text_content().strip() != label):
+                break
+            node = parent
+        followers = list(node.itersiblings())
+        if not followers or not _teaser_block(followers):
+            continue
+        if sum(len(f.text_content()) for f in followers) > 6000:
+            continue            # a label over half a page: not a rail we can bound
+        for follower in followers:
+            follower.drop_tree()
+        node.drop_tree()
+        removed += 1
+    return removed
+
+
 # A dek/standfirst is the article's summary line under the headline, not body text: a sub-heading
 # inside the header that holds the <h1>, or a heading with a dek-like class.
 _DEK_TOKEN = re.compile(
@@ -204,6 +312,8 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
             el.drop_tree()  # caption/credit elements the caption extractor took
     prune_widgets(tree, hooked)
     prune_navs(tree)
+    prune_story_pointers(tree)
+    prune_rails(tree)
     prune_deks(tree)
     unwrap_layout_tables(tree)
     merge_body_chunks(tree)
