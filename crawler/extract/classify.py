@@ -224,7 +224,9 @@ def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
         points += 1
     if by_url == "listing" and points < 2:
         return "listing"
-    if points >= 1 and (long_paras >= 1 or text_runs(tree) >= 200):
+    # a declared story with no prose in the page (a live-blog shell filled by script) is still an
+    # article page: the item rules decide what an empty body gives
+    if points >= 1 and (declared_article or long_paras >= 1 or text_runs(tree) >= 200):
         return "article"
     teasers = _teasers(tree, url)
     if teasers >= 2 or (link_chars > 2 * max(para_chars, 1) and len(tree.xpath("//a[@href]")) >= 30):
