@@ -29,7 +29,9 @@ def read_items(path: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def corpus_items(tmp_path_factory):
     out = tmp_path_factory.mktemp("reextract") / "articles.jsonl"
-    result = reextract(DATA, "-O", out, workers=2)
+    # --all-pages: what is tested here is reading, dedupe and pointers, not which pages are stories
+    # (the corpus's "about" and policy pages are not; tests/test_classify.py covers recognition)
+    result = reextract(DATA, "-O", out, "--all-pages", workers=2)
     assert result.returncode == 0, result.stderr
     return read_items(out), result
 
@@ -108,13 +110,13 @@ def test_workers_do_not_change_the_output(tmp_path):
 def test_revisits_resolve_to_earlier_file(tmp_path):
     # crawl2 alone: its revisits' originals are missing -> reported, not fatal.
     alone = tmp_path / "alone.jsonl"
-    result = reextract(DATA / "ukwa-data.gov.uk-crawl2-revisits.warc.gz", "-O", alone)
+    result = reextract(DATA / "ukwa-data.gov.uk-crawl2-revisits.warc.gz", "-O", alone, "--all-pages")
     assert result.returncode == 0
     assert "original response not in the inputs" in result.stderr
     # With crawl1 given after it, every revisit resolves (index built on demand).
     both = tmp_path / "both.jsonl"
     result = reextract(DATA / "ukwa-data.gov.uk-crawl2-revisits.warc.gz",
-                       DATA / "ukwa-data.gov.uk-crawl1.warc.gz", "-O", both, workers=2)
+                       DATA / "ukwa-data.gov.uk-crawl1.warc.gz", "-O", both, "--all-pages", workers=2)
     assert result.returncode == 0, result.stderr
     assert "original response not in the inputs" not in result.stderr
     from_crawl2 = [i for i in read_items(both)
@@ -132,7 +134,7 @@ def test_damaged_file_keeps_the_rest(tmp_path):
     damaged = tmp_path / "damaged.warc.gz"
     damaged.write_bytes(bytes(data))
     out = tmp_path / "out.jsonl"
-    result = reextract(damaged, "-O", out)
+    result = reextract(damaged, "-O", out, "--all-pages")
     assert result.returncode == 0, result.stderr
     assert f"{damaged}: offset {bad}: unreadable record" in result.stderr
     urls = {i["url"] for i in read_items(out)}
