@@ -13,7 +13,7 @@ from lxml.etree import XPath
 
 from crawler.urls import join_url
 
-from .metadata import _PUBLISHED_META as PUBLISHED_META  # the meta names metadata.find_dates reads
+from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
 from .metadata import (ARTICLE_TYPES, LISTING_TYPES, find_authors, first, json_ld_objects, ld_article,
                        ld_types, meta_tags)
 
