@@ -265,7 +265,7 @@ def test_politeness_summed_over_processes(redis_server, tmp_path):
 
 def test_requests_are_plain_data():
     """Every kind of request the spider makes survives the Redis queue's JSON as it was."""
-    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True})
+    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "EXTRACT_WORKERS": 1})   # in-process: no workers left behind
     spider = NewsSpider.from_crawler(crawler, urls="http://news.example/")
     made = list(spider.seed_requests(["http://news.example/"]))
     made.append(spider.follow("http://news.example/world/story?utm_source=x&id=3", priority=5))
@@ -413,7 +413,7 @@ def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):
 
 
 def test_a_page_from_a_site_seeded_elsewhere_is_in_scope():
-    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True})
+    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "EXTRACT_WORKERS": 1})   # in-process: no workers left behind
     spider = NewsSpider.from_crawler(crawler)                   # started without -a urls
     asked = []
 
