@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from scrapy.extensions.closespider import CloseSpider
+
+from crawler.requisites import META_KEY as REQUISITE_META_KEY
+
 
 class OfflineSuffixList:
     """Keeps tldextract on the public suffix list bundled with it.
@@ -61,3 +65,14 @@ class CollectorTuning:
             gc.freeze()
         if self.gen0_threshold > 0:
             gc.set_threshold(self.gen0_threshold, *gc.get_threshold()[1:])
+
+
+class PageCountCloseSpider(CloseSpider):
+    """Scrapy's CloseSpider, except that CLOSESPIDER_PAGECOUNT (a job's `max_pages`) counts
+    pages: the images, stylesheets and scripts archived with a page (crawler.requisites) are
+    not pages, and a limit of 50 must not stop after three articles and their photos."""
+
+    def page_count(self, response, request, spider=None):
+        if REQUISITE_META_KEY in request.meta:
+            return
+        super().page_count(response, request, spider)

@@ -65,6 +65,17 @@ NEWS_MAX_LISTING_PAGES = 20            # pagination pages followed per listing (
 NEWS_FOLLOW_EXTERNAL = False           # stay on the start URLs' sites
 NEWS_SITEMAP_MAX_AGE_DAYS = 0          # skip sitemap entries older than this (0: keep all)
 REDIRECT_ENABLED = True
+
+# --- Page requisites (crawler/requisites.py) ---------------------------------------
+# What a reader's browser loads for an article page or a start page: archived with it.
+REQUISITES = "all"                     # "all" (images, stylesheets and what they load, scripts, fonts, icons), "images" (img/srcset/picture/poster/icon only) or "none"
+REQUISITES_MAX_SIZE = 20_000_000       # bytes; a larger requisite is dropped, not archived (requisites/too_large); 0: DOWNLOAD_MAXSIZE only
+REQUISITES_MEDIA_TYPES = [             # Content-Types archived (fnmatch globs; ["*"]: any); others are stopped at their head (requisites/refused_type); no Content-Type passes
+    "image/*", "text/css", "font/*", "application/font-*", "application/x-font-*",
+    "application/vnd.ms-fontobject", "*javascript", "*ecmascript", "application/json",
+    "application/octet-stream", "text/plain",
+]
+REQUISITES_PRIORITY = 1                # above pages (0): a page's requisites are fetched soon after it, keeping the queue short
 COOKIES_ENABLED = False                # news pages do not need a session; keeps records clean
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
@@ -83,6 +94,9 @@ EXTENSIONS = {
     "crawler.extensions.CollectorTuning": 0,
     "crawler.progress.Progress": 0,
     "crawler.runreport.RunReport": 0,
+    # CLOSESPIDER_PAGECOUNT counts pages, not the images and stylesheets archived with them
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "crawler.extensions.PageCountCloseSpider": 0,
 }
 # Python's garbage collector in the crawl process (crawler.extensions.CollectorTuning):
 GC_FREEZE_ON_OPEN = True               # once the spider is open, exempt everything alive from later full collections

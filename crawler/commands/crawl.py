@@ -18,6 +18,7 @@ from crawler.capture import check_warc_settings
 from crawler.distributed import check_distributed_settings, distributed_view
 from crawler.replay import check_replay_settings
 from crawler.robots import check_robots_settings
+from crawler.requisites import check_requisite_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.dedupe import check_dedupe_state
 from pipelines.dedupe_store import StoreError
@@ -52,6 +53,7 @@ class Command(ScrapyCrawlCommand):
             check_warc_settings(self.settings)
             check_replay_settings(self.settings)
             check_robots_settings(self.settings)
+            check_requisite_settings(self.settings)
             check_dedupe_state(distributed_view(self.settings))
         except (StartURLError, OSError, ValueError, ArchiveError, StoreError) as exc:
             return str(exc)

@@ -16,6 +16,7 @@ from lxml import etree
 from crawler.urls import join_url
 
 from . import classify_and_extract_tree, parse_html
+from .requisites import page_requisites
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
                "application/feed+json", "application/xml", "text/xml")
@@ -67,10 +68,13 @@ def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
 
 
 def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
-    """Parse once; list the links, classify, and extract only if the page is an article.
+    """Parse once; list the links and requisites, classify, and extract only if the page is
+    an article.
 
-    Links are read first: extraction prunes widgets (related-story boxes) from the tree."""
+    Links and requisites are read first: extraction prunes widgets (related-story boxes) from
+    the tree."""
     tree = parse_html(body, encoding)
     links, feeds = tree_links(tree, url)
+    requisites = page_requisites(tree, url)
     kind, article = classify_and_extract_tree(tree, url)
-    return {"kind": kind, "article": article, "links": links, "feeds": feeds}
+    return {"kind": kind, "article": article, "links": links, "feeds": feeds, "requisites": requisites}

@@ -20,6 +20,7 @@ from crawler import discovery
 from crawler.extraction import ExtractionPool
 from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
+from crawler.requisites import Requisites
 from crawler.signals import fetch_failed, page_failed
 from crawler.urls import join_url, same_site, strip_tracking
 
@@ -68,6 +69,7 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         spider.distributed = distributed
         spider.pool = ExtractionPool.from_crawler(crawler)
+        spider.requisites = Requisites.from_crawler(crawler)
         spider.max_listing_pages = settings.getint("NEWS_MAX_LISTING_PAGES")
         spider.follow_external = settings.getbool("NEWS_FOLLOW_EXTERNAL")
         spider.sitemap_max_age = settings.getint("NEWS_SITEMAP_MAX_AGE_DAYS")
@@ -202,6 +204,10 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("extraction failed for %s: %r", response.url, exc)
             self.crawler.signals.send_catch_log(page_failed, url=response.url, error=repr(exc))
             return
+        if self.requisites.enabled and (result["kind"] == "article" or response.meta.get("news_start")):
+            for request in self.requisites.page_requests(response, result.get("requisites", ()),
+                                                         self.parse_requisite, self.requisite_failed):
+                yield request
         if result["kind"] == "article" and has_body(result["article"]):
             self.crawler.stats.inc_value("news/articles")
             yield self.make_item(response, result["article"], result["links"])
@@ -221,6 +227,15 @@ class NewsSpider(scrapy.Spider):
             request = self.follow(url) if self._first_sighting(url, depth) else None
             if request is not None:
                 yield request
+
+    def parse_requisite(self, response):
+        """An image, stylesheet, script or font a page loads: archived already, never
+        extracted; a stylesheet is scanned for what it loads in turn."""
+        self.requisites.fetched(response)
+        yield from self.requisites.stylesheet_requests(response, self.parse_requisite, self.requisite_failed)
+
+    def requisite_failed(self, failure):
+        self.requisites.failed(failure)
 
     def _first_sighting(self, url: str, depth: int) -> bool:
         """False for a link already followed from no deeper a page: the scheduler would drop
