@@ -32,7 +32,7 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.capture import warc_writer_for
+from crawler.capture import RAW_META_KEY, warc_writer_for
 from crawler.cssrefs import IMAGE, STYLESHEET, css_references
 from crawler.urls import join_url
 
@@ -147,8 +147,14 @@ class Requisites:
 
     def headers_received(self, headers, body_length, request, spider=None):
         """Stop a requisite whose Content-Type is not in REQUISITES_MEDIA_TYPES before its
-        body is read: nothing of it is archived, and it is counted."""
+        body is read: nothing of it is archived, and it is counted. Only a 2xx answer is
+        judged: a redirect or an error page is what the reader's browser got for that URL
+        (and a replay answers it the same way), so it is archived whatever its type."""
         if META_KEY not in request.meta or self.media_types == ["*"]:
+            return
+        raw = request.meta.get(RAW_META_KEY)     # the capture's raw head, status line first
+        status = raw.head.split(b" ", 2)[1:2] if raw is not None else []
+        if status and not status[0].startswith(b"2"):
             return
         value = headers.get(b"Content-Type") or b""
         media_type = value.split(b";")[0].strip().lower().decode("latin-1")

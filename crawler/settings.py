@@ -70,7 +70,7 @@ REDIRECT_ENABLED = True
 # What a reader's browser loads for an article page or a start page: archived with it.
 REQUISITES = "all"                     # "all" (images, stylesheets and what they load, scripts, fonts, icons), "images" (img/srcset/picture/poster/icon only) or "none"
 REQUISITES_MAX_SIZE = 20_000_000       # bytes; a larger requisite is dropped, not archived (requisites/too_large); 0: DOWNLOAD_MAXSIZE only
-REQUISITES_MEDIA_TYPES = [             # Content-Types archived (fnmatch globs; ["*"]: any); others are stopped at their head (requisites/refused_type); no Content-Type passes
+REQUISITES_MEDIA_TYPES = [             # Content-Types archived of a 2xx answer (fnmatch globs; ["*"]: any); others are stopped at their head (requisites/refused_type); no Content-Type, a redirect or an error page passes
     "image/*", "text/css", "font/*", "application/font-*", "application/x-font-*",
     "application/vnd.ms-fontobject", "*javascript", "*ecmascript", "application/json",
     "application/octet-stream", "text/plain",

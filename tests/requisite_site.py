@@ -89,8 +89,10 @@ def pages(cdn: str) -> dict[str, str]:
 """)
     blocked = _article("Lighthouse repainted", "lighthouse", f"""
 <img src="{cdn}/private/lighthouse.png" alt="Disallowed by the CDN's robots.txt" width="50" height="50">
+<img src="/static/missing.png" alt="A 404, an HTML error page" width="50" height="50">
+<img src="/static/moved.png" alt="Moved permanently" width="50" height="50">
 """)
-    home = f"""<!doctype html>
+    home = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Harbour News</title>
 <link rel="stylesheet" href="/static/site.css"><link rel="icon" href="/static/favicon.png" type="image/png">
 </head><body><header class="masthead"><img src="/static/logo.png" alt="Harbour News" width="120" height="30"></header>
@@ -130,7 +132,8 @@ EXPECTED = {
                              "/img/lazy-bus.png", "/img/lazy-bus-2x.png", "/img/lazy-shop.png",
                              "/img/noscript-fallback.png", "/img/poster.png", "/img/banner.png", "/js/lazy.js")],
     "/news/2026/12/02/ferry-timetable": _COMMON + [("cdn", "/img/ferry.png")],
-    "/news/2026/12/03/lighthouse": _COMMON + [("cdn", "/private/lighthouse.png")],
+    "/news/2026/12/03/lighthouse": _COMMON + [("cdn", "/private/lighthouse.png"), ("site", "/static/missing.png"),
+                                              ("site", "/static/moved.png")],
     "/": [("site", "/static/site.css"), ("site", "/static/favicon.png"), ("site", "/static/logo.png")],
 }
 # What the stylesheets load, by hand: site.css (on the site) and the fonts.css it imports (CDN).
@@ -139,13 +142,15 @@ EXPECTED_FROM_CSS = {
                                    ("site", "/static/icons/arrow.png")],
     ("cdn", "/css/fonts.css"): [("cdn", "/fonts/harbour.woff2")],
 }
+REDIRECTS = {"/static/moved.png": "/static/new-place.png"}     # 301s, on the site
 ROBOTS_SITE = b"User-agent: *\nDisallow: /private/\n"
 ROBOTS_CDN = b"User-agent: *\nDisallow: /private/\n"
 
 
 class _Server:
-    def __init__(self, routes_for):
+    def __init__(self, routes_for, redirects=None):
         self.requests: list[str] = []
+        self.redirects = redirects or {}
         self._routes_for = routes_for
         owner = self
 
@@ -156,7 +161,11 @@ class _Server:
                 owner.requests.append(self.path)
                 found = owner._routes_for().get(self.path)
                 status, ctype, body = (200, *found) if found else (404, "text/html", b"<h1>Not found</h1>")
+                if self.path in owner.redirects:
+                    status, ctype, body = 301, "text/html", b"<a href=%s>moved</a>" % owner.redirects[self.path].encode()
                 self.send_response(status)
+                if status == 301:
+                    self.send_header("Location", owner.redirects[self.path])
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "max-age=3600")
@@ -188,7 +197,7 @@ class RequisiteSite:
     """The site and its CDN, started together: `with RequisiteSite() as site: site.url("/")`."""
 
     def __init__(self):
-        self.site = _Server(lambda: self._site_routes)
+        self.site = _Server(lambda: self._site_routes, REDIRECTS)
         self.cdn = _Server(lambda: self._cdn_routes)
         cdn = self.cdn.origin
         html = "text/html; charset=utf-8"
@@ -201,6 +210,7 @@ class RequisiteSite:
             "/static/logo.png": ("image/png", png(120, 30, (10, 10, 10))),
             "/static/img/paper.png": ("image/png", png(8, 8, (250, 250, 240))),
             "/static/icons/arrow.png": ("image/png", png(16, 16, (0, 120, 0))),
+            "/static/new-place.png": ("image/png", png(50, 50, (0, 0, 200))),
         })
         self._cdn_routes = {
             "/robots.txt": ("text/plain", ROBOTS_CDN),

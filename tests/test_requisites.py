@@ -13,7 +13,7 @@ import pytest
 
 from crawler.cssrefs import FONT, IMAGE, SCRIPT, STYLESHEET, css_references
 from tests.conftest import crawl
-from tests.requisite_site import EXPECTED, EXPECTED_FROM_CSS, RequisiteSite
+from tests.requisite_site import EXPECTED, EXPECTED_FROM_CSS, REDIRECTS, RequisiteSite
 from tests.tools import read_records, warcio_check
 
 # --- finding them (no network) ------------------------------------------------------------
@@ -125,7 +125,10 @@ def all_expected(site):
     wanted = {(where, path) for page in EXPECTED.values() for where, path in page}
     wanted |= {ref for refs in EXPECTED_FROM_CSS.values() for ref in refs}
     wanted.discard(("cdn", "/private/lighthouse.png"))      # the CDN's robots.txt forbids it
-    return wanted
+    return {(where, path) for where, path in wanted if path not in NOT_200}
+
+
+NOT_200 = {"/static/missing.png", *REDIRECTS}
 
 
 def test_every_requisite_archived_with_its_bytes(site, run):
@@ -135,6 +138,19 @@ def test_every_requisite_archived_with_its_bytes(site, run):
         assert url in responses, f"{url} not archived"
         assert payload(responses[url]) == site.body(where, path), url
     assert {r["WARC-Target-URI"] for r in run["records"] if r.type == "request"} >= set(responses)
+
+
+def status_of(record) -> int:
+    return int(record.block.split(b" ", 2)[1])
+
+
+def test_error_pages_and_redirects_archived_whatever_their_type(site, run):
+    # text/html is not in the default REQUISITES_MEDIA_TYPES: that applies to 2xx answers only.
+    responses = {r["WARC-Target-URI"]: r for r in run["records"] if r.type == "response"}
+    assert status_of(responses[site.url("/static/missing.png")]) == 404
+    assert status_of(responses[site.url("/static/moved.png")]) == 301
+    target = responses[site.url(REDIRECTS["/static/moved.png"])]
+    assert status_of(target) == 200 and payload(target) == site.body("site", REDIRECTS["/static/moved.png"])
 
 
 def test_each_requisite_fetched_once_and_robots_obeyed_on_the_cdn(site, run):
