@@ -1,13 +1,17 @@
 """Crawl throughput benchmark (issue 8): the product crawl against the peer a user would write.
 
     .venv/bin/python -m bench.crawl_bench [--articles 2000] [--repeat 3] [--concurrency 16]
-                                          [--only product,naive,fetch,extract] [--profile]
+                                          [--only product,requisites,naive,fetch,extract] [--profile]
 
 Serves a generated news site (`DemoSite(synthetic_articles=N)`: 50-150 KB article pages,
 listings, sitemaps, ~5% duplicates) from a separate process on 127.0.0.1, every page rendered
 once before the clock starts, and measures in one run:
 
-1. product: `scrapy crawl news` (extraction pool, dedupe, WARC, JSON Lines);
+1. product: `scrapy crawl news` (extraction pool, dedupe, WARC, JSON Lines), pages only
+            (REQUISITES=none), as the figures before page requisites were archived;
+   requisites: the same with the shipped REQUISITES=all: each article's images (and the
+            stylesheets, scripts and fonts pages load) fetched and archived too. Reported: its
+            pages/s and articles/s against the product's, and WARC MB per article of both;
 2. naive:   bench/naive_spider.py (Scrapy + trafilatura.extract in the callback + warcio) over
             the very URLs the product crawl fetched (its WARC's response records): same pages,
             and no link following or scope logic to pay for, so the comparison is on equal work;
@@ -265,8 +269,9 @@ def _settings_args(settings: dict) -> list[str]:
     return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
 
 
-def product_crawl(url: str, concurrency: int, extra: dict, work: Path, profile: bool = False) -> dict:
-    out = work / "product"
+def product_crawl(url: str, concurrency: int, extra: dict, work: Path, profile: bool = False,
+                  name: str = "product") -> dict:
+    out = work / name
     shutil.rmtree(out, ignore_errors=True)
     settings = dict(LOOPBACK, CONCURRENT_REQUESTS=concurrency, CONCURRENT_REQUESTS_PER_DOMAIN=concurrency,
                     OUTPUT_DIR=str(out), **extra)
@@ -274,10 +279,11 @@ def product_crawl(url: str, concurrency: int, extra: dict, work: Path, profile: 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if profile:
         cmd = _py_spy(work / "product-profile.txt") + cmd
-    result = run_monitored(cmd, env=env, log_path=work / "product.log")
+    result = run_monitored(cmd, env=env, log_path=work / f"{name}.log")
     articles = out / "articles.jsonl"
     result["items"] = sum(1 for _ in articles.open(encoding="utf-8")) if articles.exists() else 0
     result["warc_mb"] = sum(p.stat().st_size for p in out.glob("*.warc.gz")) / 2**20
+    result["warc_mb_per_article"] = result["warc_mb"] / max(result["items"], 1)
     if profile:
         result["profile"] = profile_shares(work / "product-profile.txt")
     return result
@@ -441,7 +447,8 @@ def summarize(runs: list[dict]) -> dict:
 
     out = {"runs": len(runs)}
     for key in ("wall_s", "cpu_s", "main_cpu_s", "peak_rss_mb", "peak_pss_mb", "items", "pages_per_s",
-                "articles", "articles_per_s", "cpu_ms_per_page", "server_cpu_s"):
+                "articles", "articles_per_s", "cpu_ms_per_page", "server_cpu_s", "warc_mb",
+                "warc_mb_per_article"):
         value = med(key)
         if value is not None:
             out[key] = round(value, 3)
@@ -460,9 +467,14 @@ def crawl_figures(result: dict, server_cpu: float, article_key: str) -> dict:
     return result
 
 
-def ratios_of(product, naive, fetch, extract) -> dict:
-    """product/naive pages/s and product pages/s against the CPU bound, from one set of figures."""
+def ratios_of(product, naive, fetch, extract, requisites=None) -> dict:
+    """product/naive pages/s and product pages/s against the CPU bound, from one set of figures;
+    with requisites, that crawl's pages/s and articles/s against the product's."""
     out = {}
+    if product and requisites:
+        out["requisites_vs_product_pages_per_s"] = round(requisites["pages_per_s"] / product["pages_per_s"], 3)
+        out["requisites_vs_product_articles_per_s"] = round(
+            requisites["articles_per_s"] / product["articles_per_s"], 3)
     if product and naive:
         out["product_vs_naive"] = round(product["pages_per_s"] / naive["pages_per_s"], 3)
     if product and fetch and extract:
@@ -483,7 +495,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each crawl; medians are reported")
     parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN) of both crawls")
-    parser.add_argument("--only", default="product,naive,fetch,extract", help="comma list of measurements")
+    parser.add_argument("--only", default="product,requisites,naive,fetch,extract", help="comma list of measurements")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="extra setting for the product crawl (e.g. EXTRACT_WORKERS=1)")
     parser.add_argument("--profile", action="store_true", help="one more product run under py-spy (crawl process)")
@@ -498,6 +510,7 @@ def main(argv=None) -> int:
 
     only = set(args.only.split(","))
     extra = dict(pair.split("=", 1) for pair in args.settings)
+    extra.setdefault("REQUISITES", "none")      # the product figures: pages only, comparable to the naive spider
     work = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
     report: dict = {"machine": machine(), "articles": args.articles, "concurrency": args.concurrency,
                     "label": args.label, "product_settings": extra, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -506,7 +519,7 @@ def main(argv=None) -> int:
     site = SiteProcess(args.articles, args.seed)
     print(f"site: {site.url} ({site.pages} pages pre-rendered, {args.articles} generated articles; "
           f"{report['expected_items']} stories expected)", flush=True)
-    raw: dict[str, list] = {name: [] for name in ("product", "naive", "fetch", "extract")}
+    raw: dict[str, list] = {name: [] for name in ("product", "naive", "fetch", "extract", "requisites")}
     urls_file = None
     pages = article_pages(args.articles, args.seed) if "extract" in only else []
     try:
@@ -514,7 +527,7 @@ def main(argv=None) -> int:
             halves = []         # bare extraction brackets the product crawl: half before, half after
             if "extract" in only:
                 halves.append(bare_extract(pages[0::2]))
-            for name in ("product", "fetch", "naive"):
+            for name in ("product", "requisites", "fetch", "naive"):
                 if name not in only:
                     continue
                 before, load_before = site.cpu(), load()
@@ -524,6 +537,10 @@ def main(argv=None) -> int:
                     if urls_file is None:
                         urls_file = work / "urls.txt"
                         result["urls_listed"] = fetched_urls(work / "product", urls_file)
+                elif name == "requisites":
+                    result = product_crawl(site.url, args.concurrency, dict(extra, REQUISITES="all"), work,
+                                           name="requisites")
+                    key = "news/articles"
                 else:
                     result = naive_crawl(site.url, args.concurrency, work, urls_file, fetch_only=(name == "fetch"))
                     key = "item_scraped_count"
@@ -534,7 +551,9 @@ def main(argv=None) -> int:
                       f"{result['articles_per_s']:6.1f} articles/s  cpu {result['cpu_s']:6.1f}s "
                       f"(main {result['main_cpu_s']:.1f}s, site {result['server_cpu_s']:.1f}s)  "
                       f"peak rss {result['peak_rss_mb']:.0f} MB pss {result['peak_pss_mb']:.0f} MB  "
-                      f"items {result['items']}  load {result['load']}", flush=True)
+                      f"items {result['items']}  load {result['load']}"
+                      + (f"  WARC {result['warc_mb_per_article']:.3f} MB/article" if "warc_mb" in result else ""),
+                      flush=True)
                 if name == "product":
                     print("           per process (peak MB, CPU s): " + ", ".join(
                         f"{role} x{v['processes']} rss {v['rss']} pss {v['pss']} cpu {v['cpu_s']}"
@@ -565,25 +584,29 @@ def main(argv=None) -> int:
             r["cpu_ms_per_page"] for r in raw["extract"]), 3)}
     report["summary"] = summary
     per_repeat = [ratios_of(*runs) for runs in zip(*(raw[name] or [None] * args.repeat for name in
-                                                       ("product", "naive", "fetch", "extract")))]
+                                                       ("product", "naive", "fetch", "extract", "requisites")))]
     ratios = {}
-    for name in ("product_vs_naive", "product_vs_cpu_bound", "cpu_bound_pages_per_s"):
+    for name in ("product_vs_naive", "product_vs_cpu_bound", "cpu_bound_pages_per_s",
+                 "requisites_vs_product_pages_per_s", "requisites_vs_product_articles_per_s"):
         values = [r[name] for r in per_repeat if name in r]
         if values:
             ratios[name] = round(statistics.median(values), 3)
             ratios[name + "_per_repeat"] = values
-    of_medians = ratios_of(summary.get("product"), summary.get("naive"), summary.get("fetch"), summary.get("extract"))
+    of_medians = ratios_of(summary.get("product"), summary.get("naive"), summary.get("fetch"), summary.get("extract"),
+                           summary.get("requisites"))
     ratios.update({f"{name}_of_medians": value for name, value in of_medians.items()})
     report["ratios"] = ratios
     report["load_after"] = load()
 
     print(f"\n{'':8s} {'pages/s':>8s} {'articles/s':>10s} {'CPU s':>7s} {'ms CPU/page':>11s} "
-          f"{'peak RSS MB':>11s} {'peak PSS MB':>11s} {'items':>6s}")
-    for name in ("product", "naive", "fetch"):
+          f"{'peak RSS MB':>11s} {'peak PSS MB':>11s} {'items':>6s} {'WARC MB/article':>15s}")
+    for name in ("product", "requisites", "naive", "fetch"):
         s = summary.get(name)
         if s:
-            print(f"{name:8s} {s['pages_per_s']:8.1f} {s['articles_per_s']:10.1f} {s['cpu_s']:7.1f} "
-                  f"{s['cpu_ms_per_page']:11.2f} {s['peak_rss_mb']:11.0f} {s['peak_pss_mb']:11.0f} {s['items']:6.0f}")
+            per_article = f"{s['warc_mb_per_article']:15.4f}" if "warc_mb_per_article" in s else ""
+            print(f"{name:10s} {s['pages_per_s']:6.1f} {s['articles_per_s']:10.1f} {s['cpu_s']:7.1f} "
+                  f"{s['cpu_ms_per_page']:11.2f} {s['peak_rss_mb']:11.0f} {s['peak_pss_mb']:11.0f} {s['items']:6.0f} "
+                  f"{per_article}")
     if "extract" in summary:
         e = summary["extract"]
         print(f"extract  trafilatura.extract: {e['cpu_ms_per_page']:.2f} ms CPU/page over {e['pages']} article pages")

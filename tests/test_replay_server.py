@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import socket
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -15,7 +11,8 @@ import pytest
 
 from archives.cdxj import write_cdxj
 from archives.replay import Archive
-from tests.conftest import ROOT, run_scrapy
+from tests.conftest import run_scrapy
+from tests.tools import replay_server
 
 DATA = Path(__file__).parent / "data" / "warc"
 BLOG = "http://data.gov.uk/blog/open-data-case-studies-and-time-machines%E2%80%A6"
@@ -28,31 +25,13 @@ def snapshot(directory: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from archives.pywb import ensure_pywb
-
-    ensure_pywb()
     out = tmp_path_factory.mktemp("run")
     shutil.copy(DATA / "ukwa-data.gov.uk-crawl1.warc.gz", out)
     write_cdxj(out / "ukwa-data.gov.uk-crawl1.warc.gz")    # a run's WARC with its CDXJ
     shutil.copy(DATA / "ukwa-wikipedia-mona-lisa.warc.gz", out)  # one without
     before = snapshot(out)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "replay-server", str(out)], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-    try:
-        for line in proc.stdout:  # ends if the command dies before serving
-            lines.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        match = re.search(r"open (http://127\.0\.0\.1:(\d+)/crawl/)", "".join(lines))
-        assert match, "".join(lines) + proc.stderr.read() if proc.poll() is not None else "".join(lines)
-        yield {"base": match.group(1), "port": int(match.group(2)), "lines": lines, "out": out,
-               "before": before, "proc": proc}
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with replay_server(out) as running:
+        yield dict(running, out=out, before=before)
 
 
 def fetch(url: str) -> tuple[int, bytes]:

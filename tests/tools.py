@@ -9,8 +9,10 @@ pywb pins old redis/werkzeug and pulls brotlipy (shadowing brotli), so it lives 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,29 @@ def read_records(path: str | os.PathLike) -> list[Record]:
             it.read_to_end(rec)
             out[-1].offset, out[-1].length = it.get_record_offset(), it.get_record_length()
     return out
+
+
+@contextmanager
+def replay_server(*paths):
+    """`scrapy replay-server PATH...` running (pywb made first): yields {base, port, lines, proc}
+    once it prints where to look; stopped on exit."""
+    ensure_pywb()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "replay-server", *map(str, paths)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in proc.stdout:  # ends if the command dies before serving
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        match = re.search(r"open (http://127\.0\.0\.1:(\d+)/crawl/)", "".join(lines))
+        assert match, "".join(lines) + proc.stderr.read() if proc.poll() is not None else "".join(lines)
+        yield {"base": match.group(1), "port": int(match.group(2)), "lines": lines, "proc": proc}
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def tools_bin() -> Path:
