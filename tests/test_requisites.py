@@ -99,7 +99,8 @@ def run_crawl(site, out, **settings):
     result = crawl(site.url("/"), out, settings={**SETTINGS, **settings})
     assert result.returncode == 0, result.stderr[-3000:]
     records = [r for warc in sorted(out.glob("*.warc.gz")) for r in read_records(warc)]
-    items = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
+    articles = out / "articles.jsonl"
+    items = [json.loads(line) for line in articles.read_text().splitlines()] if articles.exists() else []
     return {"out": out, "records": records, "items": items, "stderr": result.stderr}
 
 
@@ -250,3 +251,16 @@ def test_bad_mode_is_one_error_line(site, tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: REQUISITES must be one of all, images, none, not 'some'"]
     assert "Traceback" not in result.stderr
+
+
+def test_jobdir_keeps_requisites_fetched_once_across_runs(site, tmp_path):
+    # With JOBDIR every request goes through Scrapy's disk queue (so it must serialize), and
+    # the seen-requests file outlives the process: a second run fetches the start page again
+    # (start URLs are never filtered) but none of the requisites the first run archived.
+    jobdir = tmp_path / "job"
+    run_crawl(site, tmp_path / "one", JOBDIR=str(jobdir))
+    before = len(site.site.requests), len(site.cdn.requests)
+    run_crawl(site, tmp_path / "two", JOBDIR=str(jobdir))
+    again = site.site.requests[before[0]:] + site.cdn.requests[before[1]:]
+    assert "/" in again
+    assert not [path for path in again if path.startswith(("/static/", "/img/", "/css/", "/js/", "/fonts/"))]
