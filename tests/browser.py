@@ -32,6 +32,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 REPLAYWEBPAGE = "replaywebpage@2.5.3"
 REPLAYWEBPAGE_DIR = ROOT / ".replaywebpage"
 # What the issue asks of the browser: headless, and no traffic of its own (updates, sync, QUIC).
+FRAME_WAIT = 30.0       # seconds for a replay tool to show the archived page before one reload
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -75,6 +76,7 @@ class Visit:
     requests: list[str] = field(default_factory=list)     # every request the browser made
     images: list[tuple[str, int]] = field(default_factory=list)  # (currentSrc, naturalWidth)
     console: list[str] = field(default_factory=list)      # the browser console's errors and warnings
+    reloads: int = 0                                      # times the replay tool's page had to be reloaded
 
     @property
     def broken_images(self) -> list[str]:
@@ -131,7 +133,16 @@ class ReplayBrowser:
             page.on("console", lambda message: message.type in ("error", "warning") and seen.console.append(
                 f"{message.type}: {message.text}"))
             page.goto(url, wait_until="load", timeout=timeout * 1000)
-            frame = self._replay_frame(page, frame_marker, timeout, seen)
+            frame = self._replay_frame(page, frame_marker, FRAME_WAIT)
+            if frame is None:
+                # ReplayWeb.page now and then (1 load in 10-15 on a loaded 2-core VM) leaves its
+                # app frame empty, no replay frame, no error: a reader would press reload.
+                seen.reloads += 1
+                page.reload(wait_until="load", timeout=timeout * 1000)
+                frame = self._replay_frame(page, frame_marker, timeout)
+            if frame is None:
+                raise AssertionError(f"no replay frame ({frame_marker}) in {[f.url for f in page.frames]}; "
+                                     f"failed: {seen.failed + seen.app_failed}; console: {seen.console}")
             frame.wait_for_load_state("load", timeout=timeout * 1000)
             frame.wait_for_function(
                 "Array.from(document.images).every(i => i.complete)", timeout=timeout * 1000)
@@ -146,15 +157,14 @@ class ReplayBrowser:
         return seen
 
     @staticmethod
-    def _replay_frame(page, marker: str, timeout: float, seen: Visit):
+    def _replay_frame(page, marker: str, timeout: float):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for frame in [page.main_frame, *page.frames]:
                 if marker in frame.url:
                     return frame
             page.wait_for_timeout(200)
-        raise AssertionError(f"no replay frame ({marker}) in {[f.url for f in page.frames]}; "
-                             f"failed: {seen.failed + seen.app_failed}; console: {seen.console}")
+        return None
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):
