@@ -54,5 +54,9 @@ bench-determinism: $(STAMP)
 bench-hostile: $(STAMP)
 	$(BIN)/python -m bench.hostile_bench $(BENCH_ARGS)
 
+## make bench-requisites: page requisites found on the corpus's third-party news pages vs what headless chromium requests (bench/requisites_bench.py)
+bench-requisites: $(STAMP)
+	$(BIN)/python -m bench.requisites_bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(OUTPUT_DIR) .pytest_cache

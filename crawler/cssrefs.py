@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-IMAGE, STYLESHEET, SCRIPT, FONT = "image", "stylesheet", "script", "font"
+IMAGE, STYLESHEET, SCRIPT, FONT, MEDIA = "image", "stylesheet", "script", "font", "media"
 
 _COMMENT = re.compile(rb"/\*.*?(?:\*/|\Z)", re.S)
 # @import "a.css" | @import 'a.css' | @import url(a.css) ; url("x") | url('x') | url(x)

@@ -68,12 +68,12 @@ REDIRECT_ENABLED = True
 
 # --- Page requisites (crawler/requisites.py) ---------------------------------------
 # What a reader's browser loads for an article page or a start page: archived with it.
-REQUISITES = "all"                     # "all" (images, stylesheets and what they load, scripts, fonts, icons), "images" (img/srcset/picture/poster/icon only) or "none"
+REQUISITES = "all"                     # "all" (images, stylesheets and what they load, scripts, fonts, icons, video/audio), "images" (img/srcset/picture/poster/icon only) or "none"
 REQUISITES_MAX_SIZE = 20_000_000       # bytes; a larger requisite is dropped, not archived (requisites/too_large); 0: DOWNLOAD_MAXSIZE only
 REQUISITES_MEDIA_TYPES = [             # Content-Types archived of a 2xx answer (fnmatch globs; ["*"]: any); others are stopped at their head (requisites/refused_type); no Content-Type, a redirect or an error page passes
     "image/*", "text/css", "font/*", "application/font-*", "application/x-font-*",
     "application/vnd.ms-fontobject", "*javascript", "*ecmascript", "application/json",
-    "application/octet-stream", "text/plain",
+    "application/octet-stream", "text/plain", "video/*", "audio/*", "text/vtt",
 ]
 REQUISITES_PRIORITY = 1                # above pages (0): a page's requisites are fetched soon after it, keeping the queue short
 COOKIES_ENABLED = False                # news pages do not need a session; keeps records clean

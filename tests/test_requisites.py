@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from crawler.cssrefs import FONT, IMAGE, SCRIPT, STYLESHEET, css_references
+from crawler.cssrefs import FONT, IMAGE, MEDIA, SCRIPT, STYLESHEET, css_references
 from tests.conftest import crawl
 from tests.requisite_site import EXPECTED, EXPECTED_FROM_CSS, REDIRECTS, RequisiteSite
 from tests.tools import read_records, warcio_check
@@ -56,7 +56,7 @@ def test_page_requisites_every_markup():
     <img data-lazy-src="dl.jpg">
     <picture><source srcset="p.webp 1x, p2.webp 2x"><img src="p.jpg"></picture>
     <noscript><img src="ns.jpg"></noscript>
-    <video poster="poster.jpg"><source src="movie.mp4"></video>
+    <video poster="poster.jpg"><source src="movie.mp4"></video><audio src="data:audio/mp3;base64,AA"></audio>
     <div style="background-image: url('div.png')"></div>
     <iframe src="/embedded-page"></iframe></body></html>"""
     got = page_requisites(parse_html(html, "utf-8"), "http://h.example/ignored/by/base.html")
@@ -69,7 +69,8 @@ def test_page_requisites_every_markup():
         ("http://h.example/news/l2.jpg", IMAGE), ("http://h.example/news/dl.jpg", IMAGE),
         ("http://h.example/news/p.webp", IMAGE), ("http://h.example/news/p2.webp", IMAGE),
         ("http://h.example/news/p.jpg", IMAGE), ("http://h.example/news/ns.jpg", IMAGE),
-        ("http://h.example/news/poster.jpg", IMAGE), ("http://h.example/news/div.png", IMAGE)]
+        ("http://h.example/news/poster.jpg", IMAGE), ("http://h.example/news/movie.mp4", MEDIA),
+        ("http://h.example/news/div.png", IMAGE)]
 
 
 def test_noscript_left_as_text_is_read():

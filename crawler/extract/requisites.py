@@ -15,8 +15,11 @@ the crawl process gets a list of URLs and parses nothing. What counts, and why:
   (`icon`, `shortcut icon`, `apple-touch-icon`, `mask-icon`), `preload` with `as=image|style|script|font`.
 - `script src`, `video poster`, and the `url()` / `@import` of `<style>` blocks and `style=""`
   attributes (crawler.cssrefs).
+- `video` / `audio` `src` and their `source` / `track` children (MEDIA): a browser asks for
+  them as the page loads (for the first frame and the duration), so a replay without them
+  shows a failed request; REQUISITES_MAX_SIZE keeps a long film out.
 
-Not requisites: links, iframes (pages of their own), `video`/`audio` sources (media streams).
+Not requisites: links, iframes (pages of their own).
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from __future__ import annotations
 from lxml import etree
 from lxml.html import fromstring as html_fromstring
 
-from crawler.cssrefs import FONT, IMAGE, SCRIPT, STYLESHEET, css_references
+from crawler.cssrefs import FONT, IMAGE, MEDIA, SCRIPT, STYLESHEET, css_references
 from crawler.urls import join_url
 
 _BASE_HREF = etree.XPath("string(//base/@href)", smart_strings=False)
 _ELEMENTS = etree.XPath(
     "//img|//picture/source|//input[@type='image' or @type='IMAGE']|//link[@href or @imagesrcset]"
-    "|//script[@src]|//video[@poster]|//style|//*[@style]|//noscript", smart_strings=False)
+    "|//script[@src]|//video|//audio|//video/source|//audio/source|//video/track|//audio/track"
+    "|//style|//*[@style]|//noscript", smart_strings=False)
 _IMG_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original")
 _SRCSET_ATTRS = ("srcset", "data-srcset", "data-lazy-srcset")
 _ICON_RELS = {"icon", "apple-touch-icon", "apple-touch-icon-precomposed", "mask-icon"}
@@ -96,10 +100,13 @@ def _collect(elements, add, add_srcset) -> None:
             for attr in _SRCSET_ATTRS:
                 if get(attr):
                     add_srcset(get(attr))
-        elif tag == "source":
+        elif tag == "source" or tag == "track":
             for attr in _SRCSET_ATTRS:
                 if get(attr):
                     add_srcset(get(attr))
+            parent = el.getparent()
+            if parent is not None and parent.tag in ("video", "audio"):
+                add(get("src"), MEDIA)
         elif tag == "link":
             rels = set((get("rel") or "").lower().split())
             if "stylesheet" in rels and "alternate" not in rels:
@@ -114,8 +121,9 @@ def _collect(elements, add, add_srcset) -> None:
                     add(get("href"), kind)
         elif tag == "script":
             add(get("src"), SCRIPT)
-        elif tag == "video":
+        elif tag == "video" or tag == "audio":
             add(get("poster"), IMAGE)
+            add(get("src"), MEDIA)
         elif tag == "style":
             for ref, kind in css_references(el.text or ""):
                 add(ref, kind)
