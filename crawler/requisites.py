@@ -43,9 +43,14 @@ PAGE_META_KEY = "requisite_of"  # request.meta: the URL of the page (or styleshe
 MODES = ("all", "images", "none")
 
 
+def requisites_mode(settings) -> str:
+    value = settings.get("REQUISITES")
+    return "all" if value is None else str(value).strip().lower()     # None: settings without ours
+
+
 def check_requisite_settings(settings) -> None:
     """A bad REQUISITES value, as one error before the crawl starts."""
-    mode = str(settings.get("REQUISITES") or "").strip().lower()
+    mode = requisites_mode(settings)
     if mode not in MODES:
         raise ValueError(f"REQUISITES must be one of {', '.join(MODES)}, not {settings.get('REQUISITES')!r}")
     if settings.getint("REQUISITES_MAX_SIZE") < 0:
@@ -69,7 +74,7 @@ class Requisites:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         check_requisite_settings(settings)
-        requisites = cls(crawler, mode=str(settings.get("REQUISITES")).strip().lower(),
+        requisites = cls(crawler, mode=requisites_mode(settings),
                          max_size=settings.getint("REQUISITES_MAX_SIZE"),
                          media_types=settings.getlist("REQUISITES_MEDIA_TYPES"),
                          priority=settings.getint("REQUISITES_PRIORITY"))

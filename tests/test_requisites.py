@@ -265,3 +265,34 @@ def test_jobdir_keeps_requisites_fetched_once_across_runs(site, tmp_path):
     again = site.site.requests[before[0]:] + site.cdn.requests[before[1]:]
     assert "/" in again
     assert not [path for path in again if path.startswith(("/static/", "/img/", "/css/", "/js/", "/fonts/"))]
+
+
+def test_requisite_requests_are_plain_data():
+    """A distributed crawl sends requests through Redis as JSON: a requisite request, from a
+    page and from a stylesheet, comes back as it was, callbacks included."""
+    from scrapy.http import HtmlResponse, Request, TextResponse
+    from scrapy.utils.request import request_from_dict
+    from scrapy.utils.test import get_crawler
+
+    from crawler import plaindata
+    from crawler.spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "REQUISITES_MAX_SIZE": 1000})
+    spider = NewsSpider.from_crawler(crawler, urls="http://news.example/")
+    crawler.spider = spider
+    page = HtmlResponse("http://news.example/story", body=b"<p>x</p>", request=Request("http://news.example/story"))
+    made = spider.requisites.page_requests(page, [("http://cdn.example/a.png", IMAGE),
+                                                  ("http://news.example/s.css", STYLESHEET)],
+                                           spider.parse_requisite, spider.requisite_failed)
+    css = TextResponse("http://news.example/s.css", body=b"@import 'more.css'; b { background: url(b.png) }",
+                       headers={"Content-Type": "text/css"}, request=made[1])
+    made += list(spider.parse_requisite(css))
+    assert [r.url for r in made] == ["http://cdn.example/a.png", "http://news.example/s.css",
+                                     "http://news.example/more.css", "http://news.example/b.png"]
+    for request in made:
+        assert request.meta["depth_reset"] is True and request.meta["download_maxsize"] == 1000
+        as_dict = request.to_dict(spider=spider)
+        back = request_from_dict(plaindata.loads(plaindata.dumps(as_dict)), spider=spider)
+        assert back.to_dict(spider=spider) == as_dict
+        assert back.callback == spider.parse_requisite and back.errback == spider.requisite_failed
+    spider.pool.close()
