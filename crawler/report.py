@@ -172,6 +172,7 @@ def page_kinds(stats: dict) -> dict:
     kinds["feed"] = stats.get("news/feeds", 0)
     kinds["robots.txt"] = stats.get("robotstxt/response_count", 0)
     kinds["not HTML"] = stats.get("news/skipped_not_html", 0)
+    kinds["requisite"] = stats.get("requisites/fetched", 0)     # images, stylesheets... of pages (2xx)
     statuses = _prefixed(stats, "downloader/response_status_count/")
     kinds["redirect"] = sum(n for code, n in statuses.items() if code.isdigit() and 300 <= int(code) < 400)
     kinds["HTTP error"] = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 400) \

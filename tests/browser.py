@@ -8,7 +8,7 @@ of the replayed page with its naturalWidth (0: not rendered). `ReplayWebPage` se
 ReplayWeb.page app (npm `replaywebpage`, unpacked into the git-ignored `.replaywebpage/`
 by `python -m tests.browser ensure-replaywebpage`) and a WACZ from 127.0.0.1.
 
-Screenshots go to the git-ignored `test-artifacts/` folder.
+Screenshots go to the git-ignored `tests/artifacts/` folder.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = ROOT / "tests" / "artifacts"
 REPLAYWEBPAGE = "replaywebpage@2.5.3"
 REPLAYWEBPAGE_DIR = ROOT / ".replaywebpage"
 # What the issue asks of the browser: headless, and no traffic of its own (updates, sync, QUIC).
@@ -39,7 +39,9 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 
 def chromium_path() -> str | None:
     """The system's chromium (Debian's package; .ci/run installs it): playwright downloads none."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    from tests.system_tools import chromium_binary
+
+    return os.environ.get("CHROMIUM") or chromium_binary()
 
 
 def ensure_replaywebpage() -> Path:

@@ -4,18 +4,20 @@ through pywb (`scrapy replay-server`) and through ReplayWeb.page (the run's WACZ
 The site and its CDN are stopped before the browser starts: whatever the page shows comes
 from the archive. Each replayed page must make no failed request, no request to anything but
 the replay server, and render every image (naturalWidth > 0). One screenshot per replay tool
-is kept in test-artifacts/.
+is kept in tests/artifacts/.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
-from tests.browser import ReplayBrowser, ReplayWebPage, chromium_path
+from tests.browser import REPLAYWEBPAGE_DIR, ReplayBrowser, ReplayWebPage, chromium_path
 from tests.conftest import crawl, run_scrapy
 from tests.requisite_site import EXPECTED, RequisiteSite
+from tests.system_tools import missing, require_chromium
 from tests.tools import replay_server
 
 # The lighthouse page loads an image the CDN's robots.txt forbids: it is not archived, so its
@@ -28,7 +30,8 @@ IMAGE_COUNT = {"/news/2026/12/01/harbour-road": 5, "/news/2026/12/02/ferry-timet
 @pytest.fixture(scope="module")
 def archived(tmp_path_factory):
     """Crawl the site, then stop it and its CDN; return the run and the archived page URLs."""
-    assert chromium_path(), "chromium is not installed (.ci/run installs Debian's package)"
+    if not chromium_path():
+        require_chromium()      # skips with the reason (fails under CI=true)
     out = tmp_path_factory.mktemp("browser-run")
     with RequisiteSite() as site:
         result = crawl(site.url("/"), out)
@@ -53,6 +56,8 @@ def pywb(archived):
 
 @pytest.fixture(scope="module")
 def replaywebpage(archived):
+    if not (REPLAYWEBPAGE_DIR / "ui.js").exists() and not shutil.which("npm"):
+        missing("npm", "Debian: apt-get install -y npm (fetches ReplayWeb.page, `npm pack replaywebpage`)")
     result = run_scrapy("wacz", str(archived["out"]), "-o", str(archived["out"] / "run.wacz"))
     assert result.returncode == 0, result.stderr[-2000:]
     with ReplayWebPage(archived["out"] / "run.wacz") as served:

@@ -102,7 +102,9 @@ def run_crawl(site, out, **settings):
     records = [r for warc in sorted(out.glob("*.warc.gz")) for r in read_records(warc)]
     articles = out / "articles.jsonl"
     items = [json.loads(line) for line in articles.read_text().splitlines()] if articles.exists() else []
-    return {"out": out, "records": records, "items": items, "stderr": result.stderr}
+    report = json.loads((out / "report.json").read_text())      # the crawl's stats are there
+    return {"out": out, "records": records, "items": items, "stderr": result.stderr, "report": report,
+            "stats": report["stats"]}
 
 
 def payload(record) -> bytes:
@@ -224,7 +226,8 @@ def test_media_types_and_size_cap(site, tmp_path):
     assert site.absolute("site", "/static/site.css") not in archived
     assert site.absolute("site", "/static/img/paper.png") not in archived     # its stylesheet was not read
     assert site.absolute("cdn", "/js/lazy.js") not in archived
-    assert "requisites/refused_type" in crawled["stderr"] and "requisites/too_large" in crawled["stderr"]
+    assert crawled["stats"]["requisites/refused_type"] == 2          # site.css, lazy.js
+    assert crawled["stats"]["requisites/too_large"] >= len(large)     # and the redirect target of moved.png
     for warc in tmp_path.glob("*.warc.gz"):
         assert warcio_check(warc).returncode == 0
 
@@ -243,7 +246,8 @@ def test_page_limit_counts_pages_not_requisites(site, tmp_path):
     # 30 responses in all, 6 of them pages (robots.txt twice, home, three articles).
     crawled = run_crawl(site, tmp_path, CLOSESPIDER_PAGECOUNT="8")
     assert len(crawled["items"]) == 3
-    assert "'finish_reason': 'finished'" in crawled["stderr"]
+    assert crawled["stats"]["finish_reason"] == "finished"
+    assert crawled["report"]["counts"]["pages_by_kind"]["requisite"] == crawled["stats"]["requisites/fetched"] > 20
 
 
 def test_bad_mode_is_one_error_line(site, tmp_path):
