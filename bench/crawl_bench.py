@@ -280,6 +280,11 @@ def product_crawl(url: str, concurrency: int, extra: dict, work: Path, profile: 
     if profile:
         cmd = _py_spy(work / "product-profile.txt") + cmd
     result = run_monitored(cmd, env=env, log_path=work / f"{name}.log")
+    report = out / "report.json"      # the crawl's stats (its INFO stats dump is off: STATS_DUMP)
+    if report.exists():
+        stats = json.loads(report.read_text())["stats"]
+        result["stats"] = {key: float(value) for key, value in stats.items()
+                           if isinstance(value, (int, float)) and not isinstance(value, bool)}
     articles = out / "articles.jsonl"
     result["items"] = sum(1 for _ in articles.open(encoding="utf-8")) if articles.exists() else 0
     result["warc_mb"] = sum(p.stat().st_size for p in out.glob("*.warc.gz")) / 2**20
