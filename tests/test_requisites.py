@@ -281,7 +281,7 @@ def test_requisite_requests_are_plain_data():
     from crawler import plaindata
     from crawler.spiders.news import NewsSpider
 
-    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "REQUISITES_MAX_SIZE": 1000})
+    crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "REQUISITES_MAX_SIZE": 1000, "EXTRACT_WORKERS": 1})
     spider = NewsSpider.from_crawler(crawler, urls="http://news.example/")
     crawler.spider = spider
     page = HtmlResponse("http://news.example/story", body=b"<p>x</p>", request=Request("http://news.example/story"))
@@ -299,4 +299,3 @@ def test_requisite_requests_are_plain_data():
         back = request_from_dict(plaindata.loads(plaindata.dumps(as_dict)), spider=spider)
         assert back.to_dict(spider=spider) == as_dict
         assert back.callback == spider.parse_requisite and back.errback == spider.requisite_failed
-    spider.pool.close()
