@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile clean
+.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)

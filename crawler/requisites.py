@@ -16,7 +16,7 @@ crawler.extract.requisites, so the crawl process parses no HTML for it). Requisi
   record, one `requisite: URL` field each, so tools see what belongs to which page.
 
 REQUISITES ("all" / "images" / "none") says what is fetched, REQUISITES_MAX_SIZE caps
-each body (Scrapy's per-request `download_maxsize`: a larger one is dropped, not archived)
+each body (Scrapy's per-request `download_maxsize`: a larger one is cut: its head archived, marked WARC-Truncated)
 and REQUISITES_MEDIA_TYPES the Content-Types archived (others are stopped when their head
 arrives, before the body). Requests carry plain meta and spider-method callbacks, so any
 scheduler queue (JOBDIR, Redis) can serialize them.

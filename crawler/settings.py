@@ -69,7 +69,7 @@ REDIRECT_ENABLED = True
 # --- Page requisites (crawler/requisites.py) ---------------------------------------
 # What a reader's browser loads for an article page or a start page: archived with it.
 REQUISITES = "all"                     # "all" (images, stylesheets and what they load, scripts, fonts, icons, video/audio), "images" (img/srcset/picture/poster/icon only) or "none"
-REQUISITES_MAX_SIZE = 20_000_000       # bytes; a larger requisite is dropped, not archived (requisites/too_large); 0: DOWNLOAD_MAXSIZE only
+REQUISITES_MAX_SIZE = 20_000_000       # bytes; a larger requisite is cut: its head only is archived, WARC-Truncated: length (requisites/too_large); 0: DOWNLOAD_MAXSIZE only
 REQUISITES_MEDIA_TYPES = [             # Content-Types archived of a 2xx answer (fnmatch globs; ["*"]: any); others are stopped at their head (requisites/refused_type); no Content-Type, a redirect or an error page passes
     "image/*", "text/css", "font/*", "application/font-*", "application/x-font-*",
     "application/vnd.ms-fontobject", "*javascript", "*ecmascript", "application/json",

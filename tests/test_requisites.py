@@ -213,19 +213,24 @@ def test_none_archives_pages_only(site, tmp_path):
 
 
 def test_media_types_and_size_cap(site, tmp_path):
-    # image/png only, at most 120 bytes: stylesheets and scripts are refused at their head,
-    # the larger images dropped; neither leaves a record; the small ones are archived.
+    # image/png only, at most 120 bytes: stylesheets and scripts are refused at their head and
+    # leave no record; the larger images are cut: their head only, marked WARC-Truncated;
+    # the small ones are archived whole.
     crawled = run_crawl(site, tmp_path, REQUISITES_MEDIA_TYPES="image/png", REQUISITES_MAX_SIZE="120")
-    archived = {r["WARC-Target-URI"] for r in crawled["records"] if r.type in ("response", "revisit")}
+    records = [r for r in crawled["records"] if r.type in ("response", "revisit")]
+    archived = {r["WARC-Target-URI"] for r in records if not r.get("WARC-Truncated")}
+    cut = {r["WARC-Target-URI"] for r in records if r.get("WARC-Truncated") == "length"}
     in_pages = {ref for refs in EXPECTED.values() for ref in refs} & all_expected(site)
     small = [(w, p) for w, p in in_pages if p.endswith(".png") and len(site.body(w, p)) <= 120]
     large = [(w, p) for w, p in in_pages if p.endswith(".png") and len(site.body(w, p)) > 120]
     assert small and large
     assert {site.absolute(*ref) for ref in small} <= archived
     assert not {site.absolute(*ref) for ref in large} & archived
-    assert site.absolute("site", "/static/site.css") not in archived
+    assert {site.absolute(*ref) for ref in large} <= cut
+    assert all(payload(r) == b"" for r in records if r.get("WARC-Truncated"))
+    assert site.absolute("site", "/static/site.css") not in archived | cut
     assert site.absolute("site", "/static/img/paper.png") not in archived     # its stylesheet was not read
-    assert site.absolute("cdn", "/js/lazy.js") not in archived
+    assert site.absolute("cdn", "/js/lazy.js") not in archived | cut
     assert crawled["stats"]["requisites/refused_type"] == 2          # site.css, lazy.js
     assert crawled["stats"]["requisites/too_large"] >= len(large)     # and the redirect target of moved.png
     for warc in tmp_path.glob("*.warc.gz"):
