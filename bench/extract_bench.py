@@ -186,6 +186,11 @@ def by_page(pages: list[Page], records: list[dict]) -> dict[tuple[str, str], dic
     for record in records:
         for key in keys.get(canonicalize_url(record["url"]), ()):
             out[key] = record
+    # a page whose URL is another page's declared canonical URL was skipped as its duplicate
+    # (WCXB holds docs/18/x.html and docs/current/x.html): it gets that record
+    for record in records:
+        for key in keys.get(record.get("canonical_url") or "", ()):
+            out.setdefault(key, record)
     return out
 
 
