@@ -402,3 +402,11 @@ def test_published_date_printed_in_the_byline(declared, byline, expected):
         if declared else ""
     html = f"<html><head>{ld}</head><body><article><h1>Storm</h1>{byline}{_STORY}</article></body></html>"
     assert extract_article(html, "https://gazette.example/storm")["published"] == expected
+
+
+def test_placeholder_year_is_no_date_and_does_not_break_the_page():
+    html = ('<html><head><script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm",'
+            ' "datePublished": "0001-01-01T00:00:00Z"}</script></head><body><article><h1>Storm</h1>'
+            f"<p>Posted March 9, 2024</p>{_STORY}</article></body></html>")
+    assert iso_utc("0001-01-01T00:00:00Z") is None
+    assert extract_article(html, "https://gazette.example/storm")["published"] == "2024-03-09"

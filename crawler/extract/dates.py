@@ -25,6 +25,8 @@ def iso_utc(value: str | None) -> str | None:
     if not match:
         return None
     year, month, day, hour, minute, second, zone = match.groups()
+    if int(year) < 1000:    # "0001-01-01": a CMS placeholder, and strftime would not pad the year
+        return None
     try:
         if hour is None:
             return datetime(int(year), int(month), int(day)).strftime("%Y-%m-%d")
@@ -154,7 +156,10 @@ def printed_date(tree) -> str | None:
 
 def _a_day_apart(moment: str, day: str) -> bool:
     """A UTC timestamp and a local calendar day that may name the same moment."""
-    return abs((datetime.strptime(moment[:10], "%Y-%m-%d") - datetime.strptime(day, "%Y-%m-%d")).days) <= 1
+    try:
+        return abs((datetime.strptime(moment[:10], "%Y-%m-%d") - datetime.strptime(day, "%Y-%m-%d")).days) <= 1
+    except ValueError:
+        return False
 
 
 def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tuple[str | None, str | None]:
