@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites clean
+.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites bench-crash clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-extract: $(STAMP)
 ## make bench-crawl [BENCH_ARGS="--articles 5000 --repeat 3"]: crawl throughput vs a naive spider (bench/crawl_bench.py)
 bench-crawl: $(STAMP)
 	$(BIN)/python -m bench.crawl_bench $(BENCH_ARGS)
+
+## make bench-crash [BENCH_ARGS="--articles 300 --kills 24"]: random interruptions of a crawl, restarted each time; the end result checked (bench/crash_bench.py)
+bench-crash: $(STAMP)
+	$(BIN)/python -m bench.crash_bench $(BENCH_ARGS)
 
 ## make bench-dedupe [BENCH_ARGS="--backend both"]: dedupe insert+query time and memory over 100,000 synthetic articles (starts its own redis-server)
 bench-dedupe: $(STAMP)

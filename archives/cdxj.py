@@ -37,11 +37,22 @@ def cdxj_path_for(warc_path: str | os.PathLike) -> Path:
 def write_cdxj(warc_path: str | os.PathLike, output: str | os.PathLike | None = None) -> Path:
     """Index `warc_path` (sorted, filenames relative to its directory); atomic rename."""
     output = Path(output) if output else cdxj_path_for(warc_path)
-    partial = output.with_name(output.name + ".partial")
     from cdxj_indexer.main import write_cdx_index  # ~6 MB (pkg_resources, pyamf): at close only
 
-    write_cdx_index(str(partial), [str(warc_path)], {"sort": True})
-    os.replace(partial, output)
+    return _write_atomically(output, lambda partial: write_cdx_index(
+        str(partial), [str(warc_path)], {"sort": True}))
+
+
+def _write_atomically(output: Path, write) -> Path:
+    """`write(partial)` then rename to `output`; a failed write (disk full) leaves neither
+    a `.partial` nor a half index behind (the WARC can be indexed again from itself)."""
+    partial = output.with_name(output.name + ".partial")
+    try:
+        write(partial)
+        os.replace(partial, output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return output
 
 
@@ -109,8 +120,9 @@ class CdxjEntries:
             lines.append(f"{key} {timestamp} {json.dumps(fields)}\n")
         lines.sort()
         output = Path(output) if output else cdxj_path_for(warc_path)
-        partial = output.with_name(output.name + ".partial")
-        with open(partial, "w", encoding="utf-8") as fh:
-            fh.writelines(lines)
-        os.replace(partial, output)
-        return output
+
+        def write(partial):
+            with open(partial, "w", encoding="utf-8") as fh:
+                fh.writelines(lines)
+
+        return _write_atomically(output, write)

@@ -149,6 +149,7 @@ def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:
         if value is None or value == "":
             continue
         text = " ".join(str(value).split())  # no line breaks inside a field
+        text = _CONTROL.sub("?", text)       # nor other control characters (a hostile hostname)
         lines.append(f"{name}: {text}\r\n")
     return "".join(lines).encode("utf-8")
 
@@ -159,6 +160,19 @@ def serialize(version: str, headers: list[tuple[str, str]], block: bytes) -> byt
     lines += [f"{name}: {value}\r\n" for name, value in headers if value is not None]
     lines.append(f"Content-Length: {len(block)}\r\n\r\n")
     return "".join(lines).encode("utf-8") + block + b"\r\n\r\n"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_prefix(prefix: str) -> str:
+    """A WARC file-name prefix is one plain name part: `../../x` would write outside the
+    output directory, `a/b` into a folder the writer does not own."""
+    if not _PREFIX.fullmatch(str(prefix)):
+        raise ValueError(f"WARC_PREFIX must be a file-name prefix (letters, digits, '.', '_', '-', "
+                         f"not starting with '.' or '-'), not {prefix!r}")
+    return str(prefix)
 
 
 def check_gzip_level(level) -> int:

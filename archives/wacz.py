@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def package_run(directory: str | os.PathLike, warcs: list[Path] | None = None, *
     """One WACZ for a run: `warcs`, or the run's files found in `directory`."""
     directory = Path(directory)
     warcs = list(warcs) if warcs is not None else run_warcs(directory, run_id)
-    if output is None:
-        output = directory / f"{run_id or 'archive'}.wacz"
+    if output is None:   # a job's run id is "job/run": one file name, in `directory`
+        output = directory / (re.sub(r"[^A-Za-z0-9._-]+", "-", run_id or "").strip(".-") or "archive")
+        output = output.with_name(output.name + ".wacz")
     return package(warcs, output, title=f"Crawl {run_id}" if run_id else None)

@@ -109,7 +109,7 @@ class WarcWriter:
     ):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.prefix = prefix
+        self.prefix = records.check_prefix(prefix)
         self.max_size = int(max_size)
         self.version = records.check_version(warc_version)
         self.keep_credentials = keep_credentials
@@ -182,9 +182,15 @@ class WarcWriter:
         self._fh, self._name = fh, name
         self._index = cdxj_index.CdxjEntries() if self.cdxj else None
         block = records.warc_fields(self.warcinfo.items())
-        self._append([self._record("warcinfo", self._warcinfo_id, records.warc_date(), block,
-                                   content_type=records.WARC_FIELDS,
-                                   extra=[("WARC-Filename", name)], warcinfo_id=None)])
+        try:
+            self._append([self._record("warcinfo", self._warcinfo_id, records.warc_date(), block,
+                                       content_type=records.WARC_FIELDS,
+                                       extra=[("WARC-Filename", name)], warcinfo_id=None)])
+        except BaseException:   # disk full before its first record: no empty file left behind
+            self._fh, self._name, self._index = None, "", None
+            fh.close()
+            os.unlink(str(path) + OPEN_SUFFIX)
+            raise
         logger.info("Writing WARC %s", path)
 
     def _close_file(self) -> None:
@@ -209,6 +215,8 @@ class WarcWriter:
                     index.write(final)
                 else:
                     cdxj_index.write_cdxj(final)
+            except OSError as exc:   # disk full: the WARC is whole; `cdxj-indexer` can index it later
+                logger.error("Could not index %s: %s", final, exc)
             except Exception:
                 logger.exception("Could not index %s", final)
 

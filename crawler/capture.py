@@ -231,6 +231,7 @@ def check_warc_settings(settings) -> None:
 
     records.check_version(str(settings.get("WARC_VERSION")))
     records.check_gzip_level(settings.get("WARC_GZIP_LEVEL"))
+    records.check_prefix(str(settings.get("WARC_PREFIX")))
 
 
 def current_writer(crawler):
@@ -284,8 +285,9 @@ def warc_writer_for(crawler):
             try:
                 path = package_run(out, closed, run_id=run_id)
                 logger.info("Wrote %s", path)
-            except Exception:
-                logger.exception("Could not package %s as WACZ", out)
+            except Exception as exc:   # asked for and not made: the crawl fails (exit status 1)
+                crawler.stats.inc_value("warc/wacz_errors")
+                logger.error("Could not package %s as WACZ: %s", out, exc)
 
     crawler.signals.connect(_close, signal=signals.spider_closed, weak=False)
     crawler.signals.connect(_close, signal=signals.engine_stopped, weak=False)

@@ -46,6 +46,7 @@ from archives.records import sha1_digest
 from crawler.discovery import SITEMAP, document_kind, parse_sitemap, parse_w3c_date
 from crawler.runid import run_id as run_id_of
 from crawler.urls import canonicalize_url
+from pipelines.jsonl import NotWritten
 
 logger = logging.getLogger(__name__)
 
@@ -132,11 +133,13 @@ class PageStore:
 class ResumeReplay:
     """The archived answer, in the run's own WARCs, to a request a resumed run makes again."""
 
-    def __init__(self, run_dir: str | Path):
+    def __init__(self, run_dir: str | Path, own: list[Path] | None = None):
+        """`own`: the run's WARC files, when `run_dir` holds other runs' too (default: all)."""
         from archives.replay import Archive
 
         self.run_dir = Path(run_dir).resolve()
-        self.own = Archive.open(self.run_dir)
+        self.own = Archive.open(own or self.run_dir)
+        self._earlier = [self.run_dir] if own else None   # None: the job's sibling run folders
         self._with_earlier = None
 
     def response_for(self, request):
@@ -164,12 +167,13 @@ class ResumeReplay:
         return scrapy_response(replayed, request, flags=["replay", RESUME_FLAG])
 
     def _load_with_earlier_runs(self, url, entry):
-        """A revisit whose original an earlier run of the job archived."""
+        """A revisit whose original an earlier run archived (of the job, or into the folder)."""
         from archives.replay import Archive
 
         if self._with_earlier is None:
-            runs = sorted(p for p in self.run_dir.parent.iterdir()
-                          if p.is_dir() and not p.name.startswith(".") and p.name <= self.run_dir.name)
+            runs = self._earlier or sorted(
+                p for p in self.run_dir.parent.iterdir()
+                if p.is_dir() and not p.name.startswith(".") and p.name <= self.run_dir.name)
             self._with_earlier = Archive.open(runs)
         for candidate in self._with_earlier.captures(url):
             if (candidate.source, candidate.offset) == (entry.source, entry.offset):
@@ -327,7 +331,9 @@ class IncrementalMiddleware:
 
     # --- signals ------------------------------------------------------------
 
-    def item_done(self, item, response, spider, **kwargs):
+    def item_done(self, item, response, spider, exception=None, **kwargs):
+        if isinstance(exception, NotWritten):
+            return                          # not written (disk full): a resumed run makes it again
         if response is not None:
             self.store.mark_article(self.key(response.url), self.run_id)
 

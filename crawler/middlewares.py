@@ -14,6 +14,7 @@ from scrapy.utils.asyncio import run_in_thread
 from twisted.internet.defer import Deferred
 
 from crawler.capture import RAW_META_KEY, warc_writer_for
+from crawler.signals import write_failed
 from archives.digests import Original
 from archives.records import split_message
 
@@ -87,6 +88,11 @@ class WarcCaptureMiddleware:
                 capture = writer.commit(prepared)
             else:
                 capture = writer.write_exchange(**exchange)
+        except OSError as exc:   # a full disk: WriteFailureStop logs it once and stops the crawl
+            self.stats.inc_value("warc/write_errors")
+            self.crawler.signals.send_catch_log(write_failed, error=exc,
+                                                what=f"the WARC records of {response.url}")
+            return response
         except Exception:
             self.stats.inc_value("warc/write_errors")
             logger.exception("Could not archive %s", response)

@@ -82,6 +82,9 @@ class RunReport:
         logger.debug("Scrapy stats:\n%s", pprint.pformat(stats))
         try:
             self.crawler.run_report = self.write(stats)
+        except OSError as exc:   # disk full: one line, the crawl's own result still stands
+            logger.error("Could not write the run report in %s: %s", self.output_dir, exc)
+            self.crawler.stats.inc_value("report/errors")
         except Exception:  # a report that cannot be written must not hide the crawl's own result
             logger.exception("Could not write the run report in %s", self.output_dir)
             self.crawler.stats.inc_value("report/errors")

@@ -19,7 +19,7 @@ ERRORS_FILE = "errors.jsonl"           # one line per page that failed extractio
 RUN_ID = ""                            # the run's one id (log, warcinfo, dedupe, report, WACZ); "" = a new one per crawl: UTC start time + 8 hex digits
 
 # --- WARC -------------------------------------------------------------------
-WARC_PREFIX = "crawl"                  # file names: {prefix}-{timestamp17}-{serial:05d}-{host}.warc.gz
+WARC_PREFIX = "crawl"                  # file names: {prefix}-{timestamp17}-{serial:05d}-{host}.warc.gz ([A-Za-z0-9._-], no path)
 WARC_MAX_SIZE = 1_000_000_000          # rotate to a new file past this many bytes
 WARC_VERSION = "1.1"                   # "1.0" for older tools
 WARC_OPERATOR = ""                     # warcinfo `operator`: who ran the crawl (a contact)
@@ -97,6 +97,8 @@ EXTENSIONS = {
     # CLOSESPIDER_PAGECOUNT counts pages, not the images and stylesheets archived with them
     "scrapy.extensions.closespider.CloseSpider": None,
     "crawler.extensions.PageCountCloseSpider": 0,
+    "crawler.extensions.WriteFailureStop": 0,  # a full disk stops the crawl (finish reason disk_full), one ERROR line
+    "crawler.jobdir.JobdirGuard": 0,       # off without JOBDIR: its lock, run id, and recovery after an unclean stop
 }
 # Python's garbage collector in the crawl process (crawler.extensions.CollectorTuning):
 GC_FREEZE_ON_OPEN = True               # once the spider is open, exempt everything alive from later full collections
@@ -169,6 +171,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Below capture and DownloaderStats (850): sees archived 304s and raw payloads, and the
     # responses it stops are still counted. Off without INCREMENTAL_STATE_DIR.
     "crawler.incremental.IncrementalMiddleware": 840,
+    # After a crawl with the same JOBDIR died: its archived pages answered from its WARCs,
+    # its written articles skipped. Off otherwise.
+    "crawler.jobdir.ResumeFromArchive": 845,
     # Answers from the archive before any handler runs; off unless REPLAY_WARC is set.
     "crawler.replay.ReplayMiddleware": 980,
     # Scrapy's, except an unparseable <base href>/refresh URL does not fail the whole page.

@@ -26,11 +26,14 @@ def serve(tasks, results) -> None:
     """A worker's life (crawler.workerpool): read (task id, function, args) from `tasks`,
     answer (task id, ok, result or exception) on `results`, until `tasks` closes."""
     worker_init()
-    results.send_bytes(pickle.dumps((0, True, None)))      # hello: started (task ids count from 1)
+    try:
+        results.send_bytes(pickle.dumps((0, True, None)))  # hello: started (task ids count from 1)
+    except OSError:             # the crawl closed (or died) while this worker started
+        return
     while True:
         try:
             task_id, func, args = pickle.loads(tasks.recv_bytes())
-        except EOFError:        # the pool closed the pipe (or the crawl process is gone)
+        except (EOFError, OSError):   # the pool closed the pipe (or the crawl process is gone)
             return
         try:
             answer = (task_id, True, func(*args))

@@ -20,11 +20,13 @@ from scrapy.utils.asyncio import create_looping_call
 from crawler.runid import new_run_id
 from crawler.runid import run_id as run_id_of
 from crawler.items import to_record
+from crawler.extensions import is_disk_full
+from crawler.signals import write_failed
 from crawler.urls import canonicalize_url
 from pipelines.dedupe_fingerprint import Fingerprint, Fingerprinter
 from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
 from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
-from pipelines.jsonl import JsonLinesFile, output_dir
+from pipelines.jsonl import JsonLinesFile, NotWritten, output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -293,8 +295,20 @@ class DedupePipeline:
         # Batched state must also reach disk (and other processes) while no article arrives.
         interval = self.settings.getfloat("DEDUPE_COMMIT_INTERVAL")
         if self.dedup is not None and interval > 0:
-            self._flusher = create_looping_call(self.dedup.store.flush)
+            self._flusher = create_looping_call(self._flush)
             self._flusher.start(interval, now=False)
+
+    def _flush(self):
+        """A failed commit (disk full) is logged and retried on the next tick; raising here
+        would stop the looping call with a traceback and never commit again."""
+        try:
+            self.dedup.store.flush()
+        except STORE_ERRORS as exc:
+            self.stats.inc_value("dedupe/flush_errors")
+            if not self._failing:
+                logger.error("Dedupe state %s could not be saved (%s); retrying",
+                             self.dedup.store.location, exc)
+            self._failing = True
 
     def _run_id(self):
         # The crawl's one run id (crawler.runid). A job run resumed after an interruption keeps
@@ -315,6 +329,10 @@ class DedupePipeline:
                                 "publishes them when it ends", self.held.count())
                     self.held.close()
                     self.held = None
+        except (OSError, *STORE_ERRORS) as exc:   # disk full: one line, the crawl still closes
+            self.stats.inc_value("dedupe/flush_errors")
+            logger.error("Dedupe state or held articles in %s: last changes not saved (%s); "
+                         "the next run with this OUTPUT_DIR finishes the publish", self.settings.get("OUTPUT_DIR"), exc)
         finally:
             if self.shared is not None:
                 self.shared.close()
@@ -322,7 +340,10 @@ class DedupePipeline:
             if self.duplicates is not None:
                 self.duplicates.close()
             if self.dedup is not None:
-                self.dedup.store.close()
+                try:
+                    self.dedup.store.close()
+                except STORE_ERRORS as exc:
+                    logger.error("Dedupe state %s: last changes not saved (%s)", self.dedup.store.location, exc)
                 self.dedup = None
 
     def process_item(self, item):
@@ -345,7 +366,14 @@ class DedupePipeline:
                 logger.error("Dedupe state %s failed (%s: %s); passing articles on unchecked until it answers",
                              self.dedup.store.location, type(exc).__name__, exc)
             self._failing = True
-            self.held.link(url, canonical, "new")
+            if is_disk_full(exc):
+                self.crawler.signals.send_catch_log(write_failed, error=exc, what=f"the dedupe state of {url}")
+            try:
+                self.held.link(url, canonical, "new")
+            except STORE_ERRORS as link_exc:   # disk full: not held, not done (the WARC has it)
+                self.stats.inc_value("output/write_errors")
+                self.crawler.signals.send_catch_log(write_failed, error=link_exc, what=f"the held article {url}")
+                raise NotWritten(f"not held: {link_exc}", log_level="DEBUG") from None
             return mark_held(item)
         if self._failing:
             logger.info("Dedupe state %s answers again", self.dedup.store.location)
@@ -355,8 +383,13 @@ class DedupePipeline:
             return mark_held(item)
         # A duplicate of an article an earlier run published: final now.
         self.stats.inc_value(f"dedupe/{outcome.kind}")
-        self.duplicates.write({"url": url, "canonical_url": canonical, "duplicate_of": outcome.duplicate_of,
-                               "kind": outcome.kind, "similarity": outcome.similarity})
+        try:
+            self.duplicates.write({"url": url, "canonical_url": canonical, "duplicate_of": outcome.duplicate_of,
+                                   "kind": outcome.kind, "similarity": outcome.similarity})
+        except OSError as exc:   # disk full: crawler.extensions.WriteFailureStop reports it
+            self.stats.inc_value("output/write_errors")
+            self.crawler.signals.send_catch_log(write_failed, error=exc,
+                                                what=f"the {self.duplicates.path.name} line of {url}")
         if self.emit_duplicates:
             logger.debug("%s duplicate of %s (similarity %s): %s", outcome.kind, outcome.duplicate_of,
                          outcome.similarity, url)

@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from archives.appendfile import append_whole
 from crawler.items import to_record
-from crawler.signals import page_failed
+from crawler.signals import page_failed, write_failed
 from pipelines.held import is_held
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,14 @@ class JsonLinesFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.repair()
             self._file = open(self.path, "ab", buffering=0)
-        append_whole(self._file, [line.encode("utf-8")])  # the whole line or, after an error, nothing
+        try:
+            append_whole(self._file, [line.encode("utf-8")])  # the whole line or, after an error, nothing
+        except BaseException:
+            if self._file.tell() == 0:   # disk full at its first line: no empty file left behind
+                self._file.close()
+                self._file = None
+                self.path.unlink(missing_ok=True)
+            raise
         self.lines += 1
 
     def sync(self) -> None:
@@ -99,23 +106,30 @@ class JsonLinesFile:
             self._file = None
 
 
+class NotWritten(DropItem):
+    """The article's line could not be written (disk full): it is not done, whatever
+    signal handlers of dropped items think (crawler.incremental marks dropped ones done)."""
+
+
 class JsonLinesPipeline:
     """Writes each article as one normalized line of OUTPUT_DIR/ARTICLES_FILE, unless the dedupe
     pipeline holds it until the run's end (`pipelines.held`)."""
 
-    def __init__(self, directory: Path, articles_file: str, errors_file: str, stats=None):
+    def __init__(self, directory: Path, articles_file: str, errors_file: str, stats=None,
+                 signals=None):
         if not articles_file.startswith("articles") or not articles_file.endswith(".jsonl"):
             raise NotConfigured(f"ARTICLES_FILE must look like articles*.jsonl, got {articles_file!r}")
         self.articles = JsonLinesFile(directory / articles_file)
         self.errors = JsonLinesFile(directory / errors_file)
         self.stats = stats
+        self.signals = signals
         self._written: set[str] | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipeline = cls(output_dir(settings), settings.get("ARTICLES_FILE"),
-                       settings.get("ERRORS_FILE"), crawler.stats)
+                       settings.get("ERRORS_FILE"), crawler.stats, crawler.signals)
         crawler.signals.connect(pipeline.page_failed, signal=page_failed)
         return pipeline
 
@@ -144,7 +158,11 @@ class JsonLinesPipeline:
             if self.stats:
                 self.stats.inc_value("output/already_written")
             return item
-        self.articles.write(record)
+        try:
+            self.articles.write(record)
+        except OSError as exc:
+            self._failed(exc, f"the JSON line of {record.get('url')}")
+            raise NotWritten(f"not written: {exc}", log_level="DEBUG") from None
         if record_id:
             self._written.add(record_id)
         if self.stats:
@@ -152,7 +170,18 @@ class JsonLinesPipeline:
         return item
 
     def page_failed(self, url, error):
-        self.errors.write({"url": url, "error": error})
+        try:
+            self.errors.write({"url": url, "error": error})
+        except OSError as exc:
+            self._failed(exc, f"the {self.errors.path.name} line of {url}")
+
+    def _failed(self, exc: OSError, what: str) -> None:
+        if self.stats:
+            self.stats.inc_value("output/write_errors")
+        if self.signals is not None:
+            self.signals.send_catch_log(write_failed, error=exc, what=what)
+        else:
+            logger.error("Could not write %s: %s", what, exc)
 
     def close_spider(self):
         self.articles.close()

@@ -14,6 +14,7 @@ from itemadapter import ItemAdapter
 
 from crawler.capture import warc_writer_for
 from crawler.items import to_record
+from crawler.signals import write_failed
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,12 @@ class WarcMetadataPipeline:
         try:
             writer.write_metadata(
                 url=record["url"], concurrent_to=pointer["record_id"], fields=fields)
-        except Exception:  # the link record is extra; the article must still reach its JSON line
+        except OSError as exc:  # the link record is extra; the article must still reach its JSON line
+            self.crawler.stats.inc_value("warc/metadata_errors")
+            self.crawler.signals.send_catch_log(write_failed, error=exc,
+                                                what=f"the metadata record of {record['url']}")
+            return item
+        except Exception:
             self.crawler.stats.inc_value("warc/metadata_errors")
             logger.exception("Could not write the metadata record of %s", record["url"])
             return item

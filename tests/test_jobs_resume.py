@@ -131,7 +131,7 @@ def test_interrupted_run_resumes_without_refetching_or_repeating(tmp_path, sites
     assert manifest["result"] == "ok"
     assert manifest["resumed"] == 2
     first, second, third = manifest["attempts"]
-    assert first["finish_reason"] == "shutdown" and first["exit_code"] == 0
+    assert first["finish_reason"] == "shutdown" and first["exit_code"] == 130   # interrupted, not ok
     assert second.get("runner_lost") is True and second["finish_reason"] is None
     assert third["exit_code"] == 0 and third["finish_reason"] == "finished"
 

@@ -16,6 +16,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from archives.reader import ArchiveError
 from crawler.capture import check_warc_settings
 from crawler.distributed import check_distributed_settings, distributed_view
+from crawler.jobdir import JobdirBusy, check_jobdir
 from crawler.replay import check_replay_settings
 from crawler.robots import check_robots_settings
 from crawler.requisites import check_requisite_settings
@@ -23,6 +24,23 @@ from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.dedupe import check_dedupe_state
 from pipelines.dedupe_store import StoreError
 from pipelines.jsonl import check_output_files
+
+
+# Exit statuses of `scrapy crawl news` (README, "Exit status").
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 75, 130
+
+
+def exit_status(stats: dict) -> int:
+    """What the crawl's end means for a script: only a crawl that ran to its end (or to a
+    CLOSESPIDER_* limit it was given) with every write done is 0."""
+    reason = stats.get("finish_reason")
+    if reason is None or reason == "shutdown":
+        return EXIT_INTERRUPTED          # Ctrl-C / SIGTERM (None: killed before it could close)
+    if reason != "finished" and not reason.startswith("closespider_"):
+        return EXIT_FAILED               # disk_full, or an engine failure
+    if stats.get("warc/write_errors") or stats.get("output/write_errors") or stats.get("warc/wacz_errors"):
+        return EXIT_FAILED               # something asked for did not reach the disk
+    return EXIT_OK
 
 
 class Command(ScrapyCrawlCommand):
@@ -33,7 +51,13 @@ class Command(ScrapyCrawlCommand):
         message = self.invocation_error(args, opts)
         if message:
             print(f"error: {message}", file=sys.stderr, flush=True)
-            sys.exit(2)
+            sys.exit(EXIT_USAGE)
+        if args == [NewsSpider.name]:
+            try:
+                check_jobdir(self.settings)
+            except JobdirBusy as exc:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_BUSY)
 
     def invocation_error(self, args, opts) -> str | None:
         if len(args) != 1:
@@ -63,7 +87,10 @@ class Command(ScrapyCrawlCommand):
         super().run(args, opts)
         crawler = getattr(self, "_news_crawler", None)
         if crawler is not None and not self.exitcode:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
             self._summary(crawler)
+            self._status_lines(stats)
+            self.exitcode = exit_status(stats)
 
     def _create_crawler(self, spname):
         crawler = super()._create_crawler(spname)
@@ -84,3 +111,26 @@ class Command(ScrapyCrawlCommand):
         print(f"\nCrawl finished ({stats.get('finish_reason', 'unknown')}): "
               f"{stats.get('downloader/response_count', 0)} responses, "
               f"{stats.get('output/articles', 0)} articles written; output in {out}/", flush=True)
+
+    def _status_lines(self, stats: dict) -> None:
+        """Why the exit status is not 0, on stderr, after the summary."""
+        reason = stats.get("finish_reason")
+        archived = (stats.get("warc/response_records") or 0) + (stats.get("warc/revisit_records") or 0)
+        if reason is None:
+            print("error: crawl interrupted before it could close (second Ctrl-C?); "
+                  "run the same command again to finish it", file=sys.stderr)
+        elif reason == "shutdown":
+            print("Crawl interrupted: run the same command again to finish it"
+                  + ("" if self.settings.get("JOBDIR") else " (with -s JOBDIR=DIR it resumes where it stopped)"),
+                  file=sys.stderr)
+        elif reason == "disk_full":
+            print(f"error: disk full: the crawl stopped; {archived} responses and "
+                  f"{stats.get('output/articles', 0)} articles reached the disk whole. "
+                  "Free space and run the same command again.", file=sys.stderr)
+        lost = (stats.get("warc/write_errors") or 0) + (stats.get("output/write_errors") or 0)
+        if lost:
+            print(f"error: {lost} WARC records or JSON lines could not be written (see the log)",
+                  file=sys.stderr)
+        if stats.get("warc/wacz_errors"):
+            print("error: the WACZ asked for (WARC_WACZ) could not be made (see the log); "
+                  "`scrapy wacz OUTPUT_DIR` makes it from the WARC files", file=sys.stderr)

@@ -204,7 +204,7 @@ class JobRunner:
             result = mf.FAILED                # a hung crawl is not resumed into the same hang
         elif exit_code == 0 and attempt["finish_reason"] not in (None, "shutdown") and not self._stop_requested:
             result = mf.OK
-        elif exit_code < 0 or self._stop_requested or attempt["finish_reason"] == "shutdown":
+        elif exit_code < 0 or exit_code == 130 or self._stop_requested or attempt["finish_reason"] == "shutdown":
             result = mf.INTERRUPTED
         else:
             result = mf.FAILED
