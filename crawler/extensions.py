@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from scrapy.extensions.closespider import CloseSpider
-
-from crawler.requisites import META_KEY as REQUISITE_META_KEY
 import errno
 import logging
 import sqlite3
+
+from scrapy.extensions.closespider import CloseSpider
+
+from crawler.requisites import META_KEY as REQUISITE_META_KEY
 
 logger = logging.getLogger(__name__)
 

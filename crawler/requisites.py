@@ -34,6 +34,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.capture import RAW_META_KEY, warc_writer_for
 from crawler.cssrefs import IMAGE, STYLESHEET, css_references
+from crawler.signals import write_failed
 from crawler.urls import join_url
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,11 @@ class Requisites:
         try:
             writer.write_metadata(url=response.url, concurrent_to=pointer["record_id"],
                                   fields=[("requisite", url) for url in urls])
+        except OSError as exc:  # disk full: crawler.extensions.WriteFailureStop reports it
+            self.crawler.stats.inc_value("warc/metadata_errors")
+            self.crawler.signals.send_catch_log(write_failed, error=exc,
+                                                what=f"the requisites record of {response.url}")
+            return
         except Exception:  # the link record is extra; the crawl goes on without it
             self.crawler.stats.inc_value("warc/metadata_errors")
             logger.exception("Could not write the requisites record of %s", response.url)
