@@ -196,10 +196,17 @@ def by_page(pages: list[Page], records: list[dict]) -> dict[tuple[str, str], dic
 
 # --- timing (in process) ----------------------------------------------------------------------
 
+TIMING_ERRORS: list[str] = []  # "url: exception" of calls that raised while timed (reported, not fatal)
+
+
 def _timed(fn, *args, **kwargs):
-    """(result, CPU ms, wall ms) of one call."""
+    """(result, CPU ms, wall ms) of one call; a call that raises gives None (and is listed)."""
     cpu, wall = time.process_time(), time.perf_counter()
-    result = fn(*args, **kwargs)
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as exc:  # one page breaking an extractor must not end the benchmark
+        TIMING_ERRORS.append(f"{getattr(fn, '__name__', fn)}({args[1] if len(args) > 1 else ''}): {exc!r}")
+        result = None
     return result, (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
 
 
@@ -465,6 +472,8 @@ def main(argv=None) -> int:
         print(f"{name:<{width}}  {ours_v:<16}  {other}")
 
     sp = speed
+    for error in TIMING_ERRORS:
+        print(f"  raised while timed: {error}")
     print(f"\nspeed, {sp['pages']} pages ({sp['megabytes']:.0f} MB), one run:")
     print(f"  scrapy reextract, EXTRACT_WORKERS={sp['reextract_workers']}: {sp['reextract_seconds']:.1f} s wall, "
           f"{sp['reextract_cpu_seconds']:.1f} s CPU, {sp['reextract_pages_per_s']:.1f} pages/s")
