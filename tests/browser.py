@@ -32,6 +32,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 REPLAYWEBPAGE = "replaywebpage@2.5.3"
 REPLAYWEBPAGE_DIR = ROOT / ".replaywebpage"
 # What the issue asks of the browser: headless, and no traffic of its own (updates, sync, QUIC).
+SETTLE_WAIT = 30.0      # seconds for late requests to finish once every image is complete
 FRAME_WAIT = 30.0       # seconds for a replay tool to show the archived page before one reload
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -78,6 +79,7 @@ class Visit:
     requests: list[str] = field(default_factory=list)     # every request the browser made
     images: list[tuple[str, int]] = field(default_factory=list)  # (currentSrc, naturalWidth)
     console: list[str] = field(default_factory=list)      # the browser console's errors and warnings
+    unsettled: bool = False                               # network still busy after SETTLE_WAIT
     reloads: int = 0                                      # times the replay tool's page had to be reloaded
 
     @property
@@ -148,7 +150,13 @@ class ReplayBrowser:
             frame.wait_for_load_state("load", timeout=timeout * 1000)
             frame.wait_for_function(
                 "Array.from(document.images).every(i => i.complete)", timeout=timeout * 1000)
-            page.wait_for_load_state("networkidle", timeout=timeout * 1000)
+            from playwright.sync_api import Error as PlaywrightError
+
+            try:    # let late requests finish so failures are seen; ReplayWeb.page's service worker
+                    # sometimes keeps a range fetch open and never lets the page reach network idle
+                page.wait_for_load_state("networkidle", timeout=SETTLE_WAIT * 1000)
+            except PlaywrightError:     # playwright's TimeoutError is one
+                seen.unsettled = True
             seen.images = [tuple(pair) for pair in frame.evaluate(
                 "Array.from(document.images).map(i => [i.currentSrc || i.src, i.naturalWidth])")]
             if screenshot:
