@@ -7,7 +7,7 @@ Articles are generated on the fly (nothing held in memory): sentences of Zipf-di
 words from a 40,000-word vocabulary, 250-1,000 words each. 1% are planted exact copies, 1%
 near copies (new sentence edits plus boilerplate lines) and 1% re-fetches of a seen URL, all
 of recent articles; the script reports how many of each were found and how many unplanted
-articles were wrongly called duplicates. Reads nothing from /work/shared.
+articles were wrongly called duplicates. Reads nothing from the shared corpus.
 
 Per article it times the fingerprint (normalize, shingle, MinHash, band keys) and the state
 work (lookup + record in one transaction: "insert+query") separately. Without --redis-url a

@@ -1,6 +1,6 @@
 """bench/extract_bench.py's archive path: pages -> WARC exchanges -> `scrapy reextract` -> joined by URL.
 
-Uses the copied fixture pages (tests/data/extract, see its PROVENANCE.md), never /work/shared.
+Uses the copied fixture pages (tests/data/extract, see its PROVENANCE.md), never the shared corpus beside the repo.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Deterministic figures only (no timings): body F1 with the ScrapingHub metric on 46 benchmark
 pages, caption precision/recall, title and date on the 30 fundus pages and the 4 newspaper4k
 pages with metadata. The data was copied
-from /work/shared/corpus (see tests/data/extract/PROVENANCE.md); bench/extract_bench.py measures
+from the shared corpus beside the repo (shared/corpus) (see tests/data/extract/PROVENANCE.md); bench/extract_bench.py measures
 the full sets. Floors sit a little under the measured values (noted beside each).
 """
 
