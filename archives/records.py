@@ -185,7 +185,7 @@ def check_gzip_level(level) -> int:
     return value
 
 
-def gzip_member(data: bytes, level: int = 6) -> bytes:
+def gzip_member(data: bytes, level: int) -> bytes:
     """A complete gzip member: one per record, so each record is readable on its own."""
     compressor = _zlib.compressobj(level, _zlib.DEFLATED, _zlib.MAX_WBITS + 16)
     return compressor.compress(data) + compressor.flush()

@@ -9,7 +9,8 @@ layer down, in Twisted's HTTP/1.1 client protocol:
   blank line of the final (non-1xx) response, so a head split over packets or
   preceded by `100 Continue` is still exact.
 
-The agent copies both into `request.meta[RAW_META_KEY]` for WarcCaptureMiddleware.
+The agent copies both into `request.meta[RAW_META_KEY]` for WarcCaptureMiddleware, which
+writes them with the crawl's writer (crawler.archiving owns it; nothing here writes).
 This reaches into Scrapy 2.19 / Twisted 26.10 internals (hence the exact pins);
 tests/test_capture*.py fail if an upgrade breaks it.
 """
@@ -17,13 +18,10 @@ tests/test_capture*.py fail if an upgrade breaks it.
 from __future__ import annotations
 
 import logging
-import socket
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import scrapy
-from scrapy import signals
 from scrapy.core.downloader.handlers.http11 import (
     HTTP11DownloadHandler,
     _LenientHTTP11ClientFactory,
@@ -34,8 +32,6 @@ from scrapy.core.downloader.handlers.http11 import (
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
-
-from crawler.runid import run_id as run_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -187,108 +183,3 @@ class CapturingHTTP11DownloadHandler(HTTP11DownloadHandler):
                 logger.warning(get_dataloss_msg(request.url))
                 self._fail_on_dataloss_warned = True
             raise
-
-
-# -- one writer per crawl ------------------------------------------------------
-
-_writers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _software() -> str:
-    import twisted
-    import warcio
-
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        warcio_version = version("warcio")
-    except PackageNotFoundError:  # pragma: no cover
-        warcio_version = getattr(warcio, "__version__", "?")
-    import crawler
-
-    own = getattr(crawler, "__version__", "")
-    return (f"newsarchive{'/' + own if own else ''} (Scrapy/{scrapy.__version__} "
-            f"Twisted/{twisted.__version__} warcio/{warcio_version})")
-
-
-def warcinfo_for(crawler, run_id: str) -> dict:
-    settings = crawler.settings
-    spider = getattr(crawler, "spider", None)
-    return {
-        "software": _software(),
-        "hostname": socket.gethostname(),
-        "operator": settings.get("WARC_OPERATOR") or None,
-        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-        "http-header-user-agent": settings.get("USER_AGENT"),
-        "isPartOf": settings.get("JOB_NAME") or (spider.name if spider else settings.get("BOT_NAME")),
-        "run-id": run_id,
-    }
-
-
-def check_warc_settings(settings) -> None:
-    """WARC settings a writer would reject, as one error before the crawl starts."""
-    from archives import records
-
-    records.check_version(str(settings.get("WARC_VERSION")))
-    records.check_gzip_level(settings.get("WARC_GZIP_LEVEL"))
-    records.check_prefix(str(settings.get("WARC_PREFIX")))
-
-
-def current_writer(crawler):
-    """The crawl's open WarcWriter, or None before its first record and after it closed."""
-    return _writers.get(crawler)
-
-
-def warc_writer_for(crawler):
-    """The crawl's one WarcWriter, made on first use and closed when the spider closes."""
-    writer = _writers.get(crawler)
-    if writer is not None:
-        return writer
-    from archives.digests import make_digest_index
-    from archives.writer import WarcWriter
-
-    settings = crawler.settings
-    out = settings.get("OUTPUT_DIR") or "."
-    run_id = run_id_of(crawler)
-    index_path = settings.get("WARC_DIGEST_INDEX_PATH") or f"{out}/warc-digests.sqlite3"
-    try:
-        digest_index = make_digest_index(settings.get("WARC_DIGEST_INDEX"), index_path)
-    except Exception as exc:  # a corrupt file must not stop the archiving, only cross-run revisits
-        logger.error("Digest index %s unusable (%s): revisits within this run only", index_path, exc)
-        crawler.stats.inc_value("warc/digest_index_errors")
-        digest_index = make_digest_index("memory", index_path)
-    writer = WarcWriter(
-        out,
-        prefix=settings.get("WARC_PREFIX"),
-        max_size=settings.getint("WARC_MAX_SIZE"),
-        warc_version=str(settings.get("WARC_VERSION")),
-        warcinfo=warcinfo_for(crawler, run_id),
-        keep_credentials=settings.getbool("WARC_KEEP_CREDENTIALS"),
-        digest_index=digest_index,
-        cdxj=settings.getbool("WARC_CDXJ"),
-        gzip_level=settings.get("WARC_GZIP_LEVEL"),
-    )
-    writer.run_id = run_id
-    for item in writer.recovered:
-        crawler.stats.inc_value("warc/recovered_files")
-        crawler.stats.inc_value("warc/recovered_cut_bytes", item.cut_bytes)
-    _writers[crawler] = writer
-
-    def _close(*args, **kwargs):
-        if _writers.pop(crawler, None) is None:
-            return
-        closed = writer.close()
-        crawler.stats.set_value("warc/files", len(closed))
-        if settings.getbool("WARC_WACZ") and closed:
-            from archives.wacz import package_run
-
-            try:
-                path = package_run(out, closed, run_id=run_id)
-                logger.info("Wrote %s", path)
-            except Exception as exc:   # asked for and not made: the crawl fails (exit status 1)
-                crawler.stats.inc_value("warc/wacz_errors")
-                logger.error("Could not package %s as WACZ: %s", out, exc)
-
-    crawler.signals.connect(_close, signal=signals.spider_closed, weak=False)
-    crawler.signals.connect(_close, signal=signals.engine_stopped, weak=False)
-    return writer

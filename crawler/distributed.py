@@ -37,6 +37,7 @@ from twisted.internet import task
 
 from crawler.capture import CapturingHTTP11DownloadHandler
 from crawler.frontier import Frontier
+from crawler.output import output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class DistributedMode:
         tag = process_tag()
         spider_name = getattr(self.crawler.spidercls, "name", "spider")
         prefix = frontier_prefix(settings, spider_name)
-        out = settings.get("OUTPUT_DIR") or "."
+        out = str(output_dir(settings))
 
         def default(name, value):
             _set_default(settings, name, value)

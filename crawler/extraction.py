@@ -49,7 +49,7 @@ class ExtractionPool:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pool = cls(settings.getint("EXTRACT_WORKERS"), crawler,
-                   settings.getint("EXTRACT_MAX_TASKS_PER_WORKER", 0), settings.getfloat("EXTRACT_TIMEOUT", 0))
+                   settings.getint("EXTRACT_MAX_TASKS_PER_WORKER"), settings.getfloat("EXTRACT_TIMEOUT"))
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
         pool.start()
         return pool

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from scrapy.utils.request import RequestFingerprinter
 
-from crawler.urls import canonicalize_url
+from crawler.urls import UrlCanonicalizer, url_canonicalizer
 
 
 class CanonicalURLRequestFingerprinter:
     def __init__(self, crawler=None):
         self._default = RequestFingerprinter(crawler)
-        self._tracking = crawler.settings.getlist("URL_TRACKING_PARAMS") or None if crawler else None
+        self._canonicalize = url_canonicalizer(crawler) if crawler else UrlCanonicalizer()
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def fingerprint(self, request) -> bytes:
-        canonical = canonicalize_url(request.url, self._tracking, fold_amp_urls=False)
+        canonical = self._canonicalize(request.url, fold_amp_urls=False)
         if canonical != request.url:
             request = request.replace(url=canonical)
         return self._default.fingerprint(request)

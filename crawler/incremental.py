@@ -45,7 +45,7 @@ from archives.reader import ArchiveError
 from archives.records import sha1_digest
 from crawler.discovery import SITEMAP, document_kind, parse_sitemap, parse_w3c_date
 from crawler.runid import run_id as run_id_of
-from crawler.urls import canonicalize_url
+from crawler.urls import canonicalize_url, url_canonicalizer
 from pipelines.jsonl import NotWritten
 
 logger = logging.getLogger(__name__)
@@ -215,11 +215,11 @@ class IncrementalMiddleware:
         state_dir = settings.get("INCREMENTAL_STATE_DIR")
         if not state_dir:
             raise NotConfigured
-        run_id = settings.get("INCREMENTAL_RUN_ID") or run_id_of(crawler)
+        run_id = run_id_of(crawler)   # crawler.runid reads INCREMENTAL_RUN_ID among its aliases
         resume_dir = settings.get("INCREMENTAL_RESUME_WARC")
         mw = cls(PageStore(Path(state_dir) / STORE_FILE),
                  window=settings.getfloat("INCREMENTAL_REVISIT_WINDOW"), run_id=run_id,
-                 stats=crawler.stats, tracking_params=settings.getlist("URL_TRACKING_PARAMS") or None,
+                 stats=crawler.stats, tracking_params=url_canonicalizer(crawler).tracking_params,
                  resume=ResumeReplay(resume_dir) if resume_dir else None)
         mw.crawler = crawler
         crawler.signals.connect(mw.item_done, signal=signals.item_scraped)

@@ -33,6 +33,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler.output import output_dir
 from crawler.runid import new_run_id, run_id_from_settings
 
 logger = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class JobdirGuard:
         return guard
 
     def _recover(self, previous: dict, run_id: str) -> None:
-        out = Path(self.crawler.settings.get("OUTPUT_DIR") or "output")
+        out = output_dir(self.crawler.settings)
         self.recovered = True
         self.crawler.stats.set_value("jobdir/recovered", 1)
         self.state.discard_frontier()
@@ -208,7 +209,7 @@ class JobdirGuard:
         from archives.wacz import run_warcs
 
         settings = self.crawler.settings
-        out = Path(settings.get("OUTPUT_DIR") or "output")
+        out = output_dir(settings)
         if not out.is_dir():
             return
         finalize_open_files(out, cdxj=settings.getbool("WARC_CDXJ"))
@@ -246,13 +247,13 @@ class ResumeFromArchive:
     """After a crash: archived pages come from the interrupted crawl's WARCs, and articles
     that already have their JSON line are not fetched again (see the module docstring)."""
 
-    def __init__(self, guard: JobdirGuard, tracking_params=None, stats=None):
+    def __init__(self, guard: JobdirGuard, canonicalize=None, stats=None):
         from crawler.incremental import ResumeReplay
-        from crawler.urls import canonicalize_url
+        from crawler.urls import UrlCanonicalizer
 
         self.guard = guard
         self.stats = stats
-        self.key = lambda url: canonicalize_url(url, tracking_params)
+        self.key = canonicalize or UrlCanonicalizer()   # the crawl's (crawler.urls.url_canonicalizer)
         self.skip = {self.key(url) for url in guard.written_urls}
         self.replay = ResumeReplay(guard.resume_warcs[0].parent, own=guard.resume_warcs)
 
@@ -261,7 +262,9 @@ class ResumeFromArchive:
         guard = next((ext for ext in crawler.extensions.middlewares if isinstance(ext, JobdirGuard)), None)
         if guard is None or not guard.resume_warcs:
             raise NotConfigured   # no interrupted crawl to resume from (and no WARNING about it)
-        mw = cls(guard, crawler.settings.getlist("URL_TRACKING_PARAMS") or None, crawler.stats)
+        from crawler.urls import url_canonicalizer
+
+        mw = cls(guard, url_canonicalizer(crawler), crawler.stats)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 

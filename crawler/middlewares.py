@@ -13,7 +13,8 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.asyncio import run_in_thread
 from twisted.internet.defer import Deferred
 
-from crawler.capture import RAW_META_KEY, warc_writer_for
+from crawler.archiving import warc_archive
+from crawler.capture import RAW_META_KEY
 from crawler.signals import write_failed
 from archives.digests import Original
 from archives.records import split_message
@@ -47,14 +48,15 @@ class WarcCaptureMiddleware:
     download; the append (revisit lookup, file, index) stays on the reactor thread.
     """
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, archive):
         self.crawler = crawler
         self.stats = crawler.stats
+        self.archive = archive    # crawler.archiving.WarcArchive: owns the writer
         self.offload_min_bytes = crawler.settings.getint("WARC_OFFLOAD_MIN_BYTES")
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, warc_archive(crawler))
 
     async def process_response(self, request, response, spider=None):
         raw = request.meta.pop(RAW_META_KEY, None)
@@ -81,7 +83,7 @@ class WarcCaptureMiddleware:
             not_modified=_not_modified_of(request, response),
         )
         try:
-            writer = warc_writer_for(self.crawler)
+            writer = self.archive.writer
             if 0 < self.offload_min_bytes <= len(response.body):
                 self.stats.inc_value("warc/offloaded")
                 prepared = await run_in_thread(writer.prepare_exchange, **exchange)
@@ -120,7 +122,7 @@ class WarcCaptureMiddleware:
     def _archive_partial(self, request, raw, reason: str) -> None:
         request_head, request_body = split_message(bytes(raw.sent))
         try:
-            capture = warc_writer_for(self.crawler).write_exchange(
+            capture = self.archive.writer.write_exchange(
                 url=request.url, request_head=request_head, request_body=request_body,
                 response_head=raw.head, response_body=raw.partial_body(),
                 ip_address=raw.ip_address, date=raw.started, truncated=reason)

@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from crawler.capture import current_writer
+from crawler.archiving import WarcArchive
 from crawler.report import human_bytes
 
 logger = logging.getLogger(__name__)
@@ -74,9 +74,9 @@ class Progress:
         now = time.monotonic()
         then, before = self._last
         self._last = (now, pages)
-        writer = current_writer(self.crawler)
-        if writer is not None:
-            self.warc_bytes = writer.bytes_written()
+        archive = self.crawler.get_extension(WarcArchive)
+        if archive is not None:
+            self.warc_bytes = archive.bytes_written()
         engine = getattr(self.crawler, "engine", None)
         scheduler = getattr(engine, "scheduler", None) if engine is not None else None
         try:

@@ -32,7 +32,8 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.capture import RAW_META_KEY, warc_writer_for
+from crawler.archiving import warc_archive
+from crawler.capture import RAW_META_KEY
 from crawler.cssrefs import IMAGE, STYLESHEET, css_references
 from crawler.signals import write_failed
 from crawler.urls import join_url
@@ -137,11 +138,12 @@ class Requisites:
         pointer = response.meta.get("warc")
         if not pointer:
             return
-        writer = warc_writer_for(self.crawler)
-        if not writer.wrote(pointer["filename"]):
+        # The spider (and this) is built before the extensions: the writer's owner is found here.
+        archive = warc_archive(self.crawler)
+        if not archive.wrote(pointer["filename"]):
             return
         try:
-            writer.write_metadata(url=response.url, concurrent_to=pointer["record_id"],
+            archive.writer.write_metadata(url=response.url, concurrent_to=pointer["record_id"],
                                   fields=[("requisite", url) for url in urls])
         except OSError as exc:  # disk full: crawler.extensions.WriteFailureStop reports it
             self.crawler.stats.inc_value("warc/metadata_errors")

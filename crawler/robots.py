@@ -47,11 +47,13 @@ def cap_robots(body: bytes, max_size: int) -> bytes:
     return head[:end + 1] if end >= 0 else b""
 
 
-def check_robots_settings(settings) -> None:
-    """ValueError with a one-line message for a setting the middleware cannot use."""
+def check_robots_settings(settings) -> str:
+    """The ROBOTSTXT_UNREACHABLE policy (its one reader); ValueError with a one-line message
+    for a value the middleware cannot use."""
     policy = str(settings.get("ROBOTSTXT_UNREACHABLE") or "").strip().lower()
     if policy not in POLICIES:
         raise ValueError(f"ROBOTSTXT_UNREACHABLE must be one of {', '.join(POLICIES)}, not {policy!r}")
+    return policy
 
 
 class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
@@ -61,11 +63,11 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
         settings = crawler.settings
-        check_robots_settings(settings)
+        policy = check_robots_settings(settings)
         self.max_size = settings.getint("ROBOTSTXT_MAX_SIZE")
         self.timeout = settings.getfloat("ROBOTSTXT_TIMEOUT")
         self.retry_after = settings.getfloat("ROBOTSTXT_RETRY_AFTER")
-        self.disallow_unreachable = str(settings.get("ROBOTSTXT_UNREACHABLE")).strip().lower() == "disallow"
+        self.disallow_unreachable = policy == "disallow"
         self._unreachable_until: dict[str, float] = {}   # netloc -> when to ask again
 
     def process_request_2(self, rp, request):

@@ -22,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import report as rp
 from crawler.replay import MISS_FLAG
+from crawler.output import output_dir
 from crawler.runid import run_id as run_id_of
 from crawler.signals import fetch_failed
 
@@ -36,7 +37,7 @@ class RunReport:
     def __init__(self, crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.output_dir = Path(settings.get("OUTPUT_DIR") or "output")
+        self.output_dir = output_dir(settings)
         self.files = {"articles": self.output_dir / settings.get("ARTICLES_FILE"),
                       "duplicates": self.output_dir / settings.get("DUPLICATES_FILE"),
                       "errors": self.output_dir / settings.get("ERRORS_FILE")}

@@ -11,7 +11,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # --- Output -----------------------------------------------------------------
-OUTPUT_DIR = "output"                  # WARC files, articles*.jsonl and side files go here
+OUTPUT_DIR = "output"                  # WARC files, articles*.jsonl and side files go here (read by crawler.output only; empty: error, exit 2)
 ARTICLES_FILE = "articles.jsonl"       # must match articles*.jsonl
 DUPLICATES_FILE = "duplicates.jsonl"   # one line per duplicate found (not an article file)
 ERRORS_FILE = "errors.jsonl"           # one line per page that failed extraction
@@ -29,7 +29,7 @@ WARC_CDXJ = True                       # write a .cdxj index next to each closed
 WARC_WACZ = False                      # also package the run as a .wacz at close
 WARC_DIGEST_INDEX = "memory"           # revisits for repeated payloads: "memory" (this run), "sqlite" (across runs), "redis" (across processes), "none", or a class path
 WARC_DIGEST_INDEX_PATH = ""            # file of the "sqlite" digest index ("" = OUTPUT_DIR/warc-digests.sqlite3); URL#key of the "redis" one
-WARC_RUN_ID = ""                       # warcinfo `run-id`; "" = RUN_ID
+WARC_RUN_ID = ""                       # an older name of RUN_ID (crawler.runid reads it after RUN_ID)
 WARC_OFFLOAD_MIN_BYTES = 1_000_000     # bodies this large or larger are digested+gzipped in a thread, off the reactor; 0 = never
 # Scrapy asks for br and zstd too; bodies are archived as sent, and `warcio check` (with the brotli
 # package Scrapy needs) and ReplayWeb.page cannot decode those. gzip/deflate every WARC tool reads.
@@ -87,6 +87,7 @@ LOG_LEVEL = "INFO"
 # class it lists, disabled or not, and this one brings aiohttp (~10 MB) into every crawl.
 EXTENSIONS_BASE = {path: order for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
                    if path != "scrapy.extensions.remote_control.RemoteControl"}
+EXTENSIONS_BASE["crawler.archiving.WarcArchive"] = 0   # owns the crawl's WARC writer (in the base list: an EXTENSIONS of one's own keeps it)
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "crawler.extensions.OfflineSuffixList": 0,  # tldextract never downloads the suffix list
@@ -130,10 +131,10 @@ DEDUPE_SHINGLE_SIZE = 5                # words per shingle
 DEDUPE_NUM_PERM = 128                  # MinHash permutations
 DEDUPE_EMIT_DUPLICATES = False         # also emit duplicates, marked with duplicate_of
 DEDUPE_MIN_WORDS = 30                  # shorter bodies (stubs, paywall notices) are deduplicated by URL only
-DEDUPE_RUN_ID = ""                     # "" = RUN_ID; processes sharing one run share it
+DEDUPE_RUN_ID = ""                     # an older name of RUN_ID (crawler.runid reads it after WARC_RUN_ID)
 DEDUPE_REDIS_PREFIX = "newsarchive:dedupe"  # key prefix of the redis backend (one per archive)
 DEDUPE_COMMIT_INTERVAL = 1.0           # seconds the SQLite state groups writes per commit (0: each article); a crash re-emits at most these
-URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs)
+URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs); read once per crawl (crawler.urls.url_canonicalizer)
 
 # --- Jobs and incremental crawls (`scrapy jobs`; the job runner sets these per run) ---
 JOB_NAME = ""                          # the job this crawl runs for (warcinfo isPartOf)
@@ -141,7 +142,7 @@ JOB_STATS_FILE = ""                    # write the crawl's stats here as JSON fo
 JOB_STATS_INTERVAL = 10.0              # seconds between stats writes: a killed crawl loses at most this
 INCREMENTAL_STATE_DIR = ""             # cross-run page store (incremental.sqlite3) lives here; "" = off
 INCREMENTAL_REVISIT_WINDOW = 43200     # seconds after archiving an article during which it is not re-checked
-INCREMENTAL_RUN_ID = ""                # the job run this crawl belongs to (a resumed run keeps its id)
+INCREMENTAL_RUN_ID = ""                # an older name of RUN_ID, set by the job runner too (crawler.runid reads it last)
 INCREMENTAL_RESUME_WARC = ""           # a resumed run's own folder: pages archived there are not fetched again
 
 # --- Distributed crawls (crawler/distributed.py; README "Distributed crawls") -------------

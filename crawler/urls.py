@@ -123,3 +123,40 @@ def same_site(url_a: str, url_b: str) -> bool:
                 return netloc[len(prefix):]
         return netloc
     return host(url_a) == host(url_b)
+
+
+class UrlCanonicalizer:
+    """One crawl's URL rules: canonicalize_url and strip_tracking with the crawl's tracking
+    parameters, read once from URL_TRACKING_PARAMS (the one reader of that setting).
+
+    `tracking_params` stays plain data (None: DEFAULT_TRACKING_PARAMS; else a tuple) for
+    what crosses to the extraction workers."""
+
+    def __init__(self, tracking_params=None):
+        self.tracking_params = None if tracking_params is None else tuple(tracking_params)
+
+    @classmethod
+    def from_settings(cls, settings) -> UrlCanonicalizer:
+        """From a Scrapy Settings (anything with getlist): an empty list means the defaults."""
+        return cls(settings.getlist("URL_TRACKING_PARAMS") or None)
+
+    def canonicalize(self, url: str, *, fold_amp_urls: bool = True) -> str:
+        return canonicalize_url(url, self.tracking_params, fold_amp_urls=fold_amp_urls)
+
+    __call__ = canonicalize
+
+    def strip_tracking(self, url: str) -> str:
+        return strip_tracking(url, self.tracking_params)
+
+
+_CRAWLER_ATTRIBUTE = "newsarchive_url_canonicalizer"
+
+
+def url_canonicalizer(crawler) -> UrlCanonicalizer:
+    """The crawl's one UrlCanonicalizer, built from its settings at the first call (the spider,
+    the request fingerprinter, dedupe, the JOBDIR and incremental middlewares share it)."""
+    canonicalizer = getattr(crawler, _CRAWLER_ATTRIBUTE, None)
+    if canonicalizer is None:
+        canonicalizer = UrlCanonicalizer.from_settings(crawler.settings)
+        setattr(crawler, _CRAWLER_ATTRIBUTE, canonicalizer)
+    return canonicalizer

@@ -22,11 +22,12 @@ from crawler.runid import run_id as run_id_of
 from crawler.items import to_record
 from crawler.extensions import is_disk_full
 from crawler.signals import write_failed
-from crawler.urls import canonicalize_url
+from crawler.urls import url_canonicalizer
 from pipelines.dedupe_fingerprint import Fingerprint, Fingerprinter
 from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
 from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
-from pipelines.jsonl import JsonLinesFile, NotWritten, output_dir
+from crawler.output import prepare_output_dir
+from pipelines.jsonl import JsonLinesFile, NotWritten
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ class DedupePipeline:
         self.stats = crawler.stats
         self.settings = settings
         self.emit_duplicates = settings.getbool("DEDUPE_EMIT_DUPLICATES")
-        self.tracking_params = settings.getlist("URL_TRACKING_PARAMS") or None
+        self.canonicalize = url_canonicalizer(crawler)   # the crawl's one (URL_TRACKING_PARAMS)
         self.fingerprinter = fingerprinter_for(settings)
         self.dedup: Deduplicator | None = None
         self.held: HeldArticles | None = None
@@ -218,7 +219,7 @@ class DedupePipeline:
         return pipeline
 
     def _output(self) -> Output:
-        directory = output_dir(self.settings)
+        directory = prepare_output_dir(self.settings)
         return Output(JsonLinesFile(directory / self.settings.get("ARTICLES_FILE")), self.duplicates,
                       emit_duplicates=self.emit_duplicates, count=self.stats.inc_value,
                       decided=self._reroot if self.dedup is not None else None)
@@ -266,7 +267,7 @@ class DedupePipeline:
         self.held = None
 
     def open_spider(self):
-        directory = output_dir(self.settings)
+        directory = prepare_output_dir(self.settings)
         self.duplicates = JsonLinesFile(directory / self.settings.get("DUPLICATES_FILE"))
         self.shared = SharedRun(directory)
         self.held = HeldArticles(directory / HELD_FILENAME)
@@ -311,9 +312,9 @@ class DedupePipeline:
             self._failing = True
 
     def _run_id(self):
-        # The crawl's one run id (crawler.runid). A job run resumed after an interruption keeps
-        # its id: its re-fetches stay "url" duplicates.
-        return self.settings.get("DEDUPE_RUN_ID") or run_id_of(self.crawler)
+        # The crawl's one run id (crawler.runid reads DEDUPE_RUN_ID among its aliases). A job run
+        # resumed after an interruption keeps its id: its re-fetches stay "url" duplicates.
+        return run_id_of(self.crawler)
 
     def close_spider(self):
         if self._flusher is not None and self._flusher.running:
@@ -353,7 +354,7 @@ class DedupePipeline:
         if not canonical:
             self.stats.inc_value("dedupe/no_url")
             return item
-        canonical = canonicalize_url(canonical, self.tracking_params)
+        canonical = self.canonicalize(canonical)
         adapter["canonical_url"] = canonical
         record = to_record(adapter)
         try:

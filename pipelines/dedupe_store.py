@@ -479,7 +479,9 @@ def open_store(settings) -> DedupeStore:
     `.get`)."""
     backend = (settings.get("DEDUPE_BACKEND") or "sqlite").lower()
     if backend == "sqlite":
-        directory = settings.get("DEDUPE_STATE_DIR") or settings.get("OUTPUT_DIR") or "."
+        from crawler.output import output_dir   # the one reader of OUTPUT_DIR (no Scrapy import)
+
+        directory = settings.get("DEDUPE_STATE_DIR") or output_dir(settings)
         interval = float(settings.get("DEDUPE_COMMIT_INTERVAL") or 0)
         return SQLiteStore(Path(os.path.expanduser(directory)) / SQLITE_FILENAME, commit_interval=interval)
     if backend == "redis":

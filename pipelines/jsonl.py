@@ -17,33 +17,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from archives.appendfile import append_whole
 from crawler.items import to_record
+from crawler.output import prepare_output_dir
 from crawler.signals import page_failed, write_failed
 from pipelines.held import is_held
 
 logger = logging.getLogger(__name__)
-
-
-def output_dir(settings) -> Path:
-    """OUTPUT_DIR, created; an unusable one is a clear error naming the path."""
-    path = Path(settings.get("OUTPUT_DIR") or "output")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OSError(f"OUTPUT_DIR {str(path)!r} cannot be created: {exc.strerror}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise OSError(f"OUTPUT_DIR {str(path)!r} is not writable")
-    return path
-
-
-def check_output_files(settings) -> Path:
-    """OUTPUT_DIR (see output_dir) and the *.jsonl files a crawl appends to there: an existing
-    one must be a writable file (one line before the crawl, not a traceback per article)."""
-    directory = output_dir(settings)
-    for name in ("ARTICLES_FILE", "ERRORS_FILE", "DUPLICATES_FILE"):
-        path = directory / settings.get(name)
-        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
-            raise OSError(f"{name} {str(path)!r} is not a writable file")
-    return directory
 
 
 class JsonLinesFile:
@@ -128,7 +106,7 @@ class JsonLinesPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        pipeline = cls(output_dir(settings), settings.get("ARTICLES_FILE"),
+        pipeline = cls(prepare_output_dir(settings), settings.get("ARTICLES_FILE"),
                        settings.get("ERRORS_FILE"), crawler.stats, crawler.signals)
         crawler.signals.connect(pipeline.page_failed, signal=page_failed)
         return pipeline

@@ -12,7 +12,7 @@ import logging
 
 from itemadapter import ItemAdapter
 
-from crawler.capture import warc_writer_for
+from crawler.archiving import warc_archive
 from crawler.items import to_record
 from crawler.signals import write_failed
 
@@ -27,18 +27,18 @@ def item_digest(record: dict) -> str:
 
 
 class WarcMetadataPipeline:
-    def __init__(self, crawler):
+    def __init__(self, crawler, archive):
         self.crawler = crawler
+        self.archive = archive    # crawler.archiving.WarcArchive: owns the writer
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, warc_archive(crawler))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         pointer = adapter.get("warc")
-        writer = warc_writer_for(self.crawler)
-        if not pointer or not writer.wrote(pointer["filename"]):
+        if not pointer or not self.archive.wrote(pointer["filename"]):
             # Replayed from an existing archive: this crawl archived nothing to link to.
             return item
         record = to_record(adapter)  # asdict() would walk every outlink
@@ -48,7 +48,7 @@ class WarcMetadataPipeline:
             fields.append(("title", record["title"]))
         fields += [("outlink", url) for url in adapter.get("outlinks") or []]
         try:
-            writer.write_metadata(
+            self.archive.writer.write_metadata(
                 url=record["url"], concurrent_to=pointer["record_id"], fields=fields)
         except OSError as exc:  # the link record is extra; the article must still reach its JSON line
             self.crawler.stats.inc_value("warc/metadata_errors")

@@ -541,7 +541,7 @@ def test_digest_index_failing_mid_run_loses_no_record(tmp_path):
 def test_a_failed_metadata_record_does_not_drop_the_article(tmp_path):
     from scrapy.utils.test import get_crawler
 
-    from crawler.capture import warc_writer_for
+    from crawler.archiving import warc_archive
     from crawler.items import ArticleItem
     from pipelines.warc import WarcMetadataPipeline
 
@@ -549,7 +549,7 @@ def test_a_failed_metadata_record_does_not_drop_the_article(tmp_path):
 
     values = {name: getattr(project, name) for name in dir(project) if name.isupper()}
     crawler = get_crawler(settings_dict={**values, "OUTPUT_DIR": str(tmp_path), "WARC_CDXJ": False})
-    writer = warc_writer_for(crawler)
+    writer = warc_archive(crawler).writer
     capture = writer.write_exchange(url="http://example.com/a", request_head=b"GET /a HTTP/1.1\r\n\r\n",
                                     response_head=b"HTTP/1.1 200 OK\r\n\r\n", response_body=b"<p>x</p>")
     writer.close()                       # write_metadata now raises, as on a failing disk

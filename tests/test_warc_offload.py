@@ -26,7 +26,8 @@ from scrapy.http import Request, Response
 from archives.digests import MemoryDigestIndex, Original, make_digest_index
 from archives.reader import read_record
 from archives.writer import WarcWriter
-from crawler.capture import RAW_META_KEY, RawExchange, warc_writer_for
+from crawler.archiving import warc_archive
+from crawler.capture import RAW_META_KEY, RawExchange
 from crawler.middlewares import WarcCaptureMiddleware
 from tests.conftest import crawl
 from tests.rawserver import RawServer, Route, _head, chunked, crawl_rawsite
@@ -197,7 +198,7 @@ def exchange(url: str, body: bytes):
 def archive(crawler, *bodies):
     """Run the capture middleware over one exchange per body; return (request, response, thread) each."""
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
-    writer = warc_writer_for(crawler)
+    writer = warc_archive(crawler).writer
     threads = []
     prepare = writer.prepare_exchange
 
@@ -233,7 +234,7 @@ def test_offload_threshold(tmp_path, setting, offloaded):
 
 def test_failed_offloaded_write_is_logged_counted_and_the_response_kept(tmp_path, caplog):
     crawler = project_crawler(tmp_path, WARC_OFFLOAD_MIN_BYTES=1000)
-    warc_writer_for(crawler).close()          # writes now raise, as on a failing disk
+    warc_archive(crawler).writer.close()          # writes now raise, as on a failing disk
     request, response = exchange("http://example.com/big", BIG)
     with caplog.at_level(logging.ERROR):
         result = asyncio.run(WarcCaptureMiddleware.from_crawler(crawler).process_response(request, response))

@@ -171,7 +171,7 @@ def test_kill_9_then_next_start_finalizes_the_open_file(tmp_path, caplog):
     # make sure the last record is torn, as a kill during write() leaves it
     data = records.gzip_member(records.serialize("1.1", [("WARC-Type", "resource"),
                                                          ("WARC-Target-URI", "http://torn/")],
-                                                 os.urandom(20000)))
+                                                 os.urandom(20000)), level=5)
     with open(open_file, "ab") as fh:
         fh.write(data[: len(data) // 2])
     size = open_file.stat().st_size

@@ -14,16 +14,16 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from archives.reader import ArchiveError
-from crawler.capture import check_warc_settings
+from crawler.archiving import check_warc_settings
 from crawler.distributed import check_distributed_settings, distributed_view
 from crawler.jobdir import JobdirBusy, check_jobdir
+from crawler.output import check_output_files, output_dir
 from crawler.replay import check_replay_settings
 from crawler.robots import check_robots_settings
 from crawler.requisites import check_requisite_settings
 from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
 from pipelines.dedupe import check_dedupe_state
 from pipelines.dedupe_store import StoreError
-from pipelines.jsonl import check_output_files
 
 
 # Exit statuses of `scrapy crawl news` (README, "Exit status").
@@ -107,7 +107,7 @@ class Command(ScrapyCrawlCommand):
             print("\n".join(summary_lines(report)), flush=True)
             return
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        out = Path(self.settings.get("OUTPUT_DIR") or "output").resolve()
+        out = output_dir(self.settings).resolve()
         print(f"\nCrawl finished ({stats.get('finish_reason', 'unknown')}): "
               f"{stats.get('downloader/response_count', 0)} responses, "
               f"{stats.get('output/articles', 0)} articles written; output in {out}/", flush=True)

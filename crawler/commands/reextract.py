@@ -31,7 +31,7 @@ from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
 from crawler.cli import check_output_file, one_line_errors
 from crawler.items import build_article, has_body, response_truncated, to_record
-from crawler.urls import canonicalize_url
+from crawler.urls import UrlCanonicalizer, canonicalize_url
 from pipelines.jsonl import JsonLinesFile
 
 logger = logging.getLogger(__name__)
@@ -323,7 +323,7 @@ class Command(ScrapyCommand):
         output = JsonLinesFile(path)
         settings = self.settings
         show = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-        tracking = settings.getlist("URL_TRACKING_PARAMS") or None
+        tracking = UrlCanonicalizer.from_settings(settings).tracking_params
         dedupe = Dedupe(settings) if settings.getbool("DEDUPE_ENABLED") else None
         worker = Reextractor(args, output, all_pages=opts.all_pages,
                              workers=settings.getint("EXTRACT_WORKERS"),

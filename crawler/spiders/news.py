@@ -22,7 +22,7 @@ from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
 from crawler.requisites import Requisites
 from crawler.signals import fetch_failed, page_failed
-from crawler.urls import join_url, same_site, strip_tracking
+from crawler.urls import join_url, same_site, url_canonicalizer
 
 
 class StartURLError(ValueError):
@@ -73,7 +73,8 @@ class NewsSpider(scrapy.Spider):
         spider.max_listing_pages = settings.getint("NEWS_MAX_LISTING_PAGES")
         spider.follow_external = settings.getbool("NEWS_FOLLOW_EXTERNAL")
         spider.sitemap_max_age = settings.getint("NEWS_SITEMAP_MAX_AGE_DAYS")
-        spider.tracking_params = settings.getlist("URL_TRACKING_PARAMS") or None
+        spider.urls = url_canonicalizer(crawler)
+        spider.tracking_params = spider.urls.tracking_params   # plain data, for the extraction workers
         spider.read_robots_itself = not settings.getbool("ROBOTSTXT_OBEY")
         spider.max_page_size = settings.getint("EXTRACT_MAX_PAGE_SIZE")
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
@@ -118,7 +119,7 @@ class NewsSpider(scrapy.Spider):
 
     def follow(self, url: str, **kwargs) -> scrapy.Request | None:
         try:
-            url = strip_tracking(url, self.tracking_params)
+            url = self.urls.strip_tracking(url)
             if not self.in_scope(url):
                 return None
         except ValueError:  # "http://[::1" in a sitemap: one bad URL, not a failed document

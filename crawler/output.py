@@ -1,0 +1,46 @@
+"""The output folder of a crawl: the one reader of OUTPUT_DIR and the checks made on it.
+
+Every component that writes there (the WARC writer, the JSON Lines and dedupe pipelines,
+the run report, a JOBDIR's recovery) asks `output_dir(settings)`, so they cannot disagree:
+an empty `-s OUTPUT_DIR=` once sent the WARC, CDXJ and dedupe state to the working folder
+and articles.jsonl to ./output. Empty is now a bad invocation (`error: ...`, exit 2).
+No Scrapy import: `settings` is anything with `.get(name)`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OUTPUT_FILE_SETTINGS = ("ARTICLES_FILE", "ERRORS_FILE", "DUPLICATES_FILE")
+
+
+def output_dir(settings) -> Path:
+    """OUTPUT_DIR as a path (not created); ValueError when it is empty or blank."""
+    value = str(settings.get("OUTPUT_DIR") or "").strip()
+    if not value:
+        raise ValueError("OUTPUT_DIR is empty: name a folder (the default is output)")
+    return Path(value)
+
+
+def prepare_output_dir(settings) -> Path:
+    """OUTPUT_DIR, created; an unusable one is a clear error (OSError) naming the path."""
+    path = output_dir(settings)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(f"OUTPUT_DIR {str(path)!r} cannot be created: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OSError(f"OUTPUT_DIR {str(path)!r} is not writable")
+    return path
+
+
+def check_output_files(settings) -> Path:
+    """OUTPUT_DIR (see prepare_output_dir) and the *.jsonl files a crawl appends to there: an
+    existing one must be a writable file (one line before the crawl, not a traceback per article)."""
+    directory = prepare_output_dir(settings)
+    for name in OUTPUT_FILE_SETTINGS:
+        path = directory / settings.get(name)
+        if path.is_dir() or (path.exists() and not os.access(path, os.W_OK)):
+            raise OSError(f"{name} {str(path)!r} is not a writable file")
+    return directory
