@@ -71,6 +71,7 @@ class Requisites:
         # URLs requested in this process: a shared logo or stylesheet is on every page, and a
         # Request costs far more to build and filter than this lookup.
         self._seen: set[str] = set()
+        self._warc_archive = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -83,6 +84,13 @@ class Requisites:
         if requisites.enabled:
             crawler.signals.connect(requisites.headers_received, signal=signals.headers_received)
         return requisites
+
+    def _archive(self):
+        """The crawl's WARC writer owner (crawler.archiving), found at first use: the spider,
+        and this with it, is built before Scrapy builds the extensions."""
+        if self._warc_archive is None:
+            self._warc_archive = warc_archive(self.crawler)
+        return self._warc_archive
 
     @property
     def enabled(self) -> bool:
@@ -138,8 +146,7 @@ class Requisites:
         pointer = response.meta.get("warc")
         if not pointer:
             return
-        # The spider (and this) is built before the extensions: the writer's owner is found here.
-        archive = warc_archive(self.crawler)
+        archive = self._archive()
         if not archive.wrote(pointer["filename"]):
             return
         try:
