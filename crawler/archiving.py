@@ -63,6 +63,7 @@ class WarcSettings:
     digest_index: str
     digest_index_path: str
     wacz: bool
+    offload_min_bytes: int
     operator: str | None
     robots: str
     user_agent: str
@@ -83,6 +84,7 @@ class WarcSettings:
             digest_index=str(settings.get("WARC_DIGEST_INDEX")),
             digest_index_path=settings.get("WARC_DIGEST_INDEX_PATH") or str(directory / DIGEST_INDEX_FILE),
             wacz=settings.getbool("WARC_WACZ"),
+            offload_min_bytes=settings.getint("WARC_OFFLOAD_MIN_BYTES"),
             operator=settings.get("WARC_OPERATOR") or None,
             robots="obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             user_agent=settings.get("USER_AGENT"),

@@ -51,8 +51,8 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler, archive):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.archive = archive    # crawler.archiving.WarcArchive: owns the writer
-        self.offload_min_bytes = crawler.settings.getint("WARC_OFFLOAD_MIN_BYTES")
+        self.archive = archive    # crawler.archiving.WarcArchive: owns the writer and the WARC_* settings
+        self.offload_min_bytes = archive.config.offload_min_bytes
 
     @classmethod
     def from_crawler(cls, crawler):
