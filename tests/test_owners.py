@@ -147,3 +147,19 @@ def test_one_url_canonicalizer_per_crawl(tmp_path):
     assert DedupePipeline(crawler).canonicalize is shared
     # the setting replaces the default list: utm_source stays, session and ref go
     assert shared("HTTP://News.Test:80/a/?utm_source=x&session=1&ref=y#top") == "http://news.test/a?utm_source=x"
+
+
+def test_run_id_aliases_give_one_id(tmp_path):
+    """RUN_ID's older names are read by crawler.runid alone, in its documented order: two of them
+    set differently once gave the WARC one id and the dedupe state another."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler.archiving import WarcArchive
+    from pipelines.dedupe import DedupePipeline
+
+    crawler = get_crawler(settings_dict=_project_settings(
+        OUTPUT_DIR=str(tmp_path), WARC_RUN_ID="from-warc", DEDUPE_RUN_ID="from-dedupe",
+        INCREMENTAL_RUN_ID="from-incremental"))
+    assert crawler.get_extension(WarcArchive).run_id == "from-warc"
+    assert DedupePipeline(crawler)._run_id() == "from-warc"
+    assert crawler.get_extension(WarcArchive).warcinfo()["run-id"] == "from-warc"
