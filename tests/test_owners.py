@@ -121,6 +121,7 @@ def test_library_defaults_agree_with_the_settings():
     of their own, those are crawler/settings.py's (records.py once gzipped at 6, settings said 5)."""
     import inspect
 
+    from archives import reader
     from archives.writer import WarcWriter
     from crawler import settings as project
     from pipelines.dedupe_store import SQLiteStore
@@ -131,6 +132,7 @@ def test_library_defaults_agree_with_the_settings():
     assert {arg: writer[arg].default for arg in pairs} == {arg: getattr(project, name) for arg, name in pairs.items()}
     store = inspect.signature(SQLiteStore).parameters
     assert store["commit_interval"].default == project.DEDUPE_COMMIT_INTERVAL
+    assert reader.DEFAULT_MAX_BYTES == project.ARCHIVE_READ_MAX_SIZE   # every archive reader's cap
 
 
 def test_one_url_canonicalizer_per_crawl(tmp_path):
