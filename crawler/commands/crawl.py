@@ -9,7 +9,6 @@ what was archived and where everything is.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
