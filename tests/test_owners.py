@@ -165,3 +165,16 @@ def test_run_id_aliases_give_one_id(tmp_path):
     assert crawler.get_extension(WarcArchive).run_id == "from-warc"
     assert DedupePipeline(crawler)._run_id() == "from-warc"
     assert crawler.get_extension(WarcArchive).warcinfo()["run-id"] == "from-warc"
+
+
+@pytest.mark.parametrize("name", ["RUN_ID", "WARC_RUN_ID", "DEDUPE_RUN_ID", "INCREMENTAL_RUN_ID"])
+def test_a_job_cannot_set_its_own_run_id(tmp_path, name):
+    """The job runner names the run (its folder); a job's [settings] giving any name of the run id
+    is refused, not silently outvoted by RUN_ID."""
+    from crawler.jobs.config import JobsConfigError, load_jobs
+
+    path = tmp_path / "jobs.toml"
+    path.write_text("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n"
+                    f"[jobs.x.settings]\n{name}='mine'\n", encoding="utf-8")
+    with pytest.raises(JobsConfigError, match=f"{name} is set by the job runner"):
+        load_jobs(path)

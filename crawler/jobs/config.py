@@ -38,6 +38,7 @@ RESERVED_SETTINGS = {
     "INCREMENTAL_RUN_ID": None,
     "INCREMENTAL_RESUME_WARC": None,
     "WARC_RUN_ID": None,
+    "DEDUPE_RUN_ID": None,   # an older name of RUN_ID, which the runner sets
     "RUN_ID": None,
 }
 
