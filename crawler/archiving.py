@@ -67,7 +67,8 @@ class WarcSettings:
     operator: str | None
     robots: str
     user_agent: str
-    part_of: str
+    part_of: str      # JOB_NAME, else (at the first record) the spider's name, else BOT_NAME
+    bot_name: str
 
     @classmethod
     def from_settings(cls, settings) -> WarcSettings:
@@ -89,6 +90,7 @@ class WarcSettings:
             robots="obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             user_agent=settings.get("USER_AGENT"),
             part_of=settings.get("JOB_NAME") or "",
+            bot_name=settings.get("BOT_NAME"),
         )
 
 
@@ -139,14 +141,13 @@ class WarcArchive:
 
     def warcinfo(self) -> dict:
         spider = getattr(self.crawler, "spider", None)
-        settings = self.crawler.settings
         return {
             "software": software(),
             "hostname": socket.gethostname(),
             "operator": self.config.operator,
             "robots": self.config.robots,
             "http-header-user-agent": self.config.user_agent,
-            "isPartOf": self.config.part_of or (spider.name if spider else settings.get("BOT_NAME")),
+            "isPartOf": self.config.part_of or (spider.name if spider else self.config.bot_name),
             "run-id": self.run_id,
         }
 
