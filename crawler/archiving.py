@@ -119,6 +119,8 @@ class WarcArchive:
     # -- asking: never makes the writer -------------------------------------------
     @property
     def run_id(self) -> str:
+        """crawler.runid's decision, asked when needed, not in from_crawler: the JOBDIR guard,
+        another extension, sets RUN_ID while the extensions are being built."""
         return run_id_of(self.crawler)
 
     def wrote(self, filename: str) -> bool:
