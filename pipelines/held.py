@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from crawler.extract.dates import iso_utc
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def rank(page: Page, inbound: int) -> tuple:
     4. the shortest URL, then the smallest in string order;
     5. two captures of one URL: the earliest fetched, then the earliest in the WARC."""
     return (page.truncated, not is_self_canonical(page), -inbound,
-            page.published is None, page.published or "",
+            page.published is None, iso_utc(page.published) or page.published or "",  # offsets differ by page
             len(page.url), page.url, page.fetched_at or "", page.warc)
 
 

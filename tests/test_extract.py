@@ -11,7 +11,7 @@ import pytest
 from crawler.extract import EXTRACTED_FIELDS, ExtractionError, classify_and_extract, extract_article, page_kind
 from crawler.extract.captions import split_credit
 from crawler.extract.classify import url_kind
-from crawler.extract.metadata import iso_utc, strip_site_suffix
+from crawler.extract.metadata import iso_date, iso_utc, strip_site_suffix
 
 DATA = Path(__file__).parent / "data" / "extract"
 SEED_URL = "http://127.0.0.1/world/2023/02/28/belarus-leader-lukashenko-arrives-in-beijing-for-talks"
@@ -100,6 +100,22 @@ def test_wordpress_amp_and_cutline_captions():
         ("An AMP figure caption", "https://example.com/amp.jpg"),
         ("Old-school cutline text", "https://example.com/t.jpg"),
     ]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2023-02-28T11:15:00+02:00", "2023-02-28T11:15:00+02:00"),
+    ("2023-02-28T09:15:00Z", "2023-02-28T09:15:00Z"),
+    ("2023-02-28T23:15+00:00", "2023-02-28T23:15:00Z"),
+    ("2023-02-28T09:15:00.123-0500", "2023-02-28T09:15:00-05:00"),
+    ("2023-02-28T01:00:00+0530", "2023-02-28T01:00:00+05:30"),
+    ("2023-02-28 23:30:00 UTC", "2023-02-28T23:30:00Z"),
+    ("2023-02-28", "2023-02-28"),
+    ("March 27, 2025", "2025-03-27"),       # a <meta name="date"> written out
+    ("Tue, 28 Feb", None),
+    ("2023-13-40", None),
+])
+def test_iso_date_keeps_the_page_offset(value, expected):
+    assert iso_date(value) == expected
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -388,8 +404,21 @@ def test_table_gallery_captions_take_the_picture_of_their_column():
 @pytest.mark.parametrize("declared,byline,expected", [
     # a template's datePublished contradicted by the date printed under the headline
     ('"datePublished": "2014-01-01"', "<p class='meta'>gerbw · 20 December 2025</p>", "2025-12-20"),
-    # the printed local day of a declared late-evening timestamp: the UTC moment stays
-    ('"datePublished": "2023-01-21T16:43:28-08:00"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-22T00:43:28Z"),
+    # the printed local day of a declared late-evening timestamp: the moment stays, with the
+    # page's own offset (its calendar day is the printed one)
+    ('"datePublished": "2023-01-21T16:43:28-08:00"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-21T16:43:28-08:00"),
+    # a printed day a day from a timestamp declared in UTC: the same moment, the timestamp stays
+    ('"datePublished": "2023-01-22T00:43:28Z"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-22T00:43:28Z"),
+    # a list of dated changes under the headline is not the byline
+    ('"datePublished": "2021-01-18T19:55:00+01:00"', "<ul><li>2021-08-09 Emphasized the non-requirements of"
+     " tool choice in the analysis section, with examples from three projects and their outcomes.</li></ul>",
+     "2021-01-18T19:55:00+01:00"),
+    # the modification date printed as the page's date, the first publication not shown
+    ('"datePublished": "2019-05-02", "dateModified": "2024-11-14T06:49:57+00:00"',
+     "<p>Ada Lindqvist <span>November 14, 2024</span></p>", "2024-11-14T06:49:57Z"),
+    # ... labelled "Last updated:" in an element of its own: the first publication stays
+    ('"datePublished": "2019-05-02", "dateModified": "2024-11-14T06:49:57+00:00"',
+     "<p><span>Last updated:</span> <span>November 14, 2024</span></p>", "2019-05-02"),
     # nothing declared: the printed date, a publication date preferred to an update's
     ("", "<div><span>Updated: Jan 5, 2025</span> <span>Published: Dec. 3rd, 2024</span></div>", "2024-12-03"),
     ("", "<p>Posted on 2024-03-09 by ed</p>", "2024-03-09"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -102,5 +103,7 @@ def test_title_and_date_floor_on_fundus_and_newspaper4k(fundus, newspaper4k):
     dated += [(e["publish_date"], g) for e, g in newspaper4k if e["publish_date"]]
     same_day = sum(scoring.same_day(want, g["published"]) for want, g in dated)
     assert same_day / len(dated) >= 0.95, same_day  # measured 33/33
-    assert all(g["published"] is None or g["published"].endswith("Z") or len(g["published"]) == 10
+    # a day, or a timestamp with its offset (the page's own, or Z)
+    assert all(g["published"] is None or len(g["published"]) == 10
+               or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", g["published"])
                for _, _, g in fundus)

@@ -10,7 +10,7 @@ import re
 from crawler.urls import join_url
 
 from .authors import clean_authors, find_authors  # noqa: F401  (re-exported)
-from .dates import find_dates, iso_utc  # noqa: F401
+from .dates import find_dates, iso_date, iso_utc  # noqa: F401
 from .html import squash
 from .jsonld import (ARTICLE_TYPES, LISTING_TYPES, json_ld_objects, ld_article, ld_image,  # noqa: F401
                      ld_names, ld_str, ld_types)
