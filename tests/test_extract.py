@@ -232,6 +232,15 @@ def _page(head: str, body: str) -> str:
     ("https://www.docker.com/blog/x", '<meta property="og:site_name" content="Docker">'
      '<meta property="og:title" content="Docker Hardened Images: Validated by SRLabs | Docker">',
      "<h1>Docker Hardened Images: Validated by SRLabs</h1>", "Docker Hardened Images: Validated by SRLabs"),
+    # an <h1> printed like a <title>: the declared titles, suffixes stripped, end the headline
+    ("https://news.example/c", '<meta property="og:title" content="How sleep works | Opinion">'
+     '<meta property="og:site_name" content="Island Daily">',
+     "<h1>How sleep works | Opinion</h1>", "How sleep works"),
+    ("https://health.example/d", "<title>How to help babies and toddlers sleep through the night | Patient Education | Children's Hospital</title>",
+     "<h1>How to help babies and toddlers sleep through the night | Patient Education | Children's Hospital</h1>", "How to help babies and toddlers sleep through the night"),
+    # ... but an <h1> subtitle the declared titles share stays
+    ("https://news.example/e", '<meta property="og:title" content="Storm hits coast - What we know | Island Daily">',
+     "<h1>Storm hits coast - What we know</h1>", "Storm hits coast - What we know"),
 ])
 def test_title_is_the_headline_shown(url, head, body, expected):
     assert extract_article(_page(head, body), url)["title"] == expected

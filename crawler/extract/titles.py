@@ -258,6 +258,11 @@ def find_title(tree, article: dict | None, metas: dict, site_names: list[str], u
         # headline is the article's
         return story[1]
     if best is not None:
+        bare = strip_site_suffix(best, names)
+        if bare != best and best.startswith(bare) and any(_norm(bare) == _norm(v) for _, v in sources):
+            # an <h1> printed like a <title> ("Headline | Opinion", "Headline | Section | Site"):
+            # the declared titles, their suffixes stripped, say where the headline ends
+            best = bare
         if best.isupper():
             same = next((v for _, v in sources if _norm(v) == _norm(best)), None)
             if same:
