@@ -365,6 +365,14 @@ _STORY = "<p>Storm text that is the article body, long enough to be one.</p>"
      ["Preetam Jinka"]),
     # nothing credited: no author (a "Follow us" box is not one)
     ("", f'<article><h1>Storm</h1>{_STORY}</article><div class="author-follow">Follow us</div>', []),
+    # the byline printed after its date, in a block named for both
+    ("", f'<article><h1>Storm</h1><div class="publish-date-author">Dec. 19, 2025 &middot; Ada Lindqvist on behalf'
+         f' of the harbour team</div>{_STORY}</article>', ["Ada Lindqvist"]),
+    ("", f'<article><h1>Storm</h1><div class="dateAndAuthorContainer"><span>Dec 17, 2025</span>'
+         f'<span>Julian K. Arni</span></div>{_STORY}</article>', ["Julian K. Arni"]),
+    # an author-page link labelled "Articles by <first name>"
+    ("", f'<article><h1>Storm</h1><p><a href="/author/juliette-c">Articles by Juliette</a></p>{_STORY}</article>',
+     ["Juliette"]),
 ])
 def test_authors_from_bylines(head, body, expected):
     html = f"<html><head><title>Storm | Gazette</title>{head}</head><body>{body}</body></html>"
@@ -448,3 +456,56 @@ def test_placeholder_year_is_no_date_and_does_not_break_the_page():
             f"<p>Posted March 9, 2024</p>{_STORY}</article></body></html>")
     assert iso_utc("0001-01-01T00:00:00Z") is None
     assert extract_article(html, "https://gazette.example/storm")["published"] == "2024-03-09"
+
+
+@pytest.mark.parametrize("body,expected", [
+    # MediaWiki's classic thumbnail: the magnifier link inside the caption is no text of it
+    ('<div class="thumb tright"><div class="thumbinner"><a href="/wiki/File:Harbour.jpg" class="image">'
+     '<img src="//upload.example.org/Harbour.jpg" class="thumbimage"></a><div class="thumbcaption">'
+     '<div class="magnify"><a href="/wiki/File:Harbour.jpg" title="Enlarge"></a></div>The harbour wall after the storm, 1911'
+     '</div></div></div>',
+     [("The harbour wall after the storm, 1911", "https://upload.example.org/Harbour.jpg", None)]),
+    # MediaWiki's current figure markup
+    ('<figure typeof="mw:File/Thumb"><a href="/wiki/File:Quay.jpg" class="mw-file-description">'
+     '<img src="//upload.example.org/Quay.jpg" class="mw-file-element"></a>'
+     "<figcaption>The quay in 1900, before the new breakwater</figcaption></figure>",
+     [("The quay in 1900, before the new breakwater", "https://upload.example.org/Quay.jpg", None)]),
+    # figcaption before its image, and one holding paragraphs with a labelled credit
+    ('<figure><figcaption>Fishermen haul their boats above the tide line.</figcaption><img src="/b.jpg"></figure>',
+     [("Fishermen haul their boats above the tide line.", "https://gazette.example/b.jpg", None)]),
+    ('<figure><div><img src="/a.jpg"></div><figcaption><p>Rescue boats in the flooded square.</p>'
+     '<p class="credit"><span>Photo:</span> Jane Roe</p></figcaption></figure>',
+     [("Rescue boats in the flooded square.", "https://gazette.example/a.jpg", "Jane Roe")]),
+    # caption elements next to the image, no <figure>
+    ('<div class="story-image"><img src="/c.jpg"><div class="image-caption">A lifeboat crew returns at dawn. (Reuters)</div></div>',
+     [("A lifeboat crew returns at dawn.", "https://gazette.example/c.jpg", "Reuters")]),
+    ('<p><img src="/g.jpg"><br><span class="photo-caption">Cars stranded on the coast road.</span></p>',
+     [("Cars stranded on the coast road.", "https://gazette.example/g.jpg", None)]),
+    # a gallery of figures, each caption with its own picture
+    ('<figure class="wp-block-gallery"><figure class="wp-block-image"><img src="/h1.jpg">'
+     '<figcaption class="wp-element-caption">The first wave</figcaption></figure><figure class="wp-block-image">'
+     '<img src="/h2.jpg"><figcaption class="wp-element-caption">The second wave</figcaption></figure></figure>',
+     [("The first wave", "https://gazette.example/h1.jpg", None), ("The second wave", "https://gazette.example/h2.jpg", None)]),
+    # the same caption again in a lightbox copy: once
+    ('<figure><img src="/f.jpg"><figcaption>Waves over the pier at high tide.</figcaption></figure>'
+     '<div class="lightbox" hidden><img src="/f.jpg"><div class="caption">Waves over the pier at high tide.</div></div>',
+     [("Waves over the pier at high tide.", "https://gazette.example/f.jpg", None)]),
+])
+def test_captions_on_common_markups_once_each_and_not_in_body(body, expected):
+    html = f"<html><head><title>Storm</title></head><body><article><h1>Storm</h1>{body}{_STORY}</article></body></html>"
+    got = extract_article(html, "https://gazette.example/storm")
+    assert [(c["text"], c["image_url"], c["credit"]) for c in got["captions"]] == expected
+    assert not any(text in got["text"] for text, _, _ in expected)
+
+
+@pytest.mark.parametrize("url,footer,expected", [
+    # a personal site named after its owner, no byline: the owner
+    ("https://tobyhede.example/blog/habits", "&copy; 2025 Toby Hede. All rights reserved.", ["Toby Hede"]),
+    # a company's copyright line is no author, nor a name the host does not spell
+    ("https://scripps.example/news/myths", "&copy; 2025 Scripps Health. All rights reserved.", []),
+    ("https://cassidoo.example/post/x", "&copy; 2025 Cassidy Williams", []),
+])
+def test_personal_site_owner_from_the_copyright_line(url, footer, expected):
+    html = f"<html><head><title>Habits</title></head><body><article><h1>Habits</h1>{_STORY}</article>" \
+           f"<footer><p>{footer}</p></footer></body></html>"
+    assert extract_article(html, url)["authors"] == expected

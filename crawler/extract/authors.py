@@ -12,6 +12,7 @@ lines, from which the name is cut out (labels, dates, roles and reading times dr
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from lxml.etree import XPath
 
@@ -61,14 +62,15 @@ def _declared(article: dict | None, metas: dict) -> tuple[list[str], bool]:
     return names, True
 
 
-def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = ()) -> list[str]:
-    """Authors as credited on the page, each once, in order."""
+def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = (), url: str | None = None) -> list[str]:
+    """Authors as credited on the page, each once, in order (`url`: the page's, for a personal
+    site's owner)."""
     names, is_person = _declared(article, metas)
     sites = {_norm(s) for s in site_names if s}
     publisher = bool(names) and (not is_person or all(_norm(n) in sites for n in names))
     if names and not publisher:
         return clean_authors(names)
-    printed = _byline_names(tree, sites)
+    printed = _byline_names(tree, sites) or (None if names else _copyright_person(tree, urlsplit(url or "").hostname or ""))
     return clean_authors(printed or names)
 
 
@@ -90,7 +92,8 @@ _CANDIDATES = XPath(
 )
 # "By", "Written by:", "Author:", "Posted by" before the name
 _LABEL = re.compile(
-    r"^(?:(?:written|posted|published|authored|words|story|text|article)\s+)?by\s*:?\s*|^authors?\s*:?\s*|"
+    r"^(?:(?:written|posted|published|authored|words|story|text|article|articles|posts|stories)\s+)?by\s*:?\s*|"
+    r"^authors?\s*:?\s*|"
     r"^(?:written|posted)\s*:\s*", re.IGNORECASE)
 _OTHER_ROLE = re.compile(r"^(?:reviewed|edited|fact[- ]checked|medically reviewed|photos?|illustrations?|"
                          r"updated|published)\b", re.IGNORECASE)
@@ -101,6 +104,10 @@ _NAME_END = re.compile(
     r"\s+(?:on|at|in|for|from|updated|published|posted|last|\d)\b.*$|\s*[|•·—–]\s*.*$|\s+-\s+.*$|"
     rf"\s*,?\s+(?:{_MONTHS})\.?\s+\d.*$|\s+\d+\s*(?:min|minute).*$",
     re.IGNORECASE)
+# "Dec. 19, 2025 · Niko Matsakis", "2025-12-17 | Ada Lindqvist": a byline printed after its date
+_LEADING_DATE = re.compile(
+    rf"^(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MONTHS})\.?,?\s+\d{{4}}|"
+    r"\d{4}-\d\d-\d\d)\s*(?:[|•·—–-]\s*)?", re.IGNORECASE)
 _ROLE_TAIL = re.compile(
     r"\s+(?:author|contributor|contributing writer|staff writer|writer|editor|reporter|correspondent|columnist|"
     r"co-?founder|founder|ceo|cto|director|manager|head of|senior|lead|chief|tech writer|guest author)\b.*$",
@@ -132,6 +139,7 @@ def _name_from(text: str, strict: bool) -> str | None:
     text = squash(text)
     if not text or len(text) > 200 or _OTHER_ROLE.match(text):
         return None
+    text = _LEADING_DATE.sub("", text, count=1)
     text = _LABEL.sub("", text, count=1)
     text = _NAME_END.sub("", text)
     text = _ROLE_TAIL.sub("", text).strip(" ,.:;-")
@@ -227,4 +235,28 @@ def _by_in_meta_block(tree) -> list[str]:
         if match:
             name = match.group(1)
             return [name.title() if name.isupper() else name]
+    return []
+
+
+_COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d\d\s*(?:[-–]\s*(?:19|20)\d\d)?\s*)?,?\s*"
+                        r"([A-ZÀ-Þ][\w'’-]+(?:\s+[A-ZÀ-Þ][\w'’-]+){1,2})(?=\s*(?:[.,|]|$|all rights))",
+                        re.IGNORECASE)
+
+
+def _copyright_person(tree, host: str) -> list[str]:
+    """"© 2025 Toby Hede. All rights reserved." in the footer of tobyhede.com: a personal site
+    named after its owner, who wrote what it publishes when no byline says otherwise. Only
+    when the host spells the whole name (a company's copyright line names the company, and
+    "Scripps Health" on scripps.org is no person)."""
+    compact = re.sub(r"[^a-z]", "", host.lower())
+    if not compact:
+        return []
+    for el in tree.iter("footer"):
+        match = _COPYRIGHT.search(element_text(el)[-600:])
+        if not match:
+            continue
+        name = match.group(1)
+        if re.sub(r"[^a-z]", "", name.lower()) in compact and all(_NAME_WORD.match(w) for w in name.split()):
+            return [name]
+        return []
     return []
