@@ -509,3 +509,21 @@ def test_personal_site_owner_from_the_copyright_line(url, footer, expected):
     html = f"<html><head><title>Habits</title></head><body><article><h1>Habits</h1>{_STORY}</article>" \
            f"<footer><p>{footer}</p></footer></body></html>"
     assert extract_article(html, url)["authors"] == expected
+
+
+@pytest.mark.parametrize("declared,page,expected", [
+    # printed above the headline, in its header, against a template's stale declared date
+    ('"datePublished": "2014-01-01"', '<div class="post-header"><div><span>Published</span> <span>October 14, 2025</span> in Training</div>'
+         "<h1>Storm</h1></div>", "2025-10-14"),
+    # labelled as an update above the headline, nothing else: still the page's only date
+    ('"datePublished": "2014-01-01"', "<header><div>Last updated:</div><div>Dec 12, 2025</div><h1>Storm</h1></header>", "2025-12-12"),
+    # dated lines of a changelog under the headline are no byline: the declared date stays
+    ('"datePublished": "2021-01-18T19:55:00+01:00"',
+     "<h1>Storm</h1><p>Updates:</p><ul><li>2021-08-09 New section</li><li>2022-04-12 Link</li>"
+     "<li>2023-06-12 More arguments</li></ul>", "2021-01-18T19:55:00+01:00"),
+])
+def test_published_date_printed_around_the_headline(declared, page, expected):
+    ld = f'<script type="application/ld+json">{{"@type": "BlogPosting", "headline": "Storm", {declared}}}</script>' \
+        if declared else ""
+    html = f"<html><head>{ld}</head><body><article>{page}{_STORY}</article></body></html>"
+    assert extract_article(html, "https://gazette.example/storm")["published"] == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from .html import element_text
 from .jsonld import ld_str
 from .metatags import first
 
@@ -164,13 +165,14 @@ def _after(el):
 
 def printed_dates(tree) -> list[tuple[str, bool]]:
     """[(YYYY-MM-DD, labelled as an update)] printed in the byline: the dates written between
-    the page's headline (its first <h1>) and the story's first long paragraph, in short texts
-    (a changelog's or a list's dated lines are not the byline). The dates the reader is told
-    the article is from."""
+    the page's headline (its first <h1>) and the story's first long paragraph, in short texts;
+    none when more than two days are written there (a changelog's or a list's dated lines are
+    not a byline). The dates the reader is told the article is from."""
     start = next((h for h in tree.iter("h1") if h.text_content().strip()), None)
     if start is None:
         return []
     found: list[tuple[str, bool]] = []
+    listed: set[str] = set()    # every day written there, short texts or not
     seen = 0
     before = ""     # the text printed last: a label in an element of its own
     for el in _after(start):
@@ -180,16 +182,50 @@ def printed_dates(tree) -> list[tuple[str, bool]]:
         seen += 1
         if seen > _BYLINE_WINDOW or el.tag == "p" and len(el.text_content()) > _STORY_STARTED:
             break
-        for text in (el.text_content() if el.tag == "time" else el.text or "", el.tail or ""):
+        for text, own in ((el.text_content() if el.tag == "time" else el.text or "", True), (el.tail or "", False)):
             text = " ".join(text.split())
             if not text:
                 continue
+            days = _printed_dates(text, before)
+            listed.update(day for day, _ in days)
             if len(text) <= _LINE_MAX:
                 classes = " ".join(filter(None, (el.get("class"), el.getparent().get("class")))) \
-                    if text is not el.tail and el.getparent() is not None else ""
+                    if own and el.getparent() is not None else ""
                 marked = bool(_UPDATED.search(classes)) and "publish" not in classes.lower()
-                found += [(day, upd or marked) for day, upd in _printed_dates(text, before)]
+                found += [(day, upd or marked) for day, upd in days]
             before = (before + " " + text)[-_LABEL_REACH:]
+    if len(listed) > 2:
+        return []   # dated items (a changelog, a list of posts): a byline has a date or two
+    return found or _printed_above(start)
+
+
+_ABOVE_WINDOW = 12      # elements before the headline searched for a date printed above it
+
+
+def _printed_above(start) -> list[tuple[str, bool]]:
+    """Dates printed just above the headline, in its header ("Published October 14, 2025 in
+    Training" over the <h1>): the nearest elements before it, up to two levels out."""
+    found: list[tuple[str, bool]] = []
+    seen = 0
+    node = start
+    for _ in range(3):
+        for sibling in node.itersiblings(preceding=True):
+            for el in [sibling, *sibling.iterdescendants()]:
+                if not isinstance(el.tag, str) or el.tag in _SKIPPED:
+                    continue
+                seen += 1
+                if seen > _ABOVE_WINDOW:
+                    return found
+                texts = [el.text_content() if el.tag == "time" else el.text or "", el.tail or ""]
+                for text in (" ".join(t.split()) for t in texts):
+                    if text and len(text) <= _LINE_MAX:
+                        label = element_text(el.getprevious()) if el.getprevious() is not None else ""
+                        found += _printed_dates(text, label[-_LABEL_REACH:])
+            if found:
+                return found
+        node = node.getparent()
+        if node is None or node.tag in ("body", "article", "main"):
+            break
     return found
 
 
