@@ -232,6 +232,12 @@ def _page(head: str, body: str) -> str:
     ("https://www.docker.com/blog/x", '<meta property="og:site_name" content="Docker">'
      '<meta property="og:title" content="Docker Hardened Images: Validated by SRLabs | Docker">',
      "<h1>Docker Hardened Images: Validated by SRLabs</h1>", "Docker Hardened Images: Validated by SRLabs"),
+    # the host name glued to the headline in a <title>, the <h1> naming the blog
+    ("https://blog.example.org/2025/12/vibe.html", "<title>blog.example.org Vibe Coding</title>",
+     '<h1><a href="/">blog.example.org</a></h1>', "Vibe Coding"),
+    # UTF-8 read as Latin-1 by the CMS, everywhere on the page
+    ("https://news.example/f", '<meta property="og:title" content="A DIY Investor\u00e2\u0080\u0099s Guide | WCI">',
+     "<h1>A DIY Investor\u00e2\u0080\u0099s Guide</h1>", "A DIY Investor\u2019s Guide"),
     # an <h1> printed like a <title>: the declared titles, suffixes stripped, end the headline
     ("https://news.example/c", '<meta property="og:title" content="How sleep works | Opinion">'
      '<meta property="og:site_name" content="Island Daily">',

@@ -41,6 +41,13 @@ def strip_site_suffix(title: str, site_names: list[str], guess: bool = True) -> 
     trailing segments after a strong separator (section names, an unknown site name). A visible
     <h1> is stripped without guessing: only a <title> is written for a browser tab."""
     title = squash(title)
+    for name in site_names:
+        # a host name glued to the headline without a separator ("example.com Headline")
+        if name and "." in name and " " not in name and len(title) > len(name) + 1:
+            if title.lower().startswith(name.lower() + " "):
+                title = title[len(name) + 1:].lstrip(" |-–—:·•»«/")
+            elif title.lower().endswith(" " + name.lower()):
+                title = title[:-len(name) - 1].rstrip(" |-–—:·•»«/")
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -226,7 +233,27 @@ def _story_heading(tree, known: set[str], site_names: list[str]):
     return None
 
 
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+
+
+def unmangle(text: str | None) -> str | None:
+    """UTF-8 read as Latin-1 by the CMS ("Investorâ\x80\x99s" -> "Investor’s"): the bytes
+    decoded again, when they are valid UTF-8 (text that merely holds "Ã©" as written stays)."""
+    if not text or not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def find_title(tree, article: dict | None, metas: dict, site_names: list[str], url: str | None = None) -> str | None:
+    """The headline the reader sees, without site name or tagline (`_find_title`), its
+    mis-decoded characters repaired (`unmangle`)."""
+    return unmangle(_find_title(tree, article, metas, site_names, url))
+
+
+def _find_title(tree, article: dict | None, metas: dict, site_names: list[str], url: str | None = None) -> str | None:
     """The headline the reader sees, without site name or tagline.
 
     The <h1> is what the reader sees; the declared titles (JSON-LD headline, og:title,
