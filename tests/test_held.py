@@ -31,6 +31,10 @@ def test_rule_then_prefers_the_earliest_published_then_the_shortest_url():
     assert representative(dated).url == f"{E}/a-longer"
     undated = [Page(f"{E}/a", f"{E}/a", None), Page(f"{E}/zzzz", f"{E}/zzzz", "2024-03-02")]
     assert representative(undated).url == f"{E}/zzzz"        # a date beats none
+    # dates keep the page's offset: the earlier moment wins, not the smaller string
+    offsets = [Page(f"{E}/b", f"{E}/b", "2025-12-18T20:00:00Z"), Page(f"{E}/a-longer", f"{E}/a-longer",
+                                                                      "2025-12-19T01:00:00+05:30")]
+    assert representative(offsets).url == f"{E}/a-longer"   # 19:30 UTC, half an hour earlier
     same = [Page(f"{E}/bbb", f"{E}/bbb"), Page(f"{E}/aaaa", f"{E}/aaaa"), Page(f"{E}/ccc", f"{E}/ccc")]
     assert representative(same).url == f"{E}/bbb"            # shortest, then smallest
 
