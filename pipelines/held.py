@@ -25,10 +25,10 @@ import logging
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from crawler.extract.dates import iso_utc
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,20 @@ def is_self_canonical(page: Page) -> bool:
     return canonicalize_url(page.url, (), fold_amp_urls=False) == page.canonical
 
 
+def _utc(value: str | None) -> str:
+    """A `published` value as a comparable UTC moment: pages keep their own offsets
+    ("2025-12-19T01:00:00+05:30" is before "2025-12-18T20:00:00Z"); a date stays a date."""
+    if not value or "T" not in value:
+        return value or ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def rank(page: Page, inbound: int) -> tuple:
     """Sort key of the rule (smallest wins):
     0. a complete capture over one cut short (`truncated`);
@@ -84,7 +98,7 @@ def rank(page: Page, inbound: int) -> tuple:
     4. the shortest URL, then the smallest in string order;
     5. two captures of one URL: the earliest fetched, then the earliest in the WARC."""
     return (page.truncated, not is_self_canonical(page), -inbound,
-            page.published is None, iso_utc(page.published) or page.published or "",  # offsets differ by page
+            page.published is None, _utc(page.published),
             len(page.url), page.url, page.fetched_at or "", page.warc)
 
 
