@@ -4,13 +4,12 @@ ISO 8601 with the page's own UTC offset (the publisher's calendar day)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from .html import element_text
 from .jsonld import ld_str
 from .metatags import first
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISOISH = re.compile(
     r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?",
     re.IGNORECASE,
