@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites bench-crash clean
+.PHONY: crawl test lint install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites bench-crash clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ ifeq ($(strip $(URLS)),)
 else
 	$(BIN)/scrapy crawl news -a urls=$(URLS) -s OUTPUT_DIR=$(OUTPUT_DIR)
 endif
+
+## make lint: ruff with the rules in pyproject.toml (bug-finding rules, not style); CI runs it before the tests
+lint: $(STAMP)
+	$(BIN)/python -m ruff check .
 
 ## make test: the whole suite (starts its own HTTP servers and redis-server)
 test: $(STAMP)

@@ -1,9 +1,9 @@
 """Offline spider tests: Scrapy responses straight from a WARC, by URL.
 
-    from archives.testing import warc_responses   # pytest fixture
+    pytest_plugins = ["archives.testing"]        # the warc_responses fixture
     from archives.testing import WarcResponses    # or the plain class
 
-    def test_parse_article(warc_responses):
+    def test_parse_article(warc_responses):     # in a module with pytest_plugins above
         pages = warc_responses("tests/data/site.warc.gz")
         response = pages.response("https://example.com/news/1")
         item = next(NewsSpider(urls="https://example.com/").parse_article(response))

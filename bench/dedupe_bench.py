@@ -142,7 +142,7 @@ def run(name: str, store, n: int, extra) -> None:
                   flush=True)
             window_total = window_fp = generating = 0.0
             window_n, window_cpu = 0, time.process_time()
-    print(f"\nplanted url/exact/near found: " + ", ".join(
+    print("\nplanted url/exact/near found: " + ", ".join(
         f"{k} {found[k]}/{planted[k]}" for k in ("url", "exact", "near")) +
         f"; unplanted articles called duplicates: {false_hits}/{planted['new']}")
     store.close()

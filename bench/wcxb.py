@@ -31,7 +31,6 @@ import gzip
 import hashlib
 import json
 import re
-import statistics
 import sys
 import time
 import unicodedata
@@ -430,7 +429,7 @@ def main(argv=None) -> int:
     if args.worst and "ours dev" in result:
         rows = [(e["f1"], i) for i, e in result["ours dev"]["per_page"].items() if e["type"] == "article"]
         bare = result.get("trafilatura dev", {}).get("per_page", {})
-        print(f"\nworst dev article pages (ours F1, bare F1):")
+        print("\nworst dev article pages (ours F1, bare F1):")
         for f1, page_id in sorted(rows)[: args.worst]:
             e = result["ours dev"]["per_page"][page_id]
             print(f"  {page_id} {f1:.3f} {_f(bare.get(page_id, {}).get('f1'))} leaked={e['without_leaked']} "

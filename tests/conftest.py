@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo news site on 127.0.0.1 and a `scrapy crawl` runner."""
+"""Shared fixtures: the demo news site on 127.0.0.1, a `scrapy crawl` runner, redis-server and
+the dedupe backends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# archives.testing's warc_responses fixture for every test module (asked for by name: importing
+# a fixture into a test module is an import a linter rightly calls unused, then redefined).
+pytest_plugins = ["archives.testing"]
+
 # Fast settings for crawls of sites on loopback; shipped defaults stay polite.
 LOOPBACK_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
@@ -20,22 +25,35 @@ LOOPBACK_SETTINGS = {
 }
 
 
+def scrapy_env(extra=None) -> dict:
+    """The environment of a `scrapy` subprocess: this one's, with this checkout first on the path."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env.update(extra or {})
+    return env
+
+
+def scrapy_command(*args) -> list[str]:
+    """argv of the real `scrapy` command line of this project (run it with cwd=ROOT)."""
+    return [sys.executable, "-m", "scrapy", *args]
+
+
+def crawl_args(urls, output_dir, settings=None) -> list[str]:
+    """`crawl news` arguments: start URLs (none: a distributed crawl's frontier has them), the
+    output folder, LOOPBACK_SETTINGS overridden by `settings`, each as `-s NAME=VALUE`."""
+    args = ["crawl", "news", *(["-a", f"urls={urls}"] if urls else []), "-s", f"OUTPUT_DIR={output_dir}"]
+    for name, value in {**LOOPBACK_SETTINGS, **(settings or {})}.items():
+        args += ["-s", f"{name}={value}"]
+    return args
+
+
 def run_scrapy(*args, cwd=ROOT, timeout=300, env=None) -> subprocess.CompletedProcess:
     """Run the real `scrapy` command line of this project."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    full_env.setdefault("PYTHONPATH", str(ROOT))
-    return subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env,
+    return subprocess.run(scrapy_command(*args), cwd=cwd, env=scrapy_env(env),
                           capture_output=True, text=True, timeout=timeout)
 
 
 def crawl(urls, output_dir, *, settings=None, timeout=300, extra_args=()) -> subprocess.CompletedProcess:
-    merged = dict(LOOPBACK_SETTINGS)
-    merged.update(settings or {})
-    args = ["crawl", "news", "-a", f"urls={urls}", "-s", f"OUTPUT_DIR={output_dir}"]
-    for name, value in merged.items():
-        args += ["-s", f"{name}={value}"]
-    return run_scrapy(*args, *extra_args, timeout=timeout)
+    return run_scrapy(*crawl_args(urls, output_dir, settings), *extra_args, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +67,23 @@ def demo_site():
 @pytest.fixture
 def scrapy_crawl():
     return crawl
+
+
+# Fixtures of the helper modules (their classes stay there): a test asks for them by name.
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real redis-server on 127.0.0.1 for the module's tests (tests/redis_server.py)."""
+    from tests.redis_server import RedisServer
+
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def dedupe_backend(request, tmp_path):
+    """Each test once per dedupe state backend: a function opening (and reopening: same state)
+    that backend's store, with `.backend` and `.settings`; every store it opened is closed."""
+    from tests.dedupe_support import open_backend
+
+    server = request.getfixturevalue("redis_server") if request.param == "redis" else None
+    yield from open_backend(request.param, tmp_path, server)

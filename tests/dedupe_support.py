@@ -7,7 +7,6 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-import pytest
 
 from crawler.urls import canonicalize_url, same_site
 from pipelines.dedupe_store import RedisStore, SQLiteStore
@@ -37,25 +36,24 @@ def canonical(row) -> str:
     return canonicalize_url(declared if declared and same_site(declared, row["url"]) else row["url"])
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def dedupe_backend(request, tmp_path):
-    """A function opening (and reopening: same state) one backend's store, with `.backend`
-    and `.settings` (the crawl settings selecting it); every store it opened is closed."""
+def open_backend(backend, tmp_path, redis_server=None):
+    """Generator behind conftest's `dedupe_backend` fixture: yields a function opening (and
+    reopening: same state) one backend's store, with `.backend` and `.settings` (the crawl
+    settings selecting it); closes every store it opened when resumed."""
     opened = []
-    if request.param == "sqlite":
+    if backend == "sqlite":
         def factory():
             opened.append(SQLiteStore(tmp_path / "state" / "dedupe.sqlite3"))
             return opened[-1]
         factory.settings = {"DEDUPE_BACKEND": "sqlite", "DEDUPE_STATE_DIR": str(tmp_path / "state")}
     else:
-        server = request.getfixturevalue("redis_server")
         prefix = f"test:{uuid.uuid4().hex}"
 
         def factory():
-            opened.append(RedisStore(server.url, prefix=prefix))
+            opened.append(RedisStore(redis_server.url, prefix=prefix))
             return opened[-1]
-        factory.settings = {"DEDUPE_BACKEND": "redis", "REDIS_URL": server.url, "DEDUPE_REDIS_PREFIX": prefix}
-    factory.backend = request.param
+        factory.settings = {"DEDUPE_BACKEND": "redis", "REDIS_URL": redis_server.url, "DEDUPE_REDIS_PREFIX": prefix}
+    factory.backend = backend
     yield factory
     for store in opened:
         store.close()

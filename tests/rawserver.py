@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import socket
 import ssl
 import struct
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import scrapy
+
+from tests.conftest import crawl_args, scrapy_command
 
 
 @dataclass
@@ -68,6 +71,39 @@ CP1252_HTML = ("<html><head><meta charset=windows-1252><title>Caf\u00e9</title><
 def _head(status: str, headers: list[tuple[str, str]], eol: bytes = b"\r\n") -> bytes:
     lines = [status.encode("latin-1")] + [f"{k}: {v}".encode("latin-1") for k, v in headers]
     return eol.join(lines) + eol + eol
+
+
+ARTICLE_PREFIX = "/news/2024/05/01/"   # an article URL's shape (date path) for article_html pages
+WORDS = ("harbour council budget river school bridge market festival railway library election "
+         "museum hospital weather farmers orchestra stadium ferry vineyard airport theatre mayor "
+         "volunteers planning tunnel coastline bakery harvest parliament").split()
+
+
+def article_html(title: str, seed: int, *, charset: str = "utf-8", extra: str = "") -> bytes:
+    """An article page the crawl recognises (JSON-LD NewsArticle, og:type, long prose)."""
+    rng = random.Random(seed)
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choice(WORDS) for _ in range(70)).capitalize() + ".</p>" for _ in range(6))
+    return (f"<!doctype html><html lang=en><head><meta charset={charset}><title>{title}</title>"
+            f'<meta property="og:type" content="article">'
+            f'<script type="application/ld+json">{{"@type":"NewsArticle","headline":"{title}",'
+            f'"datePublished":"2024-05-0{seed % 9 + 1}T10:00:00Z"}}</script></head>'
+            f"<body><article><h1>{title}</h1>{extra}{paragraphs}</article></body></html>").encode()
+
+
+def ok(body: bytes, content_type: str = "text/html; charset=utf-8", extra=()) -> list[bytes]:
+    return [_head("HTTP/1.1 200 OK", [("Content-Type", content_type),
+                                      ("Content-Length", str(len(body))), *extra]), body]
+
+
+def redirect(location: str) -> list[bytes]:
+    return [_head("HTTP/1.1 302 Found", [("Location", location), ("Content-Length", "0")])]
+
+
+def scrapy_crawl_cmd(base_url: str, out: Path, **settings) -> list[str]:
+    """The crawl of a raw site: short timeout, one retry, stats in OUTPUT_DIR/stats.json."""
+    return scrapy_command(*crawl_args(f"{base_url}/", out, {
+        "JOB_STATS_FILE": str(out / "stats.json"), "DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "1", **settings}))
 
 
 def standard_routes() -> dict[str, Route]:

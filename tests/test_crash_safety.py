@@ -205,12 +205,13 @@ def test_first_write_on_a_full_disk_leaves_no_empty_file(full_disk):
     from pipelines.jsonl import JsonLinesFile
 
     before = {p.name for p in full_disk.iterdir()}
-    with pytest.raises(OSError) as raised:
+    with pytest.raises(OSError, match="No space left") as raised:
         JsonLinesFile(full_disk / "duplicates.jsonl").write({"url": "http://example.com/"})
     assert raised.value.errno == errno.ENOSPC
     writer = WarcWriter(full_disk)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space left") as raised:
         writer.write_metadata(url="http://example.com/", fields=[("note", "x")])
+    assert raised.value.errno == errno.ENOSPC
     assert writer.close() == []
     assert {p.name for p in full_disk.iterdir()} == before
 

@@ -19,8 +19,7 @@ from pipelines.dedupe_fingerprint import Fingerprinter
 from pipelines.dedupe_store import SQLiteStore
 from pipelines.held import HELD_FILENAME, is_held
 from tests.conftest import crawl
-from tests.dedupe_support import ARTICLES, BY_ID, canonical, dedupe_backend  # noqa: F401  (fixture)
-from tests.redis_server import redis_server  # noqa: F401  (module fixture)
+from tests.dedupe_support import ARTICLES, BY_ID, canonical
 
 STORIES = [row for row in ARTICLES if row["kind"] is None]
 
@@ -172,7 +171,7 @@ def expected_kept(rows):
         members = [row for row in rows if row["group"] == group]
         declared = [canonical(row) for row in members]
 
-        def key(row):
+        def key(row, declared=declared):
             own = canonicalize_url(row["url"]) == canonical(row)
             return (not own, -declared.count(canonical(row)), len(row["url"]), row["url"])
         kept[group] = min(members, key=key)
@@ -332,7 +331,7 @@ def test_next_run_points_duplicates_at_the_page_published(dedupe_backend, tmp_pa
     lines = read_lines(second, "DUPLICATES_FILE")[-len(copies):]     # after run 1's lines
     emitted = {a["canonical_url"] for a in published}
     assert {line["duplicate_of"] for line in lines} <= emitted
-    for line, row in zip(lines, copies):
+    for line, row in zip(lines, copies, strict=True):
         assert line["duplicate_of"] == canonical(kept[row["group"]]), row["id"]
 
 

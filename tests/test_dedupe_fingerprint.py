@@ -61,7 +61,7 @@ def test_lsh_banding_equals_datasketch_minhashlsh(num_perm):
         threshold = round(0.05 * i, 2)
         bands, rows = lsh_banding(threshold, num_perm)
         if bands < 2:     # MinHashLSH refuses a single band; so does Fingerprinter
-            with pytest.raises(ValueError):
+            with pytest.raises(ValueError, match="too small"):
                 MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
             with pytest.raises(ValueError, match="single LSH band"):
                 Fingerprinter(threshold=threshold, num_perm=num_perm)
@@ -121,16 +121,16 @@ def test_band_keys_are_stable_signed_64_bit_and_per_band():
     # one changed value changes exactly one band
     changed = signature.copy()
     changed[0] ^= 1
-    assert sum(a != b for a, b in zip(keys, fpr.band_keys(changed))) == 1
+    assert sum(a != b for a, b in zip(keys, fpr.band_keys(changed), strict=True)) == 1
 
 
 def test_parameters_are_validated_and_reported():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="DEDUPE_SHINGLE_SIZE"):
         Fingerprinter(shingle_size=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="DEDUPE_NEAR_THRESHOLD"):
         Fingerprinter(threshold=0)
     fpr = Fingerprinter(num_perm=64, shingle_size=4, threshold=0.7)
     assert fpr.params["num_perm"] == 64 and fpr.params["shingle_size"] == 4
     assert fpr.params["bands"] * fpr.params["rows"] <= 64
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="does not fit 64"):
         fpr.use_banding(40, 2)

@@ -9,8 +9,7 @@ import pytest
 from pipelines.dedupe import Deduplicator
 from pipelines.dedupe_fingerprint import Fingerprinter, content_fingerprint
 from pipelines.dedupe_store import Record, RedisStore, SQLiteStore, StoreError, open_store
-from tests.dedupe_support import ARTICLES, canonical, dedupe_backend  # noqa: F401  (fixture)
-from tests.redis_server import redis_server  # noqa: F401  (module fixture)
+from tests.dedupe_support import ARTICLES, canonical
 
 A, B = "https://news.example/a", "https://news.example/b"
 SIG_A, SIG_B = b"\x01" * 512, b"\x02" * 512

@@ -25,7 +25,7 @@ def test_make_crawl_twice_tells_what_each_run_archived(tmp_path):
     assert written[0] > 0 and written[0] == written[1]
     runs = sorted(p for p in out.iterdir() if p.is_dir() and not p.is_symlink())
     assert len(runs) == 2
-    for run_dir, run in zip(runs, (first, second)):
+    for run_dir, run in zip(runs, (first, second), strict=True):
         report = json.loads((run_dir / "report.json").read_text())
         assert report["run_id"] == run_dir.name                 # the folder is named by the run id
         assert report["counts"]["articles"] == len((run_dir / "articles.jsonl").read_text().splitlines())

@@ -404,7 +404,7 @@ def test_conditional_get_and_edits_change_validators(fresh_site):
     assert site.expected["articles"][new_path]["reachable_via"] == ["links", "sitemap", "feed"]
     assert site.url(new_path).encode() in get(site, "/feeds/rss.xml")[2]
     assert new_path.encode() in get(site, "/business/")[2]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="slug already exists"):
         site.publish("council-adopts-harbor-budget", title="x", body="y")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +18,10 @@ from archives.reader import iter_records
 from crawler.urls import canonicalize_url
 from tests.conftest import crawl, run_scrapy
 from tests.rawserver import RawServer, Route
+from tests.tools import read_jsonl
 
 SERIAL = {"CONCURRENT_REQUESTS": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
 PARALLEL = {"CONCURRENT_REQUESTS": "16", "CONCURRENT_REQUESTS_PER_DOMAIN": "16", "EXTRACT_WORKERS": "2"}
-
-
-def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
 def without_fetch(rows):
@@ -50,7 +46,7 @@ def runs(tmp_path_factory):
             result = crawl(urls, dirs[name], settings=settings)
             assert result.returncode == 0, result.stderr[-3000:]
     host, port = base.split("//")[1].rstrip("/").split(":")
-    with pytest.raises(OSError):  # the site is gone: the replay gets nothing from it
+    with pytest.raises(ConnectionRefusedError):  # the site is gone: the replay gets nothing from it
         socket.create_connection((host, int(port)), timeout=2).close()
     result = crawl(urls, dirs["replay"], settings={**PARALLEL, "REPLAY_WARC": str(dirs["parallel"])})
     assert result.returncode == 0, result.stderr[-3000:]
@@ -64,14 +60,14 @@ def test_the_site_has_every_kind_of_duplicate(runs):
     dirs, base, expected = runs
     kinds = {group["kind"] for group in expected["duplicate_groups"]}
     assert kinds == {"url", "exact", "near"}
-    duplicates = lines(dirs["parallel"] / "duplicates.jsonl")
+    duplicates = read_jsonl(dirs["parallel"] / "duplicates.jsonl")
     assert {d["kind"] for d in duplicates} == {"url", "exact", "near"}
-    assert len(lines(dirs["parallel"] / "articles.jsonl")) >= 180
+    assert len(read_jsonl(dirs["parallel"] / "articles.jsonl")) >= 180
 
 
 def test_two_concurrencies_keep_the_same_page_of_every_group(runs):
     dirs, base, expected = runs
-    serial, parallel = lines(dirs["serial"] / "articles.jsonl"), lines(dirs["parallel"] / "articles.jsonl")
+    serial, parallel = read_jsonl(dirs["serial"] / "articles.jsonl"), read_jsonl(dirs["parallel"] / "articles.jsonl")
     assert [a["url"] for a in parallel] == [a["url"] for a in serial]
     assert without_fetch(parallel) == without_fetch(serial)
     for group in expected["duplicate_groups"]:
@@ -79,7 +75,7 @@ def test_two_concurrencies_keep_the_same_page_of_every_group(runs):
         kept = [a["url"] for a in parallel if a["canonical_url"] in members]
         assert len(kept) == 1, group
     # the duplicates are the same too, pointing at the same kept pages
-    assert lines(dirs["serial"] / "duplicates.jsonl") == lines(dirs["parallel"] / "duplicates.jsonl")
+    assert read_jsonl(dirs["serial"] / "duplicates.jsonl") == read_jsonl(dirs["parallel"] / "duplicates.jsonl")
 
 
 def test_the_crawl_order_did_vary(runs):
@@ -102,8 +98,8 @@ def test_replay_writes_the_live_files_byte_for_byte(runs):
 
 def test_reextract_gives_the_run_articles(runs):
     dirs, _base, _expected = runs
-    live = lines(dirs["parallel"] / "articles.jsonl")
-    again = lines(dirs["reextract"] / "articles.jsonl")
+    live = read_jsonl(dirs["parallel"] / "articles.jsonl")
+    again = read_jsonl(dirs["reextract"] / "articles.jsonl")
     # same articles, same order, duplicates left out as the crawl left them out; reextract
     # dates an item by its response record, as the crawl does
     assert [a["url"] for a in again] == [a["url"] for a in live]
@@ -188,8 +184,8 @@ def test_the_rule_holds_when_the_preferred_page_arrives_last(tmp_path):
     pages = [path for path in order if path not in ("/", "/robots.txt")]
     assert sorted(pages) == sorted(want["kept"] + list(want["duplicates"]))
     assert set(pages[-2:]) == set(want["kept"]), pages
-    articles = lines(out / "articles.jsonl")
+    articles = read_jsonl(out / "articles.jsonl")
     assert [a["url"] for a in articles] == [base + path for path in want["kept"]]
     duplicates = {d["url"][len(base):]: (d["kind"], d["duplicate_of"][len(base):])
-                  for d in lines(out / "duplicates.jsonl")}
+                  for d in read_jsonl(out / "duplicates.jsonl")}
     assert duplicates == want["duplicates"]

@@ -69,7 +69,7 @@ def test_sitemap_entities_never_expand_and_never_change_a_url():
 
     ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
     laughs = '<!ENTITY a "ha">' + "".join(f'<!ENTITY {c} "{f"&{p};" * 10}">'
-                                          for p, c in zip("abcdefgh", "bcdefghi"))
+                                          for p, c in zip("abcdefgh", "bcdefghi", strict=True))
     doc = (f'<?xml version="1.0"?><!DOCTYPE urlset [{laughs}<!ENTITY x SYSTEM "file:///etc/passwd">'
            f'<!ENTITY e "evil.example">]><urlset xmlns="{ns}">'
            "<url><loc>http://h.test/1</loc></url><url><loc>http://h.test/&i;</loc></url>"

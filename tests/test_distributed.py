@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 import zipfile
@@ -31,7 +30,6 @@ from crawler.spiders.news import NewsSpider
 from demosite import DemoSite
 from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl, run_scrapy
 from tests.rawserver import RawServer, Route
-from tests.redis_server import redis_server  # noqa: F401  (fixture)
 from tests.tools import read_records, warcio_check
 
 SYNTHETIC = 30      # demo site size: ~90 fetches, a few seconds a crawl
@@ -126,7 +124,7 @@ def _check_union(site, out, single, *, processes, exact=True):
     assert len(paths) == len(set(paths)), "an article was emitted by two processes"
     story = single["story"]
     assert sorted(story.get(p, p) for p in paths) == sorted(story.get(p, p) for p in single["articles"])
-    same = [a for a, p in zip(articles, paths) if p in single["articles"]]
+    same = [a for a, p in zip(articles, paths, strict=True) if p in single["articles"]]
     assert len(same) >= len(articles) - 3     # which member of a duplicate group is first may differ
     for article in same:
         path = article["canonical_url"].replace(site.base_url.rstrip("/"), "")

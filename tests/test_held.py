@@ -133,7 +133,7 @@ def test_publish_cut_short_is_finished_by_the_next_start_without_repeats(tmp_pat
 def test_a_stale_verdict_left_by_a_crash_still_joins_the_group(tmp_path):
     """x was linked to y before a crash lost y's state; on the restart y joined z: one story."""
     held = HeldArticles(tmp_path / "held.sqlite3")
-    for url, group in (("x", "y"), ("y", "z"), ("zz", "z")):
+    for url in ("x", "y", "zz"):
         held.hold(record(f"{E}/{url}", f"{E}/{url}"), f"{E}/{url}", "fp", None)
     held.link(f"{E}/x", f"{E}/y", "exact")
     held.link(f"{E}/y", f"{E}/zz", "exact")

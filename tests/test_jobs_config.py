@@ -141,5 +141,5 @@ def test_durations(value, seconds):
 
 @pytest.mark.parametrize("value", ["", "abc", "5 parsecs", "-3", -3, True, "1h junk"])
 def test_bad_durations(value):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="duration"):
         parse_duration(value)

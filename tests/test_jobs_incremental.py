@@ -21,6 +21,7 @@ from archives.records import NOT_MODIFIED_PROFILES, REVISIT_PROFILES
 from crawler.urls import canonicalize_url
 from tests.conftest import LOOPBACK_SETTINGS, run_scrapy
 from tests.tools import warcio_check
+from tests.tools import read_jsonl
 
 NEW_STORIES = {
     "ferry-line-reopens": ("Ferry line to Gull Island reopens after repairs", [
@@ -41,12 +42,6 @@ NEW_STORIES = {
 }
 CORRECTION = ("Correction: an earlier version of this article misstated the date of the council vote, "
               "which took place on a Thursday and not on the Wednesday before it as first reported here.")
-
-
-def articles(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def records_by_url(run_dir: Path) -> dict[str, list]:
@@ -111,7 +106,7 @@ def test_second_run_archives_only_new_and_changed_articles(tmp_path, site):
     first = run_job(jobs_file)
     run1 = first["_dir"]
     assert first["result"] == "ok"
-    run1_articles = {a["canonical_url"] for a in articles(run1 / "articles.jsonl")}
+    run1_articles = {a["canonical_url"] for a in read_jsonl(run1 / "articles.jsonl")}
     assert len(run1_articles) >= 8
     run1_records = records_by_url(run1)
     pages_run1 = first["counts"]["pages"]
@@ -135,7 +130,7 @@ def test_second_run_archives_only_new_and_changed_articles(tmp_path, site):
           f"run 2 counts {second['counts']}")
 
     # Its JSON holds exactly the new and changed articles.
-    got = articles(run2 / "articles.jsonl")
+    got = read_jsonl(run2 / "articles.jsonl")
     expected = {canonicalize_url(site.url(p)) for p in new_paths} | {edited_canonical}
     assert sorted(a["canonical_url"] for a in got) == sorted(expected)
     assert CORRECTION in next(a["text"] for a in got if a["canonical_url"] == edited_canonical)
@@ -201,4 +196,4 @@ def test_second_run_archives_only_new_and_changed_articles(tmp_path, site):
     known = run1_articles | expected
     assert fetched & known == {edited_canonical}
     assert third["counts"]["skipped_recent"] >= len(known) - 1 - 2   # a few are reachable only one way
-    assert [a["canonical_url"] for a in articles(third["_dir"] / "articles.jsonl")] == [edited_canonical]
+    assert [a["canonical_url"] for a in read_jsonl(third["_dir"] / "articles.jsonl")] == [edited_canonical]

@@ -1,6 +1,8 @@
 """`scrapy jobs serve`'s scheduler, on an injected clock: starts on time, never overlaps, survives failures."""
 
 import json
+import os
+import signal
 import sys
 import textwrap
 import time
@@ -238,10 +240,22 @@ DOWNLOAD_DELAY = "not a number"
     try:
         scheduler.serve(iterations=2)                          # 03:00: both start
         assert sorted(name for name, _ in scheduler.started) == ["broken", "good"]
-        clock.current = utc(2025, 1, 2, 3, 0, 0)               # next fire time, good still running
-        if launcher.children["good"].poll() is None:
+        # The next fire time comes while both still run: SIGSTOP holds each `scrapy jobs run`
+        # process (a stopped process has not exited), so the overlap rule is checked on every
+        # run, not only when the crawls happen to be slower than the tick.
+        children = dict(launcher.children)
+        for child in children.values():
+            os.kill(child.pid, signal.SIGSTOP)
+        try:
+            assert all(child.poll() is None for child in children.values()), "a job ended before the tick"
+            clock.current = utc(2025, 1, 2, 3, 0, 0)
             scheduler.tick()
-            assert "good" in [name for name, _ in scheduler.skipped]
+        finally:
+            for child in children.values():
+                os.kill(child.pid, signal.SIGCONT)
+        assert sorted(name for name, _ in scheduler.skipped) == ["broken", "good"]
+        assert sorted(name for name, _ in scheduler.started) == ["broken", "good"]   # none started twice
+        assert launcher.children == children
         codes = {name: child.wait(timeout=240) for name, child in launcher.children.items()}
         assert codes == {"good": 0, "broken": 1}
     finally:

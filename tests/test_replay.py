@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, TextResponse
 
-from archives.cdxj import cdxj_path_for, write_cdxj
+from archives.cdxj import write_cdxj
 from archives.index import normalize_digest
 from archives.reader import ArchiveError
 from archives.replay import Archive, ReplayError, scrapy_response
-from archives.testing import WarcResponses, warc_response, warc_responses  # noqa: F401 (fixture)
+from archives.testing import WarcResponses, warc_response
 
 DATA = Path(__file__).parent / "data" / "warc"
 CRAWL1 = DATA / "ukwa-data.gov.uk-crawl1.warc.gz"

@@ -106,7 +106,7 @@ def test_replay_sees_exactly_what_the_live_crawl_saw(site):
     replay, stats, log = run_spider(site["urls"], site["tmp"].mktemp("replay"),
                                     f"REPLAY_WARC={site['warcs']}")
     assert len(server.requests) == before, "replay must not touch the network"
-    for got, want in zip(replay, site["live"]):
+    for got, want in zip(replay, site["live"], strict=True):
         assert {k: v for k, v in got.items() if got.get(k) != want.get(k)} == \
             {k: v for k, v in want.items() if got.get(k) != want.get(k)}, got["request_url"]
     assert replay == site["live"]

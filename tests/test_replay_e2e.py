@@ -10,13 +10,13 @@ import pytest
 
 from archives.reader import iter_records
 from tests.conftest import crawl, run_scrapy
+from tests.tools import read_jsonl
 
 FETCH_TIME = ("fetched_at",)
 
 
 def items_of(path) -> list[dict]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    return sorted(rows, key=lambda r: r["url"])
+    return sorted(read_jsonl(path), key=lambda r: r["url"])
 
 
 def without(rows, fields=FETCH_TIME):
@@ -47,7 +47,7 @@ def runs(tmp_path_factory):
     finally:
         site.stop()
     host, port = base.split("//")[1].rstrip("/").split(":")
-    with pytest.raises(OSError):  # the site is really gone
+    with pytest.raises(ConnectionRefusedError):  # the site is really gone
         socket.create_connection((host, int(port)), timeout=2).close()
     replay = crawl(base, replay_dir, settings={**SERIAL, "REPLAY_WARC": str(live_dir)})
     assert replay.returncode == 0, replay.stderr[-3000:]

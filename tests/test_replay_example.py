@@ -2,7 +2,7 @@
 
 import scrapy
 
-from archives.testing import warc_responses  # noqa: F401  (pytest fixture)
+pytest_plugins = ["archives.testing"]  # its warc_responses fixture
 
 WARC = "tests/data/warc/ukwa-data.gov.uk-crawl1.warc.gz"
 

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from archives.cdxj import write_cdxj
 from archives.replay import Archive
@@ -39,10 +40,30 @@ def fetch(url: str) -> tuple[int, bytes]:
         return resp.status, resp.read()
 
 
+def html_pages(*names) -> list[tuple[str, str]]:
+    """(14-digit timestamp, URL) of every 200 text/html response in the WARCs, read with warcio
+    (not the project's index), oldest first: what the command lists."""
+    pages = []
+    for name in names:
+        with open(DATA / name, "rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type != "response" or record.http_headers is None \
+                        or record.http_headers.get_statuscode() != "200":
+                    continue
+                mime = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip()
+                if mime in ("text/html", "application/xhtml+xml"):
+                    stamp = "".join(c for c in record.rec_headers.get_header("WARC-Date") if c.isdigit())
+                    pages.append((stamp[:14], record.rec_headers.get_header("WARC-Target-URI")))
+    return sorted(pages)
+
+
 def test_prints_where_to_look(server):
-    text = "".join(server["lines"])
-    assert "Replaying 2 WARC file(s)" in text
-    assert f"{server['base']}20130103203542/{MONA}" in text or MONA in text
+    pages = html_pages("ukwa-data.gov.uk-crawl1.warc.gz", "ukwa-wikipedia-mona-lisa.warc.gz")
+    assert len(pages) == 34 and pages[0] == ("20130103203542", MONA)     # counted by hand, too
+    lines = [line.rstrip("\n") for line in server["lines"]]
+    start = lines.index(f"Replaying 2 WARC file(s), {len(pages)} HTML page(s): open {server['base']}")
+    assert lines[start + 1:start + 12] == [f"  {server['base']}{stamp}/{url}" for stamp, url in pages[:10]] + \
+        [f"  ... and {len(pages) - 10} more (search the collection page)"]
 
 
 @pytest.mark.parametrize("url", [BLOG, MONA])
@@ -69,7 +90,7 @@ def test_stops_cleanly_and_takes_pywb_with_it(server):
     proc = server["proc"]
     proc.terminate()
     assert proc.wait(timeout=30) == 0
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", server["port"]), timeout=2).close()
 
 

@@ -7,15 +7,12 @@ from __future__ import annotations
 import json
 
 from tests.conftest import crawl, run_scrapy
+from tests.tools import read_jsonl
 
 
 def process_settings(tag):
     return {"ARTICLES_FILE": f"articles-{tag}.jsonl", "DUPLICATES_FILE": f"duplicates-{tag}.jsonl",
             "ERRORS_FILE": f"errors-{tag}.jsonl", "REPORT_NAME": f"report-{tag}", "RUN_ID": "shared-run"}
-
-
-def lines(paths):
-    return [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
 
 
 def test_report_over_the_files_of_several_processes(demo_site, tmp_path):
@@ -28,8 +25,8 @@ def test_report_over_the_files_of_several_processes(demo_site, tmp_path):
     result = run_scrapy("report", str(out))
     assert result.returncode == 0, result.stderr
     merged = json.loads((out / "report.json").read_text())
-    articles = lines(sorted(out.glob("articles-*.jsonl")))
-    dups = lines(sorted(out.glob("duplicates-*.jsonl")))
+    articles = [row for p in sorted(out.glob("articles-*.jsonl")) for row in read_jsonl(p)]
+    dups = [row for p in sorted(out.glob("duplicates-*.jsonl")) for row in read_jsonl(p)]
     assert merged["counts"]["articles"] == len(articles) > 0
     assert sum(merged["counts"]["duplicates"].values()) == len(dups)
     assert merged["counts"]["pages"] == sum(r["counts"]["pages"] for r in per_process)

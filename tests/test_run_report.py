@@ -15,10 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import crawl
-
-
-def lines_of(path):
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+from tests.tools import read_jsonl
 
 
 def warcinfo_run_ids(out):
@@ -40,8 +37,8 @@ def runs(demo_site, tmp_path_factory):
     assert first.returncode == 0, first.stderr[-3000:]
     first_report = json.loads((out / "report.json").read_text())
     first_manifest = json.loads((out / "manifest.json").read_text())
-    articles_after_first = lines_of(out / "articles.jsonl")
-    duplicates_after_first = lines_of(out / "duplicates.jsonl")
+    articles_after_first = read_jsonl(out / "articles.jsonl")
+    duplicates_after_first = read_jsonl(out / "duplicates.jsonl")
     second = crawl(demo_site.base_url, out)
     assert second.returncode == 0, second.stderr[-3000:]
     replay_out = tmp_path_factory.mktemp("report-replay")

@@ -1,7 +1,6 @@
 import pytest
 
 from crawler.urls import (
-    DEFAULT_TRACKING_PARAMS,
     canonicalize_url,
     fold_amp,
     same_site,

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from archives.check import check_paths, summary
 from tests.conftest import run_scrapy
+from tests.tools import warcio_check
 
 DATA = Path(__file__).parent / "data" / "warc"
 CLIPPED = DATA / "resiliparse-clipped-houstonpress.warc.gz"
 WHOLE = sorted(p for p in DATA.glob("*.warc*") if p != CLIPPED)
-
-
-def warcio_check(*paths) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, paths)],
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_warcio_check_misses_the_clipped_file_but_we_do_not():

@@ -30,8 +30,8 @@ from crawler.archiving import warc_archive
 from crawler.capture import RAW_META_KEY, RawExchange
 from crawler.middlewares import WarcCaptureMiddleware
 from tests.conftest import crawl
-from tests.rawserver import RawServer, Route, _head, chunked, crawl_rawsite
-from tests.test_robustness import A, article_html, ok
+from tests.rawserver import ARTICLE_PREFIX as A
+from tests.rawserver import RawServer, Route, _head, article_html, chunked, crawl_rawsite, ok
 from tests.tools import read_records, warcio_check
 
 BIG = random.Random(8).randbytes(3_000_000)                       # incompressible
@@ -142,7 +142,7 @@ def test_rotation_between_prepare_and_commit_gets_the_new_files_warcinfo_id(tmp_
     two = writer.commit(second)                               # lands in a newer file
     files = writer.close()
     assert [p.name for p in files] == [one.response.filename, two.response.filename]
-    for path, capture in zip(files, (one, two)):
+    for path, capture in zip(files, (one, two), strict=True):
         assert warcio_check(path).returncode == 0
         info, *rest = read_records(path)
         assert [r.type for r in rest] == ["response", "request"]
@@ -165,7 +165,7 @@ def test_large_duplicate_payload_becomes_a_revisit_within_and_across_runs(tmp_pa
                     url=url, request_head=REQ, response_head=head, response_body=BIG)))
     original, *revisits = captures
     assert not original.is_revisit
-    for capture, run in zip(revisits, ("run1", "run2")):
+    for capture, run in zip(revisits, ("run1", "run2"), strict=True):
         assert capture.is_revisit
         assert capture.refers_to == Original("http://example.com/a", original.date,
                                              original.response.record_id)
@@ -225,7 +225,7 @@ def test_offload_threshold(tmp_path, setting, offloaded):
     assert crawler.stats.get_value("warc/response_records") == 3
     writer.close()
     bodies = []
-    for request, response, _thread in results:
+    for request, _response, _thread in results:
         record = resolve(tmp_path, request.meta["warc"])
         assert record.warc("WARC-Date") == request.meta["warc_date"]
         bodies.append(record.payload)

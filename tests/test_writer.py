@@ -88,7 +88,7 @@ def test_warc_date_is_valid_for_aware_and_naive_datetimes():
     aware = datetime(2026, 11, 26, 20, 44, 6, 123, tzinfo=timezone(timedelta(hours=1)))
     assert records.warc_date(aware) == "2026-11-26T19:44:06Z"
     assert records.warc_date(datetime(2026, 11, 26, 19, 44, 6)) == "2026-11-26T19:44:06Z"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="WARC_VERSION must be one of"):
         records.check_version("0.9")
 
 

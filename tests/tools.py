@@ -8,6 +8,7 @@ pywb pins old redis/werkzeug and pulls brotlipy (shadowing brotli), so it lives 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -26,10 +27,19 @@ from archives.pywb import PYWB_PINS, ensure_pywb, pywb_venv  # noqa: E402,F401
 PYWB_VENV = pywb_venv()
 
 
-def warcio_check(path: str | os.PathLike) -> subprocess.CompletedProcess:
-    """Run the `warcio check -v` CLI on one file (exit 0 = every digest passed)."""
-    return subprocess.run([str(BIN / "warcio"), "check", "-v", str(path)],
-                          capture_output=True, text=True)
+def warcio_check(*paths: str | os.PathLike) -> subprocess.CompletedProcess:
+    """Run the `warcio check -v` CLI on the files (exit 0 = every digest passed)."""
+    return subprocess.run([str(BIN / "warcio"), "check", "-v", *map(str, paths)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def read_jsonl(path: str | os.PathLike, *, missing_ok: bool = False) -> list[dict]:
+    """The rows of a JSON-lines output file (articles.jsonl, errors.jsonl, ...); blank lines
+    are not rows. A missing file is an error unless `missing_ok` (then no rows)."""
+    path = Path(path)
+    if missing_ok and not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @dataclass

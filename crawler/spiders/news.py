@@ -41,7 +41,7 @@ def parse_start_urls(urls) -> list[str]:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise StartURLError(f"not an http(s) URL: {url!r}")
         try:
-            parts.port
+            _ = parts.port      # urlsplit parses the port only when asked: ValueError if bad
         except ValueError:
             raise StartURLError(f"bad port in URL: {url!r}") from None
         result.append(url)
