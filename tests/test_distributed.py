@@ -219,10 +219,14 @@ def test_killed_process_loses_nothing(redis_server, tmp_path, single_process):
 
     expected = collections.Counter(single_process["fetched"])
     assert set(fetched) == set(expected)           # every page of the single crawl was fetched
-    stats = _stats(out)
-    assert sum(s.get("frontier/reclaimed", 0) for s in stats) >= 1     # the victim held leases
-    # The victim's requests were fetched again at most once each: at least once, not twice more.
-    assert all(fetched[p] <= expected[p] + 1 for p in fetched if p != "/robots.txt")
+    reclaimed = sum(s.get("frontier/reclaimed", 0) for s in _stats(out))
+    assert reclaimed >= 1                                          # the victim held leases
+    # Every fetch beyond the single crawl's is a request taken back from a worker that stopped
+    # answering: the victim, or a live worker whose reactor missed its heartbeats for a 2 s lease
+    # on a loaded machine (it still fetches what it holds, so that page is fetched twice; a
+    # per-page "at most one more" failed so). Nothing is fetched again without a reclaim.
+    extra = sum(fetched[p] - expected[p] for p in fetched if p != "/robots.txt" and fetched[p] > expected[p])
+    assert extra <= reclaimed, (extra, reclaimed)
     merged = run_scrapy("merge-runs", str(out))
     assert merged.returncode == 0, merged.stderr[-2000:]           # finalizes the victim's .open WARC
     assert not list(out.glob("*.open"))
