@@ -56,6 +56,15 @@ def crawl(urls, output_dir, *, settings=None, timeout=300, extra_args=()) -> sub
     return run_scrapy(*crawl_args(urls, output_dir, settings), *extra_args, timeout=timeout)
 
 
+def group_canonical_urls(base_url: str, group) -> set[str]:
+    """The canonical URLs a demo-site duplicate group's pages stand for, from the site's own
+    list, not crawler.urls (under test): a "url" group's members are variants of its first
+    member (tracking parameters, trailing slash, fragment, AMP twin); an "exact" or "near"
+    group's members are pages of their own."""
+    members = group["members"][:1] if group["kind"] == "url" else group["members"]
+    return {base_url.rstrip("/") + path for path in members}
+
+
 @pytest.fixture(scope="session")
 def demo_site():
     from demosite import DemoSite

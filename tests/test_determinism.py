@@ -15,8 +15,7 @@ import socket
 import pytest
 
 from archives.reader import iter_records
-from crawler.urls import canonicalize_url
-from tests.conftest import crawl, run_scrapy
+from tests.conftest import crawl, group_canonical_urls, run_scrapy
 from tests.rawserver import RawServer, Route
 from tests.tools import read_jsonl
 
@@ -71,7 +70,7 @@ def test_two_concurrencies_keep_the_same_page_of_every_group(runs):
     assert [a["url"] for a in parallel] == [a["url"] for a in serial]
     assert without_fetch(parallel) == without_fetch(serial)
     for group in expected["duplicate_groups"]:
-        members = {canonicalize_url(base.rstrip("/") + path) for path in group["members"]}
+        members = group_canonical_urls(base, group)
         kept = [a["url"] for a in parallel if a["canonical_url"] in members]
         assert len(kept) == 1, group
     # the duplicates are the same too, pointing at the same kept pages

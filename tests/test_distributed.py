@@ -30,7 +30,7 @@ from crawler.spiders.news import NewsSpider
 from demosite import DemoSite
 from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl, run_scrapy
 from tests.rawserver import RawServer, Route
-from tests.tools import read_records, warcio_check
+from tests.tools import read_records, wait_for, warcio_check
 
 SYNTHETIC = 30      # demo site size: ~90 fetches, a few seconds a crawl
 
@@ -61,15 +61,6 @@ def _wait(processes, timeout=240) -> list[int]:
                     p.kill()
             raise
     return codes
-
-
-def _wait_for(condition, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _page(body: bytes) -> Route:
@@ -155,7 +146,7 @@ def test_two_processes_share_one_frontier(redis_server, tmp_path, single_process
     server = redis.Redis.from_url(redis_server.url)
     with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
         procs = [_start(out, redis_server.url, prefix) for _ in range(2)]   # no urls: seeds from Redis
-        _wait_for(lambda: server.zcard(f"{prefix}:news:workers") == 2, what="both processes to join")
+        wait_for(lambda: server.zcard(f"{prefix}:news:workers") == 2, what="both processes to join")
         server.rpush(f"{prefix}:news:start_urls", site.base_url)
         assert _wait(procs) == [0, 0]
         fetched = _fetched(site)
@@ -210,7 +201,7 @@ def test_killed_process_loses_nothing(redis_server, tmp_path, single_process):
     with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
         victim = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
         other = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
-        _wait_for(lambda: sum(_fetched(site).values()) >= 25, what="the crawl to be under way")
+        wait_for(lambda: sum(_fetched(site).values()) >= 25, what="the crawl to be under way")
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         late = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
@@ -406,7 +397,7 @@ def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):
     with RedisServer(tmp_path / "redis") as server, DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
         process = _start(out, server.url, prefix, urls=site.base_url, DOWNLOAD_DELAY="0.05",
                          FRONTIER_IDLE_TIMEOUT="30")
-        _wait_for(lambda: sum(_fetched(site).values()) >= 10, what="the crawl to be under way")
+        wait_for(lambda: sum(_fetched(site).values()) >= 10, what="the crawl to be under way")
         server.stop()
         _wait([process], timeout=120)            # it ends on its own
     (stats,) = _stats(out)

@@ -5,7 +5,6 @@ import os
 import signal
 import sys
 import textwrap
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from pathlib import Path
 from crawler.jobs.config import JobsConfigError, parse_jobs
 from crawler.jobs.lock import JobLock, lock_holder
 from crawler.jobs.scheduler import Scheduler, SubprocessLauncher, next_fire
+from tests.tools import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,15 +166,6 @@ class ScriptLauncher(SubprocessLauncher):
 
     def command(self, job):
         return [sys.executable, "-c", FAKE_RUN, str(job.lock_path), str(self.marker)]
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_real_launcher_never_runs_a_job_twice_at_once(tmp_path):

@@ -8,7 +8,6 @@ Collection `crawl` uses our WARCs with our CDXJ indexes as they are; collection
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -18,7 +17,7 @@ import zipfile
 import pytest
 
 from tests.rawserver import (CHUNKED_HTML, CP1252_HTML, GZIP_HTML, HTML, RawServer, crawl_rawsite)
-from tests.tools import BIN, ROOT, ensure_pywb
+from tests.tools import BIN, ROOT, ensure_pywb, free_port
 
 PAGES = {"odd": HTML, "gzip": GZIP_HTML, "chunked": CHUNKED_HTML, "cp1252": CP1252_HTML,
          "dup": HTML, "split": b"split\n", "lf": b"bare\n", "close": b"read until the connection closes\n"}
@@ -37,12 +36,6 @@ def fetch(url: str) -> tuple[int, dict, bytes]:
             return resp.status, dict(resp.headers.items()), resp.read()
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers.items()), err.read()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,23 @@ BIN = Path(sys.executable).parent
 from archives.pywb import PYWB_PINS, ensure_pywb, pywb_venv  # noqa: E402,F401
 
 PYWB_VENV = pywb_venv()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago (for servers that need it up front)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition, timeout: float = 60.0, what: str = "condition") -> bool:
+    """Poll `condition` every 50 ms; True once it holds, AssertionError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
 
 
 def warcio_check(*paths: str | os.PathLike) -> subprocess.CompletedProcess:
