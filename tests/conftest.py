@@ -1,5 +1,17 @@
-"""Shared fixtures: the demo news site on 127.0.0.1, a `scrapy crawl` runner, redis-server and
-the dedupe backends."""
+"""Shared fixtures and runners; where the other test helpers live.
+
+Fixtures: `demo_site` (the demo news site on 127.0.0.1, one per session), `redis_server` (a real
+redis-server per module), `dedupe_backend` (each test once per dedupe state backend),
+`warc_responses` (archives.testing). Runners: `run_scrapy`, `crawl` (and `crawl_args`,
+`scrapy_command`, `scrapy_env` for a crawl a test must start, watch or kill itself).
+
+Helpers by job: tests/tools.py (warcio check, WARC record reader, JSON-lines reader, pywb's
+venv, wait_for, free_port), tests/rawserver.py (a raw-socket site and page builders),
+tests/requisite_site.py, tests/redis_server.py, tests/dedupe_support.py (the dedupe fixture),
+tests/hostile.py (hostile archives, RSS probe), tests/browser.py (chromium),
+tests/system_tools.py (a missing system program: skip, or fail under CI). A helper used by two
+test modules lives in one of these, never in a test module.
+"""
 
 from __future__ import annotations
 
