@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 import zipfile
@@ -28,7 +27,7 @@ from crawler import plaindata
 from crawler.frontier import Frontier
 from crawler.spiders.news import NewsSpider
 from demosite import DemoSite
-from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl, run_scrapy
+from tests.conftest import ROOT, crawl, crawl_args, run_scrapy, scrapy_command, scrapy_env
 from tests.rawserver import RawServer, Route
 from tests.tools import read_records, wait_for, warcio_check
 
@@ -36,17 +35,11 @@ SYNTHETIC = 30      # demo site size: ~90 fetches, a few seconds a crawl
 
 
 def _start(out: Path, redis_url: str, prefix: str, *, urls: str | None = None, **settings) -> subprocess.Popen:
-    merged = dict(LOOPBACK_SETTINGS)
-    merged.update({"DISTRIBUTED": "True", "REDIS_URL": redis_url, "FRONTIER_REDIS_PREFIX": prefix,
-                   "DEDUPE_REDIS_PREFIX": prefix + ":dedupe", "FRONTIER_IDLE_TIMEOUT": "2",
-                   "OUTPUT_DIR": str(out)})
-    merged.update({k: str(v) for k, v in settings.items()})
-    args = [sys.executable, "-m", "scrapy", "crawl", "news"] + (["-a", f"urls={urls}"] if urls else [])
-    for name, value in merged.items():
-        args += ["-s", f"{name}={value}"]
+    args = scrapy_command(*crawl_args(urls, out, {
+        "DISTRIBUTED": "True", "REDIS_URL": redis_url, "FRONTIER_REDIS_PREFIX": prefix,
+        "DEDUPE_REDIS_PREFIX": prefix + ":dedupe", "FRONTIER_IDLE_TIMEOUT": "2", **settings}))
     log = open(out.parent / f"log-{uuid.uuid4().hex[:6]}.txt", "w")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(args, cwd=ROOT, env=scrapy_env(), stdout=log, stderr=subprocess.STDOUT)
 
 
 def _wait(processes, timeout=240) -> list[int]:

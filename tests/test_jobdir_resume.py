@@ -8,14 +8,12 @@ exactly once.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 
-from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl
+from tests.conftest import ROOT, crawl, crawl_args, scrapy_command, scrapy_env
 from tests.dedupe_support import held_count
 
 
@@ -23,15 +21,11 @@ def test_interrupted_crawl_resumes_without_loss_or_repeat(tmp_path):
     from demosite import DemoSite
 
     out, jobdir = tmp_path / "out", tmp_path / "job"
-    settings = dict(LOOPBACK_SETTINGS, DOWNLOAD_DELAY="0.15", CONCURRENT_REQUESTS_PER_DOMAIN="1",
-                    JOBDIR=str(jobdir))
+    settings = {"DOWNLOAD_DELAY": "0.15", "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "JOBDIR": str(jobdir)}
     with DemoSite() as site:
-        args = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={site.base_url}",
-                "-s", f"OUTPUT_DIR={out}"]
-        for name, value in settings.items():
-            args += ["-s", f"{name}={value}"]
+        args = scrapy_command(*crawl_args(site.base_url, out, settings))
         proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                                env=scrapy_env())
         articles = out / "articles.jsonl"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -102,16 +102,14 @@ def test_cron_prints_crontab_and_systemd(tmp_path):
 
 
 def test_serve_announces_next_runs_and_stops_on_sigterm(tmp_path):
-    import os
     import signal
     import subprocess
-    import sys
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, scrapy_command, scrapy_env
 
     path = jobs_file(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "jobs", "serve", "--file", str(path)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(scrapy_command("jobs", "serve", "--file", str(path)), cwd=ROOT,
+                            env=scrapy_env(), stderr=subprocess.PIPE, text=True)
     try:
         seen = []
         for line in proc.stderr:

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ import pytest
 
 from archives.reader import iter_records
 from archives.recovery import finalize_open_files
-from tests.conftest import ROOT, run_scrapy
+from tests.conftest import ROOT, run_scrapy, scrapy_command, scrapy_env
 
 SLOW = {"DOWNLOAD_DELAY": 0.1, "CONCURRENT_REQUESTS": 1, "AUTOTHROTTLE_ENABLED": False,
         "RANDOMIZE_DOWNLOAD_DELAY": False, "EXTRACT_WORKERS": 1, "JOB_STATS_INTERVAL": 0.5}
@@ -34,9 +33,8 @@ def write_jobs(path: Path, base_url: str, settings: dict) -> Path:
 
 
 def start_run(jobs_file: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "scrapy", "jobs", "run", "herald", "--file", str(jobs_file)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    return subprocess.Popen(scrapy_command("jobs", "run", "herald", "--file", str(jobs_file)),
+                            cwd=ROOT, env=scrapy_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 

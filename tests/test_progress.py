@@ -9,27 +9,22 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
 
-from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl
+from tests.conftest import ROOT, crawl, crawl_args, scrapy_command, scrapy_env
 
 PROGRESS_LINE = re.compile(r"(\d+) pages \([\d.]+/s\), (\d+) articles, \d+ duplicates, \d+ errors, "
                            r"\d+ queued, WARC [\d.]+ [KMG]?B")
 
 
 def test_progress_line_is_redrawn_in_place_on_a_terminal(demo_site, tmp_path):
-    args = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={demo_site.base_url}",
-            "-s", f"OUTPUT_DIR={tmp_path}", "-s", "PROGRESS_INTERVAL=0.05",
-            # slow enough that the line is drawn several times while pages come in
-            "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
-    for name, value in LOOPBACK_SETTINGS.items():
-        if name != "DOWNLOAD_DELAY":
-            args += ["-s", f"{name}={value}"]
+    args = scrapy_command(*crawl_args(demo_site.base_url, tmp_path, {
+        "PROGRESS_INTERVAL": "0.05",
+        # slow enough that the line is drawn several times while pages come in
+        "DOWNLOAD_DELAY": "0.05", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}))
     leader, follower = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=follower, env=env)
+                            stderr=follower, env=scrapy_env())
     os.close(follower)
     chunks, deadline = [], time.monotonic() + 240
     while time.monotonic() < deadline:
