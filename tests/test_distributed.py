@@ -249,7 +249,8 @@ def test_politeness_summed_over_processes(redis_server, tmp_path):
     assert all(stamps[j] - stamps[i] >= (j - i) * delay - late
                for i in range(len(stamps)) for j in range(i + 1, len(stamps))), stamps
     assert stamps[-1] - stamps[0] >= (len(stamps) - 1) * delay - late
-    assert all(s["downloader/response_count"] >= 3 for s in _stats(out))   # both took part
+    responses = [s["downloader/response_count"] for s in _stats(out)]
+    assert len(responses) == 2 and min(responses) >= 3, responses         # both took part
 
 
 def test_requests_are_plain_data():
