@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from crawler.extract import EXTRACTED_FIELDS, ExtractionError, classify_and_extr
 from crawler.extract.captions import split_credit
 from crawler.extract.classify import url_kind
 from crawler.extract.metadata import iso_date, iso_utc, strip_site_suffix
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DATA = Path(__file__).parent / "data" / "extract"
 SEED_URL = "http://127.0.0.1/world/2023/02/28/belarus-leader-lukashenko-arrives-in-beijing-for-talks"
@@ -301,14 +306,51 @@ def test_bytes_decoding_from_meta_charset_and_argument():
                                   "non-characters \ufffe \uffff", "halfwidth \uffe8 and \uffc0", "é ü 中文",
                                   "lone \ud800 surrogate", ""])
 def test_invalid_xml_characters_removed_as_trafilatura_does(text):
-    """html.py replaces trafilatura's regex pass with a cheaper check first: same result."""
+    """html.py checks the bytes before running trafilatura's regex: same result as the regex."""
     import trafilatura.utils
 
-    from crawler.extract.html import _InvalidXmlChars
+    from crawler.extract.html import _without_invalid_chars
 
-    stand_in = trafilatura.utils.INVALID_XML_CHARS
-    assert isinstance(stand_in, _InvalidXmlChars)
-    assert stand_in.sub("", text) == stand_in.pattern.sub("", text)
+    assert _without_invalid_chars(text) == trafilatura.utils.INVALID_XML_CHARS.sub("", text)
+
+
+def test_importing_and_running_the_extractor_leaves_trafilatura_as_shipped():
+    """A bare trafilatura run beside ours (the benchmark's baseline) must be bare: no module
+    global of trafilatura is replaced by importing crawler.extract or by extracting a page.
+    A fresh interpreter, so no other test's imports decide it."""
+    script = textwrap.dedent("""
+        import sys, trafilatura, trafilatura.utils
+        def snapshot():
+            return {(name, key): id(value) for name, module in sorted(sys.modules.items())
+                    if name == "trafilatura" or name.startswith("trafilatura.")
+                    for key, value in vars(module).items()}
+        before = snapshot()
+        parser = trafilatura.utils.HTML_PARSER
+        from crawler.extract import extract_article
+        page = "<html><body><article><h1>Storm</h1>" + "<p>Rain fell on the valley all night.</p>" * 9 + "</article></body></html>"
+        assert "Rain fell" in extract_article(page, "https://example.com/storm")["text"]
+        after = snapshot()
+        changed = sorted(k for k in before if k in after and after[k] != before[k])
+        assert not changed, changed
+        assert trafilatura.utils.HTML_PARSER is parser
+        # its parser still makes lxml.html's own element classes (no lookup of ours set on it)
+        form = trafilatura.utils.load_html("<html><body><form><input name=q></form></body></html>").find(".//form")
+        assert type(form).__name__ == "FormElement", type(form)
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_a_story_nested_past_depth_256_is_read_whole():
+    """Old pages pile up unclosed <div>/<font> tags; libxml2 without huge_tree drops everything
+    past depth 256, so the story's end would vanish (our own parser sets huge_tree)."""
+    opening = "<div>" * 300
+    story = "".join(f"<p>Paragraph {i} of the story tells what the council decided about the bridge.</p>"
+                    for i in range(12))
+    html = f"<html><body>{opening}<h1>Bridge</h1>{story}<p>The final paragraph names the builder.</p></body></html>"
+    text = extract_article(html, "https://example.com/bridge")["text"]
+    assert "Paragraph 0 of the story" in text and "The final paragraph names the builder." in text
 
 
 def test_control_characters_do_not_reach_the_text():

@@ -4,46 +4,78 @@ from __future__ import annotations
 
 import re
 
-import trafilatura.utils
 from lxml import etree
-from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction
-from trafilatura.utils import load_html
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction, fromstring
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS
 from w3lib.encoding import html_to_unicode
 
 _SPACES = re.compile(r"\s+")
 
-# Without huge_tree libxml2 stops at element depth 256 and silently drops the rest of the page
-# (unclosed <div>/<font> tags pile up on old pages); load_html parses with this module global.
-trafilatura.utils.HTML_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
-                                           remove_comments=True, remove_pis=True, huge_tree=True)
-# lxml.html picks each element's Python class in a Python callback (form/input/label
-# subclasses) every time an element is touched: ~1 million calls a second of extraction work.
-# Every element here is a plain HtmlElement (text_content, drop_tree...), chosen in C.
-trafilatura.utils.HTML_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
-    element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
+
+def _parser() -> HTMLParser:
+    """trafilatura's parser settings (utils.HTML_PARSER), plus two of our own, on a parser of
+    ours: trafilatura's module globals stay as shipped, so a bare trafilatura run in the same
+    process (the benchmark's baseline) is really bare.
+
+    huge_tree: without it libxml2 stops at element depth 256 and silently drops the rest of the
+    page (unclosed <div>/<font> tags pile up on old pages).
+    Class lookup: lxml.html picks each element's Python class in a Python callback (form/input/
+    label subclasses) every time an element is touched, ~1 million calls a second of extraction
+    work; every element here is a plain HtmlElement (text_content, drop_tree...), chosen in C."""
+    parser = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                        remove_comments=True, remove_pis=True, huge_tree=True)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
+    return parser
 
 
-class _InvalidXmlChars:
-    """Stands in for trafilatura.utils.INVALID_XML_CHARS, which its repair_faulty_html (the only
-    user) runs over every page to delete the characters libxml2 refuses: a regex pass costing
-    0.6-1.1 ms a page, and nearly no page holds one. Checking the page's UTF-8 bytes for them
-    costs ~0.2 ms; only a page that may hold one goes through the regex. Same result either way."""
-
-    _CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")     # U+0000-U+001F but tab, LF, CR
-
-    def __init__(self, pattern: re.Pattern):
-        self.pattern = pattern
-
-    def sub(self, repl, string: str, count: int = 0) -> str:
-        data = string.encode("utf-8", "surrogatepass")
-        # U+FFFE and U+FFFF are EF BF BE / EF BF BF; "EF BF" (U+FFC0-U+FFFF) is rare enough to test for
-        if b"\xef\xbf" not in data and len(data.translate(None, self._CONTROL_BYTES)) == len(data):
-            return string
-        return self.pattern.sub(repl, string, count)
+_PARSER = _parser()
+# U+0000-U+001F but tab, LF, CR: with U+FFFE/U+FFFF, what libxml2 refuses (INVALID_XML_CHARS)
+_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")
 
 
-if not isinstance(trafilatura.utils.INVALID_XML_CHARS, _InvalidXmlChars):
-    trafilatura.utils.INVALID_XML_CHARS = _InvalidXmlChars(trafilatura.utils.INVALID_XML_CHARS)
+def _without_invalid_chars(text: str) -> str:
+    """trafilatura.utils.repair_faulty_html runs INVALID_XML_CHARS over every page, a regex pass
+    of 0.6-1.1 ms, and nearly no page holds such a character. Checking the UTF-8 bytes costs
+    ~0.2 ms; only a page that may hold one goes through the regex. Same result either way."""
+    data = text.encode("utf-8", "surrogatepass")
+    # U+FFFE and U+FFFF are EF BF BE / EF BF BF; "EF BF" (U+FFC0-U+FFFF) is rare enough to test for
+    if b"\xef\xbf" not in data and len(data.translate(None, _CONTROL_BYTES)) == len(data):
+        return text
+    return INVALID_XML_CHARS.sub("", text)
+
+
+def _parse_bytes(text: str) -> HtmlElement | None:
+    try:
+        return fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+    except Exception:  # noqa: BLE001 -- as trafilatura.utils.fromstring_bytes: no tree
+        return None
+
+
+def _load_html(text: str) -> HtmlElement | None:
+    """trafilatura.utils.load_html for a decoded page, step for step (repair_faulty_html, a
+    str parse then a bytes parse, the dubious-HTML check), with our parser (see _parser)."""
+    beginning = text[:50].lower()
+    text = _without_invalid_chars(text)
+    if "doctype" in beginning:      # libxml2/lxml bug 1955915
+        firstline, _, rest = text.partition("\n")
+        text = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+    for line in text[:4096].splitlines()[:4]:     # self-closing <html/> in the first lines
+        if "<html" in line and line.endswith("/>"):
+            text = FAULTY_HTML.sub(r"\1>", text, count=1)
+            break
+    tree, retried = None, False
+    try:
+        tree = fromstring(text, parser=_PARSER)
+    except ValueError:              # "Unicode strings with encoding declaration are not supported"
+        tree, retried = _parse_bytes(text), True
+    except Exception:  # noqa: BLE001 -- libxml2's refusals; the bytes parse below is the second try
+        tree = None
+    if (tree is None or len(tree) < 1) and not retried:
+        tree = _parse_bytes(text)
+    if tree is not None and "html" not in beginning and len(tree) < 2:
+        return None                 # not (well-formed) HTML at all
+    return tree
 
 
 class ExtractionError(ValueError):
@@ -62,11 +94,11 @@ def decode_html(html: str | bytes, encoding: str | None = None) -> str:
 
 
 def parse_html(html: str | bytes, encoding: str | None = None) -> HtmlElement:
-    """One parse with trafilatura's own parser settings, so its extraction sees the same tree."""
+    """One parse (trafilatura's parser settings, see _parser); trafilatura and every extractor read this tree."""
     text = decode_html(html, encoding)
     if not text.strip():
         raise ExtractionError("empty document")
-    tree = load_html(text)
+    tree = _load_html(text)
     if tree is None or len(tree) == 0:
         raise ExtractionError("not parseable as HTML")
     return tree
