@@ -56,3 +56,33 @@ def test_a_label_followed_by_the_story_itself_is_not_a_rail():
             f"<p><a href='/a'>one</a> <a href='/b'>two</a></p></div></article></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert text.count("Paragraph") == 6
+
+
+def test_a_story_in_a_wrapper_named_like_furniture_is_read():
+    # trafilatura drops any block whose class merely contains "embed", "meta", "slide", "bar"...;
+    # a page builder's wrapper of that name around most of the story must not take the story along
+    teaser = "<div class='sidebar-box'><h4>Newsletter</h4><p>Short notice text for everyone.</p></div>"
+    html = (f"<html><body><main><h1>Harbour wall</h1>{paragraphs(2)}"
+            f"<div class='w-embed'><div class='responsive-table'><table><tr><td>Wall</td><td>120 m</td></tr></table>"
+            f"{paragraphs(8).replace('Paragraph', 'Section')}</div></div>{teaser}</main></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Section") == 8 and text.count("Paragraph") == 2
+    assert "Short notice text" not in text
+
+
+def test_a_furniture_block_with_little_prose_is_still_dropped():
+    # the same class on a small box (under the rescue's share of the page's prose) goes as before
+    html = (f"<html><body><main><h1>Harbour wall</h1>{paragraphs(8)}"
+            f"<div class='post-meta-embed'><p>{SENTENCE}Shared 40 times.</p></div></main></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 8 and "Shared 40 times" not in text
+
+
+def test_content_after_the_closing_html_tag_is_part_of_the_page():
+    # a page whose template prints </body></html> before the story (or two documents glued):
+    # browsers show what follows in the body, libxml2 leaves it outside the root element
+    html = (f"<html><head><title>Harbour wall</title></head><body><div>Menu</div></body></html>"
+            f"<html><head><meta charset='utf-8'></head><body><article><h1>Harbour wall</h1>{paragraphs(6)}"
+            f"</article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6

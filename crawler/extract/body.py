@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from .classify import prose, text_runs
 from .html import class_tokens, hooked_elements, is_inside
@@ -303,6 +305,49 @@ def _ancestor(el, levels: int):
     return el
 
 
+def _kept(document) -> int:
+    return len(getattr(document, "text", None) or "")
+
+
+_WORDS = re.compile(r"\w+")
+CONTAINS_SHARE = 0.6
+
+
+def _contains(more, less) -> bool:
+    """`more` keeps most (CONTAINS_SHARE) of the words of `less`: a longer reading that adds to
+    the first one, not another block of text (a rail of post excerpts) taken in its place."""
+    want = Counter(_WORDS.findall((getattr(less, "text", None) or "").lower()))
+    total = sum(want.values())
+    if not total:
+        return True
+    got = Counter(_WORDS.findall((getattr(more, "text", None) or "").lower()))
+    return sum((want & got).values()) >= CONTAINS_SHARE * total
+
+
+# trafilatura's first pruning pass (OVERALL_DISCARD_XPATH, its first expression) drops every
+# div/section/p/span whose class or id merely contains a furniture word: "embed", "meta", "bar",
+# "menu", "slide", "author", "button", "widget"... A page builder's "w-embed" or "post-meta-wrap"
+# wrapper around the story takes the story with it. An element so matched that holds a large
+# share of the page's prose (long <p> of mostly unlinked text) is the story, not furniture.
+RESCUE_SHARE = 0.3
+_RESCUE_MIN = 400           # characters of prose: a box, not a story, below this
+_CLASS_DISCARD = OVERALL_DISCARD_XPATH[0]
+
+
+def rescue_prose_containers(tree, page_prose: int) -> list[tuple]:
+    """Clear class/id of the elements trafilatura would discard by name that hold at least
+    RESCUE_SHARE of the page's prose; returns [(element, its old class/id)]. Comment sections
+    keep theirs."""
+    need = max(_RESCUE_MIN, RESCUE_SHARE * page_prose)
+    rescued = []
+    for el in _CLASS_DISCARD(tree):
+        if "comment" in f"{el.get('class', '')} {el.get('id', '')}".lower():
+            continue
+        if prose(el)[1] >= need:
+            rescued.append((el, {k: el.attrib.pop(k) for k in ("class", "id") if k in el.attrib}))
+    return rescued
+
+
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
@@ -319,8 +364,18 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     merge_body_chunks(tree)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
-    if len(getattr(document, "text", None) or "") < FALLBACK_BELOW * max(prose(tree)[1], text_runs(tree)):
-        document = bare_extraction(tree, **options)
+    page_prose = max(prose(tree)[1], text_runs(tree))
+    if _kept(document) < FALLBACK_BELOW * page_prose:
+        rescued = rescue_prose_containers(tree, page_prose)
+        if rescued:
+            second = bare_extraction(tree, fast=True, **options)
+            if _kept(second) > _kept(document) and _contains(second, document):
+                document = second
+            else:               # not a better reading: the fallback below sees the page as it was
+                for el, attrib in rescued:
+                    el.attrib.update(attrib)
+        if _kept(document) < FALLBACK_BELOW * page_prose:
+            document = bare_extraction(tree, **options)
     if document is None or document.body is None:
         return []
     paragraphs = []

@@ -75,7 +75,26 @@ def _load_html(text: str) -> HtmlElement | None:
         tree = _parse_bytes(text)
     if tree is not None and "html" not in beginning and len(tree) < 2:
         return None                 # not (well-formed) HTML at all
+    if tree is not None and tree.getnext() is not None:
+        _adopt_trailing_roots(tree)
     return tree
+
+
+def _adopt_trailing_roots(root) -> None:
+    """Content after </html> (a second page glued to the first, a CMS that prints its own
+    </body></html> early) is left by libxml2 as sibling roots that no walk from the root sees,
+    and no extractor reads. Browsers show it as part of the body: so does this tree."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    for sibling in list(root.itersiblings()):
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling.tag == "html":
+            for child in list(sibling):
+                body.extend(list(child) if child.tag in ("head", "body") else [child])
+        else:
+            body.append(sibling)
 
 
 class ExtractionError(ValueError):
