@@ -58,7 +58,8 @@ def _extract_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
     caption_elements: list = []
     captions = find_captions(tree, url, hooked, caption_elements)
     # last: trafilatura_body prunes captions and widgets from the tree in place
-    paragraphs = clean_paragraphs(trafilatura_body(tree, url, hooked, caption_elements), title=title, captions=captions)
+    paragraphs = clean_paragraphs(trafilatura_body(tree, url, hooked, caption_elements), title=title, captions=captions,
+                                  authors=authors)
     canonical = meta.find_canonical(tree, metas, url)
     try:
         canonical = canonicalize_url(canonical)
