@@ -83,6 +83,7 @@ def test_score_function_api(tmp_path):
     assert report["article_f1"] == pytest.approx(f1_first / 2)
     assert report["by_type"]["product"]["recall"] == pytest.approx(0.5)
     assert report["with_found"] == pytest.approx(1 / 2)
+    assert report["with_found_typography_folded"] == pytest.approx(1 / 2)
     assert report["without_leaked"] == pytest.approx(1 / 2)
     assert report["non_articles_emitted"] == 1.0
     assert report["articles_emitted"] == 1.0     # 0003 has no `emitted`: not counted
@@ -97,3 +98,11 @@ def test_cli_missing_corpus_is_one_error_line(tmp_path, capsys):
     assert wcxb.main(["--corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o.json")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_snippets_with_typography_folded():
+    """Snippets are written with straight quotes and hyphens; pages print curly ones and dashes."""
+    text = "The mayor said it\u2019s \u201cdone\u201d \u2014 finally\u2026 Back to top"
+    snippets = ["it's \"done\" - finally...", "The mayor said", "not there"]
+    assert wcxb.snippet_hits(text, snippets) == 1
+    assert wcxb.snippet_hits(text, snippets, typography=True) == 2
