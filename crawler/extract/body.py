@@ -32,6 +32,11 @@ _LIST_TOKEN = re.compile(
     r"^(?:.*[-_])?(?:related|related-?(?:articles?|posts?|stories|content|links|news|reads?)|recirc|recirculation)" + _SUFFIX
 )
 _BOX_MAX, _CONTROL_MAX, _LIST_MAX = 1500, 300, 5000
+# Tokens that name no widget though they hold a widget word: WordPress block style presets on
+# content ("has-medium-font-size"), print visibility utilities ("hide-on-print": shown on screen),
+# and heading anchors slugged from the heading's words ("h-4-pick-times-for-social-media").
+_NOT_WIDGET_TOKEN = re.compile(r"^has-|(?:^|[-_])(?:no|hide|hidden|none)[-_](?:on[-_]|in[-_])?print$|"
+                               r"^(?:[^-_]+[-_]){5,}")
 _KEEP_TAGS = frozenset({"html", "body", "article", "main"})
 
 
@@ -45,7 +50,7 @@ def prune_widgets(tree, hooked: list | None = None) -> int:
     for el in hooked if hooked is not None else hooked_elements(tree):
         if el.tag in _KEEP_TAGS or el.getparent() is None:
             continue
-        tokens = class_tokens(el)
+        tokens = [t for t in class_tokens(el) if not _NOT_WIDGET_TOKEN.search(t)]
         box = any(_BOX_TOKEN.match(t) for t in tokens)
         control = not box and any(_CONTROL_TOKEN.match(t) for t in tokens)
         listing = not (box or control) and any(_LIST_TOKEN.match(t) for t in tokens)
