@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.extract import extract_article
 
 SENTENCE = ("The council voted on Tuesday to rebuild the old harbour wall, after two winters of storms "
@@ -105,27 +107,19 @@ def test_furniture_lines_inside_the_story_container_go():
     assert "March 3, 2020 was the day the council met." in text
 
 
-def test_block_editor_style_classes_are_not_widgets():
-    # WordPress's block editor marks text with style presets ("has-medium-font-size"); a real
-    # font-size control ("font-size-tools") is still a widget
+@pytest.mark.parametrize("heading, paragraph, widget", [
+    # WordPress's block editor marks text with style presets ("has-medium-font-size")
+    ("<h2 class='wp-block-heading has-large-font-size'>", "<p class='has-medium-font-size'>",
+     "<div class='font-size-tools'><a href='#'>A+</a> <a href='#'>A-</a> Text size</div>"),
+    # an id slugged from the heading's words, a print utility (shown on screen)
+    ("<h2 id='h-4-what-the-engineers-found-on-social-media'>", "<p class='lh-none-print'>",
+     "<div class='share-bar'><a href='#'>Facebook</a> <a href='#'>Share on X</a> Text size</div>"),
+])
+def test_style_classes_and_anchors_are_not_widgets(heading, paragraph, widget):
+    # they hold story text; the real control or share bar after them still goes
     html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(4)}"
-            "<h2 class='wp-block-heading has-large-font-size'>What the engineers found</h2>"
-            f"<p class='has-medium-font-size'>{SENTENCE}The closing paragraph.</p>"
-            "<div class='font-size-tools'><a href='#'>A+</a> <a href='#'>A-</a> Text size</div>"
-            "</article></body></html>")
+            f"{heading}What the engineers found</h2>{paragraph}{SENTENCE}The closing paragraph.</p>"
+            f"{paragraphs(1)}{widget}</article></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert "What the engineers found" in text and "The closing paragraph." in text
-    assert "Text size" not in text
-
-
-def test_heading_anchors_and_print_utilities_are_not_widgets():
-    # an id slugged from the heading's words ("...-for-social-media") and a "...-none-print" block
-    # (shown on screen) hold story text; a real share bar still goes
-    html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(4)}"
-            "<h2 id='h-4-pick-the-right-times-for-social-media'>4. Pick the right times for social media</h2>"
-            f"<p class='lh-none-print'>{SENTENCE}Screen-only paragraph.</p>{paragraphs(1)}"
-            "<div class='share-bar'><a href='#'>Facebook</a> <a href='#'>Share on X</a></div>"
-            "</article></body></html>")
-    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
-    assert "Pick the right times for social media" in text and "Screen-only paragraph." in text
-    assert "Share on X" not in text and text.count("Paragraph") == 5
+    assert "Text size" not in text and text.count("Paragraph") == 5
