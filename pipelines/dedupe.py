@@ -159,6 +159,25 @@ def hold_and_check(dedup: Deduplicator, held: HeldArticles, record: dict) -> tup
     return outcome, False
 
 
+def settle_held(dedup: Deduplicator, held: HeldArticles) -> int:
+    """Put in their groups the held pages a killed run left unsettled; returns how many.
+
+    The held file commits each article at once, the dedupe state every DEDUPE_COMMIT_INTERVAL,
+    so a kill can leave pages held that the state never recorded, or held without a group
+    (killed between the check and the link). A continued run settles them when it meets them
+    again; but if it is stopped gracefully (Ctrl-C) before that, it publishes them, and the next
+    run found them new and wrote them a second time (bench-crash without JOBDIR: 26 canonical
+    URLs twice). So a continued run checks them first, as if met again."""
+    settled = 0
+    for url, canonical, group_key in held.pages():
+        if group_key is not None and dedup.store.seen(canonical) is not None:
+            continue
+        outcome = dedup.check(canonical, held.record(url).get("text"))
+        held.link(url, outcome.duplicate_of or canonical, outcome.kind)
+        settled += 1
+    return settled
+
+
 def fingerprinter_for(settings) -> Fingerprinter:
     return Fingerprinter(
         num_perm=settings.getint("DEDUPE_NUM_PERM"),
@@ -289,6 +308,15 @@ class DedupePipeline:
             logger.warning("Continuing the unfinished run %s left in %s: %d article(s) held", self.held.run_id,
                            directory, waiting)
             self.stats.set_value("dedupe/continued_run", self.held.run_id)
+            try:
+                settled = settle_held(self.dedup, self.held)
+                self.dedup.store.flush()
+            except STORE_ERRORS as exc:   # met again during the crawl, they are settled then
+                logger.error("Dedupe state %s: could not settle the held articles (%s)", store.location, exc)
+            else:
+                if settled:
+                    logger.info("%d held article(s) the interrupted run had not put in a group: settled", settled)
+                    self.stats.set_value("dedupe/settled_held", settled)
         self.held.run_id = self.dedup.run_id
         logger.info("Dedupe state: %s (%d URLs known), run %s", store.location, store.count(), self.dedup.run_id)
 

@@ -214,6 +214,10 @@ class HeldArticles:
             fetched_at, filename, offset, truncated = json.loads(fetched)
             yield Held(url, canonical, group_key, kind, fp, published, fetched_at, (filename, offset), truncated)
 
+    def pages(self) -> list[tuple[str, str, str | None]]:
+        """(url, canonical, group_key) of every held page."""
+        return self._db.execute("SELECT url, canonical, group_key FROM held").fetchall()
+
     def record(self, url: str) -> dict:
         return json.loads(self._db.execute("SELECT record FROM held WHERE url = ?", (url,)).fetchone()[0])
 
