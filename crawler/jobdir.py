@@ -221,9 +221,15 @@ class JobdirGuard:
         stats = self.crawler.stats
         lost = stats.get_value("warc/write_errors", 0) or stats.get_value("output/write_errors", 0)
         if reason in _CLEAN_REASONS or reason.startswith("closespider_"):
+            # Requests waiting for an unreachable robots.txt (crawler.robots) are in neither
+            # Scrapy's queue nor its seen set's future: only a rebuild finds them again.
+            waiting = stats.get_value("robotstxt/waiting", 0)
             if lost or not self.state.queue_saved():
                 logger.warning("JOBDIR %s: writes failed during this crawl; the next run with it "
                                "rebuilds the frontier and re-extracts what is missing", self.state.dir)
+            elif waiting:
+                logger.warning("JOBDIR %s: %d request(s) waiting for a robots.txt retry are not in the "
+                               "saved queue; the next run with it rebuilds the frontier", self.state.dir, waiting)
             else:
                 state = self.state.read()
                 state.update(state=CLOSED, reason=reason, closed=time.time())

@@ -8,9 +8,13 @@ body comes back, whatever its status and size. RFC 9309 section 2.3.1 says other
   0.15 s of reactor time per request to its host when parsed whole;
 - 4xx ("unavailable"): no rules, everything allowed;
 - 5xx or no answer at all ("unreachable"): complete disallow (ROBOTSTXT_UNREACHABLE =
-  "disallow"; "allow" to change it). The host's requests are dropped and counted
-  (`robotstxt/unreachable_forbidden`), and robots.txt is asked again for requests made
-  ROBOTSTXT_RETRY_AFTER seconds later.
+  "disallow"; "allow" to change it), "retried later in the run". The host's requests wait,
+  off the scheduler and the downloader (other hosts go on; `robotstxt/waiting` is how many),
+  and ROBOTSTXT_RETRY_AFTER seconds later robots.txt is asked again and they are scheduled
+  again: fetched if it now allows them. A crawl that has nothing else to do waits for that.
+  After ROBOTSTXT_RETRY_TIMES such retries, or past ROBOTSTXT_WAITING_MAX requests for one
+  host, requests are dropped and counted (`robotstxt/unreachable_forbidden`). Dropping them
+  at once (as before) lost the pages of a host whose robots.txt failed for a minute.
 
 The robots.txt request has its own short timeout (ROBOTSTXT_TIMEOUT) and is not retried
 on the spot: every request to a host waits for its robots.txt, and three 30 s attempts
@@ -23,7 +27,8 @@ from __future__ import annotations
 import logging
 import time
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -67,16 +72,70 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
         self.max_size = settings.getint("ROBOTSTXT_MAX_SIZE")
         self.timeout = settings.getfloat("ROBOTSTXT_TIMEOUT")
         self.retry_after = settings.getfloat("ROBOTSTXT_RETRY_AFTER")
+        self.retry_times = settings.getint("ROBOTSTXT_RETRY_TIMES")
+        self.waiting_max = settings.getint("ROBOTSTXT_WAITING_MAX")
         self.disallow_unreachable = policy == "disallow"
         self._unreachable_until: dict[str, float] = {}   # netloc -> when to ask again
+        self._waiting: dict[str, list[Request]] = {}     # netloc -> requests held for the retry
+        self._retried: dict[str, int] = {}               # netloc -> retries since it last answered
+        self._timers: dict = {}                          # netloc -> the retry's DelayedCall
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
 
     def process_request_2(self, rp, request):
         netloc = urlparse_cached(request).netloc
         if netloc in self._unreachable_until and self.disallow_unreachable:
+            waiting = self._waiting.setdefault(netloc, [])
+            if self._retried.get(netloc, 0) < self.retry_times and len(waiting) < self.waiting_max:
+                waiting.append(request)
+                self._count_waiting()
+                logger.debug("Waiting for robots.txt to be asked again (RFC 9309: unreachable): %s", request)
+                raise IgnoreRequest("robots.txt unreachable: waiting for it to be asked again (RFC 9309)")
             self._stats.inc_value("robotstxt/unreachable_forbidden")
             logger.debug("Not fetched, robots.txt unreachable (RFC 9309: complete disallow): %s", request)
             raise IgnoreRequest("robots.txt unreachable: complete disallow (RFC 9309)")
         super().process_request_2(rp, request)
+
+    def _count_waiting(self) -> None:
+        self._stats.set_value("robotstxt/waiting", sum(len(w) for w in self._waiting.values()))
+
+    def _ask_again(self, netloc: str) -> None:
+        """The retry: forget the verdict and schedule the host's waiting requests again; the
+        first of them fetches robots.txt, the rest wait for its answer as usual."""
+        self._timers.pop(netloc, None)
+        waiting = self._waiting.pop(netloc, [])
+        self._count_waiting()
+        if not waiting:
+            return
+        self._retried[netloc] = self._retried.get(netloc, 0) + 1
+        self._unreachable_until.pop(netloc, None)
+        if not isinstance(self._parsers.get(netloc), Deferred):
+            self._parsers.pop(netloc, None)
+        logger.info("Asking robots.txt of %s again (retry %d of %d) for its %d waiting request(s)",
+                    netloc, self._retried[netloc], self.retry_times, len(waiting))
+        self._stats.inc_value("robotstxt/retried", len(waiting))
+        for request in waiting:         # the dupe filter saw them already
+            self.crawler.engine.crawl(request.replace(dont_filter=True))
+
+    def spider_idle(self):
+        """Nothing else to crawl: wait for the retry rather than end without the host."""
+        if any(self._waiting.values()):
+            raise DontCloseSpider
+
+    def spider_closed(self, reason):
+        waiting = sum(len(w) for w in self._waiting.values())
+        if waiting:   # stopped early (Ctrl-C, a close condition): still counted on stats
+            logger.warning("%d request(s) waiting for an unreachable robots.txt to be asked again "
+                           "were not fetched (robotstxt/waiting)", waiting)
+        for timer in self._timers.values():
+            if timer.active():
+                timer.cancel()
+        self._timers.clear()
 
     async def robot_parser(self, request):
         url = urlparse_cached(request)
@@ -97,6 +156,8 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
                 self._unreachable(netloc, type(exc).__name__)
             else:
                 await self._parse_robots(response, netloc, request)
+                if self._parsers.get(netloc) is not None:
+                    self._retried.pop(netloc, None)     # it answered: a later failure retries anew
             self._stats.inc_value("robotstxt/request_count")
         parser = self._parsers[netloc]
         if isinstance(parser, Deferred):
@@ -122,11 +183,21 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
         await super()._parse_robots(response, netloc, request)
 
     def _unreachable(self, netloc: str, reason: str) -> None:
+        from twisted.internet import reactor
+
         self._stats.inc_value("robotstxt/unreachable")
         self._unreachable_until[netloc] = time.monotonic() + self.retry_after
-        policy = "none of its pages fetched" if self.disallow_unreachable else "all pages allowed"
+        retries_left = self.retry_times - self._retried.get(netloc, 0)
+        if not self.disallow_unreachable:
+            policy = "all pages allowed"
+        elif retries_left > 0:
+            policy = "its requests wait"
+        else:
+            policy = f"none of its pages fetched (asked {self.retry_times + 1} times)"
         logger.warning("robots.txt of %s unreachable (%s): %s for %.0f s, then asked again "
                        "(RFC 9309; ROBOTSTXT_UNREACHABLE)", netloc, reason, policy, self.retry_after)
+        if self.disallow_unreachable and retries_left > 0 and netloc not in self._timers:
+            self._timers[netloc] = reactor.callLater(self.retry_after, self._ask_again, netloc)
         waiting = self._parsers[netloc]
         self._parsers[netloc] = None
         if isinstance(waiting, Deferred):

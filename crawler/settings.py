@@ -43,7 +43,9 @@ DEFAULT_REQUEST_HEADERS = {
 ROBOTSTXT_OBEY = True                  # archivists' crawls are polite by default
 # robots.txt per RFC 9309 (crawler.robots): 4xx = no rules; 5xx or no answer = ROBOTSTXT_UNREACHABLE.
 ROBOTSTXT_UNREACHABLE = "disallow"     # "disallow" (RFC 9309: none of the host's pages fetched) or "allow"
-ROBOTSTXT_RETRY_AFTER = 120            # seconds before an unreachable robots.txt is asked again (for later requests)
+ROBOTSTXT_RETRY_AFTER = 120            # seconds before an unreachable robots.txt is asked again; the host's requests wait for it
+ROBOTSTXT_RETRY_TIMES = 2              # times an unreachable robots.txt is asked again for waiting requests (then they are dropped)
+ROBOTSTXT_WAITING_MAX = 10_000         # requests per host that wait for such a retry (memory bound); past it, dropped and counted
 ROBOTSTXT_TIMEOUT = 10                 # seconds for a robots.txt download (not retried on the spot: the host's requests wait for it)
 ROBOTSTXT_MAX_SIZE = 512_000           # bytes of robots.txt parsed (RFC 9309: at least 500 KiB), cut at a line end; the rest ignored
 USER_AGENT = "newsarchive/1.0 (+https://github.com/newsarchive; web archiving crawler)"

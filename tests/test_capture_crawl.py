@@ -205,7 +205,8 @@ def test_exchanges_without_a_response_are_counted_not_archived(tmp_path):
         sock.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{sock.getsockname()[1]}/gone"
     with RawServer() as server:
-        stats = crawl_rawsite(server, tmp_path, paths=["odd", "private"], extra_urls=[refused])
+        stats = crawl_rawsite(server, tmp_path, "ROBOTSTXT_RETRY_TIMES=0", paths=["odd", "private"],
+                              extra_urls=[refused])
     # its robots.txt: refused, so (RFC 9309) the page is not even tried; /private: never sent
     # (robots.txt), so not counted either
     assert stats["warc/no_response"] == 1
