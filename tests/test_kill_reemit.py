@@ -78,3 +78,57 @@ def test_kill_9_and_restart_emit_every_story_once(tmp_path):
     assert set(dup_urls) == {json.loads(line)["url"] for line in
                              (tmp_path / "reference" / "duplicates.jsonl").read_text().splitlines()}
     assert not list(out.glob("*.open"))
+
+
+def _story(words: int, seed: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(["harbor", "council", "vote", "plan", "river", "budget", "school", "road",
+                                "mayor", "storm", "bank", "jobs", "court", "fire", "rail", "park"])
+                    for _ in range(words))
+
+
+def test_held_pages_a_kill_left_unknown_to_the_dedupe_state_are_not_published_twice(tmp_path):
+    """Run A is killed after holding two copies of story X (the dedupe state commits in batches:
+    it never heard of them) and fully processing story Y; run B continues and is stopped by
+    Ctrl-C before meeting X again, so it publishes; run C crawls all three pages again. Before
+    settle_held, run C found X new and wrote it a second time (bench-crash without JOBDIR)."""
+    from pipelines.dedupe import Deduplicator, hold_and_check, settle_held
+    from pipelines.dedupe_fingerprint import Fingerprinter
+    from pipelines.dedupe_store import SQLiteStore
+    from pipelines.held import HeldArticles, Output, publish
+    from pipelines.jsonl import JsonLinesFile
+
+    base = "https://news.example"
+    x_text, y_text = _story(300, 1), _story(300, 2)
+    pages = [{"url": f"{base}/x", "canonical_url": f"{base}/x", "text": x_text},
+             {"url": f"{base}/x-copy", "canonical_url": f"{base}/x-copy", "text": x_text},
+             {"url": f"{base}/y", "canonical_url": f"{base}/y", "text": y_text}]
+    for page in pages:
+        page.update(title=page["url"], published=None, fetched_at="2024-01-01T00:00:00Z",
+                    warc={"filename": "a.warc.gz", "offset": 0})
+    fpr = Fingerprinter()
+    store = SQLiteStore(tmp_path / "dedupe.sqlite3", commit_interval=0)
+    held_path = tmp_path / "articles-held.sqlite3"
+
+    def output():
+        return Output(JsonLinesFile(tmp_path / "articles.jsonl"), JsonLinesFile(tmp_path / "duplicates.jsonl"))
+
+    # run A: X and its copy held, the state's batch lost with the process; Y done
+    held = HeldArticles(held_path)
+    for page in pages[:2]:
+        fp = fpr.fingerprint(page["text"])
+        held.hold(page, page["canonical_url"], fp.digest, fpr.to_bytes(fp.signature))
+    hold_and_check(Deduplicator(store, fpr, run_id="A"), held, pages[2])
+    held.close()
+    assert store.seen(f"{base}/x") is None and store.seen(f"{base}/y") is not None
+    # run B: continues, settles, is stopped gracefully before meeting anything: publishes
+    held = HeldArticles(held_path)
+    assert settle_held(Deduplicator(store, fpr, run_id="B"), held) == 2
+    publish(held, output())
+    # run C: every page met again
+    held = HeldArticles(held_path)
+    dedup = Deduplicator(store, fpr, run_id="C")
+    assert [hold_and_check(dedup, held, dict(page))[1] for page in pages] == [False, False, False]
+    publish(held, output())
+    lines = [json.loads(line) for line in (tmp_path / "articles.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(line["url"] for line in lines) == [f"{base}/x", f"{base}/y"]   # one line per story
