@@ -25,7 +25,8 @@ from crawler.signals import write_failed
 from crawler.urls import url_canonicalizer
 from pipelines.dedupe_fingerprint import Fingerprint, Fingerprinter
 from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
-from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
+from pipelines.held import (HELD_FILENAME, Held, HeldArticles, Output, SharedRun, canonical_urls_in, mark_held,
+                            publish)
 from crawler.output import prepare_output_dir
 from pipelines.jsonl import JsonLinesFile, NotWritten
 
@@ -159,23 +160,40 @@ def hold_and_check(dedup: Deduplicator, held: HeldArticles, record: dict) -> tup
     return outcome, False
 
 
-def settle_held(dedup: Deduplicator, held: HeldArticles) -> int:
-    """Put in their groups the held pages a killed run left unsettled; returns how many.
+def settle_held(dedup: Deduplicator, held: HeldArticles, articles_path) -> tuple[int, list]:
+    """Decide the held pages a killed run left undecided. Returns how many were settled and
+    the (url, canonical, outcome) of those released as duplicates of an article published
+    before this run (the caller writes their duplicates lines).
 
     The held file commits each article at once, the dedupe state every DEDUPE_COMMIT_INTERVAL,
-    so a kill can leave pages held that the state never recorded, or held without a group
-    (killed between the check and the link). A continued run settles them when it meets them
-    again; but if it is stopped gracefully (Ctrl-C) before that, it publishes them, and the next
-    run found them new and wrote them a second time (bench-crash without JOBDIR: 26 canonical
-    URLs twice). So a continued run checks them first, as if met again."""
-    settled = 0
+    so a kill leaves pages held that the state never recorded, and pages held whose verdict was
+    never acted on (killed between the check and the link, or the release). Met again, a page
+    of the first kind was found new after a Ctrl-C'd continuation had published it, and one of
+    the second kind stayed held though it repeats an article published before: both written
+    twice (bench-crash without JOBDIR: 26 canonical URLs twice). So a continued run decides them
+    first, as `hold_and_check` would have. One verdict stays ambiguous: "this URL, recorded as
+    an original" is the interrupted run's own claim, or an article an earlier run published;
+    the articles file (`articles_path`) tells, read once for those URLs only."""
+    settled, pending = 0, []
     for url, canonical, group_key in held.pages():
         if group_key is not None and dedup.store.seen(canonical) is not None:
             continue
         outcome = dedup.check(canonical, held.record(url).get("text"))
-        held.link(url, outcome.duplicate_of or canonical, outcome.kind)
         settled += 1
-    return settled
+        if group_key is None and outcome.is_duplicate and \
+                not held.holds_canonical(outcome.duplicate_of, besides=url):
+            pending.append((url, canonical, outcome))
+            continue
+        held.link(url, outcome.duplicate_of or canonical, outcome.kind)
+    published = canonical_urls_in(articles_path, {o.duplicate_of for _u, _c, o in pending})
+    released = []
+    for url, canonical, outcome in pending:
+        if outcome.duplicate_of != canonical or outcome.duplicate_of in published:
+            held.release(url)           # duplicates an article published before this run
+            released.append((url, canonical, outcome))
+        else:
+            held.link(url, canonical, "new")      # the interrupted run's own first capture
+    return settled, released
 
 
 def fingerprinter_for(settings) -> Fingerprinter:
@@ -309,14 +327,18 @@ class DedupePipeline:
                            directory, waiting)
             self.stats.set_value("dedupe/continued_run", self.held.run_id)
             try:
-                settled = settle_held(self.dedup, self.held)
+                settled, released = settle_held(self.dedup, self.held,
+                                                directory / self.settings.get("ARTICLES_FILE"))
                 self.dedup.store.flush()
             except STORE_ERRORS as exc:   # met again during the crawl, they are settled then
                 logger.error("Dedupe state %s: could not settle the held articles (%s)", store.location, exc)
             else:
                 if settled:
-                    logger.info("%d held article(s) the interrupted run had not put in a group: settled", settled)
+                    logger.info("%d held article(s) the interrupted run had left undecided: settled, %d of them "
+                                "duplicates of articles published before", settled, len(released))
                     self.stats.set_value("dedupe/settled_held", settled)
+                for url, canonical, outcome in released:
+                    self._final_duplicate(url, canonical, outcome)
         self.held.run_id = self.dedup.run_id
         logger.info("Dedupe state: %s (%d URLs known), run %s", store.location, store.count(), self.dedup.run_id)
 
@@ -375,6 +397,17 @@ class DedupePipeline:
                     logger.error("Dedupe state %s: last changes not saved (%s)", self.dedup.store.location, exc)
                 self.dedup = None
 
+    def _final_duplicate(self, url: str, canonical: str, outcome: Outcome) -> None:
+        """A duplicate of an article an earlier run published: final now, counted and written."""
+        self.stats.inc_value(f"dedupe/{outcome.kind}")
+        try:
+            self.duplicates.write({"url": url, "canonical_url": canonical, "duplicate_of": outcome.duplicate_of,
+                                   "kind": outcome.kind, "similarity": outcome.similarity})
+        except OSError as exc:   # disk full: crawler.extensions.WriteFailureStop reports it
+            self.stats.inc_value("output/write_errors")
+            self.crawler.signals.send_catch_log(write_failed, error=exc,
+                                                what=f"the {self.duplicates.path.name} line of {url}")
+
     def process_item(self, item):
         adapter = ItemAdapter(item)
         url = adapter.get("url")
@@ -410,15 +443,7 @@ class DedupePipeline:
         if held:
             self.stats.inc_value("dedupe/held")
             return mark_held(item)
-        # A duplicate of an article an earlier run published: final now.
-        self.stats.inc_value(f"dedupe/{outcome.kind}")
-        try:
-            self.duplicates.write({"url": url, "canonical_url": canonical, "duplicate_of": outcome.duplicate_of,
-                                   "kind": outcome.kind, "similarity": outcome.similarity})
-        except OSError as exc:   # disk full: crawler.extensions.WriteFailureStop reports it
-            self.stats.inc_value("output/write_errors")
-            self.crawler.signals.send_catch_log(write_failed, error=exc,
-                                                what=f"the {self.duplicates.path.name} line of {url}")
+        self._final_duplicate(url, canonical, outcome)
         if self.emit_duplicates:
             logger.debug("%s duplicate of %s (similarity %s): %s", outcome.kind, outcome.duplicate_of,
                          outcome.similarity, url)

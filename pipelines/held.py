@@ -347,6 +347,31 @@ def _urls_after(path: Path, offset: int) -> set[str]:
     return urls
 
 
+def canonical_urls_in(path, wanted: set[str]) -> set[str]:
+    """Which of `wanted` have a line in the JSON Lines file at `path` (as canonical_url). One
+    pass; only lines naming one of them are parsed."""
+    found: set[str] = set()
+    if not wanted:
+        return found
+    needles = {spelling for url in wanted for spelling in (
+        url.encode(), json.dumps(url)[1:-1].encode(), json.dumps(url, ensure_ascii=False)[1:-1].encode())}
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        return found
+    with fh:
+        for line in fh:
+            if not any(needle in line for needle in needles):
+                continue
+            try:
+                url = json.loads(line).get("canonical_url")
+            except (ValueError, AttributeError):
+                continue   # a partial last line
+            if url in wanted:
+                found.add(url)
+    return found
+
+
 def publish(held: HeldArticles, out: Output, similarity: Callable[[bytes, bytes], float] | None = None) -> dict:
     """Write one article line per held group (and a duplicates line per other member), then
     delete the held file. Safe to call again after a crash part way. Returns counts: articles

@@ -87,11 +87,14 @@ def _story(words: int, seed: int) -> str:
                     for _ in range(words))
 
 
-def test_held_pages_a_kill_left_unknown_to_the_dedupe_state_are_not_published_twice(tmp_path):
-    """Run A is killed after holding two copies of story X (the dedupe state commits in batches:
-    it never heard of them) and fully processing story Y; run B continues and is stopped by
-    Ctrl-C before meeting X again, so it publishes; run C crawls all three pages again. Before
-    settle_held, run C found X new and wrote it a second time (bench-crash without JOBDIR)."""
+def test_held_pages_a_kill_left_undecided_are_published_once(tmp_path):
+    """Run A is killed with three pages undecided: two copies of story X held but never
+    recorded by the dedupe state (it commits in batches), story Z held and claimed but not
+    linked; story Y done. Run B continues and is stopped by Ctrl-C before meeting anything
+    again, so it publishes. Run C meets Y again and is killed between holding it and
+    releasing it (Y is published: a duplicate); run D continues, is stopped at once and
+    publishes; run E crawls every page again. One line per story in the end. Before
+    settle_held, run E found X new (written twice) and run D published Y again."""
     from pipelines.dedupe import Deduplicator, hold_and_check, settle_held
     from pipelines.dedupe_fingerprint import Fingerprinter
     from pipelines.dedupe_store import SQLiteStore
@@ -99,36 +102,54 @@ def test_held_pages_a_kill_left_unknown_to_the_dedupe_state_are_not_published_tw
     from pipelines.jsonl import JsonLinesFile
 
     base = "https://news.example"
-    x_text, y_text = _story(300, 1), _story(300, 2)
-    pages = [{"url": f"{base}/x", "canonical_url": f"{base}/x", "text": x_text},
-             {"url": f"{base}/x-copy", "canonical_url": f"{base}/x-copy", "text": x_text},
-             {"url": f"{base}/y", "canonical_url": f"{base}/y", "text": y_text}]
+    x_text, y_text, z_text = _story(300, 1), _story(300, 2), _story(300, 3)
+    pages = [{"url": f"{base}/{name}", "canonical_url": f"{base}/{name}", "text": text}
+             for name, text in (("x", x_text), ("x-copy", x_text), ("y", y_text), ("z", z_text))]
     for page in pages:
         page.update(title=page["url"], published=None, fetched_at="2024-01-01T00:00:00Z",
                     warc={"filename": "a.warc.gz", "offset": 0})
+    x, x_copy, y, z = pages
     fpr = Fingerprinter()
     store = SQLiteStore(tmp_path / "dedupe.sqlite3", commit_interval=0)
-    held_path = tmp_path / "articles-held.sqlite3"
+    held_path, articles = tmp_path / "articles-held.sqlite3", tmp_path / "articles.jsonl"
 
     def output():
-        return Output(JsonLinesFile(tmp_path / "articles.jsonl"), JsonLinesFile(tmp_path / "duplicates.jsonl"))
+        return Output(JsonLinesFile(articles), JsonLinesFile(tmp_path / "duplicates.jsonl"))
 
-    # run A: X and its copy held, the state's batch lost with the process; Y done
-    held = HeldArticles(held_path)
-    for page in pages[:2]:
+    def hold_only(held, page):         # killed after the hold, before anything else
         fp = fpr.fingerprint(page["text"])
         held.hold(page, page["canonical_url"], fp.digest, fpr.to_bytes(fp.signature))
-    hold_and_check(Deduplicator(store, fpr, run_id="A"), held, pages[2])
+
+    # run A
+    held = HeldArticles(held_path)
+    dedup = Deduplicator(store, fpr, run_id="A")
+    hold_only(held, x)
+    hold_only(held, x_copy)
+    hold_and_check(dedup, held, dict(y))
+    hold_only(held, z)
+    assert dedup.check(z["canonical_url"], z["text"]).kind == "new"      # claimed; the link never came
     held.close()
-    assert store.seen(f"{base}/x") is None and store.seen(f"{base}/y") is not None
-    # run B: continues, settles, is stopped gracefully before meeting anything: publishes
+    assert store.seen(x["canonical_url"]) is None and store.seen(x_copy["canonical_url"]) is None
+    # run B: settles, then Ctrl-C before meeting anything: publishes
     held = HeldArticles(held_path)
-    assert settle_held(Deduplicator(store, fpr, run_id="B"), held) == 2
+    assert settle_held(Deduplicator(store, fpr, run_id="B"), held, articles) == (3, [])
     publish(held, output())
-    # run C: every page met again
+    assert sorted(a["url"] for a in map(json.loads, articles.read_text().splitlines())) == \
+        [x["url"], y["url"], z["url"]]
+    # run C: Y met again, killed between its hold and its release
     held = HeldArticles(held_path)
-    dedup = Deduplicator(store, fpr, run_id="C")
-    assert [hold_and_check(dedup, held, dict(page))[1] for page in pages] == [False, False, False]
+    hold_only(held, y)
+    assert Deduplicator(store, fpr, run_id="C").check(y["canonical_url"], y["text"]).is_duplicate
+    held.close()
+    # run D: settles (Y released as a duplicate of the article published before), publishes
+    held = HeldArticles(held_path)
+    settled, released = settle_held(Deduplicator(store, fpr, run_id="D"), held, articles)
+    assert settled == 1 and [(url, o.kind) for url, _c, o in released] == [(y["url"], "url")]
     publish(held, output())
-    lines = [json.loads(line) for line in (tmp_path / "articles.jsonl").read_text("utf-8").splitlines()]
-    assert sorted(line["url"] for line in lines) == [f"{base}/x", f"{base}/y"]   # one line per story
+    # run E: every page met again: nothing new
+    held = HeldArticles(held_path)
+    dedup = Deduplicator(store, fpr, run_id="E")
+    assert [hold_and_check(dedup, held, dict(page))[1] for page in pages] == [False] * 4
+    publish(held, output())
+    lines = [json.loads(line) for line in articles.read_text("utf-8").splitlines()]
+    assert sorted(line["url"] for line in lines) == [x["url"], y["url"], z["url"]]   # one line per story
