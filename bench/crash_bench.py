@@ -116,11 +116,15 @@ def _wait_for_line(proc: subprocess.Popen, log: Path, start: int, marker: bytes,
     """Until `marker` appears in `log` past `start` (or the process ends, or `timeout`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        with open(log, "rb") as fh:
-            fh.seek(start)
-            if marker in fh.read():
-                return
+        if _logged(log, start, marker):
+            return
         time.sleep(0.05)
+
+
+def _logged(log: Path, start: int, marker: bytes) -> bool:
+    with open(log, "rb") as fh:
+        fh.seek(start)
+        return marker in fh.read()
 
 
 def warc_bytes(out: Path) -> int:
@@ -163,6 +167,8 @@ def run_interrupted(command: list[str], out: Path, *, kills: int, rng: random.Ra
                 proc.wait()
         else:
             fault = None if proc.returncode == 0 else fault   # finished before the fault came
+        if fault and proc.returncode == 0 and _logged(log, log_start, b"Spider closed (finished)"):
+            fault = None            # it finished as the fault came: no interruption (exit 0 is right)
         _wait_group_gone(proc.pid)
         tail = ""
         if (fault == "sigkill") != (proc.returncode == -signal.SIGKILL) or proc.returncode == 0:
