@@ -9,7 +9,10 @@ and at the end `publish` writes one line per group, for the page `representative
 Crash safety (kill -9 at any moment):
 - an article is held (committed) before the dedupe state records its URL, so a URL the state
   knows from this run is always here; a restart with the same command into the same OUTPUT_DIR
-  continues the run: what is held stays held when met again, and new pages are added;
+  continues the run: what is held stays held when met again, and new pages are added; the
+  pages a kill left undecided (the state commits in batches) are decided first
+  (`pipelines.dedupe.settle_held`), so a continuation stopped before meeting them again
+  publishes them once;
 - `publish` first records where the output files end, then appends; if it is cut short, the
   next start finishes it, skipping every line already appended after that point, so no line is
   written twice and none is lost. The file is deleted once everything is written and synced.

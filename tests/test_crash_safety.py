@@ -98,9 +98,10 @@ def test_random_interruptions_lose_nothing_and_write_nothing_twice(tmp_path):
     crawl exactly once, every file valid (warcio check, scrapy warc-check, every JSON line), no
     `.open`/`.partial` debris; every interrupted run exits non-zero, a run that says "finished"
     had written every article, and after a kill the next JOBDIR run says it rebuilds. The moment is uniform over the uninterrupted
-    crawl's length, measured first. About 60-100 s on this 2-core machine (each attempt pays a
-    crawler's start-up; the two variants run side by side), so the site is small; `make
-    bench-crash` is the big version. CRASH_SEED=N replays a run's choices."""
+    crawl's length, measured first. About 45 s of CPU, 110-120 s on this 2-core machine under
+    a load of 15-19 (each of the ~25 attempts pays a crawler's start-up; the two variants run
+    side by side), so the site is small; `make bench-crash` is the big version. CRASH_SEED=N
+    replays a run's choices (the moments; the machine's timing decides the rest)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from demosite import DemoSite
