@@ -66,6 +66,9 @@ class Outcome:
     attempts: list[Attempt] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     stories: int = 0
+    lost: int = 0            # stories of the uninterrupted crawl missing at the end
+    twice: int = 0           # stories written more than once
+    invalid: int = 0         # problems with the files (debris, bad JSON line, a WARC check failed)
 
     @property
     def interruptions(self) -> int:
@@ -260,11 +263,13 @@ def check_outcome(outcome: Outcome, out: Path, reference: Counter, groups: dict[
                             f"{attempt.returncode}; its log ends: {attempt.log_tail}")
     if outcome.attempts[-1].returncode != 0:
         problems.append(f"last run exit {outcome.attempts[-1].returncode}, not 0")
-    problems += check_files(out)
+    file_problems = check_files(out)
+    problems += file_problems
     got = stories(out, groups)
     outcome.stories = len(got)
     twice = sorted(k for k, n in got.items() if n > 1)
     missing = sorted(set(reference) - set(got))
+    outcome.lost, outcome.twice, outcome.invalid = len(missing), len(twice), len(file_problems)
     extra = sorted(set(got) - set(reference))
     if twice:
         urls = Counter(json.loads(line)["canonical_url"]
@@ -325,7 +330,8 @@ def main(argv=None) -> int:
             check_outcome(outcome, out, reference, groups)
             faults = Counter(a.fault for a in outcome.attempts if a.fault)
             print(f"{variant}: {outcome.interruptions} interruptions ({dict(faults)}), "
-                  f"{len(outcome.attempts)} runs, {outcome.stories} stories, "
+                  f"{len(outcome.attempts)} runs, {outcome.stories}/{len(reference)} stories: "
+                  f"{outcome.lost} lost, {outcome.twice} twice, {outcome.invalid} invalid file(s); "
                   f"{len(outcome.problems)} problem(s)")
             for problem in outcome.problems:
                 print(f"  - {problem}")

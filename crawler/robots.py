@@ -124,7 +124,11 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
 
     def spider_idle(self):
         """Nothing else to crawl: wait for the retry rather than end without the host."""
-        if any(self._waiting.values()):
+        waiting = [netloc for netloc, requests in self._waiting.items() if requests]
+        for netloc in waiting:
+            if netloc not in self._timers:     # none due (it fired with nothing waiting): now
+                self._ask_again(netloc)
+        if waiting:
             raise DontCloseSpider
 
     def spider_closed(self, reason):
