@@ -129,7 +129,7 @@ def test_random_interruptions_lose_nothing_and_write_nothing_twice(tmp_path):
             assert outcome.problems == [], (seed, variant, summary)
             logs = _attempt_logs(out.parent / f"{out.name}.log")
             assert len(logs) == len(outcome.attempts), (seed, variant)
-            for number, (attempt, log) in enumerate(zip(outcome.attempts, logs)):
+            for number, (attempt, log) in enumerate(zip(outcome.attempts, logs, strict=True)):
                 if "Spider closed (finished)" in log:   # (a fault may come after that, at exit)
                     # a run that says "finished" has written everything
                     assert attempt.lines_after == outcome.attempts[-1].lines_after, (seed, variant, number)
