@@ -575,3 +575,18 @@ def test_published_date_printed_around_the_headline(declared, page, expected):
         if declared else ""
     html = f"<html><head>{ld}</head><body><article>{page}{_STORY}</article></body></html>"
     assert extract_article(html, "https://gazette.example/storm")["published"] == expected
+
+
+@pytest.mark.parametrize("url,declared,expected", [
+    # declared in UTC, filed under the publisher's local day in its permalink: that day
+    ("https://blog.example/2025/12/18/storm", "2025-12-19T02:41:41Z", "2025-12-18"),
+    # the same day, or an offset declared: the timestamp stays
+    ("https://blog.example/2025/12/19/storm", "2025-12-19T02:41:41Z", "2025-12-19T02:41:41Z"),
+    ("https://blog.example/2025/12/18/storm", "2025-12-18T21:41:41-05:00", "2025-12-18T21:41:41-05:00"),
+    # a permalink day far from the declared date (a story filed under its event) changes nothing
+    ("https://blog.example/2025/11/02/storm", "2025-12-19T02:41:41Z", "2025-12-19T02:41:41Z"),
+])
+def test_published_day_of_a_utc_timestamp_from_the_permalink(url, declared, expected):
+    html = ('<html><head><script type="application/ld+json">{"@type": "BlogPosting", "headline": "Storm",'
+            f' "datePublished": "{declared}"}}</script></head><body><article><h1>Storm</h1>{_STORY}</article></body></html>')
+    assert extract_article(html, url)["published"] == expected

@@ -246,7 +246,9 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tupl
     date) makes that the published date; a date printed under the headline that is neither
     declared date (a CMS's stale or template datePublished) is taken as printed (a day), one
     not labelled "Updated" preferred. A printed day a day from a declared timestamp is the
-    same moment in another time zone, and the timestamp stays."""
+    same moment in another time zone, and the timestamp stays; a timestamp declared in UTC a
+    day from the day in the page's permalink (/2025/12/18/slug, WordPress files posts under
+    their local day) becomes that day, the publisher's."""
     published = modified = None
     if article:
         published = iso_date(ld_str(article.get("datePublished")) or ld_str(article.get("dateCreated")))
@@ -272,9 +274,28 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tupl
         published = plain   # a CMS's stale or template datePublished
     if not published:
         published = shown or plain or iso_date(_time_element(tree, None))
+    day = _url_day(url)
+    if day and published and published.endswith("Z") and published[:10] != day and _a_day_apart(published, day):
+        # declared in UTC, filed under the local day in its permalink (/2025/12/18/slug): the
+        # publisher's calendar day, the time of day unknown in its zone
+        published = day
     if not published:
         published = _htmldate(tree, url)
     return published, modified
+
+
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)/(\d\d)/(\d\d)/")
+
+
+def _url_day(url: str | None) -> str | None:
+    """The day in a permalink ("/2025/12/18/slug"), if it is a valid date."""
+    match = _URL_DAY.search(url or "")
+    if not match:
+        return None
+    try:
+        return datetime(*map(int, match.groups())).strftime("%Y-%m-%d")
+    except ValueError:
+        return None
 
 
 def _htmldate(tree, url: str | None) -> str | None:
