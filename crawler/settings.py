@@ -122,6 +122,7 @@ EXTRACT_WORKERS = 0                    # extraction processes; 0: number of core
 EXTRACT_MAX_TASKS_PER_WORKER = 5000    # pages per worker before the pool is replaced (bounds leaks); 0: never
 EXTRACT_MAX_PAGE_SIZE = 10_000_000     # bytes: larger HTML pages are archived but not analysed (extract/too_large); the corpus's largest news page is 5.3 MB, 30 MB of prose cost a worker 830 MB; 0 = no limit
 EXTRACT_TIMEOUT = 120                  # seconds a page's analysis may take (from when its worker starts on it) before the worker is stopped and the page counted failed (extract/timeouts); 0: none; not with EXTRACT_WORKERS=1
+EXTRACT_TASK = "crawler.extraction.worker.analyze"  # import path of what a worker runs on each page (body, url, encoding, all_pages); tests plug in one that crashes or hangs on a marked page
 
 # --- Dedupe ------------------------------------------------------------------
 DEDUPE_ENABLED = True

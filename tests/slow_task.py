@@ -1,26 +1,31 @@
-"""Test helpers: pool tasks importable by workers. `analyze_or_hang` never finishes on a URL
-containing "hang" (a page that sends a parser into a loop), `analyze_or_die` kills its worker
-on a URL containing "die" (a parser crash); every other page is analyzed as usual."""
+"""Test helpers: pool tasks importable by workers (and EXTRACT_TASK values). `analyze_or_hang`
+never finishes on a URL containing "hang" (a page that sends a parser into a loop),
+`analyze_or_die` kills its worker on a URL containing "die" (a parser crash), `analyze_or_fail`
+does both; every other page is analyzed as usual."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from crawler import worker
+from crawler.extraction import worker
 
 
-def analyze_or_hang(body: bytes, url: str, encoding: str | None) -> dict:
+def analyze_or_hang(body: bytes, url: str, encoding: str | None, *extra) -> dict:
     if "hang" in url:
         time.sleep(600)
-    return worker.analyze(body, url, encoding)
+    return worker.analyze(body, url, encoding, *extra)
 
 
-def analyze_or_die(body: bytes, url: str, encoding: str | None) -> dict:
+def analyze_or_die(body: bytes, url: str, encoding: str | None, *extra) -> dict:
     if "die" in url:
         os._exit(3)
-    return worker.analyze(body, url, encoding)
+    return worker.analyze(body, url, encoding, *extra)
 
 
-def pid_and_analysis(body: bytes, url: str, encoding: str | None) -> tuple[int, dict]:
-    return os.getpid(), worker.analyze(body, url, encoding)
+def analyze_or_fail(body: bytes, url: str, encoding: str | None, *extra) -> dict:
+    return analyze_or_die(body, url, encoding, *extra) if "die" in url else analyze_or_hang(body, url, encoding, *extra)
+
+
+def pid_and_analysis(body: bytes, url: str, encoding: str | None, *extra) -> tuple[int, dict]:
+    return os.getpid(), worker.analyze(body, url, encoding, *extra)

@@ -326,7 +326,7 @@ def test_worker_whose_crawl_is_gone_leaves_quietly(capfd):
     import multiprocessing
     import signal
 
-    from crawler.worker import serve
+    from crawler.extraction.worker import serve
 
     task_r, task_w = multiprocessing.Pipe(duplex=False)
     result_r, result_w = multiprocessing.Pipe(duplex=False)

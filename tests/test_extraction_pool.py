@@ -10,9 +10,9 @@ from urllib.parse import urljoin
 import pytest
 
 from crawler import settings as project_settings
-from crawler.extraction import ExtractionPool
-from crawler.extract.page import _joiner, analyze_page, tree_links
 from crawler.extract import classify_and_extract, parse_html
+from crawler.extract.page import _joiner, analyze_page, tree_links
+from crawler.extraction.pool import ExtractionPool
 from tests.conftest import crawl
 
 BASE = "http://news.example:8080/world/2024/05/story.html?x=1"
@@ -79,8 +79,7 @@ def test_pool_matches_in_process_and_recycles():
 
     expected = analyze_page(PAGE, URL, "utf-8")
     events = []
-    pool = ExtractionPool(2, max_tasks_per_worker=2, task=pid_and_analysis)
-    pool.processes.on_event = events.append
+    pool = ExtractionPool(2, max_tasks_per_worker=2, task=pid_and_analysis, on_event=events.append)
 
     async def run():
         return await asyncio.gather(*(pool.analyze(PAGE, URL, "utf-8") for _ in range(9)))
@@ -91,13 +90,13 @@ def test_pool_matches_in_process_and_recycles():
         # 9 pages at 2 per worker: at least 5 workers served them, each replaced after its second
         served = [pid for pid, _ in results]
         assert len(set(served)) >= 5 and max(served.count(pid) for pid in served) <= 2
-        assert events.count("worker_recycled") >= 4 and "worker_died" not in events
+        assert events.count("extract/pool_recycled") >= 4 and "extract/pool_restarts" not in events
     finally:
         pool.close()
 
 
 def test_a_large_page_goes_through_the_pipe_in_parts():
-    from crawler.workerpool import PIPE_SIZE
+    from crawler.extraction.workerpool import PIPE_SIZE
 
     filler = b"<!-- " + b"an inline data blob, as some CMSs leave in their pages " * 60000 + b"-->"
     page = PAGE.replace(b"</article>", filler + b"</article>")
@@ -157,10 +156,11 @@ def test_a_crawl_closed_at_once_leaves_no_workers_behind():
 
 
 def test_a_page_past_the_time_limit_fails_alone():
-    from crawler.extraction import ExtractionTimeout
+    from crawler.extraction.pool import ExtractionTimeout
     from tests.slow_task import analyze_or_hang
 
-    pool = ExtractionPool(2, timeout=3, task=analyze_or_hang)
+    events = []
+    pool = ExtractionPool(2, timeout=3, task=analyze_or_hang, on_event=events.append)
 
     async def run():
         # the stuck page and pages in flight beside it; the others finish (the one waiting
@@ -173,6 +173,7 @@ def test_a_page_past_the_time_limit_fails_alone():
     try:
         (stuck, *others), later = asyncio.run(run())
         assert isinstance(stuck, ExtractionTimeout)
+        assert events.count("extract/timeouts") == 1
         assert all(isinstance(r, dict) and r["kind"] == "article" for r in others), others
         assert later["kind"] == "article"
     finally:
@@ -184,8 +185,7 @@ def test_pool_survives_a_dead_worker():
     import signal
 
     events = []
-    pool = ExtractionPool(2)
-    pool.processes.on_event = events.append
+    pool = ExtractionPool(2, on_event=events.append)
 
     async def run():
         await pool.analyze(PAGE, URL, "utf-8")
@@ -202,12 +202,11 @@ def test_pool_survives_a_dead_worker():
 
 
 def test_a_page_that_kills_its_worker_fails_after_one_retry():
-    from crawler.workerpool import WorkerDied
+    from crawler.extraction.workerpool import WorkerDied
     from tests.slow_task import analyze_or_die
 
     events = []
-    pool = ExtractionPool(2, task=analyze_or_die)
-    pool.processes.on_event = events.append
+    pool = ExtractionPool(2, task=analyze_or_die, on_event=events.append)
 
     async def run():
         first = await asyncio.gather(pool.analyze(PAGE, URL + "-die", "utf-8"),
@@ -220,7 +219,7 @@ def test_a_page_that_kills_its_worker_fails_after_one_retry():
         assert isinstance(crashed, WorkerDied)
         assert all(isinstance(r, dict) and r["kind"] == "article" for r in others), others
         assert later["kind"] == "article"
-        assert events.count("worker_died") == 2          # its first worker, then the one it was retried on
+        assert events.count("extract/pool_restarts") == 2          # its first worker, then the one it was retried on
     finally:
         pool.close()
 
@@ -264,7 +263,7 @@ def test_workers_that_cannot_start_fail_the_pages_instead_of_hanging(tmp_path):
 
     script = (
         "import asyncio\n"
-        "from crawler.extraction import ExtractionPool\n"
+        "from crawler.extraction.pool import ExtractionPool\n"
         "pool = ExtractionPool(2)\n"
         "async def run():\n"
         "    return await asyncio.gather(*(pool.analyze(b'<p>x</p>', 'http://a.example/', None) for _ in range(5)),\n"

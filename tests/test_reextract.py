@@ -173,7 +173,7 @@ def test_directory_without_warcs(tmp_path):
 
 def test_undecodable_body_is_reported_and_progress_is_shown(tmp_path):
     from archives.writer import WarcWriter
-    from crawler.commands.reextract import Reextractor
+    from crawler.reextract import Reextractor
     from pipelines.jsonl import JsonLinesFile
 
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n"

@@ -1,278 +1,19 @@
 """`scrapy reextract WARC_OR_DIR... -o OUT.jsonl [--all-pages]`: articles from archives, offline.
 
-Runs the crawl's own page analysis (`crawler.extract.page.analyze_page`, in
-EXTRACT_WORKERS processes) and item building (`crawler.items.build_article`) on every
-archived HTML response, so a WARC written by this crawler, by Heritrix, wget or
-webrecorder gives the same JSON the crawl writes. Each item's `warc` pointer names
-the record it came from. Damaged records are counted and listed, never fatal.
+The command line over crawler.reextract (arguments, output file, summary line); the work,
+with the crawl's extraction pool and settings, is the library's.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
-import tempfile
-import time
-from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
-from scrapy import Request
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from archives.index import ArchiveIndex, entry_from_record
-from archives.inputs import warc_inputs
-from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record
-from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
-from crawler import discovery
 from crawler.cli import check_output_file, one_line_errors
-from crawler.items import build_article, has_body, response_truncated, to_record
-from crawler.urls import UrlCanonicalizer, canonicalize_url
-from pipelines.jsonl import JsonLinesFile
-
-logger = logging.getLogger(__name__)
-
-
-def _extract(body: bytes, url: str, encoding: str | None, all_pages: bool) -> dict:
-    # Imported here: Scrapy imports every command module for every command, crawls included.
-    from crawler.extract import extract_article
-    from crawler.extract.page import analyze_page
-
-    result = analyze_page(body, url, encoding)
-    if all_pages and result["kind"] != "article":
-        result["article"] = extract_article(body, url, encoding=encoding)
-    return result
-
-
-class Reextractor:
-    """One pass over the inputs in file order; output order and dedupe are deterministic.
-
-    With `dedupe` (a `Dedupe`), articles go through the crawl's own dedupe: held, grouped, and
-    written at the end one per story by the crawl's rule (`pipelines.held`), so a run's WARCs
-    give the run's article set. Without, one item per canonical URL, the first in file order."""
-
-    def __init__(self, paths, output: JsonLinesFile, *, all_pages=False, workers=1,
-                 tracking_params=None, progress: Callable[[str], None] | None = None,
-                 progress_every=5.0, max_bytes: int = DEFAULT_MAX_BYTES, dedupe: "Dedupe | None" = None,
-                 max_page_size: int = 0):
-        self.paths = list(paths)
-        self.files = warc_inputs(paths)           # WARC files, and the WARCs inside a WACZ
-        self._inputs = {warc.path: warc for warc in self.files}
-        self.output = output
-        self.all_pages = all_pages
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
-        self.tracking_params = tracking_params
-        self.progress = progress
-        self.progress_every = progress_every
-        self.max_bytes = max_bytes          # ARCHIVE_READ_MAX_SIZE
-        self.max_page_size = max_page_size  # EXTRACT_MAX_PAGE_SIZE
-        self.stats: Counter = Counter()
-        self.problems: list[Problem] = []
-        self.seen: set[str] = set()
-        self.dedupe = dedupe
-        self._index = ArchiveIndex()      # responses read so far: revisits resolve here first
-        self._archive: Archive | None = None  # every input, built only if a revisit needs it
-        self._last_progress = time.monotonic()
-
-    # --- reading ---------------------------------------------------------
-
-    @staticmethod
-    def _wanted(record) -> bool:
-        status = record.status
-        return status is not None and 200 <= status < 300
-
-    def _replayed(self, record):
-        if record.type != "revisit":
-            return replayed_from(record)
-        entry = self._index.resolve_revisit(record)
-        if entry is not None:
-            with self._inputs[entry.source].open() as fh:
-                return replayed_from(record, read_record(entry.source, entry.offset, fileobj=fh,
-                                                         max_bytes=self.max_bytes))
-        if self._archive is None:
-            self._archive = Archive.open(self.paths, self.max_bytes)
-        entry = self._archive.index.resolve_revisit(record)
-        if entry is None:
-            raise ReplayError(f"revisit of {record.target_uri} ({record.payload_digest}): "
-                              "original response not in the inputs")
-        return replayed_from(record, self._archive.read(entry))
-
-    def _pages(self):
-        """(response, meta) for each archived 2xx HTML page the crawl would have parsed."""
-        for number, warc in enumerate(self.files, 1):
-            with warc.open() as fh:
-                yield from self._file_pages(number, warc, fh)
-
-    def _file_pages(self, number, warc, fh):
-        """The pages of one WARC, read from `fh` (a file, or a member of a WACZ)."""
-        reader = WarcReader(warc.path, fileobj=fh, max_bytes=self.max_bytes)
-        for record in reader.records(payload=self._wanted):
-            self.stats["records"] += 1
-            self._tick(number, warc)
-            entry = entry_from_record(record, warc.path, warc.name)
-            if entry is not None and record.type == "response":
-                self._index.add(entry)
-            if record.payload is None:
-                continue
-            url = record.target_uri
-            try:
-                replayed = self._replayed(record)
-                request = Request(url, meta={"warc": record.location, "warc_date": record.date})
-                response = scrapy_response(replayed, request, decode=True)
-            except (ArchiveError, ValueError) as exc:
-                self._record_problem(record, f"cannot replay: {exc}")
-                continue
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-            if discovery.document_kind(response.body, content_type) != discovery.HTML:
-                continue
-            self.stats["html"] += 1
-            if 0 < self.max_page_size < len(response.body):
-                self._record_problem(record, f"not analysed: {len(response.body)} bytes of HTML "
-                                             "(EXTRACT_MAX_PAGE_SIZE)")
-                continue
-            if record.truncated:
-                self.stats["truncated_html"] += 1
-            key = self._fetch_key(response.url)
-            if key in self.seen:
-                self.stats["duplicates"] += 1
-                continue
-            yield response
-        self.problems += reader.problems
-        self.stats["files"] += 1
-
-    def _fetch_key(self, url: str) -> str:
-        """Captures under one key are one page. With dedupe, the crawl's request key: AMP twins
-        are pages of their own there (the dedupe folds them, by the rule)."""
-        return canonicalize_url(url, self.tracking_params, fold_amp_urls=self.dedupe is None)
-
-    def _record_problem(self, record, message) -> None:
-        self.stats["errors"] += 1
-        self.problems.append(Problem(record.filename, record.offset, message, record.record_id))
-
-    def _tick(self, number, warc) -> None:
-        now = time.monotonic()
-        if self.progress and now - self._last_progress >= self.progress_every:
-            self._last_progress = now
-            self.progress(f"reextract: file {number}/{len(self.files)} ({warc.name}), "
-                          f"{self.stats['records']} records, {self.stats['html']} HTML pages, "
-                          f"{self.stats['items']} items")
-
-    # --- extraction ------------------------------------------------------
-
-    def _emit(self, response, result) -> None:
-        if result.get("article") is None:
-            self.stats[f"pages/{result.get('kind', 'other')}"] += 1
-            return
-        if not has_body(result["article"]):
-            self.stats["empty_articles"] += 1   # no item without a body (a live-blog shell)
-            return
-        item = build_article(result["article"], url=response.url, fetched_at=response.meta.get("warc_date"),
-                             warc=response.meta.get("warc"), tracking_params=self.tracking_params,
-                             truncated=response_truncated(response))
-        if self.dedupe is not None:
-            self.seen.add(self._fetch_key(response.url))
-            if not self.dedupe.add(to_record(item)):
-                self.stats["duplicates"] += 1
-            self.stats["items"] += 1
-            return
-        for key in {canonicalize_url(response.url, self.tracking_params), item["canonical_url"]}:
-            if key in self.seen:
-                self.stats["duplicates"] += 1
-                return
-        self.seen.update({canonicalize_url(response.url, self.tracking_params), item["canonical_url"]})
-        self.output.write(to_record(item))
-        self.stats["items"] += 1
-
-    def run(self) -> Counter:
-        if self.workers == 1:
-            for response in self._pages():
-                self._analyze_inline(response)
-        else:
-            self._run_pool()
-        if self._archive is not None:
-            self._archive.close()
-        if self.dedupe is not None:
-            counts = self.dedupe.publish(self.output)
-            self.stats["duplicates"] += counts["duplicates"]
-            self.stats["items"] = counts["lines"]
-        return self.stats
-
-    def _analyze_inline(self, response) -> None:
-        try:
-            result = _extract(response.body, response.url, response.encoding, self.all_pages)
-        except Exception as exc:  # one bad page never ends the run
-            self._extraction_failed(response, exc)
-            return
-        self._emit(response, result)
-
-    def _extraction_failed(self, response, exc) -> None:
-        self.stats["errors"] += 1
-        pointer = response.meta["warc"]
-        self.problems.append(Problem(pointer["filename"], pointer["offset"],
-                                     f"extraction failed for {response.url}: {exc!r}",
-                                     pointer["record_id"]))
-
-    def _run_pool(self) -> None:
-        window: deque = deque()
-        with ProcessPoolExecutor(self.workers) as pool:
-            for response in self._pages():
-                window.append((response, pool.submit(_extract, response.body, response.url,
-                                                     response.encoding, self.all_pages)))
-                while len(window) >= 4 * self.workers:
-                    self._finish(*window.popleft())
-            while window:
-                self._finish(*window.popleft())
-
-    def _finish(self, response, future) -> None:
-        try:
-            result = future.result()
-        except Exception as exc:
-            self._extraction_failed(response, exc)
-            return
-        self._emit(response, result)
-
-
-class Dedupe:
-    """The crawl's dedupe over one reextract run: a fresh state and held articles in a
-    temporary directory, published into the output at the end."""
-
-    def __init__(self, settings):
-        from pipelines.dedupe import Deduplicator, fingerprinter_for
-        from pipelines.dedupe_store import SQLiteStore
-        from pipelines.held import HeldArticles
-
-        self.tmp = tempfile.TemporaryDirectory(prefix="reextract-dedupe-")
-        self.settings = settings
-        self.dedup = Deduplicator(SQLiteStore(Path(self.tmp.name) / "dedupe.sqlite3", commit_interval=60),
-                                  fingerprinter_for(settings))
-        self.held = HeldArticles(Path(self.tmp.name) / "held.sqlite3")
-
-    def add(self, record: dict) -> bool:
-        """Hold one article; False if it duplicates one already published (never here)."""
-        from pipelines.dedupe import hold_and_check
-
-        return hold_and_check(self.dedup, self.held, record)[1]
-
-    def publish(self, output) -> dict:
-        from pipelines.held import Output, publish
-
-        fpr = self.dedup.fingerprinter
-        duplicates = JsonLinesFile(Path(self.tmp.name) / "duplicates.jsonl")
-        out = Output(output, duplicates, emit_duplicates=self.settings.getbool("DEDUPE_EMIT_DUPLICATES"))
-        try:
-            return publish(self.held, out, lambda a, b: fpr.similarity(fpr.from_bytes(a), fpr.from_bytes(b)))
-        finally:
-            duplicates.close()
-            self.close()
-
-    def close(self) -> None:
-        self.held.close()
-        self.dedup.store.close()
-        self.tmp.cleanup()
 
 
 class Command(ScrapyCommand):
@@ -303,6 +44,12 @@ class Command(ScrapyCommand):
 
     @one_line_errors
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        # Imported here: Scrapy imports every command module for every command, crawls included.
+        from archives.inputs import warc_inputs
+        from archives.reader import ArchiveError
+        from crawler.reextract import Reextractor
+        from pipelines.jsonl import JsonLinesFile
+
         if not args:
             raise UsageError("give at least one WARC file or directory")
         if bool(opts.output) == bool(opts.overwrite_output):
@@ -321,15 +68,8 @@ class Command(ScrapyCommand):
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}", print_help=False) from None
         output = JsonLinesFile(path)
-        settings = self.settings
         show = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-        tracking = UrlCanonicalizer.from_settings(settings).tracking_params
-        dedupe = Dedupe(settings) if settings.getbool("DEDUPE_ENABLED") else None
-        worker = Reextractor(args, output, all_pages=opts.all_pages,
-                             workers=settings.getint("EXTRACT_WORKERS"),
-                             tracking_params=tracking, progress=show,
-                             max_bytes=settings.getint("ARCHIVE_READ_MAX_SIZE"), dedupe=dedupe,
-                             max_page_size=settings.getint("EXTRACT_MAX_PAGE_SIZE"))
+        worker = Reextractor.from_settings(args, output, self.settings, all_pages=opts.all_pages, progress=show)
         try:
             stats = worker.run()
         finally:

@@ -2,7 +2,7 @@
 classify it, and extract the article (article pages only; a listing is never extracted).
 
 Bytes in, plain data out, and no Scrapy or Twisted imports: this module is what the pool's
-workers run (through crawler.worker; crawler.extraction_preload has it in the forkserver
+workers run (through crawler.extraction.worker; crawler.extraction.preload has it in the forkserver
 already), and importing Scrapy there cost each worker ~24 MB and a second of CPU per pool start.
 """
 

@@ -1,7 +1,7 @@
 """The `news` spider: from site roots, sitemaps or feeds to article items.
 
 It decides what to fetch next and what a page is; extraction runs in
-`crawler.extraction.ExtractionPool`, archiving in the capture middleware, and
+`crawler.extraction.pool.ExtractionPool`, archiving in the capture middleware, and
 everything after the item in the pipelines.
 """
 
@@ -17,7 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import discovery
-from crawler.extraction import ExtractionPool
+from crawler.extraction.pool import ExtractionPool
 from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
 from crawler.requisites import Requisites

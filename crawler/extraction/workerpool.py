@@ -13,7 +13,9 @@ other task down with it; that task is sent again. Workers come from a forkserver
 `preload` imported. A worker leaves when its task pipe closes (crawl ended, or the crawl
 process died: nothing else holds the pipe's write end).
 
-No Scrapy imports: crawler.extraction adapts this to a crawl.
+The pool needs only an asyncio loop: the crawl's (Scrapy's asyncio reactor) or the one
+`scrapy reextract` runs with `asyncio.run`. No Scrapy imports: crawler.extraction.pool adapts it
+to page analysis.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
-from crawler import worker as worker_entry
+from crawler.extraction import worker as worker_entry
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class WorkerDied(Exception):
 
 
 class TaskTimeout(Exception):
-    """A task ran past its timeout; its worker was stopped."""
+    """A task ran past its timeout; its worker was stopped (the task fails alone)."""
 
 
 @dataclass(eq=False)
@@ -80,7 +82,7 @@ def _frame(payload: bytes) -> list[bytes]:
 
 class WorkerPool:
     """`size` worker processes. `submit` must be called on the event loop's thread; the pool
-    binds to that loop. `on_event(name)` hears "worker_died" and "worker_recycled"."""
+    binds to that loop. `on_event(name)` hears "worker_died", "worker_recycled" and "timeout"."""
 
     def __init__(self, size: int, *, preload: tuple[str, ...] = (), max_tasks_per_worker: int = 0,
                  on_event=None):
@@ -428,7 +430,8 @@ class WorkerPool:
                 w.stopped = True
                 w.process.kill()
                 break
-        self._settle(task, TaskTimeout())
+        self.on_event("timeout")
+        self._settle(task, TaskTimeout(f"took over {task.timeout:g} s; its worker was stopped"))
 
     def _settle(self, task: _Task, error: BaseException | None = None, result=None, *, cancel: bool = False) -> None:
         if task.timer is not None:

@@ -15,15 +15,21 @@ import signal
 import threading
 
 
-def analyze(body: bytes, url: str, encoding: str | None) -> dict:
-    """crawler.extract.page.analyze_page."""
+def analyze(body: bytes, url: str, encoding: str | None, all_pages: bool = False) -> dict:
+    """crawler.extract.page.analyze_page; with `all_pages` (reextract --all-pages) a page that
+    is not an article is extracted as one too."""
     from crawler.extract.page import analyze_page
 
-    return analyze_page(body, url, encoding)
+    result = analyze_page(body, url, encoding)
+    if all_pages and result["kind"] != "article":
+        from crawler.extract import extract_article
+
+        result["article"] = extract_article(body, url, encoding=encoding)
+    return result
 
 
 def serve(tasks, results) -> None:
-    """A worker's life (crawler.workerpool): read (task id, function, args) from `tasks`,
+    """A worker's life (crawler.extraction.workerpool): read (task id, function, args) from `tasks`,
     answer (task id, ok, result or exception) on `results`, until `tasks` closes."""
     worker_init()
     try:

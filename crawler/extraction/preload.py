@@ -13,7 +13,7 @@ import gc
 
 from crawler.extract import classify_and_extract_tree, parse_html
 from crawler.extract.page import analyze_page  # noqa: F401  (what the workers run)
-from crawler.worker import analyze  # noqa: F401  (how they are handed it)
+from crawler.extraction.worker import analyze  # noqa: F401  (how they are handed it)
 
 _SAMPLE = ("<html><head><title>Harbor dredging starts</title></head><body><article>"
            "<h1>Harbor dredging starts</h1>"

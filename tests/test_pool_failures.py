@@ -1,0 +1,92 @@
+"""A page that kills its extraction worker or hangs it loses only itself, in `scrapy crawl` and
+in `scrapy reextract` alike (one pool under both): real worker processes, a real crawl of a
+raw local server, then reextract of the WARC it wrote.
+
+The worker task is `tests.slow_task.analyze_or_fail` (EXTRACT_TASK): it calls os._exit on a
+URL containing "die" and sleeps 600 s on one containing "hang"; EXTRACT_TIMEOUT is 3 s.
+More good pages than reextract keeps in flight (4 per worker) surround the two, so pages
+read before, beside and after them all go through a worker that was killed or stopped.
+About 20-30 s: a crawl, a reextract, two 3 s timeouts and the forkserver's starts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from tests.conftest import crawl, run_scrapy
+from tests.rawserver import RawServer, Route, _head
+
+WORDS = ("harbour council ferry river bridge school budget winter station market library hospital "
+         "election museum tunnel railway orchard festival stadium factory village airport canal "
+         "garden theatre court police weather tourism island mountain forest coast farmer teacher "
+         "nurse driver mayor minister engineer student village planning housing water energy").split()
+GOOD = [f"/2024/11/05/story-{n}" for n in range(12)]
+BAD = ["/2024/11/05/story-die", "/2024/11/05/story-hang"]   # the hook's markers, nowhere else in a URL
+SETTINGS = {"EXTRACT_WORKERS": "2", "EXTRACT_TIMEOUT": "3", "EXTRACT_TASK": "tests.slow_task.analyze_or_fail"}
+
+
+def _article(path: str, seed: int) -> bytes:
+    rng = random.Random(seed)   # distinct prose per page: no two are near-duplicates
+    paragraphs = "".join("<p>" + " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + ".</p>"
+                         for _ in range(5))
+    headline = f"Report number {seed} from the valley"
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{headline}</title>
+<meta property="og:type" content="article"><link rel="canonical" href="{path}">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+ "headline": "{headline}", "datePublished": "2024-11-05T18:00:00Z"}}</script>
+</head><body><main><article><h1>{headline}</h1>{paragraphs}</article></main></body></html>""".encode()
+
+
+def _ok(body: bytes, content_type: str = "text/html; charset=utf-8") -> Route:
+    head = _head("HTTP/1.1 200 OK", [("Content-Type", content_type),
+                                     ("Content-Length", str(len(body))), ("Connection", "close")])
+    return Route([head, body], close=True)
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    paths = GOOD[:6] + BAD[:1] + GOOD[6:9] + BAD[1:] + GOOD[9:]
+    home = b"<!doctype html><html><body><ul>" + b"".join(
+        b"<li><a href='%s'>Story</a></li>" % p.encode() for p in paths) + b"</ul></body></html>"
+    routes = {"/": _ok(home), "/robots.txt": _ok(b"User-agent: *\nAllow: /\n", "text/plain")}
+    routes.update({path: _ok(_article(path, n)) for n, path in enumerate(paths)})
+    out = tmp_path_factory.mktemp("pool-failures")
+    with RawServer(routes=routes) as server:
+        result = crawl(server.base_url + "/", out, settings={**SETTINGS, "RETRY_ENABLED": "False"})
+        base = server.base_url
+    return {"out": out, "base": base, "result": result}
+
+
+def _paths(jsonl, base) -> set[str]:
+    return {json.loads(line)["url"][len(base):] for line in jsonl.read_text(encoding="utf-8").splitlines()}
+
+
+def test_crawl_loses_only_the_page_that_killed_or_hung_its_worker(crawled):
+    result, out = crawled["result"], crawled["out"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _paths(out / "articles.jsonl", crawled["base"]) == set(GOOD)
+    stats = json.loads((out / "report.json").read_text())["stats"]
+    assert stats.get("extract/timeouts") == 1
+    assert stats.get("extract/pool_restarts") == 2     # the "die" page's worker, and the one it was retried on
+    assert stats.get("extract/errors") == 2
+    failed = [line for line in result.stderr.splitlines() if "extraction failed for" in line]
+    assert len(failed) == 2
+    assert all(any(f"extraction failed for {crawled['base']}{path}:" in line for line in failed) for path in BAD)
+
+
+def test_reextract_loses_only_the_page_that_killed_or_hung_its_worker(crawled, tmp_path):
+    assert crawled["result"].returncode == 0
+    out = tmp_path / "again.jsonl"
+    settings = [arg for name, value in SETTINGS.items() for arg in ("-s", f"{name}={value}")]
+    result = run_scrapy("reextract", str(crawled["out"]), "-O", str(out), *settings)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _paths(out, crawled["base"]) == set(GOOD)
+    problems = [line for line in result.stderr.splitlines() if "extraction failed for" in line]
+    assert len(problems) == 2
+    (died,) = [line for line in problems if "story-die" in line]
+    (hung,) = [line for line in problems if "story-hang" in line]
+    assert "WorkerDied" in died and "TaskTimeout" in hung
+    assert result.stderr.splitlines()[-1].endswith("; 2 problem(s)")
