@@ -208,7 +208,7 @@ class Reextractor:
         limit = WINDOW_PER_WORKER * self.pool.workers
         for response in self._pages():
             window.append((response, self.pool.submit(response.body, response.url, response.encoding,
-                                                      self.all_pages)))
+                                                      False, self.all_pages)))   # no link listing
             while window and (len(window) >= limit or window[0][1].done()):
                 await self._finish(*window.popleft())
         while window:

@@ -226,8 +226,12 @@ class WorkerPool:
 
     def _on_spawned(self, error: Exception | None) -> None:
         self._adopt()
-        if error is not None and not self._workers and not self._ready and not self._spawning:
-            self._fail_pending(lambda: error)       # nothing will run these
+        if error is not None:
+            self._failed_starts += 1
+            if self._failed_starts >= FAILED_STARTS:    # not one start per page, each logged, forever
+                self._break(f"{FAILED_STARTS} worker processes in a row could not start ({error!r})")
+            elif not self._workers and not self._ready and not self._spawning:
+                self._fail_pending(lambda: error)       # nothing will run these
         self._dispatch()
 
     def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
