@@ -8,7 +8,7 @@ URLS ?=
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: crawl test lint install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites bench-crash clean
+.PHONY: crawl test lint install bench-extract bench-crawl bench-dedupe bench-distributed bench-determinism bench-hostile bench-requisites bench-crash bench-pool clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(STAMP)
 ## make bench-extract [BENCH_ARGS="--repeat 3"]: issue 14 figures (WCXB halves, ScrapingHub, fundus, speed) via scrapy reextract (reads shared/corpus beside the repo)
 bench-extract: $(STAMP)
 	$(BIN)/python -m bench.extract_bench $(BENCH_ARGS)
+
+## make bench-pool [BENCH_ARGS="--limit 100 --rounds 3"]: the extraction pool against pebble's, and scrapy reextract's pages/s against bare trafilatura, alternating rounds (bench/pool_bench.py)
+bench-pool: $(STAMP)
+	$(BIN)/python -m bench.pool_bench $(BENCH_ARGS)
 
 ## make bench-crawl [BENCH_ARGS="--articles 5000 --repeat 3"]: crawl throughput vs a naive spider (bench/crawl_bench.py)
 bench-crawl: $(STAMP)

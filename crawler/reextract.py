@@ -183,8 +183,12 @@ class Reextractor:
         return reextractor
 
     def run(self) -> Counter:
+        """Counts of the run; `stats["interrupted"]` is 1 after Ctrl-C: reading stopped, pages in
+        flight were abandoned, and what was extracted until then is still written."""
         try:
             asyncio.run(self._run())
+        except KeyboardInterrupt:
+            self.stats["interrupted"] = 1
         except BaseException:
             if self.dedupe is not None:
                 self.dedupe.close()

@@ -6,17 +6,24 @@ The worker task is `tests.slow_task.analyze_or_fail` (EXTRACT_TASK): it calls os
 URL containing "die" and sleeps 600 s on one containing "hang"; EXTRACT_TIMEOUT is 3 s.
 More good pages than reextract keeps in flight (4 per worker) surround the two, so pages
 read before, beside and after them all go through a worker that was killed or stopped.
-About 20-30 s: a crawl, a reextract, two 3 s timeouts and the forkserver's starts.
+About 20-30 s: a crawl, a reextract, two 3 s timeouts and the forkserver's starts; the Ctrl-C
+test ~10 s more.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
 
 import pytest
 
-from tests.conftest import crawl, run_scrapy
+from tests.conftest import ROOT, crawl, run_scrapy
 from tests.rawserver import RawServer, Route, _head
 
 WORDS = ("harbour council ferry river bridge school budget winter station market library hospital "
@@ -90,3 +97,64 @@ def test_reextract_loses_only_the_page_that_killed_or_hung_its_worker(crawled, t
     (hung,) = [line for line in problems if "story-hang" in line]
     assert "WorkerDied" in died and "TaskTimeout" in hung
     assert result.stderr.splitlines()[-1].endswith("; 2 problem(s)")
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Process ids whose environment holds `marker` (a reextract and everything it started)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as fh:
+                    if marker.encode() in fh.read():
+                        found.append(int(entry))
+            except OSError:     # gone meanwhile, or not ours
+                pass
+    return found
+
+
+def test_ctrl_c_stops_reextract_writes_what_it_has_and_leaves_no_worker(tmp_path):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) while both workers are stuck
+    on pages that hang: reextract stops within seconds, writes the items it had (the pages before
+    the stuck ones), says it was interrupted, exits 130, and no worker or forkserver outlives it."""
+    from archives.writer import WarcWriter
+
+    good = [f"/2024/11/05/story-{n}" for n in range(3)]
+    stuck = [f"/2024/11/05/story-hang-{n}" for n in range(4)]
+    with WarcWriter(tmp_path / "warcs", prefix="t") as writer:
+        for n, path in enumerate(good + stuck):
+            body = _article(path, n)
+            writer.write_exchange(url=f"http://site.test{path}", request_head=f"GET {path} HTTP/1.1\r\n\r\n".encode(),
+                                  response_head=b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                                                b"Content-Length: %d\r\n\r\n" % len(body), response_body=body)
+    notices = tmp_path / "stuck"
+    notices.mkdir()
+    marker = f"POOL_TEST_MARK={uuid.uuid4()}"
+    env = dict(os.environ, HANG_NOTICE_DIR=str(notices), POOL_TEST_MARK=marker.split("=", 1)[1])
+    env.setdefault("PYTHONPATH", str(ROOT))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", "reextract", str(tmp_path / "warcs"), "-O", str(out),
+                             "-s", "EXTRACT_WORKERS=2", "-s", "EXTRACT_TASK=tests.slow_task.analyze_or_hang"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(os.listdir(notices)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "the workers never got stuck"
+            time.sleep(0.2)
+        time.sleep(3)    # the pages before the stuck ones were answered before those started: let them be read
+        assert len(_processes_with(marker)) >= 4       # reextract, the forkserver, two workers
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr[-3000:]
+    assert stderr.splitlines()[-1].startswith("reextract: interrupted: 1 file(s)")
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(item["url"] for item in items) == sorted(f"http://site.test{path}" for path in good)
+    deadline = time.monotonic() + 15      # the forkserver leaves when it reads its pipe's EOF
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []

@@ -79,6 +79,8 @@ class Command(ScrapyCommand):
         duplicates = f", {stats['duplicates']} duplicate(s) skipped" if stats["duplicates"] else ""
         if stats["empty_articles"]:
             duplicates += f", {stats['empty_articles']} article page(s) without body text skipped"
-        show(f"reextract: {stats['files']} file(s), {stats['records']} records, "
-             f"{stats['html']} HTML page(s), {stats['items']} item(s) written to {path}"
+        show(f"reextract: {'interrupted: ' if stats['interrupted'] else ''}{stats['files']} file(s), "
+             f"{stats['records']} records, {stats['html']} HTML page(s), {stats['items']} item(s) written to {path}"
              f"{duplicates}; {len(worker.problems)} problem(s)")
+        if stats["interrupted"]:
+            self.exitcode = 130     # as a shell reports Ctrl-C: the output is not the whole archive's
