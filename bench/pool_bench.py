@@ -112,15 +112,18 @@ def pebble_pool(pages, workers: int) -> tuple[float, float, int]:
     return time.perf_counter() - wall, time.process_time() - cpu, failed
 
 
-def bare(pages_file: Path) -> float:
+def bare(pages_file: Path) -> tuple[float, float]:
+    """(wall s, CPU s) of bare trafilatura over the pages, in a fresh process."""
     done = subprocess.run([sys.executable, "-c", _BARE, str(pages_file)], capture_output=True, text=True,
                           check=True)
-    return float(done.stdout.split()[0])
+    wall, cpu = done.stdout.split()
+    return float(wall), float(cpu)
 
 
-def reextract(warcs: Path, out: Path, workers: int) -> tuple[float, str]:
+def reextract(warcs: Path, out: Path, workers: int) -> tuple[float, float, str]:
+    """(wall s, CPU s with the workers', summary line) of one `scrapy reextract` run."""
     run = extract_bench.run_reextract(warcs, out, all_pages=False, workers=workers)
-    return run.seconds, run.summary
+    return run.seconds, run.cpu, run.summary
 
 
 def main(argv=None) -> int:
@@ -170,17 +173,19 @@ def main(argv=None) -> int:
             extract_bench.write_warcs(pages, tmp / "warcs")
             rows = []
             for round_ in range(args.rounds):
-                bare_s = bare(pages_file)
-                re_s, summary = reextract(tmp / "warcs", tmp / "out.jsonl", args.workers)
-                rows.append({"bare_seconds": bare_s, "reextract_seconds": re_s, "summary": summary,
-                             "load": os.getloadavg()[0]})
-                print(f"  round {round_ + 1}: bare trafilatura {n / bare_s:.1f} pages/s ({bare_s:.1f} s), "
-                      f"reextract {n / re_s:.1f} pages/s ({re_s:.1f} s): {bare_s / re_s:.2f}x; "
-                      f"load {rows[-1]['load']:.1f}")
+                bare_s, bare_cpu = bare(pages_file)
+                re_s, re_cpu, summary = reextract(tmp / "warcs", tmp / "out.jsonl", args.workers)
+                rows.append({"bare_seconds": bare_s, "bare_cpu_seconds": bare_cpu, "reextract_seconds": re_s,
+                             "reextract_cpu_seconds": re_cpu, "summary": summary, "load": os.getloadavg()[0]})
+                print(f"  round {round_ + 1}: bare trafilatura {n / bare_s:.1f} pages/s ({bare_s:.1f} s, "
+                      f"{bare_cpu:.1f} s CPU), reextract {n / re_s:.1f} pages/s ({re_s:.1f} s, {re_cpu:.1f} s CPU "
+                      f"with its workers'): {bare_s / re_s:.2f}x; load {rows[-1]['load']:.1f}")
             ratio = statistics.median(r["bare_seconds"] / r["reextract_seconds"] for r in rows)
-            result["reextract"] = {"rounds": rows, "pages_per_s_ratio": ratio}
+            cpu = statistics.median(r["reextract_cpu_seconds"] / r["bare_cpu_seconds"] for r in rows)
+            result["reextract"] = {"rounds": rows, "pages_per_s_ratio": ratio, "cpu_per_page_ratio": cpu}
             print(f"reextract (EXTRACT_WORKERS={args.workers}) / bare trafilatura in one process, pages/s: "
-                  f"{ratio:.2f}x (median of per-round ratios; target >= 1.5)\n  {rows[-1]['summary']}")
+                  f"{ratio:.2f}x (median of per-round ratios; target >= 1.5); reextract's CPU per page "
+                  f"(whole command, workers included): {cpu:.2f}x bare's\n  {rows[-1]['summary']}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
