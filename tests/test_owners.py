@@ -20,9 +20,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from warcio.archiveiterator import ArchiveIterator
-
 from tests.conftest import ROOT, crawl, run_scrapy
+from tests.tools import read_jsonl, read_records
 
 PAGES = "10"   # CLOSESPIDER_PAGECOUNT: enough for articles, listings and robots.txt
 
@@ -40,17 +39,14 @@ def test_empty_output_dir_is_a_bad_invocation(tmp_path, value):
 
 def _warcinfo_run_ids(warc: Path) -> list[str]:
     ids = []
-    with open(warc, "rb") as fh:
-        for record in ArchiveIterator(fh):
-            if record.rec_type == "warcinfo":
-                fields = record.content_stream().read().decode("utf-8")
-                ids += re.findall(r"^run-id: (.*?)\r?$", fields, re.MULTILINE)
+    for record in read_records(warc):
+        if record.type == "warcinfo":
+            ids += re.findall(r"^run-id: (.*?)\r?$", record.block.decode("utf-8"), re.MULTILINE)
     return ids
 
 
 def _article_urls(out: Path) -> set[str]:
-    lines = (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    return {json.loads(line)["url"] for line in lines}
+    return {row["url"] for row in read_jsonl(out / "articles.jsonl")}
 
 
 @pytest.fixture(scope="module")
