@@ -49,3 +49,18 @@ def test_bench_pages_go_through_reextract_and_join_by_url(tmp_path):
         assert record["title"] == normalize_text(direct["title"]), page.key
         assert record["text"] == normalize_text(direct["text"]), page.key
         assert record["warc"]["filename"] == warcs[0].name
+
+
+def test_a_page_without_a_body_is_absent_on_purpose_not_missing(tmp_path):
+    # reextract emits an item only when a page has a body: such a page is listed apart, and only
+    # a page with a body absent from the output is a failure (the benchmark's exit code)
+    real = _pages()[0]
+    empty = extract_bench.Page("newspaper4k", "empty.html", "https://example.org/2024/03/05/empty-story",
+                               b"<html><head><title>Live</title></head><body><div id='app'></div></body></html>")
+    pages = [real, empty]
+    extract_bench.write_warcs(pages, tmp_path / "warcs")
+    run = extract_bench.run_reextract(tmp_path / "warcs", tmp_path / "out.jsonl", all_pages=True, workers=1)
+    got = extract_bench.by_page(pages, run.records)
+    assert set(got) == {(real.corpus, real.key)}
+    assert extract_bench.split_absent(pages, got) == ([], ["newspaper4k/empty.html"])
+    assert extract_bench.split_absent(pages, {}) == ([f"newspaper4k/{real.key}"], ["newspaper4k/empty.html"])

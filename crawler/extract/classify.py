@@ -142,9 +142,10 @@ _DATE_TEXT = re.compile(
     r"\b(?:19|20)\d\d-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/(?:19|20)?\d\d\b",
     re.IGNORECASE,
 )
-_AGO = re.compile(r"\b\d+\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b", re.IGNORECASE)
+_AGO = r"\b\d+\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
+_DATE_LINE = re.compile(f"{_DATE_TEXT.pattern}|{_AGO}", re.IGNORECASE)
 _CART = re.compile(r"add to (?:cart|bag|basket)", re.IGNORECASE)  # no \b: glued markup reads "PackAdd to cartThe"
-_PRICE = re.compile(r"[$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:€|EUR|USD)\b")
+_PRICE = re.compile(r"[$€£¥]\s?\d")  # a price's currency sign; starting at a character class keeps it ~0.4 ms a page
 _DATED_ELEMENTS = XPath('//*[@itemprop="datePublished"]|//time[@datetime]')
 _TIMES = XPath("count(//time)")
 _PRE_BLOCKS = XPath("count(//pre)")
@@ -153,8 +154,9 @@ _MENU_LINKS = XPath("count(//nav//a|//aside//a)")
 _MENU_HREFS = XPath("//nav//a/@href|//header//a/@href", smart_strings=False)
 # buttons, and links dressed as buttons (the "btn"/"button"/"cta" class conventions of CSS kits)
 _BUTTONS = XPath('count(//button|//a[contains(@class, "btn") or contains(@class, "button") or contains(@class, "cta")])')
-_SHORT_TEXTS = XPath("//body//text()[string-length(normalize-space(.)) < 60]"
-                     "[not(ancestor::script or ancestor::style)]", smart_strings=False)
+# short text nodes holding a digit (filtered in C: most of a page's text nodes hold none)
+_SHORT_TEXTS = XPath("//body//text()[string-length(.) < 80][translate(., '0123456789', '') != .]"
+                     "[not(parent::script or parent::style)]", smart_strings=False)
 # what follows the first headline, in document order, up to the first subhead: the lede
 _AFTER_H1 = XPath("(//h1)[1]/following::*[self::p or self::h2 or self::h3]")
 _FORUM_TIMES = 8       # a thread shows a time per post; a story one or two
@@ -205,7 +207,7 @@ def _lede_chars(tree) -> int:
 def _date_lines(tree) -> int:
     """Short text nodes that are dates ("Mar 5, 2024", "3 days ago"): one per post in a thread,
     one per teaser in a listing, one or two in a story."""
-    return sum(1 for text in _SHORT_TEXTS(tree) if _DATE_TEXT.search(text) or _AGO.search(text))
+    return sum(1 for text in _SHORT_TEXTS(tree) if len(text.strip()) < 60 and _DATE_LINE.search(text))
 
 
 def _in_menu(tree, url: str) -> bool:
@@ -279,7 +281,7 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
 WEIGHTS = {
     "ld-article": 2.1, "ld-other": -3.1, "og-article": 1.1, "og-product": -1.8, "date": 0.5, "author": 0.9,
     "url-article": 0.9, "url-listing": -1.4, "story-section": 2.5, "other-section": -2.8, "site-page": -5.0,
-    "in-menu": -0.9, "many-times": -1.4, "date-lines": -0.4, "cart": -1.9, "prices": -0.6, "code": -2.3,
+    "in-menu": -0.9, "many-times": -1.4, "date-lines": -0.3, "cart": -1.9, "prices": -0.5, "code": -2.3,
     "prose": 1.7, "lede": 0.6, "headed-body": 2.2, "buttons": -1.0, "one-article-element": 0.9, "menus": 0.8,
 }
 BIAS = -1.11
