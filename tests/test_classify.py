@@ -5,6 +5,7 @@ page, each with the same amount of prose, so only the rules under test tell them
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,24 @@ def test_evidence_names_its_reasons():
     score, reasons = article_evidence(story, "https://paper.example/news/2024/x-y-z", json_ld_objects(story),
                                       meta_tags(story))
     assert {"+ld-article", "+date", "+story-section"} <= set(reasons) and score > 3
+
+
+def test_real_site_pages_of_a_crawled_site_are_not_articles_and_its_blog_posts_are():
+    # Heritrix's capture of data.gov.uk (tests/data/warc, see its PROVENANCE.md): the issue found
+    # its privacy, cookie, terms, FAQ and "about" pages emitted as articles. Expected kinds are
+    # what the pages are (read by a person), not what the classifier said.
+    from archives.reader import WarcReader
+
+    warc = Path(__file__).parent / "data" / "warc" / "ukwa-data.gov.uk-crawl1.warc.gz"
+    kinds = {}
+    for record in WarcReader(warc).records():
+        if record.type == "response" and record.status == 200 and "html" in (record.header("Content-Type") or ""):
+            kinds[record.target_uri] = page_kind(record.payload, record.target_uri)
+    site_pages = ["about", "privacy", "terms-and-conditions", "cookies-policy", "faq", "contact",
+                  "accessibility-statement", "moderation-policy", "code-conduct", "data/search", "forum"]
+    for path in site_pages:
+        assert kinds[f"http://data.gov.uk/{path}"] != "article", path
+    posts = [url for url in kinds if url.startswith("http://data.gov.uk/blog/")]
+    assert len(posts) == 5
+    assert all(kinds[url] == "article" for url in posts), {url: kinds[url] for url in posts}
+    assert kinds["http://data.gov.uk/"] == "listing"

@@ -130,11 +130,15 @@ _OTHER_SECTION = re.compile(
     r"pricing|features)$")
 # a site's own furniture, named by web convention: policies, about/contact, FAQ, help, search, sign-in
 _SITE_PAGE = re.compile(
-    r"^(?:privacy|privacy[-_]?(?:policy|notice|statement)|data[-_]?protection|datenschutz(?:erklaerung)?|cookies?|"
-    r"cookie[-_]?(?:policy|notice|settings)|terms|terms[-_]?(?:of[-_]?(?:use|service)|and[-_]?conditions|conditions)|"
-    r"tos|legal|legal[-_]?notice|imprint|impressum|mentions[-_]?legales|disclaimer|accessibility|about|about[-_]?us|"
-    r"who[-_]?we[-_]?are|contact|contact[-_]?us|kontakt|faqs?|frequently[-_]?asked[-_]?questions|help|search|suche|"
-    r"login|log[-_]?in|sign[-_]?in|register|sign[-_]?up|subscribe|careers|jobs)$")
+    r"^(?:privacy|data[-_]?protection|datenschutz(?:erklaerung)?|cookies?|terms|terms[-_]of[-_](?:use|service|sale)|tos|"
+    r"legal|imprint|impressum|"
+    r"mentions[-_]?legales|disclaimer|accessibility|about|about[-_]?us|who[-_]?we[-_]?are|contact|contact[-_]?us|"
+    r"kontakt|faqs?|frequently[-_]?asked[-_]?questions|help|search|suche|login|log[-_]?in|sign[-_]?in|register|"
+    r"sign[-_]?up|subscribe|careers|jobs)$")
+# ... and a short name ending in what such pages are: "cookies-policy", "accessibility-statement",
+# "code-of-conduct", "terms-and-conditions" (a story's slug is longer: its headline)
+_SITE_PAGE_END = re.compile(
+    r"^(?:[a-z]+[-_]){0,3}(?:polic(?:y|ies)|notice|statement|conduct|conditions|guidelines|terms)$")
 _SEARCH_QUERY = re.compile(r"(?:^|&)(?:q|s|query|search|keywords?)=", re.IGNORECASE)
 _DATE_TEXT = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b|"
@@ -227,6 +231,10 @@ def _in_menu(tree, url: str) -> bool:
     return False
 
 
+def _site_page_name(name: str) -> bool:
+    return bool(_SITE_PAGE.match(name) or _SITE_PAGE_END.match(name))
+
+
 def _log(value: float, scale: float) -> float:
     """log(1 + value) / log(1 + scale): counts that matter by their order of magnitude, ~1 at `scale`."""
     return math.log1p(value) / math.log1p(scale)
@@ -258,7 +266,7 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
         "story-section": float(any(_STORY_SECTION.match(s) for s in sections)),
         "other-section": float(any(_OTHER_SECTION.match(s) for s in sections)
                                or bool(segments and _OTHER_SECTION.match(segments[0]))),
-        "site-page": float(bool(segments and _SITE_PAGE.match(segments[-1].rsplit(".", 1)[0]))
+        "site-page": float(bool(segments and _site_page_name(segments[-1].rsplit(".", 1)[0]))
                            or bool(_SEARCH_QUERY.search(parts.query))),
         "in-menu": float(_in_menu(tree, url)),
         "many-times": float(_TIMES(tree) >= _FORUM_TIMES),
