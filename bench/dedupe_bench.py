@@ -30,9 +30,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.dedupe import Deduplicator  # noqa: E402
-from pipelines.dedupe_fingerprint import Fingerprinter  # noqa: E402
-from pipelines.dedupe_store import RedisStore, SQLiteStore  # noqa: E402
+from pipelines.dedupe.deduplicator import Deduplicator  # noqa: E402
+from pipelines.dedupe.fingerprint import Fingerprinter  # noqa: E402
+from pipelines.dedupe.pipeline import default_fingerprinter, fingerprint_defaults  # noqa: E402
+from pipelines.dedupe.store import RedisStore, SQLiteStore  # noqa: E402
 
 VOCABULARY = 40_000
 CHECKPOINTS = (1_000, 10_000, 25_000, 50_000, 100_000)
@@ -107,7 +108,7 @@ def rss_mb() -> float:
 
 
 def run(name: str, store, n: int, extra) -> None:
-    fpr = TimedFingerprinter()
+    fpr = TimedFingerprinter(**fingerprint_defaults())
     dedup = Deduplicator(store, fpr, run_id="bench")
     corpus = Corpus()
     found = collections.Counter()
@@ -152,11 +153,11 @@ def compare_minhash(repeat: int = 200) -> None:
     """One 1,000-word body, 128 permutations: datasketch's own paths against ours."""
     from datasketch import MinHash
 
-    from pipelines.dedupe_fingerprint import normalized_words
+    from pipelines.dedupe.fingerprint import normalized_words
 
     corpus = Corpus()
     text = " ".join(corpus.sentences(1000))
-    fpr = Fingerprinter(num_perm=128)
+    fpr = default_fingerprinter(num_perm=128)
     words = normalized_words(text).split()
     shingles = [b" ".join(words[i:i + fpr.shingle_size]) for i in range(len(words) - fpr.shingle_size + 1)]
     hashes = fpr.shingle_hashes(normalized_words(text))

@@ -254,7 +254,7 @@ class ResumeFromArchive:
     that already have their JSON line are not fetched again (see the module docstring)."""
 
     def __init__(self, guard: JobdirGuard, canonicalize=None, stats=None):
-        from crawler.incremental import ResumeReplay
+        from crawler.incremental.resume import ResumeReplay
         from crawler.urls import UrlCanonicalizer
 
         self.guard = guard

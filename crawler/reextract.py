@@ -242,8 +242,9 @@ class Dedupe:
     temporary directory, published into the output at the end."""
 
     def __init__(self, settings):
-        from pipelines.dedupe import Deduplicator, fingerprinter_for
-        from pipelines.dedupe_store import SQLiteStore
+        from pipelines.dedupe.deduplicator import Deduplicator
+        from pipelines.dedupe.pipeline import fingerprinter_for
+        from pipelines.dedupe.store import SQLiteStore
         from pipelines.held import HeldArticles
 
         self.tmp = tempfile.TemporaryDirectory(prefix="reextract-dedupe-")
@@ -254,7 +255,7 @@ class Dedupe:
 
     def add(self, record: dict) -> bool:
         """Hold one article; False if it duplicates one already published (never here)."""
-        from pipelines.dedupe import hold_and_check
+        from pipelines.dedupe.deduplicator import hold_and_check
 
         return hold_and_check(self.dedup, self.held, record)[1]
 

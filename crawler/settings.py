@@ -174,7 +174,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcCaptureMiddleware": 990,
     # Below capture and DownloaderStats (850): sees archived 304s and raw payloads, and the
     # responses it stops are still counted. Off without INCREMENTAL_STATE_DIR.
-    "crawler.incremental.IncrementalMiddleware": 840,
+    "crawler.incremental.middleware.IncrementalMiddleware": 840,
     # After a crawl with the same JOBDIR died: its archived pages answered from its WARCs,
     # its written articles skipped. Off otherwise.
     "crawler.jobdir.ResumeFromArchive": 845,
@@ -192,7 +192,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.compression.BoundedHttpCompressionMiddleware": 590,
 }
 ITEM_PIPELINES = {
-    "pipelines.dedupe.DedupePipeline": 100,
+    "pipelines.dedupe.pipeline.DedupePipeline": 100,
     "pipelines.warc.WarcMetadataPipeline": 500,
     "pipelines.jsonl.JsonLinesPipeline": 900,
 }

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 
-from pipelines.dedupe_store import RedisStore, SQLiteStore
+from pipelines.dedupe.store import RedisStore, SQLiteStore
 from pipelines.held import HELD_FILENAME
 
 ARTICLES = [json.loads(line) for line in

@@ -13,9 +13,9 @@ from scrapy.utils.test import get_crawler
 
 import crawler.settings as project_settings
 from crawler.items import ArticleItem
-from pipelines.dedupe import DedupePipeline, Deduplicator
-from pipelines.dedupe_fingerprint import Fingerprinter
-from pipelines.dedupe_store import SQLiteStore
+from pipelines.dedupe.deduplicator import Deduplicator
+from pipelines.dedupe.pipeline import DedupePipeline, default_fingerprinter
+from pipelines.dedupe.store import SQLiteStore
 from pipelines.held import HELD_FILENAME, is_held
 from tests.conftest import crawl, group_canonical_urls
 from tests.dedupe_support import ARTICLES, BY_ID, CANONICAL_BY_HAND, canonical
@@ -58,7 +58,7 @@ def test_fixture_is_what_it_claims():
 
 
 def test_fixture_grouping_precision_and_recall(dedupe_backend):
-    dedup = Deduplicator(dedupe_backend(), Fingerprinter())
+    dedup = Deduplicator(dedupe_backend(), default_fingerprinter())
     outcomes, roots = check_all(dedup, ARTICLES)
     precision, recall = pair_scores(ARTICLES, roots)
     assert precision >= 0.98 and recall >= 0.98, (precision, recall)
@@ -75,7 +75,7 @@ def test_fixture_grouping_precision_and_recall(dedupe_backend):
 def test_fixture_grouping_in_any_order(tmp_path, seed):
     rows = list(ARTICLES)
     random.Random(seed).shuffle(rows)
-    dedup = Deduplicator(SQLiteStore(tmp_path / "s.sqlite3"), Fingerprinter())
+    dedup = Deduplicator(SQLiteStore(tmp_path / "s.sqlite3"), default_fingerprinter())
     _outcomes, roots = check_all(dedup, rows)
     precision, recall = pair_scores(rows, roots)
     assert precision >= 0.98 and recall >= 0.98, (precision, recall)
@@ -83,11 +83,11 @@ def test_fixture_grouping_in_any_order(tmp_path, seed):
 
 
 def test_state_carries_over_to_the_next_run(dedupe_backend):
-    first = Deduplicator(dedupe_backend(), Fingerprinter(), run_id="run-1")
+    first = Deduplicator(dedupe_backend(), default_fingerprinter(), run_id="run-1")
     _outcomes, roots = check_all(first, ARTICLES)
     first.store.close()
 
-    second = Deduplicator(dedupe_backend(), Fingerprinter(), run_id="run-2")
+    second = Deduplicator(dedupe_backend(), default_fingerprinter(), run_id="run-2")
     a1 = BY_ID["A1"]
     changed = a1["text"] + "\n\nCorrection: An earlier version misstated the number of bus routes affected."
     update = second.check(canonical(a1), changed)
@@ -110,7 +110,7 @@ def test_state_carries_over_to_the_next_run(dedupe_backend):
 
 
 def test_same_url_with_changed_body_in_the_same_run_is_a_url_duplicate(tmp_path):
-    dedup = Deduplicator(SQLiteStore(tmp_path / "s.sqlite3"), Fingerprinter())
+    dedup = Deduplicator(SQLiteStore(tmp_path / "s.sqlite3"), default_fingerprinter())
     b1 = BY_ID["B1"]
     assert dedup.check(canonical(b1), b1["text"]).kind == "new"
     again = dedup.check(canonical(b1), b1["text"].replace("120 mph", "125 mph"))
@@ -118,7 +118,7 @@ def test_same_url_with_changed_body_in_the_same_run_is_a_url_duplicate(tmp_path)
 
 
 def test_short_bodies_are_only_deduplicated_by_url(tmp_path):
-    dedup = Deduplicator(SQLiteStore(tmp_path / "s.sqlite3"), Fingerprinter())
+    dedup = Deduplicator(SQLiteStore(tmp_path / "s.sqlite3"), default_fingerprinter())
     stub = "Subscribe to continue reading. Already a subscriber? Log in to your account."
     assert dedup.check("https://e.com/one", stub).kind == "new"
     assert dedup.check("https://e.com/two", stub).kind == "new"
@@ -301,7 +301,7 @@ def test_pipeline_passes_articles_on_when_the_state_fails(tmp_path, caplog):
     assert pipeline.process_item(item_of(first))
     assert pipeline.process_item(item_of(copy))
     server.stop()
-    with caplog.at_level(logging.INFO, logger="pipelines.dedupe"):
+    with caplog.at_level(logging.INFO, logger="pipelines.dedupe.pipeline"):
         passed = [pipeline.process_item(item_of(row)) for row in (BY_ID["B1"], BY_ID["B1-exact2"], BY_ID["C1"])]
     assert len(passed) == 3
     assert crawler.stats.get_value("dedupe/unchecked") == 3

@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 
-from pipelines.dedupe_fingerprint import (
+from pipelines.dedupe.fingerprint import (
     LSH_WEIGHTS,
     MINHASH_SCHEME,
     MINHASH_SEED,
-    Fingerprinter,
     content_fingerprint,
     lsh_banding,
     minhash_permutations,
     normalized_words,
 )
+from pipelines.dedupe.pipeline import default_fingerprinter
 
 from tests.dedupe_support import ARTICLES, BY_ID
 
@@ -38,7 +38,7 @@ def test_content_fingerprint_ignores_typography_but_not_words():
 
 @pytest.mark.parametrize("article", ARTICLES[:6], ids=lambda a: a["id"])
 def test_signature_equals_datasketch_minhash_update_batch(article):
-    fpr = Fingerprinter(num_perm=128, shingle_size=5)
+    fpr = default_fingerprinter(num_perm=128, shingle_size=5)
     hashes = fpr.shingle_hashes(normalized_words(article["text"]))
     reference = MinHash(num_perm=128, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=int)
     reference.update_batch(hashes)
@@ -64,24 +64,24 @@ def test_lsh_banding_equals_datasketch_minhashlsh(num_perm):
             with pytest.raises(ValueError, match="too small"):
                 MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
             with pytest.raises(ValueError, match="single LSH band"):
-                Fingerprinter(threshold=threshold, num_perm=num_perm)
+                default_fingerprinter(threshold=threshold, num_perm=num_perm)
             continue
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
         assert (bands, rows) == (lsh.b, lsh.r), threshold
-        fpr = Fingerprinter(threshold=threshold, num_perm=num_perm)
+        fpr = default_fingerprinter(threshold=threshold, num_perm=num_perm)
         assert (fpr.bands, fpr.rows) == (lsh.b, lsh.r)
 
 
 def test_importing_dedupe_loads_neither_datasketch_scipy_nor_redis():
-    """The crawl process imports pipelines.dedupe: scipy (via datasketch) alone is ~65 MB."""
-    code = "import pipelines.dedupe, sys; print('datasketch' in sys.modules, 'scipy' in sys.modules, 'redis' in sys.modules)"
+    """The crawl process imports pipelines.dedupe.pipeline: scipy (via datasketch) alone is ~65 MB."""
+    code = "import pipelines.dedupe.pipeline, sys; print('datasketch' in sys.modules, 'scipy' in sys.modules, 'redis' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
                             capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False", "False"]
 
 
 def test_shingle_hashes_do_not_depend_on_position_or_document():
-    fpr = Fingerprinter(shingle_size=3)
+    fpr = default_fingerprinter(shingle_size=3)
     a = fpr.shingle_hashes(b"the storm made landfall early")
     b = fpr.shingle_hashes(b"officials said the storm made landfall early today")
     assert len(a) == 3 and len(b) == 6
@@ -92,7 +92,7 @@ def test_shingle_hashes_do_not_depend_on_position_or_document():
 
 
 def test_similarity_estimates_jaccard():
-    fpr = Fingerprinter(num_perm=256, shingle_size=1, min_words=1)
+    fpr = default_fingerprinter(num_perm=256, shingle_size=1, min_words=1)
     words_a = [f"w{i}" for i in range(300)]
     words_b = [f"w{i}" for i in range(100, 400)]       # Jaccard 200/400 = 0.5
     sa = fpr.fingerprint(" ".join(words_a)).signature
@@ -103,7 +103,7 @@ def test_similarity_estimates_jaccard():
 
 
 def test_short_bodies_get_a_digest_but_no_signature():
-    fpr = Fingerprinter(min_words=30)
+    fpr = default_fingerprinter(min_words=30)
     short = fpr.fingerprint("Subscribe to continue reading. Already a subscriber? Log in.")
     assert short.word_count == 9 and short.digest and short.signature is None
     assert fpr.fingerprint(TEXT).signature is not None
@@ -111,13 +111,13 @@ def test_short_bodies_get_a_digest_but_no_signature():
 
 
 def test_band_keys_are_stable_signed_64_bit_and_per_band():
-    fpr = Fingerprinter(threshold=0.6)
+    fpr = default_fingerprinter(threshold=0.6)
     assert fpr.bands * fpr.rows <= fpr.num_perm
     signature = fpr.fingerprint(TEXT).signature
     keys = fpr.band_keys(signature)
     assert len(keys) == fpr.bands == len(set(keys))
     assert all(-(1 << 63) <= k < (1 << 63) for k in keys)
-    assert keys == Fingerprinter(threshold=0.6).band_keys(signature.copy())
+    assert keys == default_fingerprinter(threshold=0.6).band_keys(signature.copy())
     # one changed value changes exactly one band
     changed = signature.copy()
     changed[0] ^= 1
@@ -126,10 +126,10 @@ def test_band_keys_are_stable_signed_64_bit_and_per_band():
 
 def test_parameters_are_validated_and_reported():
     with pytest.raises(ValueError, match="DEDUPE_SHINGLE_SIZE"):
-        Fingerprinter(shingle_size=0)
+        default_fingerprinter(shingle_size=0)
     with pytest.raises(ValueError, match="DEDUPE_NEAR_THRESHOLD"):
-        Fingerprinter(threshold=0)
-    fpr = Fingerprinter(num_perm=64, shingle_size=4, threshold=0.7)
+        default_fingerprinter(threshold=0)
+    fpr = default_fingerprinter(num_perm=64, shingle_size=4, threshold=0.7)
     assert fpr.params["num_perm"] == 64 and fpr.params["shingle_size"] == 4
     assert fpr.params["bands"] * fpr.params["rows"] <= 64
     with pytest.raises(ValueError, match="does not fit 64"):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.dedupe import Deduplicator
-from pipelines.dedupe_fingerprint import Fingerprinter, content_fingerprint
-from pipelines.dedupe_store import Record, RedisStore, SQLiteStore, StoreError, open_store
+from pipelines.dedupe.deduplicator import Deduplicator
+from pipelines.dedupe.fingerprint import content_fingerprint
+from pipelines.dedupe.pipeline import default_fingerprinter
+from pipelines.dedupe.store import Record, RedisStore, SQLiteStore, StoreError, open_store
 from tests.dedupe_support import ARTICLES, canonical
 
 A, B = "https://news.example/a", "https://news.example/b"
@@ -118,13 +119,13 @@ def test_state_persists_across_reopening(dedupe_backend):
 
 
 def test_deduplicator_refuses_state_built_with_other_fingerprints(dedupe_backend):
-    Deduplicator(dedupe_backend(), Fingerprinter(shingle_size=5))
+    Deduplicator(dedupe_backend(), default_fingerprinter(shingle_size=5))
     with pytest.raises(StoreError, match="shingle_size: 5 -> 4"):
-        Deduplicator(dedupe_backend(), Fingerprinter(shingle_size=4))
+        Deduplicator(dedupe_backend(), default_fingerprinter(shingle_size=4))
     # another threshold keeps the state's banding instead of failing
-    fpr = Fingerprinter(shingle_size=5, threshold=0.8)
+    fpr = default_fingerprinter(shingle_size=5, threshold=0.8)
     Deduplicator(dedupe_backend(), fpr)
-    assert (fpr.bands, fpr.rows) == (Fingerprinter(threshold=0.6).bands, Fingerprinter(threshold=0.6).rows)
+    assert (fpr.bands, fpr.rows) == (default_fingerprinter(threshold=0.6).bands, default_fingerprinter(threshold=0.6).rows)
 
 
 def test_open_store_from_settings(tmp_path, redis_server):
@@ -149,7 +150,7 @@ def _worker(backend, location, order_seed, results):
     import random
 
     store = SQLiteStore(location) if backend == "sqlite" else RedisStore(location[0], prefix=location[1])
-    dedup = Deduplicator(store, Fingerprinter(threshold=0.6, min_words=30), run_id="shared-run")
+    dedup = Deduplicator(store, default_fingerprinter(threshold=0.6, min_words=30), run_id="shared-run")
     rows = list(ARTICLES)
     random.Random(order_seed).shuffle(rows)
     out = [(row["id"], dedup.check(canonical(row), row["text"]).kind) for row in rows]
@@ -162,7 +163,7 @@ def test_concurrent_processes_agree_on_urls_and_exact_copies(dedupe_backend, tmp
     and every body fingerprint ends up with exactly one first-seen article."""
     store = dedupe_backend()
     location = store.location if dedupe_backend.backend == "sqlite" else (store._url, store.prefix[1:-1])
-    Deduplicator(store, Fingerprinter(threshold=0.6, min_words=30))   # saves params before the race
+    Deduplicator(store, default_fingerprinter(threshold=0.6, min_words=30))   # saves params before the race
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(dedupe_backend.backend, location, seed, results)) for seed in range(4)]

@@ -18,7 +18,8 @@ from archives.digests import Original
 from archives.reader import iter_records
 from archives.records import NOT_MODIFIED_PROFILES, sha1_digest
 from archives.writer import WarcWriter
-from crawler.incremental import REVISIT_META_KEY, IncrementalMiddleware, PageStore
+from crawler.incremental.middleware import REVISIT_META_KEY, IncrementalMiddleware
+from crawler.incremental.store import PageStore
 from tests.tools import warcio_check
 
 HOUR = 3600.0

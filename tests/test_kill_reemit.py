@@ -95,9 +95,9 @@ def test_held_pages_a_kill_left_undecided_are_published_once(tmp_path):
     releasing it (Y is published: a duplicate); run D continues, is stopped at once and
     publishes; run E crawls every page again. One line per story in the end. Before
     settle_held, run E found X new (written twice) and run D published Y again."""
-    from pipelines.dedupe import Deduplicator, hold_and_check, settle_held
-    from pipelines.dedupe_fingerprint import Fingerprinter
-    from pipelines.dedupe_store import SQLiteStore
+    from pipelines.dedupe.deduplicator import Deduplicator, hold_and_check, settle_held
+    from pipelines.dedupe.pipeline import default_fingerprinter
+    from pipelines.dedupe.store import SQLiteStore
     from pipelines.held import HeldArticles, Output, publish
     from pipelines.jsonl import JsonLinesFile
 
@@ -109,7 +109,7 @@ def test_held_pages_a_kill_left_undecided_are_published_once(tmp_path):
         page.update(title=page["url"], published=None, fetched_at="2024-01-01T00:00:00Z",
                     warc={"filename": "a.warc.gz", "offset": 0})
     x, x_copy, y, z = pages
-    fpr = Fingerprinter()
+    fpr = default_fingerprinter()
     store = SQLiteStore(tmp_path / "dedupe.sqlite3", commit_interval=0)
     held_path, articles = tmp_path / "articles-held.sqlite3", tmp_path / "articles.jsonl"
 

@@ -12,17 +12,9 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from archives.reader import ArchiveError
-from crawler.archiving import check_warc_settings
-from crawler.distributed import check_distributed_settings, distributed_view
-from crawler.jobdir import JobdirBusy, check_jobdir
-from crawler.output import check_output_files, output_dir
-from crawler.replay import check_replay_settings
-from crawler.robots import check_robots_settings
-from crawler.requisites import check_requisite_settings
-from crawler.spiders.news import NewsSpider, StartURLError, parse_start_urls
-from pipelines.dedupe import check_dedupe_state
-from pipelines.dedupe_store import StoreError
+# Scrapy imports every command module to find the one asked for: what only a crawl needs
+# (the spider, the extraction pool, numpy, lxml) is imported in the methods that run it.
+NEWS_SPIDER = "news"    # crawler.spiders.news.NewsSpider.name (tests/test_scrapy_free.py checks)
 
 
 # Exit statuses of `scrapy crawl news` (README, "Exit status").
@@ -51,7 +43,9 @@ class Command(ScrapyCrawlCommand):
         if message:
             print(f"error: {message}", file=sys.stderr, flush=True)
             sys.exit(EXIT_USAGE)
-        if args == [NewsSpider.name]:
+        if args == [NEWS_SPIDER]:
+            from crawler.jobdir import JobdirBusy, check_jobdir
+
             try:
                 check_jobdir(self.settings)
             except JobdirBusy as exc:
@@ -66,8 +60,19 @@ class Command(ScrapyCrawlCommand):
         known = get_spider_loader(self.settings).list()
         if args[0] not in known:
             return f"no spider named {args[0]!r} (spiders: {', '.join(sorted(known))})"
-        if args[0] != NewsSpider.name:
+        if args[0] != NEWS_SPIDER:
             return None
+        from archives.reader import ArchiveError
+        from crawler.archiving import check_warc_settings
+        from crawler.distributed import check_distributed_settings, distributed_view
+        from crawler.output import check_output_files
+        from crawler.replay import check_replay_settings
+        from crawler.requisites import check_requisite_settings
+        from crawler.robots import check_robots_settings
+        from crawler.starturls import StartURLError, parse_start_urls
+        from pipelines.dedupe.pipeline import check_dedupe_state
+        from pipelines.dedupe.store import StoreError
+
         try:
             check_distributed_settings(self.settings)
             if not (self.settings.getbool("DISTRIBUTED") and "urls" not in opts.spargs):
@@ -93,12 +98,13 @@ class Command(ScrapyCrawlCommand):
 
     def _create_crawler(self, spname):
         crawler = super()._create_crawler(spname)
-        if spname == NewsSpider.name:
+        if spname == NEWS_SPIDER:
             self._news_crawler = crawler
         return crawler
 
     def _summary(self, crawler):
         """The run report's table (crawler.runreport), or a plain line if it has none."""
+        from crawler.output import output_dir
         from crawler.report import summary_lines
 
         report = getattr(crawler, "run_report", None)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from crawler.spiders.news import StartURLError, parse_start_urls
+from crawler.starturls import StartURLError, parse_start_urls
 
 DEFAULT_FILE = "jobs.toml"
 DEFAULT_REVISIT_WINDOW = 12 * 3600

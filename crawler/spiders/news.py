@@ -22,32 +22,8 @@ from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
 from crawler.requisites import Requisites
 from crawler.signals import fetch_failed, page_failed
+from crawler.starturls import parse_start_urls
 from crawler.urls import join_url, same_site, url_canonicalizer
-
-
-class StartURLError(ValueError):
-    """The `urls` argument cannot be crawled; the message is shown to the user as is."""
-
-
-def parse_start_urls(urls) -> list[str]:
-    if not urls or not str(urls).strip():
-        raise StartURLError("no start URL: pass -a urls=URL[,URL...]")
-    result = []
-    for url in str(urls).split(","):
-        url = url.strip()
-        if not url:
-            continue
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StartURLError(f"not an http(s) URL: {url!r}")
-        try:
-            _ = parts.port      # urlsplit parses the port only when asked: ValueError if bad
-        except ValueError:
-            raise StartURLError(f"bad port in URL: {url!r}") from None
-        result.append(url)
-    if not result:
-        raise StartURLError("no start URL: pass -a urls=URL[,URL...]")
-    return result
 
 
 class NewsSpider(scrapy.Spider):

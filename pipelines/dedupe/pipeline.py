@@ -1,200 +1,33 @@
-"""One article per story: drops (or marks) articles already seen under another URL, with the
-same body, or as a near copy of an earlier story.
-
-`Deduplicator` holds the policy and needs no Scrapy (bench/ and other tools use it);
-`DedupePipeline` wires it to a crawl. State lives in `pipelines.dedupe_store`, fingerprints
-come from `pipelines.dedupe_fingerprint`.
+"""The dedupe item pipeline: wires the Scrapy-free dedupe library (`pipelines.dedupe`:
+`deduplicator`, `fingerprint`, `store`) to a crawl, reading its settings once, and holds each
+article until the run's end (`pipelines.held`).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
-from crawler.runid import new_run_id
-from crawler.runid import run_id as run_id_of
-from crawler.items import to_record
+from archives.records import warc_date as utc_now
 from crawler.extensions import is_disk_full
+from crawler.items import to_record
+from crawler.runid import run_id as run_id_of
 from crawler.signals import write_failed
 from crawler.urls import url_canonicalizer
-from pipelines.dedupe_fingerprint import Fingerprint, Fingerprinter
-from pipelines.dedupe_store import STORE_ERRORS, DedupeStore, Lookup, Record, StoreError, open_store
-from pipelines.held import (HELD_FILENAME, Held, HeldArticles, Output, SharedRun, canonical_urls_in, mark_held,
-                            publish)
+from pipelines.dedupe.deduplicator import Deduplicator, Outcome, hold_and_check, settle_held
+from pipelines.dedupe.fingerprint import Fingerprinter
+from pipelines.dedupe.store import STORE_ERRORS, Record, StoreError, open_store
+from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
 from crawler.output import prepare_output_dir
 from pipelines.jsonl import JsonLinesFile, NotWritten
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_KINDS = ("url", "exact", "near")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """kind: "new" (first of its story), "update" (a URL from an earlier run whose body
-    changed: emitted, not a duplicate), or a duplicate kind: "url", "exact", "near"."""
-
-    kind: str
-    duplicate_of: str | None = None      # canonical URL of the group's first-seen article
-    similarity: float | None = None      # estimated Jaccard similarity of the bodies
-
-    @property
-    def is_duplicate(self) -> bool:
-        return self.kind in DUPLICATE_KINDS
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-class Deduplicator:
-    """Decides what an article is, given everything recorded before (this run and earlier ones).
-
-    - url: the canonical URL was met earlier in this run, or in an earlier run with the same
-      body. The same URL with a changed body in a later run is an "update", not a duplicate.
-    - exact: another first-seen article has the same body words.
-    - near: another first-seen article's MinHash similarity is >= the threshold.
-    Duplicates point at the first-seen article of their group, never at another duplicate.
-    """
-
-    def __init__(self, store: DedupeStore, fingerprinter: Fingerprinter, *, run_id: str | None = None):
-        self.store = store
-        self.fingerprinter = fingerprinter
-        self.run_id = run_id or new_run_id()
-        self._check_params()
-
-    def _check_params(self):
-        """Signatures from other MinHash or shingle settings do not compare: refuse such state.
-        LSH banding only decides which candidates are looked at, so state keeps its own."""
-        params, stored = self.fingerprinter.params, self.store.get_params()
-        if stored is None:
-            self.store.set_params(params)
-            return
-        changed = [f"{k}: {stored.get(k)!r} -> {params[k]!r}" for k in params
-                   if k not in ("bands", "rows") and stored.get(k) != params[k]]
-        if changed:
-            raise StoreError(
-                f"dedupe state at {self.store.location} was built with other fingerprint settings "
-                f"({', '.join(changed)}); use the same DEDUPE_* settings or a new DEDUPE_STATE_DIR / "
-                "DEDUPE_REDIS_PREFIX")
-        if (stored["bands"], stored["rows"]) != (params["bands"], params["rows"]):
-            logger.info("Dedupe state keeps its LSH banding (%s x %s rows) chosen for another threshold",
-                        stored["bands"], stored["rows"])
-            self.fingerprinter.use_banding(stored["bands"], stored["rows"])
-
-    def check(self, canonical_url: str, text: str | None, fp: Fingerprint | None = None) -> Outcome:
-        """`fp`: the body's fingerprint when the caller already has it."""
-        fpr = self.fingerprinter
-        fp = fp if fp is not None else fpr.fingerprint(text)
-        # Only bodies long enough to carry a signature are compared by content (a short stub
-        # such as "Subscribe to read" must not merge unrelated pages).
-        indexed = fp.signature is not None
-        bands = tuple(fpr.band_keys(fp.signature)) if indexed else ()
-        signature = fpr.to_bytes(fp.signature) if indexed else None
-        content_key = fp.digest if indexed else None
-        for _attempt in range(10):
-            claim = Record("original", canonical_url, self.run_id, _now(), fingerprint=fp.digest,
-                           signature=signature, band_keys=bands)
-            with self.store.transaction():
-                found = self.store.lookup(canonical_url, content_key, bands, claim=claim)
-                if found.claimed:
-                    return Outcome("new")
-                outcome, record = self._decide(canonical_url, fp, signature, bands, found)
-                if self.store.record(record):
-                    return outcome
-        raise RuntimeError(f"dedupe state kept changing under {canonical_url}; giving up")
-
-    def _decide(self, url, fp, signature, bands, found: Lookup) -> tuple[Outcome, Record]:
-        fpr = self.fingerprinter
-        seen, now = found.seen, _now()
-        if seen and (seen.run_id == self.run_id or seen.fingerprint == fp.digest):
-            if seen.fingerprint == fp.digest:
-                similarity = 1.0
-            elif seen.signature is not None and fp.signature is not None:
-                similarity = round(fpr.similarity(fp.signature, fpr.from_bytes(seen.signature)), 3)
-            else:
-                similarity = None
-            return (Outcome("url", seen.duplicate_of or url, similarity),
-                    Record("touch", url, self.run_id, now))
-        outcome = Outcome("update" if seen else "new")
-        if found.exact:
-            outcome = Outcome("exact", found.exact, 1.0)
-        elif fp.signature is not None and found.candidates:
-            best = max((fpr.similarity(fp.signature, fpr.from_bytes(sig)), other)
-                       for other, sig in found.candidates)
-            if best[0] >= fpr.threshold:
-                outcome = Outcome("near", best[1], round(best[0], 3))
-        old_bands = tuple(fpr.band_keys(fpr.from_bytes(seen.signature))) if seen and seen.signature else ()
-        common = dict(canonical_url=url, run_id=self.run_id, now=now, expect_run=seen.run_id if seen else None,
-                      fingerprint=fp.digest, old_band_keys=old_bands)
-        if outcome.is_duplicate:
-            return outcome, Record("duplicate", duplicate_of=outcome.duplicate_of, **common)
-        return outcome, Record("original", signature=signature, band_keys=bands, **common)
-
-
-def hold_and_check(dedup: Deduplicator, held: HeldArticles, record: dict) -> tuple[Outcome, bool]:
-    """Hold an article record (its canonical_url already canonicalized) and put it in its group.
-    Returns the state's verdict and whether the article stays held; one that is not held
-    duplicates an article published before this run (final: it is not held).
-
-    The hold comes first: a URL the state knows from this run is then always held, whenever the
-    process dies. A URL held already (a re-fetch after a restart) stays held."""
-    canonical = record["canonical_url"]
-    fpr = dedup.fingerprinter
-    fp = fpr.fingerprint(record.get("text"))
-    signature = fpr.to_bytes(fp.signature) if fp.signature is not None else None
-    first_capture = held.hold(record, canonical, fp.digest, signature)
-    outcome = dedup.check(canonical, record.get("text"), fp)
-    if not outcome.is_duplicate or not first_capture or \
-            held.holds_canonical(outcome.duplicate_of, besides=record["url"]):
-        # Its group stays open until the run's end, when the rule picks the page kept.
-        held.link(record["url"], outcome.duplicate_of or canonical, outcome.kind)
-        return outcome, True
-    held.release(record["url"])
-    return outcome, False
-
-
-def settle_held(dedup: Deduplicator, held: HeldArticles, articles_path) -> tuple[int, list]:
-    """Decide the held pages a killed run left undecided. Returns how many were settled and
-    the (url, canonical, outcome) of those released as duplicates of an article published
-    before this run (the caller writes their duplicates lines).
-
-    The held file commits each article at once, the dedupe state every DEDUPE_COMMIT_INTERVAL,
-    so a kill leaves pages held that the state never recorded, and pages held whose verdict was
-    never acted on (killed between the check and the link, or the release). Met again, a page
-    of the first kind was found new after a Ctrl-C'd continuation had published it, and one of
-    the second kind stayed held though it repeats an article published before: both written
-    twice (bench-crash without JOBDIR: 26 canonical URLs twice). So a continued run decides them
-    first, as `hold_and_check` would have. One verdict stays ambiguous: "this URL, recorded as
-    an original" is the interrupted run's own claim, or an article an earlier run published;
-    the articles file (`articles_path`) tells, read once for those URLs only."""
-    settled, pending = 0, []
-    for url, canonical, group_key in held.pages():
-        if group_key is not None and dedup.store.seen(canonical) is not None:
-            continue
-        outcome = dedup.check(canonical, held.record(url).get("text"))
-        settled += 1
-        if group_key is None and outcome.is_duplicate and \
-                not held.holds_canonical(outcome.duplicate_of, besides=url):
-            pending.append((url, canonical, outcome))
-            continue
-        held.link(url, outcome.duplicate_of or canonical, outcome.kind)
-    published = canonical_urls_in(articles_path, {o.duplicate_of for _u, _c, o in pending})
-    released = []
-    for url, canonical, outcome in pending:
-        if outcome.duplicate_of != canonical or outcome.duplicate_of in published:
-            held.release(url)           # duplicates an article published before this run
-            released.append((url, canonical, outcome))
-        else:
-            held.link(url, canonical, "new")      # the interrupted run's own first capture
-    return settled, released
-
+PIPELINE_PATH = "pipelines.dedupe.pipeline.DedupePipeline"   # its ITEM_PIPELINES key
 
 def fingerprinter_for(settings) -> Fingerprinter:
     return Fingerprinter(
@@ -205,11 +38,25 @@ def fingerprinter_for(settings) -> Fingerprinter:
     )
 
 
+def fingerprint_defaults() -> dict:
+    """The Fingerprinter's parameters as crawler/settings.py's DEDUPE_* defaults set them (for
+    tests and bench/, which run the library outside a crawl)."""
+    from crawler import settings as defaults
+
+    return dict(num_perm=defaults.DEDUPE_NUM_PERM, shingle_size=defaults.DEDUPE_SHINGLE_SIZE,
+                threshold=defaults.DEDUPE_NEAR_THRESHOLD, min_words=defaults.DEDUPE_MIN_WORDS)
+
+
+def default_fingerprinter(**overrides) -> Fingerprinter:
+    """A Fingerprinter with the default settings, some overridden."""
+    return Fingerprinter(**{**fingerprint_defaults(), **overrides})
+
+
 def check_dedupe_state(settings) -> None:
     """Open the state as the crawl will, so an unusable one (not a database, other fingerprint
     settings, no REDIS_URL) is one line (StoreError) before the crawl, not a traceback in it."""
     if not settings.getbool("DEDUPE_ENABLED") or \
-            not settings.getwithbase("ITEM_PIPELINES").get("pipelines.dedupe.DedupePipeline"):
+            not settings.getwithbase("ITEM_PIPELINES").get(PIPELINE_PATH):
         return
     store = open_store(settings)
     try:
@@ -271,7 +118,7 @@ class DedupePipeline:
                 current = store.seen(kept.canonical)
                 if current is None or current.duplicate_of is None:
                     return                          # the kept page is the indexed one already
-                now = _now()
+                now = utc_now()
                 for canonical in sorted({p.canonical for p in pages} - {kept.canonical}):
                     seen = store.seen(canonical)
                     if seen is None:

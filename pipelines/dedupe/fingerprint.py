@@ -1,7 +1,8 @@
 """Body fingerprints for dedupe: an exact digest and a MinHash signature over word shingles.
 
-No Scrapy imports: the dedupe store, the jobs helper (has this body changed since the last
-run?) and bench/ use them outside a crawl. Signatures are datasketch MinHash values
+No Scrapy imports (nor crawler.settings, which imports Scrapy): the dedupe store, the jobs
+helper (has this body changed since the last run?) and bench/ use them outside a crawl; the
+parameters' defaults are the DEDUPE_* settings, passed in by the caller. Signatures are datasketch MinHash values
 (scheme "affine32", seed 1) and the LSH banding is the one `datasketch.MinHashLSH` picks, but
 computed here with numpy alone: datasketch imports scipy, ~65 MB in every crawl process for
 one integral. tests/test_dedupe_fingerprint.py checks both against datasketch itself.
@@ -15,8 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-
-from crawler import settings as defaults
 
 FINGERPRINT_VERSION = 1          # bump when tokenization or hashing changes: stored state then differs
 MINHASH_SCHEME = "affine32"
@@ -133,8 +132,7 @@ class Fingerprinter:
     """Computes fingerprints and LSH band keys for one set of parameters (`params`, saved
     with the dedupe state: signatures only compare under the same ones)."""
 
-    def __init__(self, *, num_perm: int = defaults.DEDUPE_NUM_PERM, shingle_size: int = defaults.DEDUPE_SHINGLE_SIZE,
-                 threshold: float = defaults.DEDUPE_NEAR_THRESHOLD, min_words: int = defaults.DEDUPE_MIN_WORDS):
+    def __init__(self, *, num_perm: int, shingle_size: int, threshold: float, min_words: int):
         if shingle_size < 1:
             raise ValueError("DEDUPE_SHINGLE_SIZE must be at least 1")
         if not 0.0 < threshold <= 1.0:

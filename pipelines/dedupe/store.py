@@ -9,13 +9,13 @@ One interface (`DedupeStore`), two backends that persist across runs:
 The near-duplicate index is MinHash LSH banding stored the same way in both: one key per
 band of the signature (`Fingerprinter.band_keys`) pointing at the first-seen articles whose
 signature has that band, so a query is a handful of indexed lookups however large the
-state grows. Which candidates are duplicates is decided by `pipelines.dedupe.Deduplicator`,
+state grows. Which candidates are duplicates is decided by `pipelines.dedupe.deduplicator`,
 not here.
 
 For other components (e.g. scheduled jobs deciding what changed since the last run):
 `open_store(settings)` opens the configured backend from Scrapy-style settings, and
 `store.seen(canonical_url)` answers "have I seen this URL, with which body?" as a `Seen`
-(or None), whose `fingerprint` compares with `dedupe_fingerprint.content_fingerprint(text)`.
+(or None), whose `fingerprint` compares with `fingerprint.content_fingerprint(text)`.
 Canonicalize the URL with `crawler.urls.canonicalize_url` first. A reader in another
 process sees SQLite state as of the last commit (at most DEDUPE_COMMIT_INTERVAL old).
 """

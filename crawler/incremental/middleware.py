@@ -1,192 +1,30 @@
-"""Incremental crawls: what a job archived before decides what this run fetches.
-
-`PageStore` (SQLite in INCREMENTAL_STATE_DIR) keeps, per canonical URL, when
-it was last archived, its validators (ETag, Last-Modified), its payload
-digest, its WARC record, and whether it turned out to be an article.
-`IncrementalMiddleware` uses it:
-
-- pages known to be articles that were archived within the revisit window
-  are not fetched (IgnoreRequest, counted), unless a sitemap read in this run
-  gives them a <lastmod> later than that: such a page is fetched (at once,
-  or as soon as the sitemap arrives if it was skipped before);
-- older ones are fetched with If-None-Match / If-Modified-Since. A 304 is
-  archived by the capture middleware as a revisit record (profile
-  server-not-modified, referring to the stored record, which this middleware
-  hands over in `request.meta["revisit_of"]`) and stops here: it never
-  reaches the spider. A 200 whose payload digest is the stored one was
-  archived as an identical-payload-digest revisit and stops here too;
-- start URLs, sitemaps, feeds, listings and every other non-article page are
-  always fetched: they are where new articles are found.
-
-Everything else passes untouched, so only new or changed articles reach the
-spider and the item pipelines.
-
-A resumed run (INCREMENTAL_RESUME_WARC: the run's own folder) does not fetch
-again what it already archived: articles it finished are skipped, and every
-other page with a final answer in its WARCs (not a 5xx) is answered from
-there (`ResumeReplay`), so the spider finds the same links without a request
-going out. Revisit records in it are resolved against the job's earlier runs
-(the sibling folders).
+"""The incremental downloader middleware: skips articles archived within the revisit window
+(unless a sitemap's <lastmod> says they changed), makes the rest conditional GETs, and stops
+304s and unchanged payloads before the spider (see `crawler.incremental`).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from archives.reader import ArchiveError
 from archives.records import sha1_digest
 from crawler.discovery import SITEMAP, document_kind, parse_sitemap, parse_w3c_date
+from crawler.incremental.resume import RESUME_FLAG, ResumeReplay
+from crawler.incremental.store import STORE_FILE, PageStore
 from crawler.runid import run_id as run_id_of
 from crawler.urls import canonicalize_url, url_canonicalizer
 from pipelines.jsonl import NotWritten
 
 logger = logging.getLogger(__name__)
 
-STORE_FILE = "incremental.sqlite3"
 META_KEY = "incremental"        # request.meta: the stored row this request was conditioned on
 REVISIT_META_KEY = "revisit_of"  # request.meta: {uri, date, record_id} of the record a 304 refers to
-RESUME_FLAG = "incremental-resume"  # Response.flags: answered from the resumed run's own WARCs
-
-
-@dataclass
-class Page:
-    url: str
-    article: bool
-    status: int | None
-    etag: str | None
-    last_modified: str | None
-    payload_digest: str | None
-    record_uri: str | None
-    record_id: str | None
-    warc_date: str | None
-    archived_at: float | None
-    run_id: str | None          # the run that last fetched it
-    done_run_id: str | None     # the run that finished with it (item made, or found unchanged)
-
-
-class PageStore:
-    """One row per canonical URL; every write is committed (a killed crawl loses nothing)."""
-
-    COLUMNS = ("url", "article", "status", "etag", "last_modified", "payload_digest", "record_uri",
-               "record_id", "warc_date", "archived_at", "run_id", "done_run_id")
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, article INTEGER NOT NULL DEFAULT 0,"
-            " status INTEGER, etag TEXT, last_modified TEXT, payload_digest TEXT, record_uri TEXT,"
-            " record_id TEXT, warc_date TEXT, archived_at REAL, run_id TEXT, done_run_id TEXT)")
-
-    def get(self, url: str) -> Page | None:
-        row = self._db.execute(f"SELECT {','.join(self.COLUMNS)} FROM pages WHERE url = ?", (url,)).fetchone()
-        if row is None:
-            return None
-        page = Page(*row)
-        page.article = bool(page.article)
-        return page
-
-    def archived(self, url: str, *, status: int, etag: str | None, last_modified: str | None,
-                 payload_digest: str, record_uri: str, record_id: str, warc_date: str,
-                 archived_at: float, run_id: str) -> None:
-        """A full response was archived for `url` (response or identical-payload revisit)."""
-        self._db.execute(
-            "INSERT INTO pages (url, status, etag, last_modified, payload_digest, record_uri, record_id,"
-            " warc_date, archived_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(url) DO UPDATE SET status=excluded.status, etag=excluded.etag,"
-            " last_modified=excluded.last_modified, payload_digest=excluded.payload_digest,"
-            " record_uri=excluded.record_uri, record_id=excluded.record_id,"
-            " warc_date=excluded.warc_date, archived_at=excluded.archived_at, run_id=excluded.run_id",
-            (url, status, etag, last_modified, payload_digest, record_uri, record_id, warc_date,
-             archived_at, run_id))
-
-    def rechecked(self, url: str, *, archived_at: float, run_id: str, etag: str | None = None,
-                  last_modified: str | None = None) -> None:
-        """The stored copy was confirmed current (304, or the same payload): only the check
-        time (and fresher validators) change; revisits keep referring to the stored record."""
-        self._db.execute(
-            "UPDATE pages SET archived_at=?, run_id=?, done_run_id=?, etag=COALESCE(?, etag),"
-            " last_modified=COALESCE(?, last_modified) WHERE url=?",
-            (archived_at, run_id, run_id, etag, last_modified, url))
-
-    def mark_article(self, url: str, run_id: str) -> None:
-        """The page became an article item in `run_id` (written or dropped as a duplicate)."""
-        self._db.execute("INSERT INTO pages (url, article, done_run_id) VALUES (?, 1, ?)"
-                         " ON CONFLICT(url) DO UPDATE SET article=1, done_run_id=excluded.done_run_id",
-                         (url, run_id))
-
-    def close(self) -> None:
-        self._db.close()
-
-
-class ResumeReplay:
-    """The archived answer, in the run's own WARCs, to a request a resumed run makes again."""
-
-    def __init__(self, run_dir: str | Path, own: list[Path] | None = None):
-        """`own`: the run's WARC files, when `run_dir` holds other runs' too (default: all)."""
-        from archives.replay import Archive
-
-        self.run_dir = Path(run_dir).resolve()
-        self.own = Archive.open(own or self.run_dir)
-        self._earlier = [self.run_dir] if own else None   # None: the job's sibling run folders
-        self._with_earlier = None
-
-    def response_for(self, request):
-        from archives.replay import ReplayError, scrapy_response
-
-        if request.method != "GET":
-            return None
-        entries = self.own.captures(request.url)
-        if not entries:
-            return None
-        entry = entries[-1]
-        if entry.status is None or entry.status >= 500 or entry.status == 429:
-            return None                       # not a final answer: ask the server again
-        try:
-            replayed = self.own.load(entry)
-        except ReplayError:
-            replayed = self._load_with_earlier_runs(request.url, entry)
-        except (ArchiveError, ValueError, OSError) as exc:
-            logger.warning("resume: cannot read the archived %s, fetching it: %s", request.url, exc)
-            return None
-        if replayed is None or replayed.truncated:
-            return None
-        request.meta["warc"] = replayed.location
-        request.meta["warc_date"] = replayed.date
-        return scrapy_response(replayed, request, flags=["replay", RESUME_FLAG])
-
-    def _load_with_earlier_runs(self, url, entry):
-        """A revisit whose original an earlier run archived (of the job, or into the folder)."""
-        from archives.replay import Archive
-
-        if self._with_earlier is None:
-            runs = self._earlier or sorted(
-                p for p in self.run_dir.parent.iterdir()
-                if p.is_dir() and not p.name.startswith(".") and p.name <= self.run_dir.name)
-            self._with_earlier = Archive.open(runs)
-        for candidate in self._with_earlier.captures(url):
-            if (candidate.source, candidate.offset) == (entry.source, entry.offset):
-                try:
-                    return self._with_earlier.load(candidate)
-                except (ArchiveError, ValueError, OSError):
-                    return None
-        return None
-
-    def close(self) -> None:
-        self.own.close()
-        if self._with_earlier is not None:
-            self._with_earlier.close()
 
 
 def _header(response_or_request, name: bytes) -> str | None:
