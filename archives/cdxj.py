@@ -16,22 +16,11 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeadersParser
 from warcio.timeutils import iso_date_to_timestamp
 
-WARC_EXTENSIONS = (".warc.gz", ".warc")
+from archives.names import cdxj_path_for  # noqa: F401  (where callers have always found it)
 
 # As warcio's record loader reads the HTTP head of a response or revisit record.
 _HTTP_HEAD = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 _MIME_END = re.compile(r"[;\s]")            # cdxj-indexer's RE_SPACE
-
-
-def cdxj_path_for(warc_path: str | os.PathLike) -> Path:
-    """`crawl-...-host.warc.gz` -> `crawl-...-host.cdxj` in the same directory."""
-    path = Path(warc_path)
-    name = path.name
-    for ext in WARC_EXTENSIONS:
-        if name.endswith(ext):
-            name = name[: -len(ext)]
-            break
-    return path.with_name(name + ".cdxj")
 
 
 def write_cdxj(warc_path: str | os.PathLike, output: str | os.PathLike | None = None) -> Path:

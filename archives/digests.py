@@ -8,9 +8,9 @@ Redis one across the processes of a distributed crawl.
 from __future__ import annotations
 
 import importlib
-import sqlite3
-from pathlib import Path
 from typing import NamedTuple, Protocol
+
+from archives import sqlitedb
 
 
 class Original(NamedTuple):
@@ -49,11 +49,11 @@ class SqliteDigestIndex:
     """Digests kept in a SQLite file: revisits across runs sharing that file."""
 
     def __init__(self, path: str):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)  # the writer serializes calls
+        # The writer serializes calls (from the reactor or its offload thread). Each digest is
+        # committed as it is added: a lost one only costs a full record instead of a revisit.
+        self._db = sqlitedb.connect(path, timeout=30, check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS payloads (digest TEXT PRIMARY KEY,"
                          " uri TEXT NOT NULL, date TEXT NOT NULL, record_id TEXT NOT NULL)")
-        self._db.commit()
 
     def lookup(self, digest: str) -> Original | None:
         row = self._db.execute("SELECT uri, date, record_id FROM payloads WHERE digest = ?",
@@ -63,7 +63,6 @@ class SqliteDigestIndex:
     def add(self, digest: str, uri: str, date: str, record_id: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?)",
                          (digest, uri, date, record_id))
-        self._db.commit()
 
     def close(self) -> None:
         self._db.close()

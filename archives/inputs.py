@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, ContextManager
 
-from archives.reader import ArchiveError, is_warc_path, warc_files
-
-
-def is_wacz_path(path) -> bool:
-    return str(path).lower().endswith(".wacz")
+from archives.names import is_wacz_path, is_warc_path
+from archives.reader import ArchiveError, warc_files
 
 
 @dataclass(frozen=True)

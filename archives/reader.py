@@ -39,6 +39,9 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 
+from archives.inflate import GZIP, RAW_DEFLATE, ZLIB, inflate_chunks
+from archives.names import is_warc_path
+
 GZIP_MAGIC = b"\x1f\x8b\x08"
 _BUFSIZE = 1 << 16
 # The largest payload or decoded body a reader holds in memory (ARCHIVE_READ_MAX_SIZE).
@@ -67,8 +70,6 @@ class TooLarge(ValueError):
 _PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
                  ValueError, IndexError, KeyError, AttributeError, TypeError, UnicodeDecodeError,
                  OverflowError)
-
-WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 
 class ArchiveError(Exception):
@@ -162,8 +163,7 @@ class Record:
     def header_list(self, name: str) -> list[str]:
         if self.http_headers is None:
             return []
-        name = name.lower()
-        return [v for k, v in self.http_headers.headers if k.lower() == name]
+        return named_values(self.http_headers.headers, name)
 
 
 # --- content decoding ------------------------------------------------------------
@@ -177,31 +177,22 @@ def _check(size: int, limit: int) -> None:
 
 def _zlib_stream(data: bytes, wbits: int, limit: int, *, members: bool) -> bytes:
     out = bytearray()
-    while data:
-        inflater = zlib.decompressobj(wbits)
-        chunk = inflater.decompress(data, _BUFSIZE)
-        while True:
-            out += chunk
-            _check(len(out), limit)
-            if inflater.eof or not inflater.unconsumed_tail and not chunk:
-                break
-            chunk = inflater.decompress(inflater.unconsumed_tail, _BUFSIZE)
-        if not (members and inflater.eof):  # a cut-off stream yields what it has
-            break
-        data = inflater.unused_data
+    for piece in inflate_chunks(data, wbits, members=members, chunk_size=_BUFSIZE):
+        out += piece
+        _check(len(out), limit)
     return bytes(out)
 
 
 def _gunzip(data: bytes, limit: int = 0) -> bytes:
     # Several members may follow each other, as gzip writes them.
-    return _zlib_stream(data, 16 + zlib.MAX_WBITS, limit, members=True)
+    return _zlib_stream(data, GZIP, limit, members=True)
 
 
 def _inflate(data: bytes, limit: int = 0) -> bytes:
     try:
-        return _zlib_stream(data, zlib.MAX_WBITS, limit, members=False)
+        return _zlib_stream(data, ZLIB, limit, members=False)
     except zlib.error:  # raw deflate, as some servers send it
-        return _zlib_stream(data, -zlib.MAX_WBITS, limit, members=False)
+        return _zlib_stream(data, RAW_DEFLATE, limit, members=False)
 
 
 def _unbrotli(data: bytes, limit: int = 0) -> bytes:
@@ -270,11 +261,14 @@ def dechunk(raw: bytes) -> bytes:
     return ChunkedDataReader(io.BytesIO(raw)).read()
 
 
+def named_values(pairs, name: str) -> list[str]:
+    """Every value of header `name` (in any case) among `(name, value)` pairs, in order:
+    warcio's `get_header` gives only the first, and a message may repeat a header."""
+    name = name.lower()
+    return [v for k, v in pairs if k.lower() == name]
+
+
 # --- reading ------------------------------------------------------------------
-
-def is_warc_path(path) -> bool:
-    return str(path).lower().endswith(WARC_SUFFIXES)
-
 
 def warc_files(paths) -> list[Path]:
     """WARC files named by `paths`: files as given, directories searched (sorted)."""

@@ -54,7 +54,10 @@ def check_version(version: str) -> str:
 
 
 def warc_date(when: datetime | None = None) -> str:
-    """`2026-11-26T19:44:06Z`: UTC, second precision, valid in WARC 1.0 and 1.1.
+    """`2026-11-26T19:44:06Z`: UTC, second precision, valid in WARC 1.0 and 1.1; now if no
+    `when`, a naive `when` taken as UTC. The project's one timestamp format: manifests,
+    reports, job locks, dedupe state and articles' fetched_at use it too, so their times
+    compare with the records' WARC-Date as strings.
 
     (warcio's datetime_to_iso_date turns an aware datetime into `...+00:00Z`.)
     """

@@ -16,9 +16,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from archives.names import OPEN_SUFFIX, open_warcs
+
 logger = logging.getLogger(__name__)
 
-OPEN_SUFFIX = ".open"
 _HEAD_KEEP = 64 * 1024
 _CHUNK = 1 << 20
 
@@ -126,7 +127,7 @@ def finalize_open_file(path: str | os.PathLike, *, cdxj: bool = True) -> Recover
 def finalize_open_files(directory: str | os.PathLike, *, cdxj: bool = True) -> list[Recovered]:
     """Finalize every `*.warc.gz.open` / `*.warc.open` in `directory` no one is writing."""
     done = []
-    for path in sorted(Path(directory).glob("*.warc*" + OPEN_SUFFIX)):
+    for path in open_warcs(directory):
         try:
             result = finalize_open_file(path, cdxj=cdxj)
         except OSError as exc:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from archives.cdxj import cdxj_path_for
+from archives.names import cdxj_path_for, is_wacz_path, is_warc_path
 from archives.index import ArchiveIndex, IndexEntry, PlausibleEntries, cdxj_lines, parse_cdxj_line
 from archives.reader import (DEFAULT_MAX_BYTES, ArchiveError, Problem, Record, decode_content,
-                             is_warc_path, read_record)
+                             named_values, read_record)
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ class Replayed:
         return source.truncated or bool(source.warc("WARC-Truncated"))
 
     def header(self, name: str) -> list[str]:
-        name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
+        return named_values(self.headers, name)
 
     def body(self) -> bytes:
         """The payload with Content-Encoding undone (TooLarge past the record's max_bytes)."""
@@ -136,7 +135,7 @@ class Archive:
             path = Path(path)
             if path.is_dir():
                 found = sorted(p for p in path.rglob("*")
-                               if p.is_file() and (is_warc_path(p) or p.suffix.lower() == ".wacz"))
+                               if p.is_file() and (is_warc_path(p) or is_wacz_path(p)))
                 for file in found:
                     archive._add(file)
             elif path.is_file():
@@ -148,7 +147,7 @@ class Archive:
         return archive
 
     def _add(self, path: Path) -> None:
-        if path.suffix.lower() == ".wacz":
+        if is_wacz_path(path):
             self._add_wacz(path)
             return
         key = self.sources.add_file(path)

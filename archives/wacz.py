@@ -14,6 +14,8 @@ import os
 import re
 from pathlib import Path
 
+from archives.names import closed_warcs
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +35,7 @@ def warcinfo_fields(warc: str | os.PathLike) -> dict[str, str]:
 
 def run_warcs(directory: str | os.PathLike, run_id: str | None = None) -> list[Path]:
     """Closed WARC files in `directory` (sorted by name = time), only `run_id`'s if given."""
-    warcs = sorted(Path(directory).glob("*.warc.gz"))
+    warcs = closed_warcs(directory)
     if run_id:
         warcs = [w for w in warcs if warcinfo_fields(w).get("run-id") == run_id]
     return warcs

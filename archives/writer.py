@@ -23,11 +23,10 @@ from archives import cdxj as cdxj_index
 from archives import records
 from archives.appendfile import append_whole
 from archives.digests import DigestIndex, Original
+from archives.names import OPEN_SUFFIX, WARC_SUFFIX
 
 logger = logging.getLogger(__name__)
 
-OPEN_SUFFIX = ".open"
-WARC_SUFFIX = ".warc.gz"
 
 
 @dataclass(frozen=True)

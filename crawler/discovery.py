@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
+from archives.inflate import inflate_chunks
 from crawler.urls import join_url
 
 SITEMAP = "sitemap"
@@ -48,17 +49,15 @@ def maybe_gunzip(body: bytes, limit: int = _MAX_SITEMAP_BYTES) -> bytes:
     come out: a gzip bomb is a sitemap cut short."""
     if body[:2] != _GZIP_MAGIC:
         return body
-    out, data = bytearray(), body
+    out = bytearray()
     try:
-        while data and len(out) < limit:  # one member after another, like gzip
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += inflater.decompress(data, limit - len(out))
-            if not inflater.eof:
+        for piece in inflate_chunks(body, chunk_size=min(limit, 1 << 16)):  # member after member, like gzip
+            out += piece
+            if len(out) >= limit:
                 break
-            data = inflater.unused_data
     except zlib.error:
         pass
-    return bytes(out)
+    return bytes(out[:limit])
 
 
 def document_kind(body: bytes, content_type: str = "") -> str:

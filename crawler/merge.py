@@ -30,15 +30,16 @@ class MergeError(ValueError):
 
 
 def _warcs(directories: list[Path]) -> list[Path]:
-    from archives.recovery import OPEN_SUFFIX, finalize_open_files
+    from archives.names import closed_warcs, open_warcs
+    from archives.recovery import finalize_open_files
 
     warcs = []
     for directory in directories:
         finalize_open_files(directory)
-        still_open = sorted(directory.glob("*.warc*" + OPEN_SUFFIX))
+        still_open = open_warcs(directory)
         if still_open:
             raise MergeError(f"{still_open[0]} is still being written: wait for every process of the run to end")
-        warcs += sorted(directory.glob("*.warc.gz")) + sorted(directory.glob("*.warc"))
+        warcs += closed_warcs(directory)
     return warcs
 
 

@@ -68,13 +68,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 def check_replay_path(path: str) -> None:
     """ArchiveError naming what is wrong with one REPLAY_WARC entry: missing, a folder with
     no WARC or WACZ in it, or a file that is neither (README.md by mistake)."""
-    from archives.reader import is_warc_path
+    from archives.names import is_wacz_path, is_warc_path
 
     if not os.path.exists(path):
         raise ArchiveError(f"REPLAY_WARC: {path}: no such file or directory")
     if os.path.isdir(path):
         for _root, _dirs, names in os.walk(path):
-            if any(is_warc_path(name) or name.lower().endswith(".wacz") for name in names):
+            if any(is_warc_path(name) or is_wacz_path(name) for name in names):
                 return
         raise ArchiveError(f"REPLAY_WARC: {path}: no WARC or WACZ files in this folder")
     try:
@@ -82,7 +82,7 @@ def check_replay_path(path: str) -> None:
             head = f.read(5)
     except OSError as exc:
         raise ArchiveError(f"REPLAY_WARC: {path}: {exc.strerror or exc}") from None
-    if path.lower().endswith(".wacz"):
+    if is_wacz_path(path):
         if not head.startswith(ZIP_MAGIC):
             raise ArchiveError(f"REPLAY_WARC: {path}: not a WACZ (zip) file")
     elif not head.startswith(WARC_MAGIC):

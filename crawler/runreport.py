@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import pprint
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from archives.records import warc_date as utc_iso
 from crawler import report as rp
 from crawler.replay import MISS_FLAG
 from crawler.output import output_dir
@@ -27,10 +27,6 @@ from crawler.runid import run_id as run_id_of
 from crawler.signals import fetch_failed
 
 logger = logging.getLogger(__name__)
-
-
-def _utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RunReport:
@@ -62,7 +58,7 @@ class RunReport:
         return ext
 
     def spider_opened(self, spider):
-        self.started = _utc_now()
+        self.started = utc_iso()
         self.start_urls = list(getattr(spider, "start_urls", []) or [])
         self.offsets = {name: rp.file_size(path) for name, path in self.files.items()}
         logger.info("Run id %s: output in %s/", run_id_of(self.crawler), self.output_dir.resolve())
@@ -98,7 +94,7 @@ class RunReport:
         sources = {name: [(path, self.offsets.get(name, 0))] for name, path in self.files.items()}
         report = rp.build_report(stats=stats, output_dir=self.output_dir, run_id=run_id,
                                  sources=sources, warcs=warcs, errors=self.errors,
-                                 start_urls=self.start_urls, started=self.started, finished=_utc_now(),
+                                 start_urls=self.start_urls, started=self.started, finished=utc_iso(),
                                  report_name=self.name)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         rp.write_atomic(self.output_dir / f"{self.name}.json", rp.to_json(report))
@@ -110,10 +106,11 @@ class RunReport:
     def _manifest(self, report: dict, warcs: list[Path]) -> None:
         """The same manifest a job run leaves, over the files of this run only: its WARCs and
         their indexes, and the side files it wrote to."""
+        from archives.names import cdxj_path_for
         from crawler.jobs import manifest as mf
 
         stats = report["stats"]
-        paths = list(warcs) + [p.with_name(p.name[: -len(".warc.gz")] + ".cdxj") for p in warcs]
+        paths = list(warcs) + [cdxj_path_for(p) for p in warcs]
         paths += [p for p in self.files.values()]
         paths += [self.output_dir / f"{self.name}.json", self.output_dir / f"{self.name}.html"]
         files = []

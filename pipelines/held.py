@@ -26,12 +26,12 @@ import fcntl
 import json
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from archives import sqlitedb
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -154,10 +154,7 @@ class HeldArticles:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = sqlitedb.connect(self.path, timeout=60)
         self._db.executescript(_SCHEMA)
 
     # meta

@@ -27,6 +27,7 @@ SCRAPY_FREE = (
     "pipelines.dedupe", "pipelines.dedupe.fingerprint", "pipelines.dedupe.store",
     "pipelines.dedupe.deduplicator", "pipelines.held",
     # incremental crawls' store and resume, run ids, start URLs, reports
+    "archives.inflate", "archives.names", "archives.sqlitedb",
     "crawler.incremental.store", "crawler.incremental.resume", "crawler.runid", "crawler.starturls",
     "crawler.report", "crawler.merge",
     # scheduled jobs: `scrapy jobs` reads jobs.toml and runs crawls as child processes

@@ -50,5 +50,5 @@ class Command(ScrapyCommand):
         warcs = run_warcs(directory, opts.run_id)
         if not warcs:
             what = f" of run {opts.run_id}" if opts.run_id else ""
-            raise UsageError(f"no .warc.gz files{what} in {directory}")
+            raise UsageError(f"no WARC files (.warc.gz, .warc){what} in {directory}")
         print(package_run(directory, warcs, run_id=opts.run_id, output=opts.output))

@@ -7,9 +7,10 @@ read it outside a crawl.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+
+from archives import sqlitedb
 
 STORE_FILE = "incremental.sqlite3"
 
@@ -38,10 +39,7 @@ class PageStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = sqlitedb.connect(self.path, timeout=30)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS pages (url TEXT PRIMARY KEY, article INTEGER NOT NULL DEFAULT 0,"
             " status INTEGER, etag TEXT, last_modified TEXT, payload_digest TEXT, record_uri TEXT,"

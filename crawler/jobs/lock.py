@@ -16,8 +16,9 @@ import json
 import logging
 import os
 import socket
-from datetime import datetime, timezone
 from pathlib import Path
+
+from archives.records import warc_date as utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class JobLock:
             logger.warning("%s: took over a stale lock left by pid %s (started %s), which is gone",
                            self.path, self.stale.get("pid", "?"), self.stale.get("since", "?"))
         record = {"pid": os.getpid(), "host": socket.gethostname(),
-                  "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), **info}
+                  "since": utc_iso(), **info}
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
         os.fsync(fd)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
 from pathlib import Path
+
+from archives.records import warc_date as utc_iso  # noqa: F401  (the runner writes its times with it)
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -33,10 +34,6 @@ COUNTS = {
     "errors": ("news/failed_requests", "extract/errors", "log_count/ERROR"),
 }
 BYTES_FETCHED = "downloader/response_bytes"
-
-
-def utc_iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def counts_from_stats(stats: dict) -> dict:

@@ -8,7 +8,6 @@ everything after the item in the pipelines.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -16,6 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archives.records import warc_date as utc_iso
 from crawler import discovery
 from crawler.extraction.pool import ExtractionPool
 from crawler.robots import cap_robots
@@ -225,8 +225,7 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def make_item(self, response, fields: dict, outlinks=None) -> ArticleItem:
-        fetched_at = response.meta.get("warc_date") or datetime.now(timezone.utc).strftime(
-            "%Y-%m-%dT%H:%M:%SZ")
+        fetched_at = response.meta.get("warc_date") or utc_iso()
         return build_article(fields, url=response.url, fetched_at=fetched_at,
                              warc=response.meta.get("warc"), tracking_params=self.tracking_params,
                              outlinks=outlinks, truncated=response_truncated(response))

@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from archives import sqlitedb
+
 SQLITE_FILENAME = "dedupe.sqlite3"
 
 
@@ -176,13 +178,10 @@ class SQLiteStore(DedupeStore):
 
     def __init__(self, path, *, commit_interval: float = 1.0, timeout: float = 60.0, cache_mb: int = 64):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.commit_interval = commit_interval
         self._batch_started: float | None = None
         try:
-            self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")   # WAL: a power cut loses commits, never the file
+            self._db = sqlitedb.connect(self.path, timeout=timeout)
             self._db.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
