@@ -20,6 +20,7 @@ import json
 import os
 from pathlib import Path
 
+from archives.atomicfile import write_atomic
 from crawler.jobs.manifest import FORMAT, counts_from_stats, sha256_file, write_manifest
 
 INDEX = "index.cdxj"
@@ -61,15 +62,6 @@ def _index_lines(warc: Path, output: Path) -> list[str]:
     return lines
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(partial, path)
-
-
 def _articles(directories: list[Path]) -> tuple[int, int]:
     """(article lines, canonical URLs met in more than one line) over every articles*.jsonl."""
     lines, seen, repeated = 0, set(), 0
@@ -104,7 +96,7 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
     for warc in warcs:
         lines += _index_lines(warc, output)
     lines.sort()
-    _write_atomic(output / INDEX, "".join(line + "\n" for line in lines))
+    write_atomic(output / INDEX, "".join(line + "\n" for line in lines))
 
     run_ids = sorted({warcinfo_fields(w).get("run-id", "") for w in warcs} - {""})
     processes, totals = [], {}

@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.archiving import WarcArchive
-from crawler.report import human_bytes
+from crawler.report.text import human_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from archives.records import warc_date as utc_iso
-from crawler import report as rp
+from archives.atomicfile import write_atomic
+from crawler.report import figures as rp
+from crawler.report.page import render_html
 from crawler.replay import MISS_FLAG
 from crawler.output import output_dir
 from crawler.runid import run_id as run_id_of
@@ -97,8 +99,8 @@ class RunReport:
                                  start_urls=self.start_urls, started=self.started, finished=utc_iso(),
                                  report_name=self.name)
         self.output_dir.mkdir(parents=True, exist_ok=True)
-        rp.write_atomic(self.output_dir / f"{self.name}.json", rp.to_json(report))
-        rp.write_atomic(self.output_dir / f"{self.name}.html", rp.render_html(report))
+        write_atomic(self.output_dir / f"{self.name}.json", rp.to_json(report))
+        write_atomic(self.output_dir / f"{self.name}.html", render_html(report))
         if self.write_manifest:
             self._manifest(report, warcs)
         return report

@@ -120,7 +120,7 @@ def test_library_defaults_agree_with_the_settings():
     from archives import reader
     from archives.writer import WarcWriter
     from crawler import settings as project
-    from pipelines.dedupe_store import SQLiteStore
+    from pipelines.dedupe.store import SQLiteStore
 
     writer = inspect.signature(WarcWriter).parameters
     pairs = {"prefix": "WARC_PREFIX", "max_size": "WARC_MAX_SIZE", "warc_version": "WARC_VERSION",
@@ -135,7 +135,7 @@ def test_one_url_canonicalizer_per_crawl(tmp_path):
     from scrapy.utils.test import get_crawler
 
     from crawler.urls import url_canonicalizer
-    from pipelines.dedupe import DedupePipeline
+    from pipelines.dedupe.pipeline import DedupePipeline
 
     crawler = get_crawler(settings_dict=_project_settings(
         OUTPUT_DIR=str(tmp_path), URL_TRACKING_PARAMS="session,ref"))

@@ -29,7 +29,8 @@ SCRAPY_FREE = (
     # incremental crawls' store and resume, run ids, start URLs, reports
     "archives.inflate", "archives.names", "archives.sqlitedb",
     "crawler.incremental.store", "crawler.incremental.resume", "crawler.runid", "crawler.starturls",
-    "crawler.report", "crawler.merge",
+    "crawler.report.figures", "crawler.report.text", "crawler.report.page", "crawler.merge",
+    "archives.atomicfile",
     # scheduled jobs: `scrapy jobs` reads jobs.toml and runs crawls as child processes
     "crawler.jobs.config", "crawler.jobs.cron", "crawler.jobs.lock", "crawler.jobs.manifest",
     "crawler.jobs.runner", "crawler.jobs.scheduler",

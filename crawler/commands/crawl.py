@@ -105,7 +105,7 @@ class Command(ScrapyCrawlCommand):
     def _summary(self, crawler):
         """The run report's table (crawler.runreport), or a plain line if it has none."""
         from crawler.output import output_dir
-        from crawler.report import summary_lines
+        from crawler.report.text import summary_lines
 
         report = getattr(crawler, "run_report", None)
         if report is not None:

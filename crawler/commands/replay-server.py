@@ -20,10 +20,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any, ClassVar
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.cli import one_line_errors
+from crawler.cli import FileCommand
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 90.0
@@ -50,32 +49,22 @@ def wait_until_serving(proc: subprocess.Popen, url: str, timeout: float) -> None
     raise RuntimeError(f"pywb did not answer on {url} within {timeout:.0f} s")
 
 
-class Command(ScrapyCommand):
-    requires_project = False
-    requires_crawler_process = False
+class Command(FileCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+    usage = "OUTPUT_DIR_OR_WARC [...] [--port N]"
+    summary = "Browse a run's WARCs in pywb on 127.0.0.1"
+    description = ("Build a pywb collection over the WARC files of OUTPUT_DIR (symlinks and CDXJ "
+                   "indexes in a scratch directory; the output is not modified), start pywb from "
+                   "its own virtualenv (created on first use) on 127.0.0.1 and print the URL to "
+                   "open. Runs until interrupted.")
 
-    def syntax(self) -> str:
-        return "OUTPUT_DIR_OR_WARC [...] [--port N]"
-
-    def short_desc(self) -> str:
-        return "Browse a run's WARCs in pywb on 127.0.0.1"
-
-    def long_desc(self) -> str:
-        return ("Build a pywb collection over the WARC files of OUTPUT_DIR (symlinks and CDXJ "
-                "indexes in a scratch directory; the output is not modified), start pywb from "
-                "its own virtualenv (created on first use) on 127.0.0.1 and print the URL to "
-                "open. Runs until interrupted.")
-
-    def add_options(self, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
         parser.add_argument("--collection", default="crawl", help="collection name in URLs (default: crawl)")
         parser.add_argument("--pywb-dir", metavar="DIR",
                             help="build the collection here and keep it (default: a temporary directory)")
 
-    @one_line_errors
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def main(self, args: list[str], opts: argparse.Namespace) -> None:
         from archives.pywb import build_collection, ensure_pywb, wayback_command
         from archives.reader import ArchiveError, warc_files
         from archives.replay import Archive

@@ -4,38 +4,25 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, ClassVar
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.cli import check_output_file, one_line_errors
+from crawler.cli import FileCommand, check_output_file
 
 
-class Command(ScrapyCommand):
-    requires_project = False
-    requires_crawler_process = False
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
+class Command(FileCommand):
+    usage = "[--run-id ID] [-o FILE.wacz] OUTPUT_DIR"
+    summary = "Package the WARC files of a crawl directory as a WACZ"
+    description = ("Finish any .open WARC left by a crashed crawl, then write a WACZ (index, page "
+                   "list of HTML 200 captures, datapackage) that `wacz validate` accepts and "
+                   "ReplayWeb.page opens. With --run-id, only that run's files (their warcinfo "
+                   "run-id); default: every WARC file in the directory. Prints the WACZ path.")
 
-    def syntax(self) -> str:
-        return "[--run-id ID] [-o FILE.wacz] OUTPUT_DIR"
-
-    def short_desc(self) -> str:
-        return "Package the WARC files of a crawl directory as a WACZ"
-
-    def long_desc(self) -> str:
-        return ("Finish any .open WARC left by a crashed crawl, then write a WACZ (index, page "
-                "list of HTML 200 captures, datapackage) that `wacz validate` accepts and "
-                "ReplayWeb.page opens. With --run-id, only that run's files (their warcinfo "
-                "run-id); default: every .warc.gz in the directory. Prints the WACZ path.")
-
-    def add_options(self, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--run-id", help="package only the files of this run")
         parser.add_argument("-o", "--output", help="WACZ path (default OUTPUT_DIR/RUN_ID.wacz)")
 
-    @one_line_errors
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def main(self, args: list[str], opts: argparse.Namespace) -> None:
         from archives.recovery import finalize_open_files
         from archives.wacz import package_run, run_warcs
 

@@ -10,38 +10,27 @@ import argparse
 from pathlib import Path
 from typing import Any, ClassVar
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.cli import one_line_errors
+from crawler.cli import FileCommand
 
 
-class Command(ScrapyCommand):
-    requires_project = False
-    requires_crawler_process = False
+class Command(FileCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+    usage = "[-v] WARC_OR_DIR [...]"
+    summary = "Check WARC files: digests, truncation, unreadable records"
+    description = ("Read every record of each WARC (directories are searched; a .wacz stands for "
+                   "the WARCs it packs), verify block and "
+                   "payload digests like `warcio check`, and also report records cut short "
+                   "(fewer bytes than Content-Length, gzip stream ending early), which warcio "
+                   "check accepts. Prints one line per problem and a summary; exits 1 if any "
+                   "file has a problem.")
 
-    def syntax(self) -> str:
-        return "[-v] WARC_OR_DIR [...]"
-
-    def short_desc(self) -> str:
-        return "Check WARC files: digests, truncation, unreadable records"
-
-    def long_desc(self) -> str:
-        return ("Read every record of each WARC (directories are searched; a .wacz stands for "
-                "the WARCs it packs), verify block and "
-                "payload digests like `warcio check`, and also report records cut short "
-                "(fewer bytes than Content-Length, gzip stream ending early), which warcio "
-                "check accepts. Prints one line per problem and a summary; exits 1 if any "
-                "file has a problem.")
-
-    def add_options(self, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("-v", "--verbose", action="store_true",
                             help="also print a line for every file without problems")
 
-    @one_line_errors
-    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+    def main(self, args: list[str], opts: argparse.Namespace) -> None:
         from archives.check import check_paths, summary
 
         if not args:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
+from archives.atomicfile import write_atomic
 from archives.records import warc_date as utc_iso  # noqa: F401  (the runner writes its times with it)
 
 MANIFEST = "manifest.json"
@@ -89,15 +89,8 @@ def list_files(run_dir: Path) -> list[dict]:
 
 def write_manifest(run_dir: Path, manifest: dict) -> Path:
     """Atomically replace run_dir/manifest.json (temp file, fsync, rename)."""
-    path = Path(run_dir) / MANIFEST
-    tmp = path.with_name(f"{MANIFEST}.{os.getpid()}.tmp")
-    data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+    return write_atomic(Path(run_dir) / MANIFEST,
+                        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
 
 
 def read_manifest(run_dir: Path) -> dict | None:

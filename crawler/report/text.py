@@ -1,0 +1,58 @@
+"""The run report's summary table: the short text a crawl (and `scrapy report`) prints."""
+
+from __future__ import annotations
+
+from crawler.report.figures import REPORT_NAME
+
+
+def human_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+def pairs(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "none"
+
+
+def summary_lines(report: dict) -> list[str]:
+    """The table printed at the end of a crawl: truthful and short."""
+    c, replay = report["counts"], report.get("replay")
+    out = report["output_dir"]
+    dup_total = sum(c["duplicates"].values())
+    verb = "replayed from the archive (nothing archived again)" if replay else "fetched and archived"
+    rows = [
+        ("run id", report["run_id"]),
+        ("result", f"{report['result']} ({report['finish_reason']}), {report['elapsed_seconds']} s"),
+        ("pages", f"{c['pages']} {verb}: {pairs(c['pages_by_kind'])}"),
+        ("articles", f"{c['articles']} written"),
+        ("duplicates", f"{dup_total} not written ({pairs(c['duplicates'])})"),
+    ]
+    if c["already_archived"]:
+        rows.append(("", f"{c['already_archived']} of them already archived by an earlier run into this state"))
+    rows += [
+        ("revisits", f"{c['revisits']} (same payload as an earlier record)"),
+        ("robots.txt", f"{c['robots_forbidden']} URL(s) not fetched: disallowed"),
+        ("HTTP errors", pairs(c["http_errors"])),
+        ("network", pairs(c["network_failures"])),
+        ("extraction", f"{c['extraction_errors']} page(s) failed"),
+    ]
+    if replay:
+        rows.append(("replay", f"{replay['served']} response(s) served from {replay['captures']} captures; "
+                               f"{replay['misses']} request(s) for URLs not in the archive; "
+                               f"non-200 captures served: {pairs(replay['non_200'])}"))
+    w = report["warc"]
+    rows.append(("WARC", f"{w['files']} file(s), {human_bytes(w['bytes'])} in {out}/"))
+    files = report["files"]
+    rows.append(("articles file", ", ".join(files["articles"]) or "none written by this run"))
+    html_name, json_name = report.get("report_files") or (f"{REPORT_NAME}.html", f"{REPORT_NAME}.json")
+    rows.append(("report", f"{out}/{html_name} (and {json_name})"))
+    width = max(len(k) for k, _ in rows)
+    lines = ["", "Run summary"] + [f"  {k:<{width}}  {v}" for k, v in rows]
+    if not c["articles"] and dup_total and dup_total == c["already_archived"]:
+        lines.append(f"  All {dup_total} articles found were already archived in {out}/ by an "
+                     "earlier run (its dedupe state): nothing new to write.")
+    return lines
