@@ -30,6 +30,7 @@ SCRAPY_FREE = (
     "archives.inflate", "archives.names", "archives.sqlitedb",
     "crawler.incremental.store", "crawler.incremental.resume", "crawler.runid", "crawler.starturls",
     "crawler.report.figures", "crawler.report.text", "crawler.report.page", "crawler.merge",
+    "crawler.output",
     "archives.atomicfile",
     # scheduled jobs: `scrapy jobs` reads jobs.toml and runs crawls as child processes
     "crawler.jobs.config", "crawler.jobs.cron", "crawler.jobs.lock", "crawler.jobs.manifest",
