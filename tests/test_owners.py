@@ -153,7 +153,7 @@ def test_run_id_aliases_give_one_id(tmp_path):
     from scrapy.utils.test import get_crawler
 
     from crawler.archiving import WarcArchive
-    from pipelines.dedupe import DedupePipeline
+    from pipelines.dedupe.pipeline import DedupePipeline
 
     crawler = get_crawler(settings_dict=_project_settings(
         OUTPUT_DIR=str(tmp_path), WARC_RUN_ID="from-warc", DEDUPE_RUN_ID="from-dedupe",
