@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WARC = Path("tests/data/warc/warcio-example.warc.gz")   # relative to the checkout measured
-HEAVY = ("numpy", "lxml", "trafilatura", "crawler.workerpool", "crawler.extraction")
+HEAVY = ("numpy", "trafilatura", "crawler.workerpool", "crawler.extraction", "crawler.extraction.pool")
 
 WRAPPER = """
 import atexit, json, os, sys
