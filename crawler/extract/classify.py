@@ -293,12 +293,12 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
 # positive: a big section menu is what news and magazine sites carry, a product or service
 # page's menu is short.
 WEIGHTS = {
-    "ld-article": 2.1, "ld-other": -3.1, "og-article": 1.1, "og-product": -1.8, "date": 0.5, "author": 0.9,
+    "ld-article": 2.1, "ld-other": -3.1, "og-article": 1.0, "og-product": -1.8, "date": 0.6, "author": 0.9,
     "url-article": 0.9, "url-listing": -1.4, "story-section": 2.5, "other-section": -2.8, "site-page": -5.0,
-    "in-menu": -0.9, "many-times": -1.4, "date-lines": -0.3, "cart": -1.9, "prices": -0.5, "code": -2.3,
-    "prose": 1.7, "lede": 0.6, "headed-body": 2.2, "buttons": -1.0, "one-article-element": 0.9, "menus": 0.8,
+    "in-menu": -1.0, "many-times": -1.4, "date-lines": -0.4, "cart": -2.0, "prices": -0.5, "code": -2.3,
+    "prose": 1.7, "lede": 0.6, "headed-body": 2.2, "buttons": -1.0, "one-article-element": 0.8, "menus": 0.8,
 }
-BIAS = -1.11
+BIAS = -1.06
 
 
 def article_evidence(tree, url: str, objects: list[dict], metas: dict) -> tuple[float, list[str]]:
