@@ -197,7 +197,7 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
         elif retries_left > 0:
             policy = "its requests wait"
         else:
-            policy = f"none of its pages fetched (asked {self.retry_times + 1} times)"
+            policy = f"asked {self._retried.get(netloc, 0) + 1} times, still unreachable: its pages are not fetched"
         logger.warning("robots.txt of %s unreachable (%s): %s for %.0f s, then asked again "
                        "(RFC 9309; ROBOTSTXT_UNREACHABLE)", netloc, reason, policy, self.retry_after)
         if self.disallow_unreachable and retries_left > 0 and netloc not in self._timers:
