@@ -129,21 +129,36 @@ def test_deduplicator_refuses_state_built_with_other_fingerprints(dedupe_backend
 
 
 def test_open_store_from_settings(tmp_path, redis_server):
-    store = open_store({"DEDUPE_BACKEND": "sqlite", "OUTPUT_DIR": str(tmp_path / "out")})
+    from scrapy.settings import Settings
+
+    from pipelines.dedupe.pipeline import store_from_settings
+
+    def settings(**values):   # the project's defaults under the given values, as in a crawl
+        return Settings({**_project_defaults(), **values})
+
+    store = store_from_settings(settings(OUTPUT_DIR=str(tmp_path / "out")))
     assert store.location == str(tmp_path / "out" / "dedupe.sqlite3")
     store.close()
-    store = open_store({"DEDUPE_BACKEND": "sqlite", "DEDUPE_STATE_DIR": str(tmp_path / "st"), "OUTPUT_DIR": "x"})
+    store = store_from_settings(settings(DEDUPE_STATE_DIR=str(tmp_path / "st"), OUTPUT_DIR="x"))
     assert Path(store.location).parent == tmp_path / "st"
     store.close()
-    store = open_store({"DEDUPE_BACKEND": "redis", "REDIS_URL": redis_server.url, "DEDUPE_REDIS_PREFIX": "p1"})
+    store = store_from_settings(settings(DEDUPE_BACKEND="redis", REDIS_URL=redis_server.url, DEDUPE_REDIS_PREFIX="p1"))
     assert "{p1}" in store.location
     store.close()
     with pytest.raises(StoreError, match="REDIS_URL"):
-        open_store({"DEDUPE_BACKEND": "redis", "REDIS_URL": ""})
+        store_from_settings(settings(DEDUPE_BACKEND="redis", REDIS_URL=""))
     with pytest.raises(StoreError, match="cannot reach Redis"):
-        open_store({"DEDUPE_BACKEND": "redis", "REDIS_URL": "redis://127.0.0.1:1/0"})
+        open_store("redis", redis_url="redis://127.0.0.1:1/0", redis_prefix="p")
     with pytest.raises(StoreError, match="'sqlite' or 'redis'"):
-        open_store({"DEDUPE_BACKEND": "memcached"})
+        open_store("memcached")
+    with pytest.raises(StoreError, match="needs a folder"):
+        open_store("sqlite")
+
+
+def _project_defaults() -> dict:
+    from crawler import settings as project
+
+    return {name: getattr(project, name) for name in dir(project) if name.isupper()}
 
 
 def _worker(backend, location, order_seed, results):

@@ -120,7 +120,7 @@ def test_library_defaults_agree_with_the_settings():
     from archives import reader
     from archives.writer import WarcWriter
     from crawler import settings as project
-    from pipelines.dedupe.store import SQLiteStore
+    from pipelines.dedupe.store import RedisStore, SQLiteStore
 
     writer = inspect.signature(WarcWriter).parameters
     pairs = {"prefix": "WARC_PREFIX", "max_size": "WARC_MAX_SIZE", "warc_version": "WARC_VERSION",
@@ -128,6 +128,7 @@ def test_library_defaults_agree_with_the_settings():
     assert {arg: writer[arg].default for arg in pairs} == {arg: getattr(project, name) for arg, name in pairs.items()}
     store = inspect.signature(SQLiteStore).parameters
     assert store["commit_interval"].default == project.DEDUPE_COMMIT_INTERVAL
+    assert inspect.signature(RedisStore).parameters["prefix"].default == project.DEDUPE_REDIS_PREFIX
     assert reader.DEFAULT_MAX_BYTES == project.ARCHIVE_READ_MAX_SIZE   # every archive reader's cap
 
 

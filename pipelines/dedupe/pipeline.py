@@ -20,9 +20,9 @@ from crawler.signals import write_failed
 from crawler.urls import url_canonicalizer
 from pipelines.dedupe.deduplicator import Deduplicator, Outcome, hold_and_check, settle_held
 from pipelines.dedupe.fingerprint import Fingerprinter
-from pipelines.dedupe.store import STORE_ERRORS, Record, StoreError, open_store
+from pipelines.dedupe.store import STORE_ERRORS, DedupeStore, Record, StoreError, open_store
 from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
-from crawler.output import prepare_output_dir
+from crawler.output import output_dir, prepare_output_dir
 from pipelines.jsonl import JsonLinesFile, NotWritten
 
 logger = logging.getLogger(__name__)
@@ -52,13 +52,22 @@ def default_fingerprinter(**overrides) -> Fingerprinter:
     return Fingerprinter(**{**fingerprint_defaults(), **overrides})
 
 
+def store_from_settings(settings) -> DedupeStore:
+    """The dedupe state the crawl's settings name: the one reader of DEDUPE_BACKEND,
+    DEDUPE_STATE_DIR, DEDUPE_COMMIT_INTERVAL, REDIS_URL and DEDUPE_REDIS_PREFIX."""
+    return open_store(settings.get("DEDUPE_BACKEND"),
+                      directory=settings.get("DEDUPE_STATE_DIR") or output_dir(settings),
+                      commit_interval=settings.getfloat("DEDUPE_COMMIT_INTERVAL"),
+                      redis_url=settings.get("REDIS_URL"), redis_prefix=settings.get("DEDUPE_REDIS_PREFIX"))
+
+
 def check_dedupe_state(settings) -> None:
     """Open the state as the crawl will, so an unusable one (not a database, other fingerprint
     settings, no REDIS_URL) is one line (StoreError) before the crawl, not a traceback in it."""
     if not settings.getbool("DEDUPE_ENABLED") or \
             not settings.getwithbase("ITEM_PIPELINES").get(PIPELINE_PATH):
         return
-    store = open_store(settings)
+    store = store_from_settings(settings)
     try:
         Deduplicator(store, fingerprinter_for(settings))
     except STORE_ERRORS as exc:
@@ -159,7 +168,7 @@ class DedupePipeline:
             self._publish()            # the last run was killed while writing its articles
             self.shared.shared()
             self.held = HeldArticles(directory / HELD_FILENAME)
-        store = open_store(self.settings)
+        store = store_from_settings(self.settings)
         try:
             self.dedup = Deduplicator(store, self.fingerprinter, run_id=self._run_id())
         except Exception:

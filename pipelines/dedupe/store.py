@@ -13,7 +13,8 @@ state grows. Which candidates are duplicates is decided by `pipelines.dedupe.ded
 not here.
 
 For other components (e.g. scheduled jobs deciding what changed since the last run):
-`open_store(settings)` opens the configured backend from Scrapy-style settings, and
+`open_store(backend, ...)` opens a backend (`pipelines.dedupe.pipeline.store_from_settings`
+reads its arguments from the crawl's settings), and
 `store.seen(canonical_url)` answers "have I seen this URL, with which body?" as a `Seen`
 (or None), whose `fingerprint` compares with `fingerprint.content_fingerprint(text)`.
 Canonicalize the URL with `crawler.urls.canonicalize_url` first. A reader in another
@@ -473,16 +474,17 @@ class RedisStore(DedupeStore):
         self._redis.close()
 
 
-def open_store(settings) -> DedupeStore:
-    """The backend named by DEDUPE_BACKEND, from a Scrapy `Settings` (or any mapping with
-    `.get`)."""
-    backend = (settings.get("DEDUPE_BACKEND") or "sqlite").lower()
+def open_store(backend: str, *, directory: str | os.PathLike = "", commit_interval: float = 0.0,
+               redis_url: str = "", redis_prefix: str = "") -> DedupeStore:
+    """The `backend` ("sqlite": SQLITE_FILENAME in `directory`, committing every
+    `commit_interval` seconds; "redis": at `redis_url` under `redis_prefix`). Plain arguments,
+    no defaults of its own: the crawl's come from crawler/settings.py through
+    `pipelines.dedupe.pipeline.store_from_settings`."""
+    backend = str(backend or "").strip().lower()
     if backend == "sqlite":
-        from crawler.output import output_dir   # the one reader of OUTPUT_DIR (no Scrapy import)
-
-        directory = settings.get("DEDUPE_STATE_DIR") or output_dir(settings)
-        interval = float(settings.get("DEDUPE_COMMIT_INTERVAL") or 0)
-        return SQLiteStore(Path(os.path.expanduser(directory)) / SQLITE_FILENAME, commit_interval=interval)
+        if not str(directory):
+            raise StoreError("the sqlite dedupe state needs a folder (DEDUPE_STATE_DIR or OUTPUT_DIR)")
+        return SQLiteStore(Path(os.path.expanduser(directory)) / SQLITE_FILENAME, commit_interval=commit_interval)
     if backend == "redis":
-        return RedisStore(settings.get("REDIS_URL") or "", prefix=settings.get("DEDUPE_REDIS_PREFIX") or "newsarchive:dedupe")
+        return RedisStore(redis_url or "", prefix=redis_prefix)
     raise StoreError(f"DEDUPE_BACKEND must be 'sqlite' or 'redis', not {backend!r}")
