@@ -194,7 +194,16 @@ def test_killed_process_loses_nothing(redis_server, tmp_path, single_process):
     with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
         victim = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
         other = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
-        wait_for(lambda: sum(_fetched(site).values()) >= 25, what="the crawl to be under way")
+        # Killed while it holds leases: on a loaded host the victim could still be starting when
+        # the other process had fetched 25 pages, and a victim that held nothing leaves nothing
+        # to take back (reclaimed read 0 so). Its lease hash is named host-pid-random (crawler.distributed).
+        client = redis.Redis.from_url(redis_server.url)
+
+        def victim_leases() -> int:
+            return sum(client.hlen(k) for k in client.keys(f"{prefix}:news:leases:*-{victim.pid}-*"))
+
+        wait_for(lambda: sum(_fetched(site).values()) >= 25 and victim_leases() > 0,
+                 what="the victim to hold leases mid-crawl")
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         late = _start(out, redis_server.url, prefix, urls=site.base_url, **slow)
