@@ -11,7 +11,8 @@ body comes back, whatever its status and size. RFC 9309 section 2.3.1 says other
   "disallow"; "allow" to change it), "retried later in the run". The host's requests wait,
   off the scheduler and the downloader (other hosts go on; `robotstxt/waiting` is how many),
   and ROBOTSTXT_RETRY_AFTER seconds later robots.txt is asked again and they are scheduled
-  again: fetched if it now allows them. A crawl that has nothing else to do waits for that.
+  again: fetched if it now allows them. A crawl that has nothing else to do waits for that,
+  except for a host whose name does not resolve (its pages cannot be fetched either).
   After ROBOTSTXT_RETRY_TIMES such retries, or past ROBOTSTXT_WAITING_MAX requests for one
   host, requests are dropped and counted (`robotstxt/unreachable_forbidden`). Dropping them
   at once (as before) lost the pages of a host whose robots.txt failed for a minute.
@@ -28,12 +29,13 @@ import logging
 import time
 
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, DontCloseSpider, IgnoreRequest
 from scrapy.http import Request
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
 from crawler.middlewares import RobotsTxtWaitersMiddleware, relay
 
@@ -157,6 +159,11 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
             try:
                 response = await self.crawler.engine.download_async(robots)
             except Exception as exc:  # refused, timed out, not HTTP, a decompression bomb ...
+                if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+                    # A name that does not resolve: the host's pages cannot be fetched either, so
+                    # its requests are dropped and counted now instead of holding the crawl open
+                    # for the retries (ROBOTSTXT_RETRY_AFTER x ROBOTSTXT_RETRY_TIMES, 4 min by default)
+                    self._retried[netloc] = self.retry_times
                 self._unreachable(netloc, type(exc).__name__)
             else:
                 await self._parse_robots(response, netloc, request)

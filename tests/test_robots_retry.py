@@ -57,3 +57,19 @@ def test_robots_txt_that_keeps_failing_drops_its_requests_after_the_retries(tmp_
     assert stats["robotstxt/unreachable_forbidden"] == len(PAGES)
     assert stats["robotstxt/waiting"] == 0
     assert not (tmp_path / "seen.jsonl").exists()
+
+
+def test_host_whose_name_does_not_resolve_is_not_waited_for(tmp_path):
+    """A host name that does not resolve (.invalid never does, RFC 6761) cannot serve its pages
+    either: its requests are dropped and counted at once, with the default 120 s retry, instead
+    of holding the crawl open for the retries (which made every demo-site crawl with a link to a
+    dead host last 4 minutes more). The other host is crawled as usual."""
+    with RawServer() as server:
+        server.routes["/robots.txt"] = Route(ALLOWING)
+        stats = crawl_rawsite(server, tmp_path, paths=["odd"],
+                              extra_urls=["http://nosuchhost.invalid/story"])
+        fetched = _fetched(server)
+    assert sorted(fetched) == ["/odd", "/robots.txt"], fetched
+    assert stats["robotstxt/unreachable"] == 1
+    assert stats["robotstxt/unreachable_forbidden"] == 1      # the .invalid page, dropped and counted
+    assert stats.get("robotstxt/retried", 0) == 0
