@@ -379,9 +379,12 @@ def slow_site(n: int, pause: float = 0.15) -> dict[str, Route]:
     return r
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of the group still runs: killpg(pgid, 0) also finds zombies (exited,
-    not reaped), which a full-suite run showed as 'outliving' the crawl (state Z)."""
+def _group_running(pgid: int) -> list[tuple[str, list[str]]]:
+    """(pid, /proc stat fields after "pid (comm) ") of each process of the group still running.
+    Zombies (state Z: exited, not yet reaped) are left out: killpg(pgid, 0) finds them too, and a
+    full-suite run showed them 'outliving' the crawl, their parent the test process (a child
+    subreaper)."""
+    running = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -390,39 +393,33 @@ def _group_alive(pgid: int) -> bool:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            return True
-    return False
+        if fields[0] != "Z" and int(fields[2]) == pgid:      # field 5 of stat: the process group
+            running.append((entry, fields))
+    return running
 
 
 def _group_left(pgid: int, wait: float = 30.0) -> str:
-    """The processes of the group still alive after `wait` s (workers, forkserver, resource
-    tracker), as `ps` lists them, killed then; "" when every one exited. The listing says which
-    link of the exit chain held on (a full-suite run on a loaded host failed here three times
-    this session while every run alone passed)."""
+    """The processes of the group still running after `wait` s (workers, forkserver, resource
+    tracker), listed with parent, state, wait channel and command, killed then; "" when every one
+    exited. The listing says which link of the exit chain held on."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        if not _group_alive(pgid):
+        if not _group_running(pgid):
             return ""
         time.sleep(0.1)
     listing = ""
-    for entry in os.listdir("/proc"):
+    for pid, fields in _group_running(pgid):
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()     # after "pid (comm) "
-            if fields[0] == "Z":    # exited, not yet reaped (the orphans' reaper may be this
-                continue            # test process when something made it a child subreaper)
-            if int(fields[2]) == pgid:                       # field 5 of stat: the process group
-                args = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")[:200]
-                wchan = Path(f"/proc/{entry}/wchan").read_text()
-                listing += f"pid {entry} ppid {fields[1]} state {fields[0]} wchan {wchan}: {args.decode(errors='replace')}\n"
-        except (OSError, ValueError):
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:200]
+            wchan = Path(f"/proc/{pid}/wchan").read_text()
+        except OSError:
             continue
+        listing += f"pid {pid} ppid {fields[1]} state {fields[0]} wchan {wchan}: {args.decode(errors='replace')}\n"
     try:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         return ""
-    return listing or "(ps listed nothing)"
+    return listing or "(the group ended while it was listed)"
 
 
 def test_kill_9_mid_crawl_loses_nothing(tmp_path):
