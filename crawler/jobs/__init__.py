@@ -1,6 +1,6 @@
 """Scheduled, incremental archival jobs: `scrapy jobs run|list|serve|cron`.
 
-config (the jobs file), lock (one run at a time), manifest (what a run left),
-runner (one run in a crawl subprocess), scheduler (`serve`), cron (crontab and
-systemd export), stats (crawl stats handed to the runner).
+actions (what each subcommand does), config (the jobs file), lock (one run at a
+time), manifest (what a run left), runner (one run in a crawl subprocess), scheduler
+(`serve`), cron (crontab and systemd export), stats (crawl stats handed to the runner).
 """
