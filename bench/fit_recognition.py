@@ -3,20 +3,28 @@ development half, and show how they hold on the held-out half.
 
 The model is a logistic regression over the named features of `recognition_features` (flags and
 log-scaled counts), L2-regularised so that no single feature can carry a few dev pages; the
-bias is then moved so that 98.5% of the dev article pages score above 0 (the issue asks for
->= 98% of articles kept; the margin is for pages never seen). Weights are rounded to 0.1:
-they are meant to be read. Only dev pages are fitted; held-out figures are printed, never used.
+bias is then moved so that 98.5% of the dev article pages are recognised (score above 0 and
+past classify_tree's gates: home page, declared collection, no prose; the issue asks for >= 98%
+of articles kept, the margin is for pages never seen). Weights are rounded to 0.1: they are
+meant to be read. Only dev pages are fitted; held-out figures are printed, never used.
 
-    .venv/bin/python -m bench.fit_recognition [--corpus DIR] [--jobs 2] [--keep 0.985]
+Features and the regularisation were chosen by `--cv`: 5-fold cross-validation within the dev
+half, folds by registered domain, each fold's model fitted and its bias set on the other four
+folds; it prints the share of the held-back folds' non-article pages recognised when 95 to
+98.5% of their article pages are (the operating point is where the issue's two targets meet,
+so a model is judged there, not by its likelihood).
 
-Prints the WEIGHTS/BIAS literals to paste into classify.py, then, for the scorer alone, the share
-of article and non-article pages that score above 0 on each half (page kind as `classify_tree`
-returns it, with its home-page and declared-listing gates, is measured by bench/wcxb.py).
+    .venv/bin/python -m bench.fit_recognition [--corpus DIR] [--jobs 2] [--keep 0.985] [--l2 0.1] [--cv]
+
+Prints the WEIGHTS/BIAS literals to paste into classify.py, then the share of article and
+non-article pages recognised on each half (bench/wcxb.py measures the pages emitted, which also
+need a body).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
@@ -27,13 +35,16 @@ if str(ROOT) not in sys.path:
 from bench.wcxb import load_pages  # noqa: E402
 
 
-def _features(page) -> tuple[str, dict[str, float]]:
+def _features(page) -> tuple[str, dict[str, float], bool]:
+    """(page id, its features, whether its score decides: classify_tree's gates let it through)."""
     from crawler.extract import metadata as meta
     from crawler.extract import parse_html
-    from crawler.extract.classify import recognition_features
+    from crawler.extract.classify import recognition_features, recognition_gate
 
     tree = parse_html(page.body, "utf-8")
-    return page.id, recognition_features(tree, page.fetch_url, meta.json_ld_objects(tree), meta.meta_tags(tree))
+    objects = meta.json_ld_objects(tree)
+    return (page.id, recognition_features(tree, page.fetch_url, objects, meta.meta_tags(tree)),
+            recognition_gate(tree, page.fetch_url, objects))
 
 
 # Features the development data cannot weigh (almost no WCXB page is a privacy, terms or about
@@ -61,12 +72,71 @@ def fit_logistic(rows, labels, l2: float = 0.3, rounds: int = 30, offsets=None):
     return w[:-1], w[-1]
 
 
+def fit(pages, features, gates, names, l2: float, keep: float) -> tuple[dict[str, float], float]:
+    """(weights, bias) fitted on `pages`: the logistic fit, rounded, then the bias that lets
+    `keep` of their article pages through (pages the gates stop count as lost)."""
+    fitted = [n for n in names if n not in FIXED]
+    weights, _ = fit_logistic([[features[p.id][n] for n in fitted] for p in pages],
+                              [p.page_type == "article" for p in pages], l2,
+                              offsets=[sum(w * features[p.id][n] for n, w in FIXED.items()) for p in pages])
+    weights = {**{n: round(float(w), 1) for n, w in zip(fitted, weights)}, **FIXED}
+    articles = [p for p in pages if p.page_type == "article"]
+    scores = sorted(raw_score(weights, features[p.id]) for p in articles if gates[p.id])
+    may_lose = int((1 - keep) * len(articles)) - (len(articles) - len(scores))
+    cut = scores[max(may_lose, 0)]
+    return weights, -round(cut - 0.005, 2)   # just below the cut-off page
+
+
+def raw_score(weights: dict[str, float], features: dict[str, float]) -> float:
+    return sum(w * features[n] for n, w in weights.items())
+
+
+def recognised(pages, features, gates, weights, bias) -> tuple[float, float]:
+    """(share of article pages, share of other pages) the model and the gates take for articles."""
+    arts = [p for p in pages if p.page_type == "article"]
+    others = [p for p in pages if p.page_type != "article"]
+
+    def yes(p):
+        return gates[p.id] and raw_score(weights, features[p.id]) + bias > 0
+
+    return sum(map(yes, arts)) / len(arts), sum(map(yes, others)) / len(others)
+
+
+CV_KEEPS = (0.95, 0.96, 0.97, 0.98, 0.985)
+
+
+def cross_validate(dev, features, gates, names, l2: float, folds: int = 5) -> list[float]:
+    """Out-of-fold share of non-article pages recognised at each of CV_KEEPS (article pages
+    recognised), folds by registered domain: the score of every dev page comes from a model
+    that never saw its site."""
+    from bench.wcxb import registered_domain
+
+    def fold(page):
+        return int(hashlib.sha256(registered_domain(page.domain).encode()).hexdigest()[8:16], 16) % folds
+
+    margins = {}
+    for k in range(folds):
+        train = [p for p in dev if fold(p) != k]
+        weights, bias = fit(train, features, gates, names, l2, 0.985)
+        for p in dev:
+            if fold(p) == k:
+                margins[p.id] = raw_score(weights, features[p.id]) + bias if gates[p.id] else float("-inf")
+    articles = sorted(margins[p.id] for p in dev if p.page_type == "article")
+    others = [margins[p.id] for p in dev if p.page_type != "article"]
+    shares = []
+    for keep in CV_KEEPS:
+        cut = articles[int((1 - keep) * len(articles))]
+        shares.append(sum(m >= cut for m in others) / len(others))
+    return shares
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None, help="shared corpus folder (default: shared/corpus beside the repo)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--keep", type=float, default=0.985, help="share of dev article pages kept (sets the bias)")
-    parser.add_argument("--l2", type=float, default=0.3)
+    parser.add_argument("--l2", type=float, default=0.1, help="L2 penalty (0.1: the best of --cv's)")
+    parser.add_argument("--cv", action="store_true", help="also cross-validate within dev, for l2 in 0.1, 0.3, 1, 3")
     args = parser.parse_args(argv)
     try:
         pages = load_pages(args.corpus, "both")
@@ -77,26 +147,24 @@ def main(argv=None) -> int:
         import multiprocessing
 
         with multiprocessing.get_context("forkserver").Pool(args.jobs) as pool:
-            features = dict(pool.map(_features, pages, chunksize=8))
+            rows = pool.map(_features, pages, chunksize=8)
     else:
-        features = dict(map(_features, pages))
-    names = list(next(iter(features.values())))
-    fitted = [n for n in names if n not in FIXED]
+        rows = list(map(_features, pages))
+    features = {i: f for i, f, _ in rows}
+    gates = {i: g for i, _, g in rows}
+    names = list(rows[0][1])
     dev = [p for p in pages if p.half == "dev"]
-    weights, _ = fit_logistic([[features[p.id][n] for n in fitted] for p in dev],
-                              [p.page_type == "article" for p in dev], args.l2, offsets=
-                              [sum(w * features[p.id][n] for n, w in FIXED.items()) for p in dev])
-    weights = {**{n: round(float(w), 1) for n, w in zip(fitted, weights)}, **FIXED}
+    if args.cv:
+        print(f"# cross-validation within dev: non-article pages recognised when {', '.join(map(str, CV_KEEPS))} "
+              "of article pages are")
+        for l2 in (0.1, 0.3, 1.0, 3.0):
+            shares = cross_validate(dev, features, gates, names, l2)
+            print(f"#   l2={l2}: " + " ".join(f"{s:.3f}" for s in shares) + f"  (mean {sum(shares) / len(shares):.3f})")
+    weights, bias = fit(dev, features, gates, names, args.l2, args.keep)
     for n in names:
         flagged = [p for p in pages if features[p.id][n]]
         print(f"# {n}: non-zero on {sum(p.page_type == 'article' for p in flagged)} article and "
               f"{sum(p.page_type != 'article' for p in flagged)} other pages of {len(pages)}")
-
-    def raw(page):
-        return sum(weights[n] * features[page.id][n] for n in names)
-
-    kept = sorted(raw(p) for p in dev if p.page_type == "article")
-    bias = -round(kept[int((1 - args.keep) * len(kept))] - 0.05, 2)   # just below the cut-off page
     print("WEIGHTS = {")
     for n in names:
         print(f'    "{n}": {weights[n]},')
@@ -104,11 +172,9 @@ def main(argv=None) -> int:
     print(f"BIAS = {bias}")
     for half in ("dev", "heldout"):
         subset = [p for p in pages if p.half == half]
-        arts = [p for p in subset if p.page_type == "article"]
-        others = [p for p in subset if p.page_type != "article"]
-        a = sum(raw(p) + bias > 0 for p in arts) / len(arts)
-        o = sum(raw(p) + bias > 0 for p in others) / len(others)
-        print(f"{half}: articles above 0 {a:.3f} ({len(arts)}), non-articles above 0 {o:.3f} ({len(others)})")
+        a, o = recognised(subset, features, gates, weights, bias)
+        print(f"{half}: article pages recognised {a:.3f} ({sum(p.page_type == 'article' for p in subset)}), "
+              f"non-article pages recognised {o:.3f} ({sum(p.page_type != 'article' for p in subset)})")
     return 0
 
 

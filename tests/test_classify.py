@@ -5,12 +5,13 @@ page, each with the same amount of prose, so only the rules under test tell them
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from crawler.extract import page_kind
-from crawler.extract.classify import article_evidence
+from crawler.extract.classify import article_evidence, recognition_features
 from crawler.extract.html import parse_html
 from crawler.extract.metadata import json_ld_objects, meta_tags
 
@@ -139,3 +140,50 @@ def test_real_site_pages_of_a_crawled_site_are_not_articles_and_its_blog_posts_a
     assert len(posts) == 5
     assert all(kinds[url] == "article" for url in posts), {url: kinds[url] for url in posts}
     assert kinds["http://data.gov.uk/"] == "listing"
+
+
+SHARE = ("<div><a href='https://www.facebook.com/sharer/sharer.php?u=x'>Share</a>"
+         "<a href='https://twitter.com/intent/tweet?url=x'>Post</a><a href='mailto:?subject=x'>Email</a></div>")
+
+
+def test_short_story_without_metadata_or_dated_path_is_an_article():
+    # the legacy template: no JSON-LD, no og:, no date in the URL, two paragraphs; what it
+    # has is what stories have: a headline that is a sentence and buttons to pass it on
+    html = page(f"<div><h1>Council votes to close the old bridge for repairs next month</h1>{SHARE}{prose(2)}</div>")
+    assert page_kind(html, "https://town.example/local/bridge") == "article"
+
+
+def test_docs_page_naming_code_in_its_prose_is_not_an_article():
+    # no <pre> listing, no docs path: the identifiers in running text make it documentation
+    para = "<p>Call <code>open()</code> with a <code>mode</code> before <code>read()</code>: the committee met {n} times.</p>"
+    html = page("<h1>Opening files</h1>" + "".join(PARA.format(n=i) + para.format(n=i) for i in range(8)))
+    assert page_kind(html, "https://lib.example/guide/opening-files") != "article"
+
+
+def features_of(html: str, url: str) -> dict:
+    tree = parse_html(html)
+    return recognition_features(tree, url, json_ld_objects(tree), meta_tags(tree))
+
+
+def test_fields_to_fill_in_are_counted_and_a_search_box_is_not():
+    form = ("<form action='/quote'><input name='name'><input type='email' name='email'><input type='tel' name='phone'>"
+            "<input type='hidden' name='token'><input type='submit'><select name='service'><option>Repair</option>"
+            "</select><textarea name='message'></textarea></form>")
+    search = "<form role='search' action='/search'><input name='q'></form><form action='/search/'><input name='s'></form>"
+    quote = features_of(page(f"{search}<h1>Electrical repairs</h1>{prose(6)}{form}"), "https://sparks.example/repairs/")
+    assert quote["form-fields"] == pytest.approx(math.log1p(5) / math.log1p(10))  # name, email, phone, select, textarea
+    story = features_of(page(f"{search}<h1>Electricians warn of faulty wiring</h1>{SHARE}{prose(6)}"),
+                        "https://sparks.example/news/faulty-wiring/")
+    assert story["form-fields"] == 0
+    assert story["share"] == pytest.approx(math.log1p(3) / math.log1p(5))
+    assert story["headline-words"] == pytest.approx(0.5) and quote["headline-words"] == pytest.approx(0.2)
+
+
+def test_headline_length_counts_cjk_characters():
+    cjk = features_of(page("<h1>市议会投票决定下月关闭旧桥进行维修</h1>" + prose(2)), "https://town.example/a/b")
+    assert cjk["headline-words"] == pytest.approx(0.9)  # one unspaced run of 17 characters: 1 + 17 // 2 words
+
+
+def test_contact_page_is_not_an_article():
+    html = page(f"<h1>Contact the newsroom</h1>{prose(3)}<form><input name='name'><textarea></textarea></form>", WP_PAGE)
+    assert page_kind(html, "https://paper.example/contact/") != "article"

@@ -110,7 +110,8 @@ def _teasers(tree, url: str) -> int:
 # byline), where it sits (a news section, a dated path), how its text is laid out (one block of
 # prose, opened by a lede under the headline, with its subheads inside it) and the absence of what
 # the other kinds are built from (offers and prices, calls to action, code listings, a post and a
-# date per user, menus of sibling pages). Each piece of evidence is one feature in [0, 1]; the
+# date per user, menus of sibling pages, fields to fill in) and the presence of what stories carry
+# (share buttons, a sentence for a headline). Each piece of evidence is one feature in [0, 1]; the
 # page's score is their weighted sum (a logistic model). The weights were fitted on the WCXB
 # development half only and checked on its held-out half (bench/fit_recognition.py refits and
 # prints them); no feature reads a site's class names or strings.
@@ -166,6 +167,21 @@ _SHORT_TEXTS = XPath("//body//text()[string-length(.) < 80][translate(., '012345
 # what follows the first headline, in document order, up to the first subhead: the lede
 _AFTER_H1 = XPath("(//h1)[1]/following::*[self::p or self::h2 or self::h3]")
 _FORUM_TIMES = 8       # a thread shows a time per post; a story one or two
+# share buttons: links to the big networks' share intents (their URL conventions, not a site's
+# class names); a story asks to be passed on, a service, product or docs page rarely does
+_SHARE_LINKS = XPath(
+    "count(//a[contains(@href, 'facebook.com/sharer') or contains(@href, 'twitter.com/intent') or "
+    "contains(@href, 'x.com/intent') or contains(@href, 'linkedin.com/share') or contains(@href, 'pinterest.com/pin/create')"
+    " or contains(@href, 'reddit.com/submit') or contains(@href, 'mailto:?') or contains(@href, 'api.whatsapp.com/send')"
+    " or contains(@href, 'wa.me/?')])")
+# <code> spans: documentation names identifiers in running text, a story (even a tech story) seldom
+_CODE_SPANS = XPath("count(//code)")
+# fields a reader fills in (quote, booking, sign-up, filter forms), a site search box left out:
+# service, product and listing pages ask for input, a story only for a newsletter address
+_FORM_FIELDS = XPath(
+    "count(//input[not(@type) or @type='text' or @type='email' or @type='tel' or @type='number' or @type='date']"
+    "[not(ancestor::form[@role='search' or contains(@action, 'search')])]|//textarea|//select)")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _headline_area_text(tree) -> str:
@@ -214,6 +230,14 @@ def _date_lines(tree) -> int:
     """Short text nodes that are dates ("Mar 5, 2024", "3 days ago"): one per post in a thread,
     one per teaser in a listing, one or two in a story."""
     return sum(1 for text in _SHORT_TEXTS(tree) if len(text.strip()) < 60 and _DATE_LINE.search(text))
+
+
+def _headline_words(tree, metas: dict) -> int:
+    """Words in the page's headline (its first <h1>, else og:title), two CJK characters counting
+    as one word: a story's headline is a sentence, a service's or a product's a name."""
+    h1 = next(tree.iter("h1"), None)
+    text = h1.text_content() if h1 is not None else (first(metas, "og:title") or "")
+    return len(text.split()) + len(_CJK.findall(text)) // 2
 
 
 def _in_menu(tree, url: str) -> bool:
@@ -282,6 +306,10 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
         "buttons": _log(_BUTTONS(tree), 50),
         "one-article-element": float(_ARTICLE_ELEMENTS(tree) == 1),
         "menus": _log(_MENU_LINKS(tree), 150),
+        "share": _log(_SHARE_LINKS(tree), 5),
+        "code-spans": _log(_CODE_SPANS(tree), 50),
+        "form-fields": _log(_FORM_FIELDS(tree), 10),
+        "headline-words": min(_headline_words(tree, metas), 20) / 10,
     }
 
 
@@ -291,14 +319,16 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
 # a declared story type, a news section or subheads inside one block of prose each outweigh the
 # bias; a forum/product type, a docs/shop section or code listings each sink a page. "menus" is
 # positive: a big section menu is what news and magazine sites carry, a product or service
-# page's menu is short.
+# page's menu is short. Share buttons are the strongest structural sign of a story; <code> spans
+# (documentation) the strongest against. `--cv` there picked the features and the penalty.
 WEIGHTS = {
-    "ld-article": 2.1, "ld-other": -3.1, "og-article": 1.0, "og-product": -1.8, "date": 0.6, "author": 0.9,
-    "url-article": 0.9, "url-listing": -1.4, "story-section": 2.5, "other-section": -2.8, "site-page": -5.0,
-    "in-menu": -1.0, "many-times": -1.4, "date-lines": -0.4, "cart": -2.0, "prices": -0.5, "code": -2.3,
-    "prose": 1.7, "lede": 0.6, "headed-body": 2.2, "buttons": -1.0, "one-article-element": 0.8, "menus": 0.8,
+    "ld-article": 2.2, "ld-other": -5.1, "og-article": 1.1, "og-product": -2.4, "date": 0.4, "author": 0.6,
+    "url-article": 0.8, "url-listing": -1.4, "story-section": 2.8, "other-section": -2.8, "site-page": -5.0,
+    "in-menu": -1.1, "many-times": -1.8, "date-lines": -0.3, "cart": -2.4, "prices": -0.5, "code": -0.8,
+    "prose": 1.8, "lede": 0.6, "headed-body": 2.3, "buttons": -1.3, "one-article-element": 1.1, "menus": 0.7,
+    "share": 3.5, "code-spans": -2.0, "form-fields": -0.3, "headline-words": 0.6,
 }
-BIAS = -1.06
+BIAS = -0.87
 
 
 def article_evidence(tree, url: str, objects: list[dict], metas: dict) -> tuple[float, list[str]]:
@@ -311,9 +341,8 @@ def article_evidence(tree, url: str, objects: list[dict], metas: dict) -> tuple[
     return BIAS + sum(parts.values()), reasons
 
 
-def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict | None = None) -> str:
-    """`objects`/`metas`: the page's JSON-LD objects and meta tags, if the caller has them."""
-    objects = json_ld_objects(tree) if objects is None else objects
+def _declared(objects: list[dict]) -> tuple[bool, bool]:
+    """(declares a story with a headline, body or date; declares a collection/list/search page)."""
     declared_article = declared_listing = False
     for obj in objects:
         types = ld_types(obj)
@@ -321,16 +350,35 @@ def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
             declared_article = True
         if types & LISTING_TYPES:
             declared_listing = True
-    metas = meta_tags(tree) if metas is None else metas
-    if declared_listing and not declared_article:
+    return declared_article, declared_listing
+
+
+def _can_be_article(tree, url: str, declared_article: bool, declared_listing: bool, long_paras: int) -> bool:
+    """The gates no evidence overrides: a declared collection and the home page (a story always
+    has a path of its own) are listings; a page needs prose, or must declare a story (a live-blog
+    shell filled by script is still an article page: the item rules decide what an empty body
+    gives)."""
+    if declared_listing and not declared_article or not urlsplit(url).path.strip("/"):
+        return False
+    return declared_article or long_paras >= 1 or text_runs(tree) >= 200
+
+
+def recognition_gate(tree, url: str, objects: list[dict]) -> bool:
+    """Whether a positive score would make this page an article (for refitting the weights on the
+    pages the score actually decides: bench/fit_recognition.py)."""
+    return _can_be_article(tree, url, *_declared(objects), prose(tree)[0])
+
+
+def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict | None = None) -> str:
+    """`objects`/`metas`: the page's JSON-LD objects and meta tags, if the caller has them."""
+    objects = json_ld_objects(tree) if objects is None else objects
+    declared_article, declared_listing = _declared(objects)
+    if declared_listing and not declared_article or not urlsplit(url).path.strip("/"):
         return "listing"
-    if not urlsplit(url).path.strip("/"):
-        return "listing"  # the home page: a story always has a path of its own
+    metas = meta_tags(tree) if metas is None else metas
     score, _ = article_evidence(tree, url, objects, metas)
     long_paras, para_chars = prose(tree)
-    # a declared story with no prose in the page (a live-blog shell filled by script) is still an
-    # article page: the item rules decide what an empty body gives
-    if score > 0 and (declared_article or long_paras >= 1 or text_runs(tree) >= 200):
+    if score > 0 and _can_be_article(tree, url, declared_article, declared_listing, long_paras):
         return "article"
     if url_kind(url) == "listing" or _teasers(tree, url) >= 2 or (
             _link_chars(tree) > 2 * max(para_chars, 1) and len(tree.xpath("//a[@href]")) >= 30):
