@@ -435,6 +435,9 @@ def test_authors_from_bylines(head, body, expected):
      "2012-09-12T16:45:28Z"),
     # no date printed
     ("", "2012-09-12T16:45:28Z"),
+    # WordPress's "entry-date published updated" classes inside a wrapper named for the update
+    ('<span class="updated-on"><time class="entry-date published updated" datetime="2021-09-08T18:02:10+00:00">'
+     "September 8, 2021</time></span>", "2012-09-12T16:45:28Z"),
 ])
 def test_published_is_the_date_shown(shown, expected):
     html = ('<html><head><script type="application/ld+json">{"@type": "BlogPosting", "headline": "Storm",'
@@ -442,6 +445,18 @@ def test_published_is_the_date_shown(shown, expected):
             f"</script></head><body><article><h1>Storm</h1><p>{shown}</p>{_STORY}</article></body></html>")
     got = extract_article(html, "https://gazette.example/storm")
     assert got["published"] == expected and got["modified"] == "2021-09-08T18:02:10Z"
+
+
+def test_dates_of_the_webpage_object_when_no_article_is_declared():
+    """SEO plugins declare a WebPage (not an Article) in an @graph: its dates are the post's."""
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "name": "Gazette"},
+        {"@type": "WebPage", "name": "Storm", "datePublished": "2021-01-27T06:00:00+00:00",
+         "dateModified": "2021-04-15T00:07:20+00:00"}]}
+    html = (f'<html><head><script type="application/ld+json">{json.dumps(graph)}</script></head>'
+            f"<body><article><h1>Storm</h1>{_STORY}</article></body></html>")
+    got = extract_article(html, "https://gazette.example/storm")
+    assert (got["published"], got["modified"]) == ("2021-01-27T06:00:00Z", "2021-04-15T00:07:20Z")
 
 
 def _captions_of(body: str) -> list[dict]:
@@ -474,6 +489,8 @@ def test_table_gallery_captions_take_the_picture_of_their_column():
     ('"datePublished": "2023-01-21T16:43:28-08:00"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-21T16:43:28-08:00"),
     # a printed day a day from a timestamp declared in UTC: the same moment, the timestamp stays
     ('"datePublished": "2023-01-22T00:43:28Z"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-22T00:43:28Z"),
+    # ... but a printed day the timestamp is in no time zone (UTC-12 to UTC+14): the printed day
+    ('"datePublished": "2023-01-22T22:43:28Z"', "<p>By Alyssa Maio on January 21, 2023</p>", "2023-01-21"),
     # a list of dated changes under the headline is not the byline
     ('"datePublished": "2021-01-18T19:55:00+01:00"', "<ul><li>2021-08-09 Emphasized the non-requirements of"
      " tool choice in the analysis section, with examples from three projects and their outcomes.</li></ul>",

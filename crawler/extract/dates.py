@@ -4,10 +4,10 @@ ISO 8601 with the page's own UTC offset (the publisher's calendar day)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from .html import element_text
-from .jsonld import ld_str
+from .jsonld import ld_str, ld_types
 from .metatags import first
 
 _ISOISH = re.compile(
@@ -72,6 +72,11 @@ _MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
     "article.updated", "last-modified", "dcterms.modified", "dc.date.modified", "article:modified",
 )
+
+
+# The page object Yoast, Rank Math and other SEO plugins declare in an @graph, often without an
+# Article: its dates are the post's
+_PAGE_TYPES = frozenset({"webpage", "itempage", "medicalwebpage"})
 
 
 def _time_element(tree, itemprop: str | None) -> str | None:
@@ -145,10 +150,14 @@ def _printed_dates(text: str, before: str = "") -> list[tuple[str, bool]]:
             moment = datetime(int(year), _MONTHS[month[:3].lower()] if month.isalpha() else int(month), int(day))
         except (ValueError, KeyError):
             continue
-        context = (before + " " + text[:m.start()])[-_LABEL_REACH:]
-        labels = list(_LABEL.finditer(context))
-        out.append((moment.strftime("%Y-%m-%d"), bool(labels and labels[-1]["upd"])))
+        out.append((moment.strftime("%Y-%m-%d"), _labelled_update(before + " " + text[:m.start()])))
     return out
+
+
+def _labelled_update(before: str) -> bool:
+    """The nearest date label in the text printed just before a date says "Updated"."""
+    labels = list(_LABEL.finditer(before[-_LABEL_REACH:]))
+    return bool(labels and labels[-1]["upd"])
 
 
 def _after(el):
@@ -188,9 +197,12 @@ def printed_dates(tree) -> list[tuple[str, bool]]:
             days = _printed_dates(text, before)
             listed.update(day for day, _ in days)
             if len(text) <= _LINE_MAX:
-                classes = " ".join(filter(None, (el.get("class"), el.getparent().get("class")))) \
-                    if own and el.getparent() is not None else ""
-                marked = bool(_UPDATED.search(classes)) and "publish" not in classes.lower()
+                # class names say "updated": the element's own (WordPress's "entry-date
+                # published updated" is both), or its wrapper's alone
+                mine = (el.get("class") or "") if own else ""
+                wrapper = (el.getparent().get("class") or "") if own and el.getparent() is not None else ""
+                marked = bool(_UPDATED.search(mine)) and "publish" not in mine.lower() \
+                    or bool(_UPDATED.search(wrapper)) and "publish" not in wrapper.lower()
                 found += [(day, upd or marked) for day, upd in days]
             before = (before + " " + text)[-_LABEL_REACH:]
     if len(listed) > 2:
@@ -229,30 +241,38 @@ def _printed_above(start) -> list[tuple[str, bool]]:
 
 
 def _a_day_apart(moment: str, day: str) -> bool:
-    """A timestamp and a calendar day that may name the same moment in two time zones."""
+    """A timestamp and a calendar day that may name the same moment in two time zones: the
+    day is the timestamp's in some zone from UTC-12 to UTC+14 (a date alone: within a day)."""
     try:
-        return abs((datetime.strptime(moment[:10], "%Y-%m-%d") - datetime.strptime(day, "%Y-%m-%d")).days) <= 1
+        if len(moment) == 10:
+            return abs((datetime.strptime(moment, "%Y-%m-%d") - datetime.strptime(day, "%Y-%m-%d")).days) <= 1
+        utc = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
     except ValueError:
         return False
+    earliest, latest = (utc - timedelta(hours=12)).strftime("%Y-%m-%d"), (utc + timedelta(hours=14)).strftime("%Y-%m-%d")
+    return earliest <= day <= latest
 
 
-def find_dates(tree, article: dict | None, metas: dict, url: str | None) -> tuple[str | None, str | None]:
-    """(published, modified): JSON-LD, then meta tags, then <time>, then htmldate (date only),
-    each with the page's own UTC offset (`iso_date`).
+def find_dates(tree, article: dict | None, metas: dict, url: str | None,
+               objects: list[dict] = ()) -> tuple[str | None, str | None]:
+    """(published, modified): JSON-LD (the article, else the WebPage it is on: `objects`), then
+    meta tags, then <time>, then htmldate (date only), each with the page's own UTC offset
+    (`iso_date`).
 
     What the page prints in its byline is what the reader is told the article is from, so it
     reconciles the declared dates: the declared dateModified shown without an "Updated" label
     while the declared publication date is not shown (an article republished under a new
     date) makes that the published date; a date printed under the headline that is neither
     declared date (a CMS's stale or template datePublished) is taken as printed (a day), one
-    not labelled "Updated" preferred. A printed day a day from a declared timestamp is the
-    same moment in another time zone, and the timestamp stays; a timestamp declared in UTC a
+    not labelled "Updated" preferred. A printed day that is a declared timestamp's day in some
+    time zone (UTC-12 to UTC+14) is the same moment, and the timestamp stays; a timestamp declared in UTC a
     day from the day in the page's permalink (/2025/12/18/slug, WordPress files posts under
     their local day) becomes that day, the publisher's."""
     published = modified = None
-    if article:
-        published = iso_date(ld_str(article.get("datePublished")) or ld_str(article.get("dateCreated")))
-        modified = iso_date(ld_str(article.get("dateModified")))
+    for obj in [article] + [o for o in objects if o is not article and ld_types(o) & _PAGE_TYPES]:
+        if obj:
+            published = published or iso_date(ld_str(obj.get("datePublished")) or ld_str(obj.get("dateCreated")))
+            modified = modified or iso_date(ld_str(obj.get("dateModified")))
     if not published:
         published = iso_date(first(metas, *_PUBLISHED_META)) or iso_date(_time_element(tree, "datePublished"))
     if not modified:
