@@ -421,6 +421,28 @@ _STORY = "<p>Storm text that is the article body, long enough to be one.</p>"
     # an author-page link labelled "Articles by <first name>"
     ("", f'<article><h1>Storm</h1><p><a href="/author/juliette-c">Articles by Juliette</a></p>{_STORY}</article>',
      ["Juliette"]),
+    # a label element of its own, the name in the next text: a personal name (credentials cut) or a user name
+    ("", f'<article><h1>Storm</h1>{_STORY}<section><h3>Author</h3><p>Lisa D. Ellis</p></section></article>',
+     ["Lisa D. Ellis"]),
+    ("", f'<article><h1>Storm</h1>{_STORY}<h2>Article written by:</h2><div><img src="/a.jpg"><div>'
+         '<h3>Jane Roe, MD, FACP</h3><p>Jane is a physician.</p></div></div></article>', ["Jane Roe"]),
+    ("", f'<article><h1>Storm</h1><div><span>Written by</span><div><svg></svg><span>eliz_k</span></div></div>'
+         f'{_STORY}</article>', ["eliz_k"]),
+    # the author a Twitter card names ("Written by" / name), when the page prints no byline ...
+    ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Nawaz Dhandala">'
+     '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="4 minutes">',
+     f"<article><h1>Storm</h1>{_STORY}</article>", ["Nawaz Dhandala"]),
+    # ... and not over the printed byline
+    ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Colin Madison">',
+     f'<article><h1>Storm</h1><p class="byline">By Ada Lindqvist</p>{_STORY}</article>', ["Ada Lindqvist"]),
+    # scholarly pages' Highwire Press tags, "Last, First"
+    ('<meta name="citation_author" content="Roy, Aniruddha"><meta name="citation_author" content="Patel, Jyoti">',
+     f"<article><h1>Storm</h1>{_STORY}</article>", ["Aniruddha Roy", "Jyoti Patel"]),
+    # an @graph's author given by reference to a Person declared beside the article
+    ('<script type="application/ld+json">{"@graph": [{"@type": "Article", "headline": "Storm",'
+     ' "author": {"@id": "https://gazette.example/#/person/1"}},'
+     ' {"@type": "Person", "@id": "https://gazette.example/#/person/1", "name": "Christian Dupuis"}]}</script>',
+     f'<article><h1>Storm</h1>{_STORY}</article>', ["Christian Dupuis"]),
 ])
 def test_authors_from_bylines(head, body, expected):
     html = f"<html><head><title>Storm | Gazette</title>{head}</head><body>{body}</body></html>"

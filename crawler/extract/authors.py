@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from lxml.etree import XPath
 
-from .html import class_tokens, element_text, squash
+from .html import class_tokens, element_text, following, squash
 from .jsonld import ld_names, ld_types
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
@@ -46,11 +46,21 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _declared(article: dict | None, metas: dict) -> tuple[list[str], bool]:
+def _resolve(value, objects: list[dict]):
+    """A JSON-LD reference ({"@id": ...} and nothing else, as Yoast writes an @graph's
+    author) replaced by the object of that @id the page declares."""
+    if isinstance(value, list):
+        return [_resolve(v, objects) for v in value]
+    if isinstance(value, dict) and "name" not in value and value.get("@id"):
+        return next((o for o in objects if o.get("@id") == value["@id"] and o.get("name")), value)
+    return value
+
+
+def _declared(article: dict | None, metas: dict, objects: list[dict] = ()) -> tuple[list[str], bool]:
     """(names, is_person): JSON-LD author/creator, else author meta tags. is_person is False
     when JSON-LD types every author an Organization (a publisher credited as author)."""
     if article:
-        value = article.get("author") or article.get("creator")
+        value = _resolve(article.get("author") or article.get("creator"), objects)
         names = ld_names(value)
         if names:
             objects = value if isinstance(value, list) else [value]
@@ -59,19 +69,37 @@ def _declared(article: dict | None, metas: dict) -> tuple[list[str], bool]:
             return names, not (typed and len(organizations) == len(typed))
     names = [v for key in ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl")
              for v in metas.get(key, []) if not v.startswith("http")]
+    # Highwire Press tags of scholarly pages: one person each, "Last, First"
+    names += [" ".join(reversed(v.split(",", 1))).strip() if v.count(",") == 1 else v
+              for v in metas.get("citation_author", [])]
     return names, True
 
 
-def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = (), url: str | None = None) -> list[str]:
+def _labelled_card_data(metas: dict) -> list[str]:
+    """The name in a Twitter card's labelled data ("twitter:label1" = "Written by",
+    "twitter:data1" = the name): how Yoast and other SEO plugins tell the author to link
+    unfurlers when no author meta is written."""
+    for i in range(1, 5):
+        label = (metas.get(f"twitter:label{i}") or [""])[0]
+        if _CARD_LABEL.match(label) and metas.get(f"twitter:data{i}"):
+            return metas[f"twitter:data{i}"][:1]
+    return []
+
+
+_CARD_LABEL = re.compile(r"^\s*(?:written\s+by|authors?|by)\s*:?\s*$", re.IGNORECASE)
+
+
+def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = (), url: str | None = None,
+                 objects: list[dict] = ()) -> list[str]:
     """Authors as credited on the page, each once, in order (`url`: the page's, for a personal
-    site's owner)."""
-    names, is_person = _declared(article, metas)
+    site's owner; `objects`: the page's JSON-LD objects, for references to a person)."""
+    names, is_person = _declared(article, metas, objects)
     sites = {_norm(s) for s in site_names if s}
     publisher = bool(names) and (not is_person or all(_norm(n) in sites for n in names))
     if names and not publisher:
         return clean_authors(names)
     printed = _byline_names(tree, sites) or (None if names else _copyright_person(tree, urlsplit(url or "").hostname or ""))
-    return clean_authors(printed or names)
+    return clean_authors(printed or names or _labelled_card_data(metas))
 
 
 # class/id substrings that mark an author block, and the ones that mark something else
@@ -188,7 +216,7 @@ def _byline_names(tree, sites: set[str]) -> list[str]:
         return named[:3]
     if blocks:
         return blocks[:1]
-    return _by_lines(tree, sites) or _by_in_meta_block(tree)
+    return _by_lines(tree, sites) or _by_in_meta_block(tree) or _after_label(tree, sites)
 
 
 _BY_LINE = re.compile(r"^(?:(?:written|posted)\s+)?by(?:\s*:\s*|\s+)\S", re.IGNORECASE)
@@ -222,6 +250,39 @@ _BY_NAME = re.compile(
     r"(?:^|\b)(?:[Bb]y|BY|[Pp]osted by|[Ww]ritten by|[Vv]on|[Pp]ar|[Pp]or)\s+"
     r"((?:[A-Z][\w'’.-]+)(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|da|di|del|la|le|der|den)){0,4})"
 )
+
+
+# an element that holds only a byline label: "Author", "Written by:", "Article written by"
+_LABEL_ONLY = re.compile(r"^(?:(?:article|post|story)\s+)?(?:(?:written|posted|authored)\s+by|by|authors?)\s*:?$",
+                         re.IGNORECASE)
+_HANDLE = re.compile(r"^[\w.-]{3,30}$")
+_LABEL_REACH_ELEMENTS = 6   # elements after the label searched for the name
+
+
+def _after_label(tree, sites: set[str]) -> list[str]:
+    """The name printed after a label element of its own ("<h3>Author</h3><p>Lisa D. Ellis</p>",
+    "<span>Written by</span><div><svg/><span>Eliz</span></div>"): the next text in document
+    order, a personal name or a user name."""
+    for el in tree.iter("span", "div", "p", "h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "label", "small"):
+        if len(el) > 1 or not _LABEL_ONLY.match((el.text or "").strip()) or len(el) == 1 and el[0].tail \
+                or not _LABEL_ONLY.match(element_text(el)) or _in_furniture(el):
+            continue
+        seen = 0
+        for nxt in following(el):
+            if not isinstance(nxt.tag, str) or nxt.tag in ("svg", "img", "script", "style", "use", "path"):
+                continue
+            seen += 1
+            if seen > _LABEL_REACH_ELEMENTS:
+                break
+            text = squash(nxt.text or "")
+            if not text:
+                continue
+            # "Jane Roe, MD, FACP": the name before the credentials
+            name = _name_from(text.split(",")[0], strict=True) or (text if _HANDLE.match(text) and not text.isdigit() else None)
+            if name and _norm(name) not in sites and _norm(name) not in _NOT_NAMES:
+                return [name]
+            break
+    return []
 
 
 def _by_in_meta_block(tree) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from .html import element_text
+from .html import element_text, following
 from .jsonld import ld_str, ld_types
 from .metatags import first
 
@@ -163,12 +163,7 @@ def _labelled_update(before: str) -> bool:
 def _after(el):
     """Elements after `el` in document order, its own descendants first."""
     yield from el.iterdescendants()
-    node = el
-    while node is not None:
-        for sibling in node.itersiblings():
-            yield sibling
-            yield from sibling.iterdescendants()
-        node = node.getparent()
+    yield from following(el)
 
 
 def printed_dates(tree) -> list[tuple[str, bool]]:

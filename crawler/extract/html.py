@@ -171,6 +171,17 @@ def is_inside(el, ancestor) -> bool:
     return False
 
 
+def following(el):
+    """Elements after `el` in document order, not its own descendants (lxml's following axis
+    as a generator: a search that stops after a few elements does not build the whole list)."""
+    node = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield sibling
+            yield from sibling.iterdescendants()
+        node = node.getparent()
+
+
 def class_tokens(el) -> list[str]:
     """class and id tokens of an element, lowercased."""
     return f"{el.get('class', '')} {el.get('id', '')}".lower().split()
