@@ -123,3 +123,46 @@ def test_style_classes_and_anchors_are_not_widgets(heading, paragraph, widget):
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert "What the engineers found" in text and "The closing paragraph." in text
     assert "Text size" not in text and text.count("Paragraph") == 5
+
+
+def test_boxes_after_the_story_block_go_and_trailing_prose_sections_stay():
+    # the column trafilatura keeps also holds, after the story's own block, a call to action,
+    # a one-paragraph site blurb and a teaser list; a trailing Q&A written as prose is the story's
+    # (the story's block holds 90% of the page's prose: story_block)
+    answers = "".join(f"<p>Yes: the old stones go back in, and new ones where the storms took them. Answer {i}.</p>"
+                      for i in range(2))
+    html = (f"<html><body><main><div class='c'><h1>Harbour wall</h1><div class='b'>{paragraphs(14)}</div>"
+            "<div class='d'><h3>Stay in the loop</h3><p>Get our weekly letter.</p><a href='/s'>Sign me up</a></div>"
+            "<div class='e'><p>The Harbour Gazette is an independent paper for the coast, published by "
+            "volunteers since 1921 and read in every port.</p></div>"
+            "<div class='f'><a href='/n/1'>Ferry timetable changes</a><a href='/n/2'>Lighthouse open day</a></div>"
+            f"<section><h2>Questions readers asked</h2>{answers}</section></div></main></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 14 and "Answer 0." in text and "Answer 1." in text
+    for gone in ("Stay in the loop", "weekly letter", "Sign me up", "Harbour Gazette", "Ferry timetable"):
+        assert gone not in text, gone
+
+
+def test_a_story_without_a_prose_block_keeps_what_follows_its_paragraphs():
+    # too little prose to bound a story block: nothing is cut after it
+    html = ("<html><body><article><h1>Harbour wall</h1><div><p>The wall is rebuilt at last.</p></div>"
+            "<div><p>The mayor opened it on Sunday with a speech.</p></div></article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert "rebuilt at last" in text and "opened it on Sunday" in text
+
+
+def test_lines_over_the_headline_go_and_prose_above_it_stays():
+    # a link back to the blog, the section's label and a disclosure printed over the headline,
+    # inside the column that holds the story
+    html = ("<html><body><main><div class='c'><p><a href='/blog'>Back to blog</a></p>"
+            "<div class='s'><p>Coastal affairs</p></div><p>Products are picked by our editors.</p>"
+            f"<div class='h'><h1>Harbour wall</h1></div><div class='b'>{paragraphs(8)}</div></div></main></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 8
+    for gone in ("Back to blog", "Coastal affairs", "picked by our editors"):
+        assert gone not in text, gone
+    # a standfirst written as prose above the headline is the story's
+    html = (f"<html><body><main><div class='c'><p>{SENTENCE}The standfirst.</p><h1>Harbour wall</h1>"
+            f"<div class='b'>{paragraphs(8)}</div></div></main></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 8 and "The standfirst." in text

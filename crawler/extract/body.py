@@ -9,6 +9,7 @@ from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
+from .boilerplate import prune_around_story
 from .classify import prose, text_runs
 from .html import class_tokens, hooked_elements, is_inside
 
@@ -367,6 +368,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     prune_story_pointers(tree)
     prune_rails(tree)
     prune_deks(tree)
+    prune_around_story(tree)
     unwrap_layout_tables(tree)
     merge_body_chunks(tree)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}

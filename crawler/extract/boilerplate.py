@@ -1,0 +1,114 @@
+"""Boilerplate around the story, found by the page's structure rather than by class names.
+
+trafilatura picks the one container it scores best and keeps what is in it. On many templates
+that container is wider than the story: the column that holds the article also holds the
+newsletter box, the call to action, the "more from us" teasers and the site's blurb placed
+after it, and the "Back to blog" link or section label printed over the headline. These rules
+run on the parsed tree before trafilatura reads it (body.trafilatura_body) and use only structure
+and text statistics: where the page's prose is, and what sits around it.
+
+Measured on WCXB (bench/wcxb.py, article pages, dev | held-out half):
+must-not snippets leaked 4.4% | 5.2% -> 3.5% | 3.7%, body F1 0.944 | 0.938 -> 0.944 | 0.942;
+ScrapingHub F1 0.972 -> 0.973. About 0.4 ms a page.
+"""
+
+from __future__ import annotations
+
+# A paragraph of prose: a <p> of 80+ characters, less than half of it link text (as
+# classify.prose counts the page's prose).
+_PROSE_MIN = 80
+# The story's block: the deepest element holding this share of the page's prose characters.
+STORY_SHARE = 0.9
+_STORY_MIN = 500            # characters of prose: a page with less has no story block to bound
+# What follows the story's block is dropped unless it holds more than this many prose
+# paragraphs: a trailing FAQ or acknowledgements section is written as prose, a newsletter box,
+# an author's blurb or a call to action has one paragraph at most.
+_TRAILING_PROSE_MAX = 1
+_NOT_CONTENT = frozenset({"script", "style", "template", "noscript", "link", "meta"})
+
+
+def _prose_paragraphs(tree) -> list[tuple]:
+    found = []
+    for p in tree.iter("p"):
+        n = len(p.text_content().strip())
+        if n >= _PROSE_MIN and sum(len(a.text_content()) for a in p.iter("a")) < n / 2:
+            found.append((p, n))
+    return found
+
+
+def story_block(tree, paragraphs: list[tuple] | None = None):
+    """The deepest element that holds STORY_SHARE of the page's prose, or None (too little
+    prose, or prose spread so that only <body> holds that much)."""
+    paragraphs = _prose_paragraphs(tree) if paragraphs is None else paragraphs
+    total = sum(n for _, n in paragraphs)
+    if total < _STORY_MIN:
+        return None
+    held: dict = {}
+    for p, n in paragraphs:
+        node = p.getparent()
+        while node is not None:
+            held[node] = held.get(node, 0) + n
+            node = node.getparent()
+    need = STORY_SHARE * total
+    best, best_depth = None, -1
+    for node, chars in held.items():
+        if chars >= need:
+            depth = sum(1 for _ in node.iterancestors())
+            if depth > best_depth:
+                best, best_depth = node, depth
+    if best is None or best.tag in ("html", "body"):
+        return None
+    return best
+
+
+def prune_around_story(tree) -> int:
+    """Remove what surrounds the story's block (story_block); returns how many elements went.
+
+    After it: the following siblings of the block and of each of its ancestors up to <body>,
+    unless a sibling holds prose of its own (more than _TRAILING_PROSE_MAX paragraphs). On the
+    WCXB dev half this is where most leaked boilerplate sat: newsletter and call-to-action boxes,
+    author blurbs, teaser lists, site notices inside the column trafilatura keeps.
+
+    Before the headline: the preceding siblings of the last <h1> above the story's first prose
+    paragraph, and of each of its ancestors, unless they hold a prose paragraph: a "Back to blog"
+    link, the section's label, a disclosure or the site's name printed over the headline.
+
+    Scripts and styles stay (trafilatura reads JSON-LD)."""
+    paragraphs = _prose_paragraphs(tree)
+    story = story_block(tree, paragraphs)
+    if story is None:
+        return 0
+    prose_at = {p for p, _ in paragraphs}
+    removed = 0
+    node = story
+    while node is not None and node.tag not in ("body", "html"):
+        for sibling in list(node.itersiblings()):
+            if _content(sibling) and sum(1 for p in sibling.iter("p") if p in prose_at) <= _TRAILING_PROSE_MAX:
+                sibling.drop_tree()
+                removed += 1
+        node = node.getparent()
+    headline = _headline(tree, story, prose_at)
+    node = headline
+    while node is not None and node.tag not in ("body", "html"):
+        for sibling in list(node.itersiblings(preceding=True)):
+            if _content(sibling) and not any(p in prose_at for p in sibling.iter("p")):
+                sibling.drop_tree()
+                removed += 1
+        node = node.getparent()
+    return removed
+
+
+def _content(el) -> bool:
+    return isinstance(el.tag, str) and el.tag not in _NOT_CONTENT
+
+
+def _headline(tree, story, prose_at: set):
+    """The last <h1> before the story's first prose paragraph, or None."""
+    first = next((p for p in story.iter("p") if p in prose_at), None)
+    headline = None
+    for el in tree.iter("h1", "p"):
+        if el is first:
+            return headline
+        if el.tag == "h1":
+            headline = el
+    return None
