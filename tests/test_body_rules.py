@@ -166,3 +166,47 @@ def test_lines_over_the_headline_go_and_prose_above_it_stays():
             f"<div class='b'>{paragraphs(8)}</div></div></main></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert text.count("Paragraph") == 8 and "The standfirst." in text
+
+
+WORDS = "harbour wall storm gap stone crane tide council engineer rubble pier quay slipway breach winter repair".split()
+
+
+def distinct_paragraphs(n: int, tag: str) -> str:
+    """Paragraphs that open differently (a subhead is placed by the text that follows it)."""
+    return "".join(f"<p>{tag}{i} opens here: {' '.join(WORDS[(i * 3 + j) % len(WORDS)] for j in range(30))}.</p>"
+                   for i in range(n))
+
+
+def test_subheads_and_lists_of_a_story_in_a_plain_block_are_kept_in_place():
+    # no <article>, no content class: trafilatura reads the loose <p> only and drops every
+    # subhead and list; they come back in their place, and nothing from around the story does
+    html = ("<html><body><div class='top'><ul><li>Free shipping on every order over fifty</li>"
+            "<li>Open seven days a week, nine to five</li></ul></div>"
+            f"<div class='x1'><h1>Harbour wall</h1>{distinct_paragraphs(3, 'A')}"
+            f"<h2>What the engineers found</h2>{distinct_paragraphs(3, 'B')}"
+            "<ul><li>Three breaches along the northern arm</li><li>Loose capstones over a third of its length</li>"
+            "<li>Scour at the foot of the old slipway</li></ul>"
+            f"<div><h3>What happens next</h3></div>{distinct_paragraphs(2, 'C')}"
+            "<h3>Sign up for our newsletter</h3><form><input name='email'></form><h4>Comments</h4></div>"
+            "<div class='y2'><ul><li>Copyright notice for the whole of the site</li>"
+            "<li>Registered office in the town hall</li></ul></div></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    order = ["A0 opens", "A2 opens", "What the engineers found", "B0 opens", "B2 opens", "Three breaches",
+             "Scour at the foot", "What happens next", "C0 opens", "C1 opens"]
+    at = [text.find(s) for s in order]
+    assert -1 not in at and at == sorted(at), list(zip(order, at, strict=True))
+    for gone in ("Free shipping", "Copyright notice", "Sign up for our newsletter", "Comments"):
+        assert gone not in text, gone
+
+
+def test_a_wider_reading_adds_only_what_the_first_missed():
+    from crawler.extract.body import key, within_story
+
+    first = ["First paragraph of the story.", "Second paragraph of the story."]
+    wider = ["Skip to content", "First paragraph of the story.", "- Item one of the list\n- Item two of the list",
+             "Second paragraph of the story.", "Footer: all rights reserved", "Another list outside"]
+    missed = [key("Item one of the list"), key("Item two of the list")]
+    assert within_story(first, wider, missed) == [first[0], wider[2], first[1]]
+    # a block of the wider reading that re-reads the first one's text whole is not taken
+    merged = ["First paragraph of the story. Second paragraph of the story. Item one of the list"]
+    assert within_story(first, merged, missed) == first

@@ -356,6 +356,147 @@ def rescue_prose_containers(tree, page_prose: int) -> list[tuple]:
     return rescued
 
 
+# trafilatura reads a page in one of two ways: from a container it recognises (an <article>, a
+# known content class), keeping the subheads, lists and quotes inside it; or, when none matches,
+# from the page's loose <p>, <blockquote>, <pre> and <table> elements, which drops every <h2>,
+# <ul>/<ol> and <dl> of the story (its recall mode keeps the lists, neither keeps the subheads).
+# A story in a plain <div> (page builders, static sites, design-system class names) loses its
+# subheads and bullet lists that way. The evidence that it happened: subheads and list items of
+# the story's own container (see story_container), not links, that the reading left out. Only
+# then is the recall reading run (a second pass costs as much as the first), and only its blocks
+# holding what was missed are taken: around the story, recall mode also keeps menus, skip links
+# and footers. Subheads are put back from the page itself (restore_subheads).
+STRUCTURE_MISSED = 0.02     # share of the first reading's characters: below it, nothing to recover
+_STRUCTURE_MIN = 50         # characters: a stray subhead or two is not worth a second pass
+_STRUCTURE_TAGS = ("h2", "h3", "h4", "h5", "h6", "li", "dt", "dd")
+STORY_SHARE = 0.6           # the story's container holds this share of the page's prose
+
+
+def story_container(tree):
+    """The deepest element holding STORY_SHARE of the page's prose (long, mostly unlinked <p>),
+    or None for a page without prose."""
+    held: dict = {}
+    total = 0
+    for p in tree.iter("p"):
+        n = len(p.text_content().strip())
+        if n < 80 or _link_share(p, n) >= 0.5:
+            continue
+        total += n
+        for ancestor in p.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + n
+    best, depth = None, -1
+    for el, n in held.items():
+        if n >= STORY_SHARE * total:
+            d = sum(1 for _ in el.iterancestors())
+            if d > depth:
+                best, depth = el, d
+    return best
+
+
+def missed_structure(container, text: str) -> list[str]:
+    """Keys (see `key`) of the subheads and list items of `container` (outermost ones, less than
+    half link text) that `text` does not hold."""
+    have = key(text)
+    missed = []
+    for el in container.iter(*_STRUCTURE_TAGS):
+        if next(el.iterancestors(*_STRUCTURE_TAGS), None) is not None:
+            continue
+        content = el.text_content()
+        n = len(content.strip())
+        if n < 15 or _link_share(el, n) > 0.5:
+            continue
+        k = key(content)
+        if k[:60] not in have:
+            missed.append(k)
+    return missed
+
+
+_SUBHEADS = ("h2", "h3", "h4", "h5", "h6")
+_SUBHEAD_MAX = 200          # characters: a longer "heading" is a styled paragraph, read as one
+_LEAD = 40                  # key characters of the text after a subhead that place it
+_HIDDEN = frozenset({"script", "style", "template", "noscript"})
+
+
+def _text_after(el, within, need: int = _LEAD, budget: int = 200) -> str:
+    """Key of the first `need` word characters shown after `el` in document order (not inside
+    it) and inside `within`, reading at most `budget` elements."""
+    out = key(el.tail or "")
+    node = el
+    while len(out) < need and budget > 0:
+        for sibling in node.itersiblings():
+            for inner in sibling.iter():
+                budget -= 1
+                if isinstance(inner.tag, str) and inner.tag not in _HIDDEN:
+                    out += key(inner.text or "")
+                if inner is not sibling:
+                    out += key(inner.tail or "")
+                if len(out) >= need or budget <= 0:
+                    return out[:need]
+            out += key(sibling.tail or "")
+        node = node.getparent()
+        if node is None or node is within:
+            break
+        out += key(node.tail or "")
+    return out[:need]
+
+
+def restore_subheads(container, blocks: list[str]) -> list[str]:
+    """Put back the subheads of the story container that the reading left out, each before the
+    block that opens with the text shown right after it: a subhead introduces the text under it,
+    so one whose next text is not in the body (a box's title, a heading over a form or the
+    comments) stays out, and so does a last heading with nothing after it."""
+    heads = [h for h in container.iter(*_SUBHEADS)
+             if 0 < len(h.text_content().strip()) <= _SUBHEAD_MAX]
+    if not heads:
+        return blocks
+    blocks = list(blocks)
+    # "\n" + each block's opening: a key has word characters only, so "\n" + x found in it
+    # is a block opening with x
+    openings = "".join("\n" + key(b[:4 * _LEAD])[:_LEAD] for b in blocks)
+    for head in reversed(heads):    # the later subhead first: the earlier one may open on it
+        text = " ".join(head.text_content().split())
+        hk = key(text)[:_LEAD]
+        if not hk or _link_share(head, len(text)) > 0.5 or "\n" + hk in openings:
+            continue
+        after = "\n" + _text_after(head, container)
+        if len(after) < 11 or openings.count(after) != 1:   # two blocks opening alike: which one?
+            continue
+        cut = openings.index(after)
+        blocks.insert(openings.count("\n", 0, cut), text)
+        openings = f"{openings[:cut]}\n{hk}{openings[cut:]}"
+    return blocks
+
+
+def within_story(first: list[str], wider: list[str], missed: list[str]) -> list[str]:
+    """`first` with the blocks of `wider` that hold what it missed (keys of `missed_structure`)
+    put in at their place in `wider`'s order: the story's subheads and lists, not the furniture
+    the wider reading adds around them, nor a block re-reading text `first` already has."""
+    probes = [k[:60] for k in missed]
+    have = [k[:60] for k in map(key, first) if len(k) >= 20]
+    position = {block: i for i, block in enumerate(first)}
+    added: dict[int, list[str]] = {}
+    after = -1
+    for block in wider:
+        if block in position:
+            after = position[block]
+            continue
+        k = key(block)
+        if not any(p in k or (len(k) >= 10 and k in p) for p in probes) or any(h in k for h in have):
+            continue
+        added.setdefault(after, []).append(block)
+    out = list(added.get(-1, ()))
+    for i, block in enumerate(first):
+        out.append(block)
+        out.extend(added.get(i, ()))
+    return out
+
+
+def _blocks(document) -> list[str]:
+    if document is None or document.body is None:
+        return []
+    return [text for text in (xmltotxt(child, False).strip() for child in document.body) if text]
+
+
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
@@ -385,14 +526,15 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
                     el.attrib.update(attrib)
         if _kept(document) < FALLBACK_BELOW * page_prose:
             document = bare_extraction(tree, **options)
-    if document is None or document.body is None:
-        return []
-    paragraphs = []
-    for child in document.body:
-        text = xmltotxt(child, False).strip()
-        if text:
-            paragraphs.append(text)
-    return paragraphs
+    blocks = _blocks(document)
+    container = story_container(tree) if blocks else None
+    if container is None:
+        return blocks
+    missed = missed_structure(container, getattr(document, "text", None) or "")
+    size = sum(map(len, missed))
+    if size >= _STRUCTURE_MIN and size > STRUCTURE_MISSED * _kept(document):
+        blocks = within_story(blocks, _blocks(bare_extraction(tree, fast=True, favor_recall=True, **options)), missed)
+    return restore_subheads(container, blocks)
 
 
 # Lines of page furniture that trafilatura keeps as paragraphs when they sit inside the story's
