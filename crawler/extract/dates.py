@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from lxml.etree import XPath
+
 from .html import element_text, following
 from .jsonld import ld_str, ld_types
 from .metatags import first
@@ -79,13 +81,21 @@ _MODIFIED_META = (
 _PAGE_TYPES = frozenset({"webpage", "itempage", "medicalwebpage"})
 
 
-def _time_element(tree, itemprop: str | None) -> str | None:
-    if itemprop:
-        for el in tree.xpath(f'//*[@itemprop="{itemprop}"]'):
-            value = el.get("datetime") or el.get("content")
-            if value:
-                return value
-        return None
+_MICRODATA_DATES = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"][@datetime or @content]')
+
+
+def _microdata_dates(tree) -> dict[str, str]:
+    """{"datePublished": value, "dateModified": value}: the first of each microdata date
+    (one pass over the page for both)."""
+    found: dict[str, str] = {}
+    for el in _MICRODATA_DATES(tree):
+        value = el.get("datetime") or el.get("content")
+        if value:
+            found.setdefault(el.get("itemprop"), value)
+    return found
+
+
+def _first_time(tree) -> str | None:
     for el in tree.iterfind(".//time[@datetime]"):
         return el.get("datetime")
     return None
@@ -166,6 +176,27 @@ def _after(el):
     yield from following(el)
 
 
+class _SkipMemo(dict):
+    """Whether an element or one of its ancestors is skipped (a script, a caption, a
+    navigation...), each ancestor judged once: the byline search asks it of up to 80
+    neighbouring elements, which share most of their ancestors."""
+
+    def __call__(self, el) -> bool:
+        chain = []
+        node, found = el, False
+        while node is not None:
+            known = self.get(node)
+            if known is not None:
+                found = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            found = found or node.tag in _SKIPPED or bool(_CAPTION.search(node.get("class") or ""))
+            self[node] = found
+        return found
+
+
 def printed_dates(tree) -> list[tuple[str, bool]]:
     """[(YYYY-MM-DD, labelled as an update)] printed in the byline: the dates written between
     the page's headline (its first <h1>) and the story's first long paragraph, in short texts;
@@ -178,9 +209,9 @@ def printed_dates(tree) -> list[tuple[str, bool]]:
     listed: set[str] = set()    # every day written there, short texts or not
     seen = 0
     before = ""     # the text printed last: a label in an element of its own
+    skipped = _SkipMemo()
     for el in _after(start):
-        if not isinstance(el.tag, str) or el.tag in _SKIPPED or _CAPTION.search(el.get("class") or "") \
-                or any(a.tag in _SKIPPED or _CAPTION.search(a.get("class") or "") for a in el.iterancestors()):
+        if not isinstance(el.tag, str) or skipped(el):
             continue
         seen += 1
         if seen > _BYLINE_WINDOW or el.tag == "p" and len(el.text_content()) > _STORY_STARTED:
@@ -269,9 +300,13 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None,
             published = published or iso_date(ld_str(obj.get("datePublished")) or ld_str(obj.get("dateCreated")))
             modified = modified or iso_date(ld_str(obj.get("dateModified")))
     if not published:
-        published = iso_date(first(metas, *_PUBLISHED_META)) or iso_date(_time_element(tree, "datePublished"))
+        published = iso_date(first(metas, *_PUBLISHED_META))
     if not modified:
-        modified = iso_date(first(metas, *_MODIFIED_META)) or iso_date(_time_element(tree, "dateModified"))
+        modified = iso_date(first(metas, *_MODIFIED_META))
+    if not published or not modified:
+        microdata = _microdata_dates(tree)
+        published = published or iso_date(microdata.get("datePublished"))
+        modified = modified or iso_date(microdata.get("dateModified"))
     shown, updated = _shown_date(tree)
     printed = printed_dates(tree)
     # the byline's date, one not labelled "Updated" preferred; an update's date alone is the
@@ -288,7 +323,7 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None,
             and not _a_day_apart(published, plain):
         published = plain   # a CMS's stale or template datePublished
     if not published:
-        published = shown or plain or iso_date(_time_element(tree, None))
+        published = shown or plain or iso_date(_first_time(tree))
     day = _url_day(url)
     if day and published and published.endswith("Z") and published[:10] != day and _a_day_apart(published, day):
         # declared in UTC, filed under the local day in its permalink (/2025/12/18/slug): the
