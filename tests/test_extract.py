@@ -252,6 +252,12 @@ def _page(head: str, body: str) -> str:
     # ... but an <h1> subtitle the declared titles share stays
     ("https://news.example/e", '<meta property="og:title" content="Storm hits coast - What we know | Island Daily">',
      "<h1>Storm hits coast - What we know</h1>", "Storm hits coast - What we know"),
+    # characters the <h1>'s encoding lost: the declared title that spells them
+    ("https://news.example/g", "<meta property=\"og:title\" content=\"The Harbour's Guide: Caf\u00e9s by the Sea\">",
+     "<h1>The Harbour? Guide: Caf\ufffds by the Sea</h1>", "The Harbour's Guide: Caf\u00e9s by the Sea"),
+    # ... and a question mark of its own stays
+    ("https://news.example/h", '<meta property="og:title" content="Is the storm over? | Island Daily">',
+     "<h1>Is the storm over?</h1>", "Is the storm over?"),
 ])
 def test_title_is_the_headline_shown(url, head, body, expected):
     assert extract_article(_page(head, body), url)["title"] == expected

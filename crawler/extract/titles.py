@@ -294,8 +294,29 @@ def _find_title(tree, article: dict | None, metas: dict, site_names: list[str], 
             same = next((v for _, v in sources if _norm(v) == _norm(best)), None)
             if same:
                 return same
-        return best
+        return _repaired(best, [v for _, v in sources])
     return _voted_title(tree, sources, headings, title_el)
+
+
+_LOST = frozenset("?\ufffd")
+
+
+def _repaired(heading: str, declared: list[str]) -> str:
+    """An <h1> whose characters the page's encoding lost ("Beginner? Guide", "Caf\ufffd"):
+    the declared title written with those characters, when it matches everywhere else."""
+    if not _LOST & set(heading):
+        return heading
+    for value in declared:
+        if value != heading and len(value) >= len(heading) and _fills(heading, value):
+            return value
+    return heading
+
+
+def _fills(heading: str, value: str) -> bool:
+    """`value` is `heading` with each lost character ("?", U+FFFD) written as one or two
+    characters (an apostrophe and the "s" after it turned into one "?")."""
+    pattern = "".join(".{1,2}" if c in _LOST else re.escape(c) for c in heading)
+    return re.fullmatch(pattern, value, re.DOTALL) is not None
 
 
 def _in_story(tree, story, heading_text: str | None) -> bool:
