@@ -444,6 +444,13 @@ _STORY = "<p>Storm text that is the article body, long enough to be one.</p>"
     # scholarly pages' Highwire Press tags, "Last, First"
     ('<meta name="citation_author" content="Roy, Aniruddha"><meta name="citation_author" content="Patel, Jyoti">',
      f"<article><h1>Storm</h1>{_STORY}</article>", ["Aniruddha Roy", "Jyoti Patel"]),
+    # a CMS's placeholder accounts credit nobody
+    ('<meta name="author" content="admin">', f"<article><h1>Storm</h1>{_STORY}</article>", []),
+    ('<script type="application/ld+json">{"@type": "Article", "headline": "Storm",'
+     ' "author": {"@type": "Person", "name": "mdelatorre7q6vk2ma0ci"}}</script>',
+     f"<article><h1>Storm</h1>{_STORY}</article>", []),
+    # ... but a user name that reads as one stays
+    ('<meta name="author" content="q_admin">', f"<article><h1>Storm</h1>{_STORY}</article>", ["q_admin"]),
     # an @graph's author given by reference to a Person declared beside the article
     ('<script type="application/ld+json">{"@graph": [{"@type": "Article", "headline": "Storm",'
      ' "author": {"@id": "https://gazette.example/#/person/1"}},'

@@ -23,7 +23,14 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", r
 _BY_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
 
 
+# what a CMS writes when nobody is credited: its default account, a generated user id
+_PLACEHOLDER = re.compile(r"^(?:admin|administrator|webmaster|site\s*admin)$|^(?=(?:[a-z]*\d){3})[a-z\d]{12,}$",
+                          re.IGNORECASE)
+
+
 def clean_authors(names: list[str]) -> list[str]:
+    """Names split ("A, B and C"), "By" labels cut, each once; links, e-mail handles and CMS
+    placeholder accounts ("admin", "mdelatorre7q6vk2ma0ci") left out."""
     out: list[str] = []
     seen = set()
     for raw in names:
@@ -33,7 +40,7 @@ def clean_authors(names: list[str]) -> list[str]:
         raw = _BY_PREFIX.sub("", raw)
         for name in _AUTHOR_SPLIT.split(raw) if len(raw) > 40 or "," in raw or " and " in raw else [raw]:
             name = squash(_BY_PREFIX.sub("", name)).strip(" .,-")
-            if not name or len(name) > 80 or name.startswith("http"):
+            if not name or len(name) > 80 or name.startswith("http") or _PLACEHOLDER.match(name):
                 continue
             key = name.lower()
             if key not in seen:
