@@ -74,6 +74,10 @@ def cards(n: int = 12, price: bool = False) -> str:
          f"<div class='message'><a>user{i}</a><time datetime='2024-01-0{i % 9 + 1}'>Jan {i % 9 + 1}</time>"
          + PARA.format(n=i) + "</div>" for i in range(10)),
          ld({"@type": "DiscussionForumPosting", "headline": "Best tent for winter?"}))),
+    ("forum thread by its software's script", "https://boards.example/viewtopic.php?t=4242",
+     page("<h1>Which tent for a winter trip to the mountains?</h1>" + prose(4))),
+    ("forum thread under a comments path", "https://social.example/r/camping/comments/x1y2z3/which_tent_for_winter/",
+     page("<h1>Which tent for a winter trip to the mountains?</h1>" + prose(4))),
     ("documentation", "https://docs.example/docs/guide/install",
      page("<nav><a href='/docs/a'>A</a></nav><h1>Installing</h1>" + prose(6)
           + "".join(f"<pre><code>step {i}</code></pre>" for i in range(25)))),

@@ -128,9 +128,11 @@ _STORY_TYPES = ARTICLE_TYPES - NON_ARTICLE_TYPES
 _STORY_SECTION = re.compile(
     r"^(?:blogs?|articles?|posts?|news|stor(?:y|ies)|insights?|opinions?|columns?|editorials?|(?:19|20)\d\d)$")
 _OTHER_SECTION = re.compile(
-    r"^(?:docs?|documentation|wiki|reference|api|manual|threads?|t|topic|forums?|community|questions|"
-    r"products?|collections|c|itm|shop|store|cart|services?|solutions|category|cat|browse|help|support|faq|"
-    r"pricing|features)$")
+    r"^(?:docs?|documentation|wiki|reference|api|manual|threads?|t|topic|forums?|community|questions|comments|"
+    r"discussions?|products?|collections|c|itm|shop|store|cart|services?|solutions|category|cat|browse|help|"
+    r"support|faq|pricing|features)$")
+# the scripts of forum software (phpBB, vBulletin, Discuz, IPB): a thread whatever its folder
+_FORUM_SCRIPT = re.compile(r"^(?:viewtopic|showthread|showtopic|viewthread|forumdisplay)\.\w+$")
 # a site's own furniture, named by web convention: policies, about/contact, FAQ, help, search, sign-in
 _SITE_PAGE = re.compile(
     r"^(?:privacy|data[-_]?protection|datenschutz(?:erklaerung)?|cookies?|terms|terms[-_]of[-_](?:use|service|sale)|tos|"
@@ -291,7 +293,8 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
         "url-listing": float(kind == "listing"),
         "story-section": float(any(_STORY_SECTION.match(s) for s in sections)),
         "other-section": float(any(_OTHER_SECTION.match(s) for s in sections)
-                               or bool(segments and _OTHER_SECTION.match(segments[0]))),
+                               or bool(segments and (_OTHER_SECTION.match(segments[0])
+                                                     or _FORUM_SCRIPT.match(segments[-1])))),
         "site-page": float(bool(segments and _site_page_name(segments[-1].rsplit(".", 1)[0]))
                            or bool(_SEARCH_QUERY.search(parts.query))),
         "in-menu": float(_in_menu(tree, url)),
@@ -322,13 +325,13 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
 # page's menu is short. Share buttons are the strongest structural sign of a story; <code> spans
 # (documentation) the strongest against. `--cv` there picked the features and the penalty.
 WEIGHTS = {
-    "ld-article": 2.2, "ld-other": -5.1, "og-article": 1.1, "og-product": -2.4, "date": 0.4, "author": 0.6,
-    "url-article": 0.8, "url-listing": -1.4, "story-section": 2.8, "other-section": -2.8, "site-page": -5.0,
-    "in-menu": -1.1, "many-times": -1.8, "date-lines": -0.3, "cart": -2.4, "prices": -0.5, "code": -0.8,
-    "prose": 1.8, "lede": 0.6, "headed-body": 2.3, "buttons": -1.3, "one-article-element": 1.1, "menus": 0.7,
-    "share": 3.5, "code-spans": -2.0, "form-fields": -0.3, "headline-words": 0.6,
+    "ld-article": 2.2, "ld-other": -5.0, "og-article": 1.0, "og-product": -2.3, "date": 0.3, "author": 0.8,
+    "url-article": 0.8, "url-listing": -1.5, "story-section": 2.7, "other-section": -2.9, "site-page": -5.0,
+    "in-menu": -1.1, "many-times": -1.9, "date-lines": -0.3, "cart": -2.5, "prices": -0.5, "code": -0.8,
+    "prose": 1.6, "lede": 0.6, "headed-body": 2.2, "buttons": -1.3, "one-article-element": 1.0, "menus": 0.7,
+    "share": 3.5, "code-spans": -1.9, "form-fields": -0.3, "headline-words": 0.7,
 }
-BIAS = -0.87
+BIAS = -0.72
 
 
 def article_evidence(tree, url: str, objects: list[dict], metas: dict) -> tuple[float, list[str]]:
