@@ -128,7 +128,7 @@ def test_style_classes_and_anchors_are_not_widgets(heading, paragraph, widget):
 def test_boxes_after_the_story_block_go_and_trailing_prose_sections_stay():
     # the column trafilatura keeps also holds, after the story's own block, a call to action,
     # a one-paragraph site blurb and a teaser list; a trailing Q&A written as prose is the story's
-    # (the story's block holds 90% of the page's prose: story_block)
+    # (the story's block holds most (STORY_SHARE) of the page's prose: story_block)
     answers = "".join(f"<p>Yes: the old stones go back in, and new ones where the storms took them. Answer {i}.</p>"
                       for i in range(2))
     html = (f"<html><body><main><div class='c'><h1>Harbour wall</h1><div class='b'>{paragraphs(14)}</div>"
