@@ -210,3 +210,26 @@ def test_a_wider_reading_adds_only_what_the_first_missed():
     # a block of the wider reading that re-reads the first one's text whole is not taken
     merged = ["First paragraph of the story. Second paragraph of the story. Item one of the list"]
     assert within_story(first, merged, missed) == first
+
+
+def test_collapsed_panels_and_furniture_named_wrappers_between_story_paragraphs_are_read():
+    # an accordion's closed panels (hidden, aria-hidden) and a wrapper named like furniture
+    # ("embed") set between the story's paragraphs are the story; a hidden box and an "embed"
+    # after its last paragraph are not (the story is long enough that trafilatura's own fallback,
+    # for a reading that kept too little, does not run)
+    def panel(title: str, tag: str) -> str:
+        return (f"<div class='accordion-item'><h3><button aria-expanded='false'>{title}</button></h3>"
+                f"<div hidden aria-hidden='true'>{distinct_paragraphs(2, tag)}</div></div>")
+    html = (f"<html><body><article><h1>Harbour wall</h1>{distinct_paragraphs(12, 'A')}"
+            f"<div class='accordion'>{panel('The stones', 'P')}{panel('The cost', 'Q')}</div>"
+            f"{distinct_paragraphs(12, 'B')}<section class='embed'>{distinct_paragraphs(2, 'E')}</section>"
+            f"{distinct_paragraphs(12, 'C')}"
+            f"<div hidden aria-hidden='true'><p>{SENTENCE}A dialog nobody opened.</p><p>{SENTENCE}More of it.</p></div>"
+            f"<section class='embed'><p>{SENTENCE}An embedded post after the story.</p><p>{SENTENCE}Its tail.</p>"
+            "</section></article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    order = ["A11 opens", "P0 opens", "P1 opens", "Q1 opens", "B0 opens", "B11 opens", "E0 opens", "E1 opens",
+             "C0 opens", "C11 opens"]
+    at = [text.find(s) for s in order]
+    assert -1 not in at and at == sorted(at), list(zip(order, at, strict=True))
+    assert "A dialog nobody opened" not in text and "embedded post after the story" not in text

@@ -9,7 +9,7 @@ from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
-from .boilerplate import prune_around_story
+from .boilerplate import prune_around_story, story_block
 from .classify import prose, text_runs
 from .html import class_tokens, hooked_elements, is_inside
 
@@ -340,20 +340,31 @@ def _contains(more, less) -> bool:
 RESCUE_SHARE = 0.3
 _RESCUE_MIN = 400           # characters of prose: a box, not a story, below this
 _CLASS_DISCARD = OVERALL_DISCARD_XPATH[0]
+# its second one drops what is hidden (aria-hidden, `hidden` classes and styles): also the
+# collapsed panels of an accordion or a "read more" expander, which the reader opens
+_HIDDEN_DISCARD = OVERALL_DISCARD_XPATH[1]
+_DISCARD_ATTRIBUTES = ("class", "id", "style", "hidden", "aria-hidden")
 
 
-def rescue_prose_containers(tree, page_prose: int) -> list[tuple]:
-    """Clear class/id of the elements trafilatura would discard by name that hold at least
-    RESCUE_SHARE of the page's prose; returns [(element, its old class/id)]. Comment sections
-    keep theirs."""
+def rescue_prose_containers(tree, page_prose: int) -> list:
+    """The elements trafilatura would discard by name that hold at least RESCUE_SHARE of the
+    page's prose. Comment sections are left alone."""
     need = max(_RESCUE_MIN, RESCUE_SHARE * page_prose)
-    rescued = []
-    for el in _CLASS_DISCARD(tree):
-        if "comment" in f"{el.get('class', '')} {el.get('id', '')}".lower():
-            continue
-        if prose(el)[1] >= need:
-            rescued.append((el, {k: el.attrib.pop(k) for k in ("class", "id") if k in el.attrib}))
-    return rescued
+    return [el for el in _CLASS_DISCARD(tree)
+            if "comment" not in f"{el.get('class', '')} {el.get('id', '')}".lower() and prose(el)[1] >= need]
+
+
+def _reread_without_names(tree, elements: list, document, options: dict):
+    """trafilatura's reading of `tree` with `elements` stripped of what it discards them by
+    (class, id, hidden), if that is a longer reading holding the first one (_contains); else
+    `document`, and the elements are left as they were."""
+    saved = [{k: el.attrib.pop(k) for k in _DISCARD_ATTRIBUTES if k in el.attrib} for el in elements]
+    second = bare_extraction(tree, fast=True, **options)
+    if _kept(second) > _kept(document) and _contains(second, document):
+        return second
+    for el, attrib in zip(elements, saved, strict=True):
+        el.attrib.update(attrib)
+    return document
 
 
 # trafilatura reads a page in one of two ways: from a container it recognises (an <article>, a
@@ -362,35 +373,14 @@ def rescue_prose_containers(tree, page_prose: int) -> list[tuple]:
 # <ul>/<ol> and <dl> of the story (its recall mode keeps the lists, neither keeps the subheads).
 # A story in a plain <div> (page builders, static sites, design-system class names) loses its
 # subheads and bullet lists that way. The evidence that it happened: subheads and list items of
-# the story's own container (see story_container), not links, that the reading left out. Only
-# then is the recall reading run (a second pass costs as much as the first), and only its blocks
-# holding what was missed are taken: around the story, recall mode also keeps menus, skip links
-# and footers. Subheads are put back from the page itself (restore_subheads).
+# the story's own container (boilerplate.story_block at STORY_SHARE), not links, that the reading
+# left out. Only then is the recall reading run (a second pass costs as much as the first), and
+# only its blocks holding what was missed are taken: around the story, recall mode also keeps
+# menus, skip links and footers. Subheads are put back from the page itself (restore_subheads).
 STRUCTURE_MISSED = 0.02     # share of the first reading's characters: below it, nothing to recover
 _STRUCTURE_MIN = 50         # characters: a stray subhead or two is not worth a second pass
 _STRUCTURE_TAGS = ("h2", "h3", "h4", "h5", "h6", "li", "dt", "dd")
-STORY_SHARE = 0.6           # the story's container holds this share of the page's prose
-
-
-def story_container(tree):
-    """The deepest element holding STORY_SHARE of the page's prose (long, mostly unlinked <p>),
-    or None for a page without prose."""
-    held: dict = {}
-    total = 0
-    for p in tree.iter("p"):
-        n = len(p.text_content().strip())
-        if n < 80 or _link_share(p, n) >= 0.5:
-            continue
-        total += n
-        for ancestor in p.iterancestors():
-            held[ancestor] = held.get(ancestor, 0) + n
-    best, depth = None, -1
-    for el, n in held.items():
-        if n >= STORY_SHARE * total:
-            d = sum(1 for _ in el.iterancestors())
-            if d > depth:
-                best, depth = el, d
-    return best
+STORY_SHARE = 0.6           # the story's container (boilerplate.story_block) holds this share of its prose
 
 
 def missed_structure(container, text: str) -> list[str]:
@@ -497,6 +487,43 @@ def _blocks(document) -> list[str]:
     return [text for text in (xmltotxt(child, False).strip() for child in document.body) if text]
 
 
+_BURIED_MIN = 200           # characters of prose the reading lacks: a box, not a story part, below this
+
+
+def buried_prose(container, text: str) -> list:
+    """Elements of the story container that trafilatura discards by name (see
+    rescue_prose_containers) holding at least _BURIED_MIN characters of prose that `text` lacks,
+    set between paragraphs `text` has: parts of the story in a wrapper named like furniture
+    ("embed", "meta", "slide"...). A box before or after the story's text (a bio, a newsletter,
+    a carousel of teasers) is not between its paragraphs. Comment sections are left alone."""
+    have = key(text)
+    index: dict = {}
+    kept = []
+    for p in container.iter("p"):
+        content = p.text_content()
+        n = len(content.strip())
+        if n >= 80 and _link_share(p, n) < 0.5:
+            found = key(content)[:60] in have
+            index[p] = (len(index), n, found)
+            if found:
+                kept.append(len(index) - 1)
+    if len(kept) < 2:
+        return []
+    matched = set(_CLASS_DISCARD(container)) | set(_HIDDEN_DISCARD(container))
+    buried = []
+    for el in matched:
+        if any(a in matched for a in el.iterancestors()) or \
+                "comment" in f"{el.get('class', '')} {el.get('id', '')}".lower():
+            continue
+        inner = [index[p] for p in el.iter("p") if p in index]
+        lacking = sum(n for _, n, found in inner if not found)
+        if lacking >= _BURIED_MIN and kept[0] < min(i for i, _, _ in inner) and \
+                max(i for i, _, _ in inner) < kept[-1]:
+            # with what inside it is discarded too (a closed panel in an "embed" wrapper)
+            buried += [el] + [m for m in matched if is_inside(m, el)]
+    return buried
+
+
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
@@ -518,18 +545,20 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     if _kept(document) < FALLBACK_BELOW * page_prose:
         rescued = rescue_prose_containers(tree, page_prose)
         if rescued:
-            second = bare_extraction(tree, fast=True, **options)
-            if _kept(second) > _kept(document) and _contains(second, document):
-                document = second
-            else:               # not a better reading: the fallback below sees the page as it was
-                for el, attrib in rescued:
-                    el.attrib.update(attrib)
+            document = _reread_without_names(tree, rescued, document, options)
         if _kept(document) < FALLBACK_BELOW * page_prose:
             document = bare_extraction(tree, **options)
-    blocks = _blocks(document)
-    container = story_container(tree) if blocks else None
+    if not _kept(document):
+        return []
+    container = story_block(tree, share=STORY_SHARE)
+    if container is None:       # prose spread over the whole page
+        container = tree.find("body")
     if container is None:
-        return blocks
+        return _blocks(document)
+    buried = buried_prose(container, document.text)
+    if buried:
+        document = _reread_without_names(tree, buried, document, options)
+    blocks = _blocks(document)
     missed = missed_structure(container, getattr(document, "text", None) or "")
     size = sum(map(len, missed))
     if size >= _STRUCTURE_MIN and size > STRUCTURE_MISSED * _kept(document):

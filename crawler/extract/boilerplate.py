@@ -38,8 +38,8 @@ def _prose_paragraphs(tree) -> list[tuple]:
     return found
 
 
-def story_block(tree, paragraphs: list[tuple] | None = None):
-    """The deepest element that holds STORY_SHARE of the page's prose, or None (too little
+def story_block(tree, paragraphs: list[tuple] | None = None, share: float = STORY_SHARE):
+    """The deepest element that holds `share` of the page's prose, or None (too little
     prose, or prose spread so that only <body> holds that much)."""
     paragraphs = _prose_paragraphs(tree) if paragraphs is None else paragraphs
     total = sum(n for _, n in paragraphs)
@@ -51,7 +51,7 @@ def story_block(tree, paragraphs: list[tuple] | None = None):
         while node is not None:
             held[node] = held.get(node, 0) + n
             node = node.getparent()
-    need = STORY_SHARE * total
+    need = share * total
     best, best_depth = None, -1
     for node, chars in held.items():
         if chars >= need:
