@@ -377,7 +377,7 @@ def _reread_without_names(tree, elements: list, document, options: dict):
 # left out. Only then is the recall reading run (a second pass costs as much as the first), and
 # only its blocks holding what was missed are taken: around the story, recall mode also keeps
 # menus, skip links and footers. Subheads are put back from the page itself (restore_subheads).
-STRUCTURE_MISSED = 0.02     # share of the first reading's characters: below it, nothing to recover
+STRUCTURE_MISSED = 0.05     # share of the first reading's characters: below it, nothing to recover
 _STRUCTURE_MIN = 50         # characters: a stray subhead or two is not worth a second pass
 _STRUCTURE_TAGS = ("h2", "h3", "h4", "h5", "h6", "li", "dt", "dd")
 STORY_SHARE = 0.6           # the story's container (boilerplate.story_block) holds this share of its prose
