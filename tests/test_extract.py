@@ -558,6 +558,30 @@ def test_placeholder_year_is_no_date_and_does_not_break_the_page():
     assert extract_article(html, "https://gazette.example/storm")["published"] == "2024-03-09"
 
 
+
+_UNDATED = "<p>" + "Soil holds water and the roots of what grows in it. " * 6 + "</p>"
+
+
+@pytest.mark.parametrize("tail,htmldate_says,expected", [
+    # a date-shaped string anywhere in the page (here a copyright year) is what htmldate's last
+    # resort, its regex sweep over the whole page, returns: no publication date
+    ("<footer><p>Copyright 2019 Garden Club</p></footer>", "2019-01-01", None),
+    # htmldate's markup stages before that sweep still answer
+    ('<div class="entry-date">March 5, 2021</div><footer><p>Copyright 2019 Garden Club</p></footer>',
+     "2021-03-05", "2021-03-05"),
+])
+def test_htmldate_fallback_without_its_whole_page_sweep(tail, htmldate_says, expected):
+    from htmldate import find_date
+    from htmldate.core import find_date as core_find_date
+
+    html = f"<html><head><title>Notes on soil</title></head><body><h1>Notes on soil</h1>{_UNDATED}{tail}</body></html>"
+    assert find_date(html, extensive_search=True, original_date=True) == htmldate_says
+    # the clone in crawler.extract.dates replaces this global of htmldate's find_date: an
+    # htmldate that stops calling it would silently bring the sweep (and its CPU) back
+    assert "search_page" in core_find_date.__code__.co_names
+    assert extract_article(html, "https://garden.example/notes")["published"] == expected
+    assert find_date(html, extensive_search=True, original_date=True) == htmldate_says  # htmldate left as shipped
+
 @pytest.mark.parametrize("body,expected", [
     # MediaWiki's classic thumbnail: the magnifier link inside the caption is no text of it
     ('<div class="thumb tright"><div class="thumbinner"><a href="/wiki/File:Harbour.jpg" class="image">'
