@@ -7,6 +7,7 @@ from collections import Counter
 
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
+from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from .boilerplate import prune_around_story, story_block
@@ -344,14 +345,27 @@ _CLASS_DISCARD = OVERALL_DISCARD_XPATH[0]
 # collapsed panels of an accordion or a "read more" expander, which the reader opens
 _HIDDEN_DISCARD = OVERALL_DISCARD_XPATH[1]
 _DISCARD_ATTRIBUTES = ("class", "id", "style", "hidden", "aria-hidden")
+# the first test on one element: the expression is ".//*[...]" (EXSLT regexes, Python callbacks
+# per element tested: ~5 ms over a whole page), asked here only of the few elements holding
+# enough prose
+_IS_CLASS_DISCARDED = XPath(_CLASS_DISCARD.path.strip().replace(".//*", "self::*", 1),
+                            namespaces={"re": "http://exslt.org/regular-expressions"})
 
 
 def rescue_prose_containers(tree, page_prose: int) -> list:
     """The elements trafilatura would discard by name that hold at least RESCUE_SHARE of the
     page's prose. Comment sections are left alone."""
     need = max(_RESCUE_MIN, RESCUE_SHARE * page_prose)
-    return [el for el in _CLASS_DISCARD(tree)
-            if "comment" not in f"{el.get('class', '')} {el.get('id', '')}".lower() and prose(el)[1] >= need]
+    held: dict = {}         # element -> prose(element)[1], for the elements holding any
+    for p in tree.iter("p"):
+        n = len(p.text_content().strip())
+        if n >= 80 and sum(len(a.text_content()) for a in p.iter("a")) < n / 2:
+            held[p] = held.get(p, 0) + n
+            for ancestor in p.iterancestors():
+                held[ancestor] = held.get(ancestor, 0) + n
+    return [el for el, chars in held.items()
+            if chars >= need and el is not tree and _IS_CLASS_DISCARDED(el)
+            and "comment" not in f"{el.get('class', '')} {el.get('id', '')}".lower()]
 
 
 def _reread_without_names(tree, elements: list, document, options: dict):
