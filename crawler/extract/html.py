@@ -187,33 +187,32 @@ def class_tokens(el) -> list[str]:
     return f"{el.get('class', '')} {el.get('id', '')}".lower().split()
 
 
-# Substrings of class/id values that captions.py and body.py look at. One pass over the page's
-# class/id attribute values finds them all: ~0.4 ms a page, where an XPath with a contains() per
-# word costs ~20 ms and reading three attributes of every element in Python ~1 ms.
+# Substrings of class/id values that captions.py and body.py look at. One walk over the page
+# reading each element's class and id finds them all: ~1.8 ms a page, where an XPath with a
+# contains() per word costs ~20 ms and one listing every class/id/itemprop attribute ~2.6 ms.
 HOOK_WORDS = (
     "caption", "cutline", "legend", "unterschrift", "didascalia", "leyenda",  # captions
     "font", "text-size", "textsize", "share", "sharing", "social", "newsletter", "cookie", "consent",
     "related", "recirc", "subscribe", "signup", "sign-up", "print", "rating", "tools",  # widgets
 )
 _HOOK = re.compile("|".join(re.escape(w) for w in HOOK_WORDS))
-# Document order: an element comes before its own attributes, and those before its children.
-_HOOK_CANDIDATES = etree.XPath("//@class|//@id|//@itemprop|//figcaption")
 
 
 def hooked_elements(tree) -> list:
     """Elements (document order) whose class/id contains a HOOK_WORDS substring, plus every
     <figcaption> and itemprop=caption element."""
     out = []
-    last = None
-    for hit in _HOOK_CANDIDATES(tree):
-        if isinstance(hit, str):        # an attribute value ("smart" string: knows its element)
-            if hit.attrname == "itemprop":
-                if hit != "caption":
-                    continue
-            elif not _HOOK.search(hit.lower()):
-                continue
-            hit = hit.getparent()
-        if hit is not last:             # class and id of one element both matching: once
-            out.append(hit)
-            last = hit
+    search = _HOOK.search
+    for el in tree.iter(etree.Element):
+        get = el.get
+        if el.tag == "figcaption" or get("itemprop") == "caption":
+            out.append(el)
+            continue
+        value = get("class")
+        if value is not None and search(value.lower()):
+            out.append(el)
+            continue
+        value = get("id")
+        if value is not None and search(value.lower()):
+            out.append(el)
     return out
