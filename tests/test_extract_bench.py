@@ -64,3 +64,18 @@ def test_a_page_without_a_body_is_absent_on_purpose_not_missing(tmp_path):
     assert set(got) == {(real.corpus, real.key)}
     assert extract_bench.split_absent(pages, got) == ([], ["newspaper4k/empty.html"])
     assert extract_bench.split_absent(pages, {}) == ([f"newspaper4k/{real.key}"], ["newspaper4k/empty.html"])
+
+
+def test_cpu_bench_stages_time_the_extraction_and_put_its_functions_back():
+    import crawler.extract as extract
+    import crawler.extract.dates as dates
+    from bench import cpu_bench
+
+    before = (extract.trafilatura_body, dates._htmldate, extract.classify_tree)
+    stages = cpu_bench.time_stages(_pages()[:1])
+    assert (extract.trafilatura_body, dates._htmldate, extract.classify_tree) == before
+    assert stages["total extract_article"] > 0 and stages["total classify_and_extract"] > 0
+    # trafilatura's passes are part of extract_article's time, never more than it and the classify run
+    assert 0 < stages["body.bare_extraction"] <= stages["total extract_article"] + stages["total classify_and_extract"]
+    assert {module.rsplit(".", 1)[-1] + "." + name for module, name in cpu_bench.STAGES} >= {
+        label for label in stages if not label.startswith("total ")}
