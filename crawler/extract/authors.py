@@ -70,8 +70,8 @@ def _declared(article: dict | None, metas: dict, objects: list[dict] = ()) -> tu
         value = _resolve(article.get("author") or article.get("creator"), objects)
         names = ld_names(value)
         if names:
-            objects = value if isinstance(value, list) else [value]
-            typed = [o for o in objects if isinstance(o, dict) and o.get("@type")]
+            credited = value if isinstance(value, list) else [value]
+            typed = [o for o in credited if isinstance(o, dict) and o.get("@type")]
             organizations = [o for o in typed if ld_types(o) & {"organization", "newsmediaorganization", "corporation"}]
             return names, not (typed and len(organizations) == len(typed))
     names = [v for key in ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl")
@@ -80,6 +80,9 @@ def _declared(article: dict | None, metas: dict, objects: list[dict] = ()) -> tu
     names += [" ".join(reversed(v.split(",", 1))).strip() if v.count(",") == 1 else v
               for v in metas.get("citation_author", [])]
     return names, True
+
+
+_CARD_LABEL = re.compile(r"^\s*(?:written\s+by|authors?|by)\s*:?\s*$", re.IGNORECASE)
 
 
 def _labelled_card_data(metas: dict) -> list[str]:
@@ -91,9 +94,6 @@ def _labelled_card_data(metas: dict) -> list[str]:
         if _CARD_LABEL.match(label) and metas.get(f"twitter:data{i}"):
             return metas[f"twitter:data{i}"][:1]
     return []
-
-
-_CARD_LABEL = re.compile(r"^\s*(?:written\s+by|authors?|by)\s*:?\s*$", re.IGNORECASE)
 
 
 def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = (), url: str | None = None,
@@ -134,6 +134,8 @@ def _candidates(tree) -> list:
                 or itemprop == "name" and any(a.get("itemprop") == "author" for a in el.iterancestors()):
             out.append(el)
     return out
+
+
 # "By", "Written by:", "Author:", "Posted by" before the name
 _LABEL = re.compile(
     r"^(?:(?:written|posted|published|authored|words|story|text|article|articles|posts|stories)\s+)?by\s*:?\s*|"

@@ -81,8 +81,6 @@ _MODIFIED_META = (
 # The page object Yoast, Rank Math and other SEO plugins declare in an @graph, often without an
 # Article: its dates are the post's
 _PAGE_TYPES = frozenset({"webpage", "itempage", "medicalwebpage"})
-
-
 _MICRODATA_DATES = XPath('//*[@itemprop="datePublished" or @itemprop="dateModified"][@datetime or @content]')
 
 
@@ -293,9 +291,9 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None,
     date) makes that the published date; a date printed under the headline that is neither
     declared date (a CMS's stale or template datePublished) is taken as printed (a day), one
     not labelled "Updated" preferred. A printed day that is a declared timestamp's day in some
-    time zone (UTC-12 to UTC+14) is the same moment, and the timestamp stays; a timestamp declared in UTC a
-    day from the day in the page's permalink (/2025/12/18/slug, WordPress files posts under
-    their local day) becomes that day, the publisher's."""
+    time zone (UTC-12 to UTC+14) is the same moment, and the timestamp stays; a timestamp
+    declared in UTC a day from the day in the page's permalink (/2025/12/18/slug, WordPress
+    files posts under their local day) becomes that day, the publisher's."""
     published = modified = None
     for obj in [article] + [o for o in objects if o is not article and ld_types(o) & _PAGE_TYPES]:
         if obj:
