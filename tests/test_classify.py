@@ -191,3 +191,18 @@ def test_headline_length_counts_cjk_characters():
 def test_contact_page_is_not_an_article():
     html = page(f"<h1>Contact the newsroom</h1>{prose(3)}<form><input name='name'><textarea></textarea></form>", WP_PAGE)
     assert page_kind(html, "https://paper.example/contact/") != "article"
+
+
+@pytest.mark.parametrize("credit, credited", [
+    ("", False),
+    ("<p>By Ann Lee, city reporter</p>", True),                              # a printed byline by the headline
+    ("<p>Von Anna Lehmann</p>", True),
+    ("<p>By the river, again</p>", False),                                   # "by" in a sentence is no byline
+    ("<a href='/author/ann-lee/'>Ann Lee</a>", True),                        # the CMS's author archive
+    ("<a rel='author' href='/people/al'>Ann Lee</a>", True),
+])
+def test_a_credited_writer_counts_as_evidence(credit, credited):
+    html = page(f"<div><h1>Council votes to close the old bridge</h1>{credit}</div>{prose(3)}")
+    assert features_of(html, "https://town.example/local/bridge")["author"] == float(credited)
+    declared = page(f"<h1>X</h1>{prose(3)}", '<meta name="author" content="Ann Lee">')
+    assert features_of(declared, "https://town.example/local/x")["author"] == 1.0
