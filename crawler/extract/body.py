@@ -10,7 +10,7 @@ from trafilatura.xml import xmltotxt
 from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
-from .boilerplate import prune_around_story, story_block
+from .boilerplate import prose_paragraphs, prune_around_story, story_block
 from .classify import prose, text_runs
 from .html import class_tokens, hooked_elements, is_inside
 
@@ -357,12 +357,10 @@ def rescue_prose_containers(tree, page_prose: int) -> list:
     page's prose. Comment sections are left alone."""
     need = max(_RESCUE_MIN, RESCUE_SHARE * page_prose)
     held: dict = {}         # element -> prose(element)[1], for the elements holding any
-    for p in tree.iter("p"):
-        n = len(p.text_content().strip())
-        if n >= 80 and sum(len(a.text_content()) for a in p.iter("a")) < n / 2:
-            held[p] = held.get(p, 0) + n
-            for ancestor in p.iterancestors():
-                held[ancestor] = held.get(ancestor, 0) + n
+    for p, n in prose_paragraphs(tree):
+        held[p] = held.get(p, 0) + n
+        for ancestor in p.iterancestors():
+            held[ancestor] = held.get(ancestor, 0) + n
     return [el for el, chars in held.items()
             if chars >= need and el is not tree and _IS_CLASS_DISCARDED(el)
             and "comment" not in f"{el.get('class', '')} {el.get('id', '')}".lower()]

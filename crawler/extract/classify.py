@@ -16,6 +16,7 @@ from lxml.etree import XPath
 
 from crawler.urls import join_url
 
+from .boilerplate import prose_paragraphs
 from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_article, ld_types, meta_tags
 
@@ -206,12 +207,10 @@ def _prose_layout(tree) -> tuple[int, int]:
     short blocks over many sections, each under its own heading."""
     blocks: dict = {}
     total = 0
-    for p in tree.iter("p"):
-        n = len(p.text_content().strip())
-        if n >= 80 and sum(len(a.text_content()) for a in p.iter("a")) < n / 2:
-            total += n
-            parent = p.getparent()
-            blocks[parent] = blocks.get(parent, 0) + n
+    for p, n in prose_paragraphs(tree):
+        total += n
+        parent = p.getparent()
+        blocks[parent] = blocks.get(parent, 0) + n
     if not blocks:
         return 0, 0
     main = max(blocks, key=blocks.get)
