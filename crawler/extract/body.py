@@ -348,8 +348,18 @@ _DISCARD_ATTRIBUTES = ("class", "id", "style", "hidden", "aria-hidden")
 # the first test on one element: the expression is ".//*[...]" (EXSLT regexes, Python callbacks
 # per element tested: ~5 ms over a whole page), asked here only of the few elements holding
 # enough prose
-_IS_CLASS_DISCARDED = XPath(_CLASS_DISCARD.path.strip().replace(".//*", "self::*", 1),
-                            namespaces={"re": "http://exslt.org/regular-expressions"})
+def _on_self(discard) -> XPath:
+    """trafilatura's ".//*[...]" discard expression asked of one element (self::*[...])."""
+    return XPath(discard.path.strip().replace(".//*", "self::*", 1),
+                 namespaces={"re": "http://exslt.org/regular-expressions"})
+
+
+def _is_comments(el) -> bool:
+    """A comment section: left alone by the rescues (trafilatura is right to leave it out)."""
+    return "comment" in f"{el.get('class', '')} {el.get('id', '')}".lower()
+
+
+_IS_CLASS_DISCARDED = _on_self(_CLASS_DISCARD)
 
 
 def rescue_prose_containers(tree, page_prose: int) -> list:
@@ -362,8 +372,7 @@ def rescue_prose_containers(tree, page_prose: int) -> list:
         for ancestor in p.iterancestors():
             held[ancestor] = held.get(ancestor, 0) + n
     return [el for el, chars in held.items()
-            if chars >= need and el is not tree and _IS_CLASS_DISCARDED(el)
-            and "comment" not in f"{el.get('class', '')} {el.get('id', '')}".lower()]
+            if chars >= need and el is not tree and _IS_CLASS_DISCARDED(el) and not _is_comments(el)]
 
 
 def _reread_without_names(tree, elements: list, document, options: dict):
@@ -535,7 +544,7 @@ def buried_prose(container, text: str) -> list:
     buried = []
     for el, (lacking, first, last) in held.items():
         if lacking < _BURIED_MIN or not (kept[0] < first and last < kept[-1]) or not _is_discarded(el) \
-                or "comment" in f"{el.get('class', '')} {el.get('id', '')}".lower():
+                or _is_comments(el):
             continue
         if _discarded_above(el, container):
             continue
@@ -544,8 +553,7 @@ def buried_prose(container, text: str) -> list:
     return buried
 
 
-_IS_HIDDEN_DISCARDED = XPath(_HIDDEN_DISCARD.path.strip().replace(".//*", "self::*", 1),
-                             namespaces={"re": "http://exslt.org/regular-expressions"})
+_IS_HIDDEN_DISCARDED = _on_self(_HIDDEN_DISCARD)
 
 
 def _is_discarded(el) -> bool:
