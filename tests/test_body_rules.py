@@ -1,4 +1,4 @@
-"""Body rules of crawler.extract.body on small hand-written pages (general structures)."""
+"""Body rules (crawler.extract: furniture, boilerplate, body, paragraphs) on small hand-written pages (general structures)."""
 
 from __future__ import annotations
 
@@ -200,7 +200,8 @@ def test_subheads_and_lists_of_a_story_in_a_plain_block_are_kept_in_place():
 
 
 def test_a_wider_reading_adds_only_what_the_first_missed():
-    from crawler.extract.body import key, within_story
+    from crawler.extract.body import within_story
+    from crawler.extract.paragraphs import key
 
     first = ["First paragraph of the story.", "Second paragraph of the story."]
     wider = ["Skip to content", "First paragraph of the story.", "- Item one of the list\n- Item two of the list",

@@ -22,6 +22,7 @@ SCRAPY_FREE = (
     "archives.replay", "archives.testing", "archives.wacz", "archives.writer",
     # extraction logic (run in worker processes)
     "crawler.extract", "crawler.extract.page", "crawler.extract.body", "crawler.extract.html",
+    "crawler.extract.furniture", "crawler.extract.boilerplate", "crawler.extract.paragraphs",
     "crawler.urls", "crawler.discovery", "crawler.cssrefs", "crawler.plaindata",
     # the extraction pool: "no Scrapy or Twisted in it" (crawler/extraction/__init__.py)
     "crawler.extraction", "crawler.extraction.worker", "crawler.extraction.workerpool",

@@ -10,7 +10,8 @@ from __future__ import annotations
 from crawler.urls import canonicalize_url
 
 from . import metadata as meta
-from .body import clean_paragraphs, trafilatura_body
+from .body import trafilatura_body
+from .paragraphs import clean_paragraphs
 from .captions import find_captions
 from .classify import classify_tree
 from .html import ExtractionError, hooked_elements, parse_html

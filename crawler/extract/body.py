@@ -1,4 +1,8 @@
-"""Article body: trafilatura on the already-parsed tree, then caption/headline/widget removal."""
+"""Article body: trafilatura reads the pruned tree, and what it dropped of the story is read again.
+
+The tree is pruned first (furniture.py, boilerplate.py) and the paragraphs are cleaned after
+(paragraphs.py); this module is the reading: trafilatura's pass, its fallbacks and the recall
+passes for story parts it left out (lists and subheads, prose in closed panels)."""
 
 from __future__ import annotations
 
@@ -12,219 +16,11 @@ from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from .boilerplate import prose_paragraphs, prune_around_story, story_block
 from .classify import prose, text_runs
-from .html import class_tokens, hooked_elements, is_inside
-
-# Page furniture trafilatura does not always prune. html.hooked_elements preselects on class/id
-# substrings, then whole class tokens are checked, and each kind has a size guard so a
-# <body class="... cookies-not-set"> or an "entry-content-read-more" wrapper survives:
-#   boxes (newsletter, cookie/consent, subscribe): pruned up to _BOX_MAX characters of text;
-#   controls (share, font size, print, rating): small (<= _CONTROL_MAX) or mostly links;
-#   lists (related, recirculation): mostly links.
-_SUFFIX = r"(?:[-_](?:wrapper|wrap|container|box|block|module|widget|area|section|links?|list|buttons?|tools?|bar|form|signup|banner|notice|promo|cta))*$"
-_BOX_TOKEN = re.compile(
-    r"^(?:.*[-_])?(?:newsletters?|cookies?|cookie-?(?:banner|notice|consent|bar)|consent|subscribe|subscription|"
-    r"signup|sign-up)" + _SUFFIX
-)
-_CONTROL_TOKEN = re.compile(
-    r"^(?:.*[-_])?(?:font-?size|font-?(?:resize|resizer|control|controls|changer|tools?)|text-?(?:size|resize|resizer)|"
-    r"share|shares|sharing|share-?(?:bar|buttons?|tools?|links?|icons?)|social(?:-?(?:share|links|media|icons|bar))?|"
-    r"print|rating|ratings|(?:story|article|post|entry)-?tools)" + _SUFFIX
-)
-_LIST_TOKEN = re.compile(
-    r"^(?:.*[-_])?(?:related|related-?(?:articles?|posts?|stories|content|links|news|reads?)|recirc|recirculation)" + _SUFFIX
-)
-_BOX_MAX, _CONTROL_MAX, _LIST_MAX = 1500, 300, 5000
-# Tokens that name no widget though they hold a widget word: WordPress block style presets on
-# content ("has-medium-font-size"), print visibility utilities ("hide-on-print": shown on screen),
-# and heading anchors slugged from the heading's words ("h-4-pick-times-for-social-media").
-_NOT_WIDGET_TOKEN = re.compile(r"^has-|(?:^|[-_])(?:no|hide|hidden|none)[-_](?:on[-_]|in[-_])?print$|"
-                               r"^(?:[^-_]+[-_]){5,}")
-_KEEP_TAGS = frozenset({"html", "body", "article", "main"})
-
-
-def _link_share(el, n: int) -> float:
-    return sum(len(a.text_content()) for a in el.iter("a")) / n if n else 0.0
-
-
-def prune_widgets(tree, hooked: list | None = None) -> int:
-    """Remove widget blocks from `tree` in place; returns how many."""
-    removed = 0
-    for el in hooked if hooked is not None else hooked_elements(tree):
-        if el.tag in _KEEP_TAGS or el.getparent() is None:
-            continue
-        tokens = [t for t in class_tokens(el) if not _NOT_WIDGET_TOKEN.search(t)]
-        box = any(_BOX_TOKEN.match(t) for t in tokens)
-        control = not box and any(_CONTROL_TOKEN.match(t) for t in tokens)
-        listing = not (box or control) and any(_LIST_TOKEN.match(t) for t in tokens)
-        if not (box or control or listing):
-            continue
-        n = len(el.text_content().strip())
-        if box:
-            drop = n <= _BOX_MAX
-        elif control:
-            drop = n <= _CONTROL_MAX or (n <= _LIST_MAX and _link_share(el, n) >= 0.5)
-        else:
-            drop = n <= _LIST_MAX and _link_share(el, n) >= 0.5
-        if drop:
-            el.drop_tree()
-            removed += 1
-    return removed
-
-
-# In-body pointers to other stories: a short paragraph led by a label ("Read more:", "Related:",
-# "See also") whose text is largely a link, set among
-# the story's own paragraphs. Newsrooms drop them between paragraphs; readers skip them.
-_POINTER_LABEL = re.compile(
-    r"^\W*(?:read|see|watch|listen|also|more|related|recommended|further|don['’]?t miss|must read|"
-    r"you (?:may|might) (?:also )?like|lesen sie (?:auch|mehr)|mehr zum thema|lire (?:aussi|plus)|"
-    r"à lire|leer (?:más|tambi[eé]n)|lee también|leia (?:mais|também)|leggi anche)\b"
-    r"[\w '’-]{0,30}?\s*[:|»>–—-]",
-    re.IGNORECASE,
-)
-_POINTER_MAX = 300      # characters: a pointer is a line, not a paragraph of prose
-
-
-def prune_story_pointers(tree) -> int:
-    """Remove in-body "related story" pointer paragraphs (see _POINTER_LABEL) from `tree`."""
-    removed = 0
-    for p in list(tree.iter("p")):
-        parent = p.getparent()
-        if parent is None:
-            continue
-        text = p.text_content().strip()
-        n = len(text)
-        if not n or n > _POINTER_MAX:
-            continue
-        linked = sum(len(a.text_content().strip()) for a in p.iter("a"))
-        if not linked:
-            continue
-        labelled = _POINTER_LABEL.match(text) is not None and linked >= 0.4 * (n - 12)
-        if not labelled:
-            continue
-        # only among the story's own prose: at least two sibling paragraphs of unlinked text
-        prose_siblings = 0
-        for sibling in parent.iterchildren("p"):
-            if sibling is p:
-                continue
-            t = sibling.text_content()
-            if len(t) >= 80 and _link_share(sibling, len(t)) < 0.3:
-                prose_siblings += 1
-                if prose_siblings >= 2:
-                    break
-        if prose_siblings >= 2:
-            p.drop_tree()
-            removed += 1
-    return removed
-
-
-# Rails: a block of teasers under a label ("Read this next", "Popular stories", "Upcoming events",
-# "Sponsored content", "More from ...") set after or inside the story. The label is a heading
-# or a short line of its own; what follows it in the same block is links to other pages.
-_RAIL_LABEL = re.compile(
-    r"^\W*(?:read (?:this )?next|related(?: (?:stories|articles|posts|content|news|reading|coverage))?|"
-    r"more (?:from|stories|news|on|in|like this|to read|articles|posts)\b.*|(?:most )?popular(?: (?:stories|posts|articles|now))?|"
-    r"most (?:read|viewed|shared|commented)|trending(?: (?:now|stories|articles))?|sponsored(?: content| stories)?|"
-    r"sponsor content|partner content|upcoming events|latest (?:news|stories|posts|articles)|"
-    r"you (?:may|might) (?:also )?(?:like|enjoy)|recommended(?: for you| reading| stories)?|editor['’]?s picks|"
-    r"don['’]?t miss|also on .{1,40}|around the web|from the web|further reading|see also|keep reading|"
-    r"top stories|recent (?:posts|stories|articles|news))\W*$",
-    re.IGNORECASE,
-)
-_LABEL_MAX = 60
-_RAIL_HEADS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "header")
-
-
-def _teaser_block(elements: list) -> bool:
-    """Teasers: at least two links, mostly link text or a short text per link, and no paragraph
-    of unlinked prose (a story's own text after a misread label)."""
-    text = links = linked = 0
-    for el in elements:
-        text += len(el.text_content().strip())
-        for a in el.iter("a"):
-            if a.get("href"):
-                links += 1
-                linked += len(a.text_content().strip())
-        for p in el.iter("p"):
-            n = len(p.text_content().strip())
-            if n >= 200 and _link_share(p, n) < 0.2:
-                return False
-    return links >= 2 and (linked >= 0.4 * text or text <= 150 * links)
-
-
-def prune_rails(tree) -> int:
-    """Remove labelled rails (see _RAIL_LABEL): the label and the teasers after it in its block."""
-    removed = 0
-    for el in list(tree.iter(*_RAIL_HEADS)):
-        if el.getparent() is None or len(el) > 3:
-            continue
-        label = el.text_content().strip()
-        if not label or len(label) > _LABEL_MAX or not _RAIL_LABEL.match(label):
-            continue
-        node = el
-        for _ in range(3):      # a label wrapped in its own title block: look from the wrapper
-            parent = node.getparent()
-            if (next(node.itersiblings(), None) is not None or parent is None
-                    or parent.tag in ("body", "article", "main") or parent.text_content().strip() != label):
-                break
-            node = parent
-        followers = list(node.itersiblings())
-        if not followers or not _teaser_block(followers):
-            continue
-        if sum(len(f.text_content()) for f in followers) > 6000:
-            continue            # a label over half a page: not a rail we can bound
-        for follower in followers:
-            follower.drop_tree()
-        node.drop_tree()
-        removed += 1
-    return removed
-
-
-# A dek/standfirst is the article's summary line under the headline, not body text: a sub-heading
-# inside the header that holds the <h1>, or a heading with a dek-like class.
-_DEK_TOKEN = re.compile(
-    r"^(?:.*[-_])?(?:dek|deck|standfirst|strapline|subline|sub-?headline|sub-head|subtitle|sub-?title)(?:[-_].*)?$"
-)
-
-
-def prune_deks(tree) -> int:
-    removed = 0
-    for heading in tree.iter("h2", "h3", "h4", "p"):
-        tokens = class_tokens(heading)
-        is_dek = any(_DEK_TOKEN.match(t) for t in tokens)
-        if not is_dek and heading.tag != "p":
-            node = heading.getparent()
-            for _ in range(3):
-                if node is None or node.tag in ("article", "main", "body"):
-                    break
-                if node.tag == "header" or any(t in ("article-header", "post-header", "entry-header", "article-head",
-                                                       "article__header", "headline-wrap")
-                                               for t in f"{node.get('class', '')}".lower().split()):
-                    is_dek = next(node.iter("h1"), None) is not None
-                    break
-                node = node.getparent()
-        if is_dek and heading.getparent() is not None:
-            heading.drop_tree()
-            removed += 1
-    return removed
-
+from .furniture import link_share, prune_deks, prune_navs, prune_rails, prune_story_pointers, prune_widgets
+from .html import is_inside
+from .paragraphs import key
 
 _PRUNE = ["//figcaption"]
-
-# A <nav> is menus and breadcrumbs, but a page with an unclosed <nav> (or a theme that wraps the
-# whole page in one) holds its story inside it: only navs that are small or mostly links go.
-_NAV_MAX = 1500
-
-
-def prune_navs(tree) -> int:
-    removed = 0
-    for nav in list(tree.iter("nav")):
-        if nav.getparent() is None:
-            continue
-        n = len(nav.text_content().strip())
-        if n <= _NAV_MAX or _link_share(nav, n) >= 0.5:
-            nav.drop_tree()
-            removed += 1
-    return removed
 
 # trafilatura's second opinion (readability, then jusText; off in its fast mode) costs about a
 # tenth of a page's extraction and changes the body of few pages (6 of the 181 ScrapingHub
@@ -233,15 +29,6 @@ def prune_navs(tree) -> int:
 # WCXB dev half's 526 article pages: 0.3 loses 3 pages (0.99->0.49 ...), 0.7 rescues 2 more than
 # 0.5 (0.66->0.95, 0.82->1.00) at no CPU we could tell apart, 0.9 costs a page and ~10% CPU.
 FALLBACK_BELOW = 0.7
-
-# a "paragraph" of one or two characters, or bare digits, is widget debris ("TT", "20", "A+")
-_DEBRIS = re.compile(r"^\W*(?:\w{1,2}|\d+)\W*$")
-_KEY = re.compile(r"\W+")
-
-
-def key(text: str) -> str:
-    """Comparison key: lowercase word characters only."""
-    return _KEY.sub("", text.lower())
 
 
 def unwrap_layout_tables(tree) -> int:
@@ -414,7 +201,7 @@ def missed_structure(container, text: str) -> list[str]:
             continue
         content = el.text_content()
         n = len(content.strip())
-        if n < 15 or _link_share(el, n) > 0.5:
+        if n < 15 or link_share(el, n) > 0.5:
             continue
         k = key(content)
         if k[:60] not in have:
@@ -467,7 +254,7 @@ def restore_subheads(container, blocks: list[str]) -> list[str]:
     for head in reversed(heads):    # the later subhead first: the earlier one may open on it
         text = " ".join(head.text_content().split())
         hk = key(text)[:_LEAD]
-        if not hk or _link_share(head, len(text)) > 0.5 or "\n" + hk in openings:
+        if not hk or link_share(head, len(text)) > 0.5 or "\n" + hk in openings:
             continue
         after = "\n" + _text_after(head, container)
         if len(after) < 11 or openings.count(after) != 1:   # two blocks opening alike: which one?
@@ -523,7 +310,7 @@ def buried_prose(container, text: str) -> list:
     for p in container.iter("p"):
         content = p.text_content()
         n = len(content.strip())
-        if n >= 80 and _link_share(p, n) < 0.5:
+        if n >= 80 and link_share(p, n) < 0.5:
             found = key(content)[:60] in have
             index[p] = (len(index), n, found)
             if found:
@@ -610,64 +397,3 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     if size >= _STRUCTURE_MIN and size > STRUCTURE_MISSED * _kept(document):
         blocks = within_story(blocks, _blocks(bare_extraction(tree, fast=True, favor_recall=True, **options)), missed)
     return restore_subheads(container, blocks)
-
-
-# Lines of page furniture that trafilatura keeps as paragraphs when they sit inside the story's
-# container: a date alone or under a "Posted on"/"Updated" label, the label alone, reading time,
-# the label of an ad slot, of a table of contents or of share buttons. Whole-line matches only.
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DATE = (rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|"
-         rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})")
-_DATE_LABEL = r"(?:posted|published|updated|last updated|modified|date)(?:\s+on)?"
-_FURNITURE_LINE = re.compile(
-    rf"^\W*(?:(?:{_DATE_LABEL}\W*)?{_DATE}|{_DATE_LABEL}|"
-    r"\d+\s*(?:min(?:ute)?s?)\s*read|reading time\W*\d+\s*min[a-z]*|"
-    r"advertisement|advertising|sponsored|(?:story|article) continues (?:below|after)(?: this)?(?: advertisement| ad)?|"
-    r"table of contents|contents|in this article|on this page|"
-    r"share(?: this(?: article| post| story| page)?)?)\W*$",
-    re.IGNORECASE,
-)
-# "By <name>" / "Written by <name>" naming an author the page declares elsewhere: the byline, kept
-# apart from the body (authors are a field of their own)
-_BYLINE = re.compile(r"^\W*(?:(?:written|posted|reviewed|words)\s+)?by\s+(.{2,60}?)\W*$", re.IGNORECASE)
-
-
-def furniture_line(para: str, authors: list[str] = ()) -> bool:
-    """A paragraph that is one line of page furniture (see _FURNITURE_LINE, _BYLINE)."""
-    if len(para) > 80:
-        return False
-    text = " ".join(para.split())
-    if _FURNITURE_LINE.match(text):
-        return True
-    byline = _BYLINE.match(text)
-    if byline and authors:
-        named = key(byline.group(1))
-        return any(key(a) and key(a) in named for a in authors)
-    return False
-
-
-def clean_paragraphs(paragraphs: list[str], *, title: str | None, captions: list[dict],
-                     authors: list[str] = ()) -> list[str]:
-    """Drop headline repeats, caption lines, furniture lines and widget debris from the body."""
-    drop = set()
-    if title:
-        drop.add(key(title))
-    caption_keys = []
-    for caption in captions:
-        k = key(caption["text"])
-        drop.add(k)
-        if caption.get("credit"):
-            drop.add(key(f"{caption['text']} {caption['credit']}"))
-            drop.add(key(caption["credit"]))
-        if len(k) >= 40:
-            caption_keys.append(k)
-    out = []
-    for para in paragraphs:
-        k = key(para)
-        if not k or k in drop or _DEBRIS.match(para.strip()) or furniture_line(para, authors):
-            continue
-        # a caption line with its credit glued on in some other way
-        if caption_keys and len(k) < 600 and any(k.startswith(c) and len(k) - len(c) < 80 for c in caption_keys):
-            continue
-        out.append(para)
-    return out

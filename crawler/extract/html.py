@@ -187,7 +187,7 @@ def class_tokens(el) -> list[str]:
     return f"{el.get('class', '')} {el.get('id', '')}".lower().split()
 
 
-# Substrings of class/id values that captions.py and body.py look at. One walk over the page
+# Substrings of class/id values that captions.py and furniture.py look at. One walk over the page
 # reading each element's class and id finds them all: ~1.8 ms a page, where an XPath with a
 # contains() per word costs ~20 ms and one listing every class/id/itemprop attribute ~2.6 ms.
 HOOK_WORDS = (

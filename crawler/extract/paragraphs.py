@@ -1,0 +1,76 @@
+"""Cleaning of the paragraphs trafilatura read: headline repeats, caption lines, furniture lines
+(dates, labels, bylines) and widget debris that sit inside the story's container and so survive
+the tree's pruning (furniture.py, boilerplate.py)."""
+
+from __future__ import annotations
+
+import re
+
+# a "paragraph" of one or two characters, or bare digits, is widget debris ("TT", "20", "A+")
+_DEBRIS = re.compile(r"^\W*(?:\w{1,2}|\d+)\W*$")
+_KEY = re.compile(r"\W+")
+
+
+def key(text: str) -> str:
+    """Comparison key: lowercase word characters only."""
+    return _KEY.sub("", text.lower())
+
+# Lines of page furniture that trafilatura keeps as paragraphs when they sit inside the story's
+# container: a date alone or under a "Posted on"/"Updated" label, the label alone, reading time,
+# the label of an ad slot, of a table of contents or of share buttons. Whole-line matches only.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = (rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|"
+         rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})")
+_DATE_LABEL = r"(?:posted|published|updated|last updated|modified|date)(?:\s+on)?"
+_FURNITURE_LINE = re.compile(
+    rf"^\W*(?:(?:{_DATE_LABEL}\W*)?{_DATE}|{_DATE_LABEL}|"
+    r"\d+\s*(?:min(?:ute)?s?)\s*read|reading time\W*\d+\s*min[a-z]*|"
+    r"advertisement|advertising|sponsored|(?:story|article) continues (?:below|after)(?: this)?(?: advertisement| ad)?|"
+    r"table of contents|contents|in this article|on this page|"
+    r"share(?: this(?: article| post| story| page)?)?)\W*$",
+    re.IGNORECASE,
+)
+# "By <name>" / "Written by <name>" naming an author the page declares elsewhere: the byline, kept
+# apart from the body (authors are a field of their own)
+_BYLINE = re.compile(r"^\W*(?:(?:written|posted|reviewed|words)\s+)?by\s+(.{2,60}?)\W*$", re.IGNORECASE)
+
+
+def furniture_line(para: str, authors: list[str] = ()) -> bool:
+    """A paragraph that is one line of page furniture (see _FURNITURE_LINE, _BYLINE)."""
+    if len(para) > 80:
+        return False
+    text = " ".join(para.split())
+    if _FURNITURE_LINE.match(text):
+        return True
+    byline = _BYLINE.match(text)
+    if byline and authors:
+        named = key(byline.group(1))
+        return any(key(a) and key(a) in named for a in authors)
+    return False
+
+
+def clean_paragraphs(paragraphs: list[str], *, title: str | None, captions: list[dict],
+                     authors: list[str] = ()) -> list[str]:
+    """Drop headline repeats, caption lines, furniture lines and widget debris from the body."""
+    drop = set()
+    if title:
+        drop.add(key(title))
+    caption_keys = []
+    for caption in captions:
+        k = key(caption["text"])
+        drop.add(k)
+        if caption.get("credit"):
+            drop.add(key(f"{caption['text']} {caption['credit']}"))
+            drop.add(key(caption["credit"]))
+        if len(k) >= 40:
+            caption_keys.append(k)
+    out = []
+    for para in paragraphs:
+        k = key(para)
+        if not k or k in drop or _DEBRIS.match(para.strip()) or furniture_line(para, authors):
+            continue
+        # a caption line with its credit glued on in some other way
+        if caption_keys and len(k) < 600 and any(k.startswith(c) and len(k) - len(c) < 80 for c in caption_keys):
+            continue
+        out.append(para)
+    return out
