@@ -158,3 +158,39 @@ def test_ctrl_c_stops_reextract_writes_what_it_has_and_leaves_no_worker(tmp_path
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _processes_with(marker) == []
+
+
+def test_ctrl_c_as_the_crawl_starts_is_a_clean_stop(tmp_path, demo_site):
+    """Ctrl-C (SIGINT to the process group) the moment the spider opens, while the pool's
+    forkserver is still importing the extraction code: before the fix the forkserver died with a
+    KeyboardInterrupt traceback and the pool logged that it could not start a worker. Now the
+    crawl stops with exit 130 and one plain line, and no process it started outlives it."""
+    from tests.conftest import crawl_args, scrapy_command, scrapy_env
+
+    marker = str(uuid.uuid4())
+    args = crawl_args(demo_site.base_url, tmp_path / "out", {"EXTRACT_WORKERS": "2"})
+    proc = subprocess.Popen(scrapy_command(*args), cwd=ROOT,
+                            env=scrapy_env({"POOL_TEST_MARK": marker}), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "Spider opened" in line:
+                os.killpg(proc.pid, signal.SIGINT)
+                break
+        assert any("Spider opened" in line for line in seen), "".join(seen)[-3000:]
+        _, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    stderr = "".join(seen) + rest
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr and "could not start a worker" not in stderr, stderr[-3000:]
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("Crawl interrupted"), last
+    deadline = time.monotonic() + 15
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []

@@ -121,7 +121,12 @@ class Command(ScrapyCrawlCommand):
         """Why the exit status is not 0, on stderr, after the summary."""
         reason = stats.get("finish_reason")
         archived = (stats.get("warc/response_records") or 0) + (stats.get("warc/revisit_records") or 0)
-        if reason is None:
+        if reason is None and not archived:
+            # Scrapy stops only a running engine: a Ctrl-C while the spider is still opening ends
+            # the process before the engine starts, so nothing closes, but nothing was archived
+            print("Crawl interrupted while it was starting, before anything was archived: "
+                  "run the same command again to crawl", file=sys.stderr)
+        elif reason is None:
             print("error: crawl interrupted before it could close (second Ctrl-C?); "
                   "run the same command again to finish it", file=sys.stderr)
         elif reason == "shutdown":

@@ -26,9 +26,11 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import struct
 import threading
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 
 from crawler.extraction import worker as worker_entry
 
@@ -170,6 +172,15 @@ class WorkerPool:
         thread.start()
 
     def _spawn(self, count: int) -> None:
+        # Ctrl-C reaches the whole process group. The forkserver protects itself from it only
+        # once its preload (the extraction code, ~0.5-1 s) is imported, and a worker only once
+        # worker_init runs: a Ctrl-C in those windows killed them with a traceback and failed the
+        # pool as the crawl began to stop. Both inherit this thread's signal mask, so SIGINT stays
+        # blocked in them until they ignore it (multiprocessing's resource tracker is started the
+        # same way); the crawl's main thread still receives it. The tracker is started first: its
+        # start unblocks SIGINT in the calling thread when it is done.
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         for _ in range(count):
             error = None
             try:
