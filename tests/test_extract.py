@@ -550,6 +550,28 @@ def test_published_date_printed_in_the_byline(declared, byline, expected):
     assert extract_article(html, "https://gazette.example/storm")["published"] == expected
 
 
+@pytest.mark.parametrize("head,page,expected", [
+    # HTML5's <time pubdate> (printed after the story here) against a stale declared date
+    ('<script type="application/ld+json">{"@type": "Article", "headline": "Storm", "datePublished": "2025-11-29T12:28:31-05:00"}'
+     "</script>", '<div class="meta">Published <time pubdate datetime="2025-08-13">August 13, 2025</time></div>', "2025-08-13"),
+    # microformats2's h-entry date against a template's placeholder
+    ('<meta property="article:published_time" content="2014-01-01">', '<p><time class="dt-published" datetime="2021-04-21T09:00:00+02:00">21 avril 2021</time></p>',
+     "2021-04-21T09:00:00+02:00"),
+    # the same markup naming an update is not the publication
+    ('<script type="application/ld+json">{"@type": "Article", "headline": "Storm", "datePublished": "2019-05-02"}</script>',
+     '<p><time class="post-date updated" pubdate datetime="2026-01-24">Jan 24, 2026</time></p>', "2019-05-02"),
+    # a marked date in a sidebar dates another post
+    ('<script type="application/ld+json">{"@type": "Article", "headline": "Storm", "datePublished": "2019-05-02"}</script>',
+     '<aside><time pubdate datetime="2026-01-24">Jan 24, 2026</time></aside>', "2019-05-02"),
+    # a <meta name="published"> with the date written out
+    ('<meta name="published" content="July 17, 2025">', "", "2025-07-17"),
+])
+def test_published_date_marked_by_markup_conventions(head, page, expected):
+    story = "<p>" + "Storm text that is the article body, long enough to end the byline. " * 5 + "</p>"
+    html = f"<html><head>{head}</head><body><article><h1>Storm</h1>{story}{page}</article></body></html>"
+    assert extract_article(html, "https://gazette.example/storm")["published"] == expected
+
+
 def test_placeholder_year_is_no_date_and_does_not_break_the_page():
     html = ('<html><head><script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm",'
             ' "datePublished": "0001-01-01T00:00:00Z"}</script></head><body><article><h1>Storm</h1>'

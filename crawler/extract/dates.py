@@ -70,7 +70,7 @@ _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "datepublished", "article.published",
     "published_time", "publishdate", "publish-date", "pubdate", "date", "dc.date.issued", "dcterms.created",
     "dc.date", "sailthru.date", "parsely-pub-date", "article_date_original", "cxenseparse:recs:publishtime",
-    "original-publish-date", "displaydate", "og:pubdate", "article:published", "datecreated",
+    "original-publish-date", "displaydate", "og:pubdate", "article:published", "datecreated", "published",
 )
 _MODIFIED_META = (
     "article:modified_time", "og:article:modified_time", "og:updated_time", "datemodified",
@@ -93,6 +93,23 @@ def _microdata_dates(tree) -> dict[str, str]:
         if value:
             found.setdefault(el.get("itemprop"), value)
     return found
+
+
+def _marked_published(tree) -> str | None:
+    """The first <time> the markup marks as the publication date (HTML5's withdrawn, still
+    written `pubdate`; microformats2's h-entry `dt-published`), outside navigation, footers
+    and asides (other posts' dates) and not also named an update ("post-date updated")."""
+    for el in tree.iter("time"):
+        value = el.get("datetime")
+        classes = el.get("class") or ""
+        if not value or el.get("pubdate") is None and "dt-published" not in classes.split():
+            continue
+        if _UPDATED.search(classes) or any(a.tag in _FURNITURE for a in el.iterancestors()):
+            continue
+        value = iso_date(value)
+        if value:
+            return value
+    return None
 
 
 def _first_time(tree) -> str | None:
@@ -290,7 +307,9 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None,
     while the declared publication date is not shown (an article republished under a new
     date) makes that the published date; a date printed under the headline that is neither
     declared date (a CMS's stale or template datePublished) is taken as printed (a day), one
-    not labelled "Updated" preferred. A printed day that is a declared timestamp's day in some
+    not labelled "Updated" preferred; before it, a <time> the markup marks as the publication
+    (`pubdate`, microformats' `dt-published`, wherever the template prints it) that is neither
+    declared date. A printed day that is a declared timestamp's day in some
     time zone (UTC-12 to UTC+14) is the same moment, and the timestamp stays; a timestamp
     declared in UTC a day from the day in the page's permalink (/2025/12/18/slug, WordPress
     files posts under their local day) becomes that day, the publisher's."""
@@ -314,7 +333,11 @@ def find_dates(tree, article: dict | None, metas: dict, url: str | None,
     plain = next((day for day, upd in printed if not upd), printed[0][0] if printed else None)
     visible = {day for day, _ in printed} | ({shown[:10]} if shown else set())
     unlabelled = {day for day, upd in printed if not upd} | ({shown[:10]} if shown and not updated else set())
-    if published and modified and modified[:10] != published[:10] \
+    marked = _marked_published(tree)
+    if marked and (not published or marked[:10] not in (published[:10], (modified or "")[:10])
+                   and not _a_day_apart(published, marked[:10])):
+        published = marked      # what the markup marks as published, against a stale declaration
+    elif published and modified and modified[:10] != published[:10] \
             and modified[:10] in unlabelled and published[:10] not in visible:
         # the page shows its last modification as its date and not the first publication:
         # the date the reader is given
