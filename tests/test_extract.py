@@ -456,6 +456,11 @@ _STORY = "<p>Storm text that is the article body, long enough to be one.</p>"
      ' "author": {"@id": "https://gazette.example/#/person/1"}},'
      ' {"@type": "Person", "@id": "https://gazette.example/#/person/1", "name": "Christian Dupuis"}]}</script>',
      f'<article><h1>Storm</h1>{_STORY}</article>', ["Christian Dupuis"]),
+    # the name's own element ends it, though the markup prints the next one against it
+    ("", f'<article><h1>Storm</h1><p class="post-meta">By <a href="/people/ada">Ada Lindqvist</a>'
+         f'<span class="cat">In Politics</span></p>{_STORY}</article>', ["Ada Lindqvist"]),
+    ("", f'<article><h1>Storm</h1><div class="meta">Posted on March 9, 2024 by <a href="/people/ada">Ada Lindqvist</a>'
+         f'<span class="cat">In Politics</span></div>{_STORY}</article>', ["Ada Lindqvist"]),
 ])
 def test_authors_from_bylines(head, body, expected):
     html = f"<html><head><title>Storm | Gazette</title>{head}</head><body>{body}</body></html>"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from lxml.etree import XPath
 
-from .html import class_tokens, element_text, following, squash
+from .html import class_tokens, element_text, following, spaced_text, squash
 from .jsonld import ld_names, ld_types
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
@@ -246,9 +246,9 @@ def _by_lines(tree, sites: set[str]) -> list[str]:
         head = (el.text or "").lstrip()
         if not head[:12].lower().startswith(("by", "written", "posted")) or _in_furniture(el):
             continue
-        text = element_text(el)
+        text = spaced_text(el)
         if not _LABEL.sub("", text, count=1).strip(" :") and el.getparent() is not None:
-            text = element_text(el.getparent())     # <span>Written by:</span> <a>Name</a>
+            text = spaced_text(el.getparent())     # <span>Written by:</span> <a>Name</a>
         if len(text) > 100:     # "Written by Jack Shepherd Hi! I'm Jack, ...": the byline's own line
             text = re.split(r"[!?]\s|\.\s+(?=[A-Z][a-z])", text, maxsplit=1)[0]
         if len(text) > 100 or not _BY_LINE.match(text) and not _LABEL.match(text):
@@ -307,12 +307,12 @@ def _by_in_meta_block(tree) -> list[str]:
     """'Posted by Ada Lindqvist on March 9' / 'By WALT PEMBERTON' inside a post-meta or credit
     block (old templates put the byline in the middle of a line of metadata)."""
     for el in _META_BLOCK(tree)[:8]:
-        text = element_text(el)
+        text = spaced_text(el)
         if not text or len(text) > 200:
             continue
         match = _BY_NAME.search(text)
         if match:
-            name = match.group(1)
+            name = _NAME_END.sub("", match.group(1))
             return [name.title() if name.isupper() else name]
     return []
 
