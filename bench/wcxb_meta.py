@@ -7,6 +7,11 @@ same answers in seconds. The dev half's misses can be listed page by page; the h
 is only ever counted.
 
     .venv/bin/python -m bench.wcxb_meta [--corpus DIR] [--tools ours,htmldate,trafilatura] [--misses date]
+                                        [--sources]
+
+`--sources` says which of the page's own sources the annotators' title and date are, where
+the sources disagree (counts only, both halves): the share a rule choosing between them can
+reach. Without a rule that tells the cases apart, the majority source is the ceiling.
 """
 
 from __future__ import annotations
@@ -55,6 +60,66 @@ def predict_trafilatura(page) -> dict:
             "authors": [a.strip() for a in author.split(";")] if author else []}
 
 
+def page_sources(page) -> dict:
+    """The page's own candidates: its first <h1> outside navigation and footers, its og:title
+    and <title> (site name stripped as ours strips it), and its declared publication and
+    modification dates (JSON-LD article or WebPage, else meta tags)."""
+    from crawler.extract import metadata as meta
+    from crawler.extract.html import element_text, parse_html
+    from crawler.extract.titles import host_names
+
+    tree = parse_html(page.body, "utf-8")
+    objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
+    article = meta.ld_article(objects)
+    names = meta.find_site_names(article, objects, metas) + host_names(page.fetch_url)
+    h1 = next((t for h in tree.iter("h1") if not any(a.tag in ("nav", "footer") for a in h.iterancestors())
+               for t in [element_text(h)] if t), None)
+    title_el = tree.find(".//title")
+    declared = [v for v in (meta.first(metas, "og:title"), title_el.text_content() if title_el is not None else None) if v]
+    dated = [o for o in [article, *objects] if o and (o.get("datePublished") or o.get("dateModified"))]
+    published = next((meta.iso_date(meta.ld_str(o.get("datePublished"))) for o in dated if o.get("datePublished")), None)
+    modified = next((meta.iso_date(meta.ld_str(o.get("dateModified"))) for o in dated if o.get("dateModified")), None)
+    return {"h1": h1, "declared": [meta.strip_site_suffix(v, names) for v in declared],
+            "published": published or meta.iso_date(meta.first(metas, "article:published_time")),
+            "modified": modified or meta.iso_date(meta.first(metas, "article:modified_time"))}
+
+
+def source_counts(pages, ours: dict) -> dict[bool, dict[str, int]]:
+    """{held_out: counts}: where the h1 and the declared titles differ, and where the declared
+    publication and modification days differ, how often the truth is each source ("title h1",
+    "title declared", "title neither"; "date published", ...) and how often ours is right
+    ("title ours", "date ours")."""
+    out: dict[bool, dict[str, int]] = {False: {}, True: {}}
+    for page in pages:
+        src, truth, counts = page_sources(page), page.truth, out[page.held_out]
+        if truth.get("title") and src["h1"] and src["declared"] \
+                and not any(title_equal(src["h1"], d) for d in src["declared"]):
+            which = "h1" if title_equal(truth["title"], src["h1"]) else \
+                "declared" if any(title_equal(truth["title"], d) for d in src["declared"]) else "neither"
+            for key, n in ((f"title {which}", 1), ("title ours", title_equal(truth["title"], ours[page.id]["title"]))):
+                counts[key] = counts.get(key, 0) + n
+        if truth.get("publish_date") and src["published"] and src["modified"] \
+                and src["published"][:10] != src["modified"][:10]:
+            which = "published" if same_day(truth["publish_date"], src["published"]) else \
+                "modified" if same_day(truth["publish_date"], src["modified"]) else "neither"
+            for key, n in ((f"date {which}", 1), ("date ours", same_day(truth["publish_date"], ours[page.id]["published"]))):
+                counts[key] = counts.get(key, 0) + n
+    return out
+
+
+def source_table(pages, ours: dict) -> list[str]:
+    rows = []
+    for held, counts in source_counts(pages, ours).items():
+        half = "held-out" if held else "dev"
+        t = [counts.get(f"title {k}", 0) for k in ("h1", "declared", "neither", "ours")]
+        d = [counts.get(f"date {k}", 0) for k in ("published", "modified", "neither", "ours")]
+        rows.append(f"{half}: h1 and og:title/<title> differ on {sum(t[:3])} pages: the title is the h1 on {t[0]}, "
+                    f"a declared title on {t[1]}, neither on {t[2]}; ours right on {t[3]}")
+        rows.append(f"{half}: declared published and modified days differ on {sum(d[:3])} pages: the date is the "
+                    f"published on {d[0]}, the modified on {d[1]}, neither on {d[2]}; ours right on {d[3]}")
+    return rows
+
+
 TOOLS = {
     "ours": predict_ours,
     "htmldate": lambda page: predict_htmldate(page, True),
@@ -70,6 +135,7 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus", type=Path, default=None, help="shared corpus folder (default: beside the repo)")
     parser.add_argument("--tools", default="ours", help="comma-separated: " + ", ".join(TOOLS))
     parser.add_argument("--misses", default="", help="list the dev half's misses of ours: title,author,date")
+    parser.add_argument("--sources", action="store_true", help="which source the truth is where the page's disagree")
     parser.add_argument("--out", type=Path, default=RESULTS / "wcxb_meta.json")
     args = parser.parse_args(argv)
     try:
@@ -103,6 +169,8 @@ def main(argv=None) -> int:
     if "ours" in predictions:
         cpu = [v["date_cpu"] for v in predictions["ours"].values()]
         print(f"find_dates CPU: {1000 * sum(cpu) / len(cpu):.2f} ms/page")
+    if args.sources and "ours" in predictions:
+        print("\n" + "\n".join(source_table(pages, predictions["ours"])))
     for field in filter(None, args.misses.split(",")):
         key, ok = FIELDS[field]
         print(f"\ndev misses, {field}:")

@@ -106,3 +106,37 @@ def test_snippets_with_typography_folded():
     snippets = ["it's \"done\" - finally...", "The mayor said", "not there"]
     assert wcxb.snippet_hits(text, snippets) == 1
     assert wcxb.snippet_hits(text, snippets, typography=True) == 2
+
+
+def test_meta_sources_say_which_source_the_truth_is_where_the_page_disagrees(tmp_path):
+    """bench.wcxb_meta --sources: counts computed here from the three pages' markup by hand."""
+    from bench import wcxb_meta
+
+    base = tmp_path / "wcxb-dev"
+    (base / "html").mkdir(parents=True)
+    (base / "ground-truth").mkdir()
+    ld = '<script type="application/ld+json">{{"@type": "Article", "datePublished": "{}", "dateModified": "{}"}}</script>'
+    pages = {
+        # the h1 and the declared titles differ, the truth is the declared one; modified days differ, truth: modified
+        "0001": ("one.example", "<h1>Storm hits the coast</h1>", '<meta property="og:title" content="Storm hits coast tonight">'
+                 "<title>Storm hits coast tonight | Gazette</title>" + ld.format("2020-01-01", "2024-05-05"),
+                 {"title": "Storm hits coast tonight", "publish_date": "2024-05-05"}),
+        # they differ, the truth is the h1; one day declared twice: not counted for dates
+        "0002": ("two.example", "<h1>Rain falls</h1>", '<meta property="og:title" content="Rain falls on the town">'
+                 + ld.format("2021-01-01", "2021-01-01"), {"title": "Rain falls", "publish_date": "2021-01-01"}),
+        # they agree: not counted
+        "0003": ("three.example", "<h1>Calm</h1>", "<title>Calm</title>", {"title": "Calm", "publish_date": None}),
+    }
+    files = {}
+    for page_id, (domain, body, head, truth) in pages.items():
+        files[page_id] = {"split": "dev", "page_type": "article", "domain": domain, "spa": False}
+        html = f"<html><head>{head}</head><body>{body}<p>Text.</p></body></html>"
+        (base / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html.encode()))
+        (base / "ground-truth" / f"{page_id}.json").write_text(json.dumps(
+            {"url": f"https://{domain}/{page_id}", "file_id": page_id, "ground_truth": truth}))
+    (base / "metadata.json").write_text(json.dumps({"files": files}))
+    ours = {"0001": {"title": "Storm hits the coast", "published": "2020-01-01"},
+            "0002": {"title": "Rain falls", "published": "2021-01-01"}, "0003": {"title": "Calm", "published": None}}
+    counts = wcxb_meta.source_counts(wcxb.load_pages(tmp_path), ours)
+    total = {k: counts[False].get(k, 0) + counts[True].get(k, 0) for k in set(counts[False]) | set(counts[True])}
+    assert total == {"title h1": 1, "title declared": 1, "title ours": 1, "date modified": 1, "date ours": 0}
