@@ -155,7 +155,7 @@ _AGO = r"\b\d+\s+(?:minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
 _DATE_LINE = re.compile(f"{_DATE_TEXT.pattern}|{_AGO}", re.IGNORECASE)
 # matched in the lower-cased text (a case-blind search costs ~5x); no \b: glued markup reads "PackAdd to cartThe"
 _CART = re.compile(r"add to (?:cart|bag|basket)")
-_PRICE = re.compile(r"[$€£¥]\s?\d")  # a price's currency sign; starting at a character class keeps it ~0.4 ms a page
+_PRICE = re.compile(r"[$€£¥]\s?\d")  # a price's currency sign (tried only where str.find finds one: _prices)
 _DATED_ELEMENTS = XPath('//*[@itemprop="datePublished"]|//time[@datetime]')
 _TIMES = XPath("count(//time)")
 _PRE_BLOCKS = XPath("count(//pre)")
@@ -260,6 +260,18 @@ def _date_lines(tree) -> int:
     return sum(1 for text in _short_texts(tree) if len(text.strip()) < 60 and _DATE_LINE.search(text))
 
 
+def _prices(text: str) -> int:
+    """Prices in `text` (_PRICE's matches, which cannot overlap): each currency sign found by
+    str.find and the pattern tried there, ~6x faster than a regex scan of the whole body text."""
+    count = 0
+    for sign in "$€£¥":
+        at = text.find(sign)
+        while at >= 0:
+            count += _PRICE.match(text, at) is not None
+            at = text.find(sign, at + 1)
+    return count
+
+
 def _headline_words(tree, metas: dict) -> int:
     """Words in the page's headline (its first <h1>, else og:title), two CJK characters counting
     as one word: a story's headline is a sentence, a service's or a product's a name."""
@@ -340,7 +352,7 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
         "many-times": float(_TIMES(tree) >= _FORUM_TIMES),
         "date-lines": _log(_date_lines(tree), 20),
         "cart": float(bool(_CART.search(body_text.lower()))),
-        "prices": _log(len(_PRICE.findall(body_text)), 50),
+        "prices": _log(_prices(body_text), 50),
         "code": _log(_PRE_BLOCKS(tree), 20),
         "prose": _log(prose_chars, 3000),
         "lede": _log(_lede_chars(tree), 3000),
