@@ -102,6 +102,16 @@ def recognised(pages, features, gates, weights, bias) -> tuple[float, float]:
     return sum(map(yes, arts)) / len(arts), sum(map(yes, others)) / len(others)
 
 
+def map_pages(function, pages, jobs: int) -> list:
+    """[function(page) for page in pages], in `jobs` forkserver processes when jobs > 1."""
+    if jobs <= 1:
+        return list(map(function, pages))
+    import multiprocessing
+
+    with multiprocessing.get_context("forkserver").Pool(jobs) as pool:
+        return pool.map(function, pages, chunksize=8)
+
+
 CV_KEEPS = (0.95, 0.96, 0.97, 0.98, 0.985)
 
 
@@ -143,13 +153,7 @@ def main(argv=None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc} (give --corpus)", file=sys.stderr)
         return 2
-    if args.jobs > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("forkserver").Pool(args.jobs) as pool:
-            rows = pool.map(_features, pages, chunksize=8)
-    else:
-        rows = list(map(_features, pages))
+    rows = map_pages(_features, pages, args.jobs)
     features = {i: f for i, f, _ in rows}
     gates = {i: g for i, _, g in rows}
     names = list(rows[0][1])
