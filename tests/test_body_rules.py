@@ -234,3 +234,32 @@ def test_collapsed_panels_and_furniture_named_wrappers_between_story_paragraphs_
     at = [text.find(s) for s in order]
     assert -1 not in at and at == sorted(at), list(zip(order, at, strict=True))
     assert "A dialog nobody opened" not in text and "embedded post after the story" not in text
+
+
+def test_a_data_table_with_paragraphs_in_its_cells_is_kept_and_a_layout_table_is_unwrapped():
+    from lxml import html as lxml_html
+
+    from crawler.extract.body import unwrap_layout_tables
+
+    # a CMS's table block: each cell's value in a <p>, the table in a <figure> (which trafilatura
+    # deletes unless it holds a <table>)
+    rows = [("Section of the wall", "Length of the damage", "Estimated cost of repair"),
+            ("Northern arm by the lighthouse", "120 metres", "1.2 million pounds"),
+            ("Southern arm by the ferry slip", "45 metres", "400 thousand pounds"),
+            ("Old slipway at the inner basin", "30 metres", "250 thousand pounds")]
+    table = "".join("<tr>" + "".join(f"<td><p>{cell}</p></td>" for cell in row) + "</tr>" for row in rows)
+    html = (f"<html><body><article><h1>Harbour wall</h1>{distinct_paragraphs(4, 'A')}"
+            f"<figure class='wp-block-table'><table><tbody>{table}</tbody></table></figure>"
+            f"{distinct_paragraphs(4, 'B')}</article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    for row in rows:
+        for cell in row:
+            assert cell in text, cell
+    at = [text.find(s) for s in ("A3 opens", "Northern arm by the lighthouse", "B0 opens")]
+    assert at == sorted(at), at
+    # a page laid out in a table: a cell is a column of paragraphs, or a one-cell box
+    layout = lxml_html.fromstring(f"<html><body><table><tr><td><a href='/'>Home</a></td><td>{paragraphs(3)}</td></tr>"
+                                  f"</table><table><tr><td><p>{SENTENCE}{SENTENCE}</p></td></tr></table>"
+                                  f"<table>{table}</table></body></html>")
+    assert unwrap_layout_tables(layout) == 2
+    assert [t.xpath("count(.//p)") for t in layout.iter("table")] == [12.0]

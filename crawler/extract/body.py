@@ -31,17 +31,28 @@ _PRUNE = ["//figcaption"]
 FALLBACK_BELOW = 0.7
 
 
+# A layout table's cell holds a column of the page: paragraphs of prose or other tables. A
+# data table's cells each hold a value or a short description, even when a CMS wraps each one
+# in a <p> (WordPress's table block, many page builders): unwrapped, its figure wrapper (which
+# trafilatura deletes unless it holds a <table>) went too, with the table.
+LAYOUT_CELL = 400           # characters of paragraph text in one cell: a column, not a value
+_LAYOUT_MIN = 200           # characters of paragraph text in a one- or two-cell table: a box
+
+
 def unwrap_layout_tables(tree) -> int:
-    """Turn layout tables (cells holding paragraphs or other tables) into plain blocks.
+    """Turn layout tables (a cell holding LAYOUT_CELL of paragraph text or another table, or
+    a one- or two-cell box around paragraphs) into plain blocks.
 
     trafilatura reads a <table> as data and flattens it into one "| cell | cell |" line, which
     for an old table-layout page is the whole page, navigation included. Data tables are left alone."""
     changed = 0
     for table in list(tree.iter("table")):
-        paragraphs = sum(len(p.text_content()) for p in table.iter("p"))
         nested = next(table.iterdescendants("table"), None) is not None
-        if paragraphs < 200 and not nested:
-            continue
+        if not nested:
+            cells = [sum(len(p.text_content()) for p in cell.iter("p"))
+                     for cell in table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")]
+            if not cells or max(cells) < LAYOUT_CELL and (len(cells) > 2 or sum(cells) < _LAYOUT_MIN):
+                continue
         for row in table.xpath("./tr|./*/tr"):
             for cell in row.xpath("./td|./th"):
                 cell.tag = "div"
