@@ -263,3 +263,22 @@ def test_a_data_table_with_paragraphs_in_its_cells_is_kept_and_a_layout_table_is
                                   f"<table>{table}</table></body></html>")
     assert unwrap_layout_tables(layout) == 2
     assert [t.xpath("count(.//p)") for t in layout.iter("table")] == [12.0]
+
+
+def test_a_quote_in_a_figure_is_read_and_a_social_embed_is_not():
+    # figure > blockquote + figcaption is HTML's markup for a quote with its source (quote and
+    # pull-quote blocks); trafilatura deletes <figure>s whole. A social post's embed brings the
+    # script that renders it and stays out.
+    quote = "We will not let the sea take the quay, whatever the rebuilding costs us in the end."
+    tweet = "Waves over the harbour wall again this morning, stay off the pier everybody."
+    html = (f"<html><body><article><h1>Harbour wall</h1>{distinct_paragraphs(4, 'A')}"
+            f"<figure class='quote'><img src='/mayor.jpg' width='64'><blockquote><p>{quote}</p></blockquote>"
+            "<figcaption>The mayor of the town</figcaption></figure>"
+            f"{distinct_paragraphs(2, 'B')}"
+            f"<figure><blockquote class='post'><p>{tweet}</p><a href='https://social.example/p/1'>March 3</a>"
+            "</blockquote><script async src='https://social.example/embed.js'></script></figure>"
+            f"{distinct_paragraphs(4, 'C')}</article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    at = [text.find(s) for s in ("A3 opens", quote, "B0 opens", "C3 opens")]
+    assert -1 not in at and at == sorted(at), at
+    assert tweet not in text and "The mayor of the town" not in text

@@ -64,6 +64,29 @@ def unwrap_layout_tables(tree) -> int:
     return changed
 
 
+# trafilatura deletes every <figure> with what it holds (unless it holds a <table>): pictures,
+# but also the quotes HTML marks up as figure > blockquote + figcaption (WordPress's pull quote
+# and quote blocks, design systems' quote components), which are the story's text. A figure
+# holding a quote is read as a block (a speaker's portrait beside it is fine; its figcaption
+# still goes, _PRUNE); not a social post's embed, which brings the script or frame that
+# renders it.
+_EMBED = ("script", "iframe", "object", "embed", "video", "audio")
+
+
+def unwrap_quote_figures(tree) -> int:
+    """Turn each <figure> that holds a <blockquote> (not in its caption) and no script or frame
+    into a <div>; returns how many."""
+    changed = 0
+    for figure in list(tree.iter("figure")):
+        quote = next(figure.iterdescendants("blockquote"), None)
+        if quote is None or next(quote.iterancestors("figcaption"), None) is not None or \
+                next(figure.iterdescendants(*_EMBED), None) is not None:
+            continue
+        figure.tag = "div"
+        changed += 1
+    return changed
+
+
 _CHUNK_WORD = re.compile(r"body|content|text|article|story|entry|post")
 _NOT_CHUNK = re.compile(r"comment|reply|respon|related|teaser|footer|sidebar|caption")
 
@@ -382,6 +405,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     prune_deks(tree)
     prune_around_story(tree)
     unwrap_layout_tables(tree)
+    unwrap_quote_figures(tree)
     merge_body_chunks(tree)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
