@@ -461,6 +461,17 @@ _STORY = "<p>Storm text that is the article body, long enough to be one.</p>"
          f'<span class="cat">In Politics</span></p>{_STORY}</article>', ["Ada Lindqvist"]),
     ("", f'<article><h1>Storm</h1><div class="meta">Posted on March 9, 2024 by <a href="/people/ada">Ada Lindqvist</a>'
          f'<span class="cat">In Politics</span></div>{_STORY}</article>', ["Ada Lindqvist"]),
+    # the copyright holder or a company named as author is the publisher: the printed byline first
+    ('<meta name="author" content="Gazette Verlag GmbH, Munich, Germany">'
+     '<meta name="copyright" content="Gazette Verlag GmbH, Munich, Germany">',
+     f'<article><h1>Storm</h1>{_STORY}<p class="credit">Von Ada Lindqvist, Berlin</p></article>', ["Ada Lindqvist"]),
+    ('<meta name="author" content="Harbour Press Group"><meta name="copyright" content="Harbour Press Group">',
+     f'<article><h1>Storm</h1><p>By Ada Lindqvist</p>{_STORY}</article>', ["Ada Lindqvist"]),
+    ('<meta name="author" content="Gazette Media Inc.">',
+     f'<article><h1>Storm</h1><p>By Ada Lindqvist</p>{_STORY}</article>', ["Ada Lindqvist"]),
+    # ... and stays, whole, when no byline is printed
+    ('<meta name="author" content="Gazette Verlag GmbH, Munich, Germany">', f"<article><h1>Storm</h1>{_STORY}</article>",
+     ["Gazette Verlag GmbH"]),
 ])
 def test_authors_from_bylines(head, body, expected):
     html = f"<html><head><title>Storm | Gazette</title>{head}</head><body>{body}</body></html>"

@@ -1,8 +1,9 @@
 """Authors: JSON-LD, meta tags, byline markup and "By ..." lines, cleaned and split.
 
 Declared people come first (JSON-LD Person, author meta tags). A declared author that is the
-publisher itself (an Organization, or the site's own name) is what a CMS fills in when nobody
-is credited, so the byline printed on the page is read before falling back to it. The byline
+publisher itself (an Organization, the site's own name, the copyright holder, a name with a
+company's legal form) is what a CMS fills in when nobody is credited, so the byline printed on
+the page is read before falling back to it. The byline
 is found by markup conventions, in this order: elements whose class names an author's *name*
 (author-name, authorname, byline__name, creator-name) or itemprop=author / rel=author, links
 to an author page (/author/slug), then short author/byline blocks and "By ..." / "Written by"
@@ -96,17 +97,30 @@ def _labelled_card_data(metas: dict) -> list[str]:
     return []
 
 
+# a company's legal form: the name of an organization, not of the person who wrote
+_LEGAL_ENTITY = re.compile(r"\b(?:GmbH|Inc|LLC|Ltd|Limited|AG|plc|Corp|Corporation|LLP|Pty|S\.A|S\.L|B\.V|N\.V|S\.r\.l)"
+                           r"(?:\.|\b)")
+
+
 def find_authors(tree, article: dict | None, metas: dict, site_names: list[str] = (), url: str | None = None,
                  objects: list[dict] = ()) -> list[str]:
     """Authors as credited on the page, each once, in order (`url`: the page's, for a personal
     site's owner; `objects`: the page's JSON-LD objects, for references to a person)."""
     names, is_person = _declared(article, metas, objects)
     sites = {_norm(s) for s in site_names if s}
-    publisher = bool(names) and (not is_person or all(_norm(n) in sites for n in names))
+    holder = _norm(" ".join(metas.get("copyright", [])[:1]))
+    # the site's name, the copyright holder's (<meta name="copyright">) or a company's: the
+    # publisher filled in as author
+    publisher = bool(names) and (not is_person or all(_norm(n) in sites or holder and _norm(n) == holder
+                                                      or _LEGAL_ENTITY.search(n) for n in names))
     if names and not publisher:
         return clean_authors(names)
     printed = _byline_names(tree, sites) or (None if names else _copyright_person(tree, urlsplit(url or "").hostname or ""))
-    return clean_authors(printed or names or _labelled_card_data(metas))
+    if printed:
+        return clean_authors(printed)
+    # the publisher, as declared, when nothing else is printed: a company whole, not its
+    # address ("Gazette GmbH, Munich, Germany" is one credit, not three)
+    return clean_authors([n.split(",")[0] if _LEGAL_ENTITY.search(n) else n for n in names] or _labelled_card_data(metas))
 
 
 # class/id substrings that mark an author block, and the ones that mark something else
