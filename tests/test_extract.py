@@ -558,6 +558,13 @@ def test_table_gallery_captions_take_the_picture_of_their_column():
     # a date in the story, past its first paragraphs, is not the byline's
     ('"datePublished": "2024-05-02T10:00:00Z"', "<p>" + "Long story text. " * 20 + "</p><p>On March 9, 2021 it began.</p>",
      "2024-05-02T10:00:00Z"),
+    # bylines in other languages: French, German's dotted day-first form, Spanish
+    ("", "<p>Publié le 30 août 2023 à 14h52, modifié le 31 août 2023 à 15h54</p>", "2023-08-30"),
+    ("", "<p>28.04.2024, 17:19 Uhr</p>", "2024-04-28"),
+    ("", "<p>Madrid - 15 de octubre de 2024</p>", "2024-10-15"),
+    ('"datePublished": "2014-01-01"', "<p>9. März 2024</p>", "2024-03-09"),
+    # ... but a dotted date either order reads ("09.10.2024": September 10 on an American page) says nothing
+    ('"datePublished": "2024-09-10T16:07:00Z"', "<p>09.10.2024</p>", "2024-09-10T16:07:00Z"),
 ])
 def test_published_date_printed_in_the_byline(declared, byline, expected):
     ld = f'<script type="application/ld+json">{{"@type": "BlogPosting", "headline": "Storm", {declared}}}</script>' \

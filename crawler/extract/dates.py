@@ -140,17 +140,35 @@ def _shown_date(tree) -> tuple[str | None, bool]:
     return None, False
 
 
-_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
-           "nov": 11, "dec": 12}
-_MONTH = (r"(?P<{}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-# "March 9, 2024" / "Mar. 9th 2024" / "9 March 2024" / "2024-03-09" (English month names: the
-# convention of most of the web; other pages keep the declared date or htmldate's)
+# month names and their abbreviations as bylines print them in English, German, French, Spanish,
+# Italian, Portuguese, Dutch and the Scandinavian languages
+_MONTH_WORDS = (
+    "january jan januar januari janvier janv enero ene gennaio gen janeiro jänner",
+    "february feb februar februari février fevrier févr fevr febrero febbraio fevereiro fev",
+    "march mar märz maerz mär maart mars marzo março",
+    "april apr avril avr abril abr aprile",
+    "may mai mei maj mayo maggio mag maio",
+    "june jun juni juin junio giugno giu junho",
+    "july jul juli juillet juil julio luglio lug julho",
+    "august aug augustus août aout agosto ago",
+    "september sep sept septembre septiembre setiembre settembre set setembro",
+    "october oct oktober okt octobre octubre ottobre ott outubro out",
+    "november nov novembre noviembre novembro",
+    "december dec dezember dez décembre decembre déc diciembre dic dicembre dezembro desember",
+)
+_MONTHS = {word: number for number, words in enumerate(_MONTH_WORDS, 1) for word in words.split()}
+_MONTH = "(?P<{}>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + ")"
+# "March 9, 2024" / "Mar. 9th 2024" / "9 March 2024" / "9. März 2024" / "30 août 2023" /
+# "15 de octubre de 2024" / "28.04.2024" (the dotted form read day first only where no other
+# order makes a date: some American pages print "09.10.2024" for September 10) / "2024-03-09"
 _PRINTED = re.compile(
     rf"\b{_MONTH.format('m1')}\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
-    rf"|\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH.format('m2')}\.?,?\s+(?P<y2>(?:19|20)\d\d)\b"
-    r"|\b(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b",
+    rf"|\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.|º)?\s+(?:de\s+)?{_MONTH.format('m2')}\.?,?\s+(?:de\s+)?"
+    r"(?P<y2>(?:19|20)\d\d)\b"
+    r"|\b(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b"
+    r"|\b(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>(?:19|20)\d\d)\b",
     re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "button", "select",
                       "figure", "figcaption"})     # a photo's caption dates the photo, not the story
 _CAPTION = re.compile(r"caption|credit|cutline", re.IGNORECASE)
@@ -170,11 +188,14 @@ def _printed_dates(text: str, before: str = "") -> list[tuple[str, bool]]:
     update's when the nearest label before it says so ("Updated Jan 5, 2025 Published: Dec 3,
     2024": the second date is the publication's)."""
     out = []
+    if not _YEAR.search(text):
+        return out      # most texts around a headline hold no year: the long pattern is not tried
     for m in _PRINTED.finditer(text):
-        year, month, day = (m["y1"], m["m1"], m["d1"]) if m["y1"] else \
-            (m["y2"], m["m2"], m["d2"]) if m["y2"] else (m["y3"], m["m3"], m["d3"])
+        year, month, day = next((m[f"y{i}"], m[f"m{i}"], m[f"d{i}"]) for i in range(1, 5) if m[f"y{i}"])
+        if m["y4"] and int(day) <= 12 and day != month:
+            continue    # "09.10.2024": day first in Europe, month first on American pages
         try:
-            moment = datetime(int(year), _MONTHS[month[:3].lower()] if month.isalpha() else int(month), int(day))
+            moment = datetime(int(year), int(month) if month.isdigit() else _MONTHS[month.lower()], int(day))
         except (ValueError, KeyError):
             continue
         out.append((moment.strftime("%Y-%m-%d"), _labelled_update(before + " " + text[:m.start()])))
