@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from crawler.extract import extract_article
+from crawler.extract.paragraphs import clean_paragraphs
 
 SENTENCE = ("The council voted on Tuesday to rebuild the old harbour wall, after two winters of storms "
             "had opened gaps along its length. ")
 
 
-def paragraphs(n: int) -> str:
-    return "".join(f"<p>{SENTENCE * 2}Paragraph {i}.</p>" for i in range(n))
+_DRAFT = itertools.count()
+
+
+def paragraphs(n: int, start: int = 0) -> str:
+    """n paragraphs of prose, numbered from `start`; each call's text differs (draft number), as
+    a story's paragraphs do: a long paragraph read twice is dropped as a second copy."""
+    draft = next(_DRAFT)
+    return "".join(f"<p>{SENTENCE}(draft {draft}) {SENTENCE}Paragraph {i}.</p>" for i in range(start, start + n))
 
 
 def test_story_inside_a_large_nav_is_kept_and_menus_go():
@@ -29,10 +38,10 @@ def test_story_inside_a_large_nav_is_kept_and_menus_go():
 def test_labelled_story_pointer_paragraphs_go_and_prose_with_links_stays():
     html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(3)}"
             "<p>Read more: <a href='/news/other-story'>Storm damage bill tops estimates</a></p>"
-            f"{paragraphs(2)}<p>RELATED — <a href='/x'>Ferry timetable changes</a></p>"
+            f"{paragraphs(2, 3)}<p>RELATED — <a href='/x'>Ferry timetable changes</a></p>"
             "<p>More than a hundred people came: <a href='/y'>the mayor</a> spoke first, then the engineer, "
             "then anyone who had lost a boat or a shed in the storms of the last two winters.</p>"
-            f"{paragraphs(2)}</article></body></html>")
+            f"{paragraphs(2, 5)}</article></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert "Storm damage bill" not in text and "Ferry timetable" not in text
     assert "the mayor spoke first" in text
@@ -282,3 +291,26 @@ def test_a_quote_in_a_figure_is_read_and_a_social_embed_is_not():
     at = [text.find(s) for s in ("A3 opens", quote, "B0 opens", "C3 opens")]
     assert -1 not in at and at == sorted(at), at
     assert tweet not in text and "The mayor of the town" not in text
+
+
+def test_a_subscription_box_inside_the_story_goes():
+    # named "subscription", not "subscribe": the box is still a box (furniture._BOX_TOKEN)
+    box = ("<div class='subscription-block'><h3>Weekly briefing</h3><p>Get the harbour news in your inbox "
+           "every Friday morning.</p><form><input name='email'><button>Go</button></form></div>")
+    html = f"<html><body><article><h1>Harbour wall</h1>{paragraphs(3)}{box}{paragraphs(3)}</article></body></html>"
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6
+    assert "Weekly briefing" not in text and "inbox" not in text
+
+
+def test_a_second_copy_of_the_story_goes_and_the_storys_own_repeats_stay():
+    story = [f"{SENTENCE}Paragraph {i}." for i in range(6)]
+    # a page printing its story twice (a hidden mobile layout): the later copy goes
+    out = clean_paragraphs([*story, "From our harbour desk", *story], title=None, captions=[])
+    assert out == [*story, "From our harbour desk"]
+    # a plan repeating a few long items among others, in runs shorter than a copy, keeps them all
+    meal = "Eggs and asparagus: one cup of asparagus, two poached eggs, half a cup of sweet potato, one spoon of olive oil for the potatoes, or a slice of toast."
+    days = []
+    for day in range(4):
+        days += [f"Day {day}", "Breakfast:", meal, "Lunch:", f"{SENTENCE}Lunch number {day}.", "Dinner:", meal]
+    assert clean_paragraphs(days, title=None, captions=[]) == days

@@ -203,7 +203,7 @@ def class_tokens(el) -> list[str]:
 HOOK_WORDS = (
     "caption", "cutline", "legend", "unterschrift", "didascalia", "leyenda",  # captions
     "font", "text-size", "textsize", "share", "sharing", "social", "newsletter", "cookie", "consent",
-    "related", "recirc", "subscribe", "signup", "sign-up", "print", "rating", "tools",  # widgets
+    "related", "recirc", "subscri", "signup", "sign-up", "print", "rating", "tools",  # widgets
 )
 _HOOK = re.compile("|".join(re.escape(w) for w in HOOK_WORDS))
 

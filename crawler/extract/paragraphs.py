@@ -9,6 +9,15 @@ import re
 # a "paragraph" of one or two characters, or bare digits, is widget debris ("TT", "20", "A+")
 _DEBRIS = re.compile(r"^\W*(?:\w{1,2}|\d+)\W*$")
 _KEY = re.compile(r"\W+")
+# A second copy of the story: pages that print it twice (a hidden mobile layout, a "print" copy,
+# a tab) and trafilatura reads both. A copy repeats the paragraphs in their order: a run of
+# paragraphs each equal to the one a fixed distance before it, holding at least _COPY_LONG
+# paragraphs of _COPY_MIN+ key characters. Repeats that are the story's own (a meal plan's same
+# breakfast on several days, a credit under each webcam image, a "Best case:" label) are not in
+# such a run: dropping every repeat of 100+ characters lost text on 5 of the 15 WCXB dev pages it
+# changed and on the ScrapingHub meal plan, which repeats 19% of its text in runs of 2-4 meals.
+_COPY_MIN = 100
+_COPY_LONG = 5
 
 
 def key(text: str) -> str:
@@ -49,6 +58,26 @@ def furniture_line(para: str, authors: list[str] = ()) -> bool:
     return False
 
 
+def second_copies(paragraphs: list[str]) -> set[int]:
+    """Indexes of the paragraphs of a second copy (see _COPY_LONG) of earlier ones."""
+    seen: dict[str, list[int]] = {}
+    out: set[int] = set()
+    runs: dict[int, tuple[int, int]] = {}   # distance -> (first index, long paragraphs) of runs ending here
+    for i, para in enumerate([*paragraphs, ""]):      # "" closes the last runs
+        k = key(para)
+        grown = {}
+        for j in seen.get(k, ()) if k else ():
+            start, long = runs.get(i - j, (i, 0))
+            grown[i - j] = (start, long + (len(k) >= _COPY_MIN))
+        for distance, (start, long) in runs.items():
+            if distance not in grown and long >= _COPY_LONG:
+                out.update(range(start, i))
+        runs = grown
+        if k:
+            seen.setdefault(k, []).append(i)
+    return out
+
+
 def clean_paragraphs(paragraphs: list[str], *, title: str | None, captions: list[dict],
                      authors: list[str] = ()) -> list[str]:
     """Drop headline repeats, caption lines, furniture lines and widget debris from the body."""
@@ -65,9 +94,10 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None, captions: list
         if len(k) >= 40:
             caption_keys.append(k)
     out = []
-    for para in paragraphs:
+    copies = second_copies(paragraphs)
+    for i, para in enumerate(paragraphs):
         k = key(para)
-        if not k or k in drop or _DEBRIS.match(para.strip()) or furniture_line(para, authors):
+        if not k or k in drop or _DEBRIS.match(para.strip()) or furniture_line(para, authors) or i in copies:
             continue
         # a caption line with its credit glued on in some other way
         if caption_keys and len(k) < 600 and any(k.startswith(c) and len(k) - len(c) < 80 for c in caption_keys):
