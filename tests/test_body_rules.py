@@ -314,3 +314,26 @@ def test_a_second_copy_of_the_story_goes_and_the_storys_own_repeats_stay():
     for day in range(4):
         days += [f"Day {day}", "Breakfast:", meal, "Lunch:", f"{SENTENCE}Lunch number {day}.", "Dinner:", meal]
     assert clean_paragraphs(days, title=None, captions=[]) == days
+
+
+def test_a_box_named_with_any_suffix_inside_the_story_goes():
+    box = ("<div class='tnp-subscription-posts'><p><strong>Would you like new posts by email?</strong></p>"
+           "<form><input name='email'><button>Yes</button></form></div>")
+    html = f"<html><body><article><h1>Harbour wall</h1>{paragraphs(3)}{box}{paragraphs(3, 3)}</article></body></html>"
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6 and "new posts by email" not in text
+
+
+def test_affiliate_disclosures_at_the_edges_and_newsletter_pitches_go():
+    story = [f"{SENTENCE}Paragraph {i}." for i in range(6)]
+    disclosure = "Products are chosen by our editors. We may earn a commission from links on this page."
+    pitch = "Want more harbour news? Sign up for our newsletter, delivered every Friday."
+    # a story about affiliate links and newsletters keeps its sentences (long, or not a pitch)
+    own = ("The harbour office sells maps through affiliate links on its site, and the clerk said she "
+           "reads several newsletters that she subscribes to, though none about the wall. " * 3)
+    body = [disclosure, *story[:3], pitch, own, *story[3:], "Note: we earn a commission on some links."]
+    out = clean_paragraphs(body, title=None, captions=[])
+    assert out == [*story[:3], own, *story[3:]]
+    # the same words inside the story, away from its first and last lines, are the story's
+    middle = [*story[:3], disclosure, *story[3:]]
+    assert clean_paragraphs(middle, title=None, captions=[]) == middle
