@@ -398,6 +398,23 @@ def print_comparison(columns: dict[str, dict], out=sys.stdout) -> None:
         print(f"{label:<{width}}  " + "  ".join(f"{rows[n].get(label, '-'):>18}" for n in names), file=out)
 
 
+def select_pages(corpus, half: str, ids: str | None = None, types: str | None = None) -> list[WcxbPage] | None:
+    """load_pages narrowed to `ids` and `types` (comma-separated), for a command line: None
+    after one `error:` line on stderr when there is no corpus."""
+    try:
+        pages = load_pages(corpus, half)
+    except FileNotFoundError as exc:
+        print(f"error: {exc} (give --corpus)", file=sys.stderr)
+        return None
+    if ids:
+        wanted = set(ids.split(","))
+        pages = [p for p in pages if p.id in wanted]
+    if types:
+        wanted = set(types.split(","))
+        pages = [p for p in pages if p.page_type in wanted]
+    return pages
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None, help="shared corpus folder (default: shared/corpus beside the repo)")
@@ -410,17 +427,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "wcxb.json")
     args = parser.parse_args(argv)
 
-    try:
-        pages = load_pages(args.corpus, args.half)
-    except FileNotFoundError as exc:
-        print(f"error: {exc} (give --corpus)", file=sys.stderr)
+    pages = select_pages(args.corpus, args.half, args.ids, args.types)
+    if pages is None:
         return 2
-    if args.ids:
-        wanted = set(args.ids.split(","))
-        pages = [p for p in pages if p.id in wanted]
-    if args.types:
-        wanted = set(args.types.split(","))
-        pages = [p for p in pages if p.page_type in wanted]
     halves = ["dev", "heldout"] if args.half == "both" else [args.half]
     columns, result, cpu = {}, {}, {}
     for tool in args.tools.split(","):

@@ -140,3 +140,15 @@ def test_meta_sources_say_which_source_the_truth_is_where_the_page_disagrees(tmp
     counts = wcxb_meta.source_counts(wcxb.load_pages(tmp_path), ours)
     total = {k: counts[False].get(k, 0) + counts[True].get(k, 0) for k in set(counts[False]) | set(counts[True])}
     assert total == {"title h1": 1, "title declared": 1, "title ours": 1, "date modified": 1, "date ours": 0}
+
+
+def test_leaks_names_the_body_paragraph_of_each_leaked_snippet(tmp_path, capsys):
+    from bench import wcxb_leaks
+
+    text = "Story one.\n\nSign up for our   NEWSLETTER today\n\nStory two ends."
+    found = wcxb_leaks.leaks(text, ["sign up for our newsletter", "Story one. Sign up", "absent"])
+    assert found == [("sign up for our newsletter", 1), ("Story one. Sign up", None)]
+    assert wcxb_leaks.leaks(None, ["x"]) == []
+    assert wcxb_leaks.main(["--corpus", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
