@@ -61,18 +61,12 @@ def url_kind(url: str) -> str | None:
     return None
 
 
-def prose(tree) -> tuple[int, int]:
-    """(long paragraphs, their characters): <p> of 80+ characters, less than half link text.
-    Article bodies are long unlinked prose."""
-    long_paras = para_chars = 0
-    for p in tree.iter("p"):
-        n = len(p.text_content().strip())
-        if n >= 80:
-            linked = sum(len(a.text_content()) for a in p.iter("a"))
-            if linked < n / 2:
-                long_paras += 1
-                para_chars += n
-    return long_paras, para_chars
+def prose(tree, paragraphs: list[tuple] | None = None) -> tuple[int, int]:
+    """(long paragraphs, their characters): boilerplate.prose_paragraphs, <p> of 80+ characters,
+    less than half link text (`paragraphs`: that list, if the caller has it). Article bodies are
+    long unlinked prose."""
+    paragraphs = prose_paragraphs(tree) if paragraphs is None else paragraphs
+    return len(paragraphs), sum(n for _, n in paragraphs)
 
 
 _LINK_TEXTS = XPath("//a//text()", smart_strings=False)
@@ -199,13 +193,13 @@ def _headline_area_text(tree) -> str:
     return " ".join((block if block is not None else h1).itertext())[:3000]  # spaced: "bridge" + "By Ann" stay apart
 
 
-def _prose_layout(tree) -> tuple[int, int]:
+def _prose_layout(paragraphs: list[tuple]) -> tuple[int, int]:
     """(characters of long unlinked paragraphs, subheads inside the block holding most of them).
     A story's paragraphs sit in one container with its h2/h3s; a service or product page spreads
     short blocks over many sections, each under its own heading."""
     blocks: dict = {}
     total = 0
-    for p, n in prose_paragraphs(tree):
+    for p, n in paragraphs:
         total += n
         parent = p.getparent()
         blocks[parent] = blocks.get(parent, 0) + n
@@ -318,8 +312,10 @@ def _log(value: float, scale: float) -> float:
     return math.log1p(value) / math.log1p(scale)
 
 
-def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> dict[str, float]:
-    """The evidence, by name: 0/1 flags, and counts on a log scale (~1 at a typical large value)."""
+def recognition_features(tree, url: str, objects: list[dict], metas: dict,
+                         paragraphs: list[tuple] | None = None) -> dict[str, float]:
+    """The evidence, by name: 0/1 flags, and counts on a log scale (~1 at a typical large value).
+    `paragraphs`: the page's boilerplate.prose_paragraphs, if the caller has them."""
     types = set().union(*(ld_types(o) for o in objects)) if objects else set()
     story_type = bool(types & _STORY_TYPES)
     parts = urlsplit(url)
@@ -331,7 +327,7 @@ def recognition_features(tree, url: str, objects: list[dict], metas: dict) -> di
     body_text = body.text_content() if body is not None else ""
     declared_date = bool(any(o.get("datePublished") for o in objects) or first(metas, *PUBLISHED_META)
                          or _DATED_ELEMENTS(tree))
-    prose_chars, subheads = _prose_layout(tree)
+    prose_chars, subheads = _prose_layout(prose_paragraphs(tree) if paragraphs is None else paragraphs)
     headline_area = _headline_area_text(tree)
     return {
         "ld-article": float(story_type),
@@ -385,10 +381,11 @@ WEIGHTS = {
 BIAS = -0.98
 
 
-def article_evidence(tree, url: str, objects: list[dict], metas: dict) -> tuple[float, list[str]]:
+def article_evidence(tree, url: str, objects: list[dict], metas: dict,
+                     paragraphs: list[tuple] | None = None) -> tuple[float, list[str]]:
     """(score, reasons): the weighted evidence (> 0: an article) and the features that moved it,
     strongest first, signed ("+lede", "-code")."""
-    features = recognition_features(tree, url, objects, metas)
+    features = recognition_features(tree, url, objects, metas, paragraphs)
     parts = {name: WEIGHTS.get(name, 0.0) * value for name, value in features.items()}
     reasons = [f"{'+' if v > 0 else '-'}{name}" for name, v in sorted(parts.items(), key=lambda kv: -abs(kv[1]))
                if abs(v) >= 0.05]
@@ -430,8 +427,9 @@ def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
     if declared_listing and not declared_article or not urlsplit(url).path.strip("/"):
         return "listing"
     metas = meta_tags(tree) if metas is None else metas
-    score, _ = article_evidence(tree, url, objects, metas)
-    long_paras, para_chars = prose(tree)
+    paragraphs = prose_paragraphs(tree)   # walked once for the score's layout and the gate's prose
+    score, _ = article_evidence(tree, url, objects, metas, paragraphs)
+    long_paras, para_chars = prose(tree, paragraphs)
     if score > 0 and _can_be_article(tree, url, declared_article, declared_listing, long_paras):
         return "article"
     if url_kind(url) == "listing" or _teasers(tree, url) >= 2 or (
