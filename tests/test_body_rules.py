@@ -337,3 +337,26 @@ def test_affiliate_disclosures_at_the_edges_and_newsletter_pitches_go():
     # the same words inside the story, away from its first and last lines, are the story's
     middle = [*story[:3], disclosure, *story[3:]]
     assert clean_paragraphs(middle, title=None, captions=[]) == middle
+
+
+def test_story_parts_every_reading_but_the_recall_one_leaves_out_are_put_back_and_only_they():
+    # trafilatura's fast reading and its fallbacks take the body field (two paragraphs) and leave
+    # the rest of the story, a grid of topic cards beside it, out: less than FALLBACK_BELOW of the
+    # page's prose; the recall-mode reading is run and only its blocks holding the story's
+    # missed paragraphs are taken (not the page's header or footer it also reads)
+    sentence = "Regular checkups with the dentist keep small problems in the teeth and gums from growing."
+    cards = "".join(f"<div class='col'><article class='teaser'><div class='teaser__content'><article class='media'>"
+                    f"<img src='/{i}.jpg'></article><h3 class='teaser__title'><a href='/oral/{i}'>Topic number {i}</a></h3>"
+                    f"<p>Card {i} says: {sentence}</p><p><a href='/oral/{i}'>Read about topic {i}.</a></p></div></article></div>"
+                    for i in range(6))
+    html = ("<html><body><header><p>Call or text the helpline at any hour of the day or night, every day of the year, "
+            "for free.</p></header><main><h1>Oral health</h1><article class='node'><div class='node__content'>"
+            f"<div class='field field--name-body'><div class='field__item'><p>Intro: {sentence} {sentence}</p>"
+            f"<p>More: {sentence}</p></div></div><div class='field field--name-field-row-content'><section><h2>Topics</h2>"
+            f"<div class='view'><div class='grid-row'>{cards}</div></div></section></div></div></article></main>"
+            "<footer><p>Contact us any weekday between nine and five, or write to the office at the address below.</p>"
+            "</footer></body></html>")
+    text = extract_article(html, "https://agency.example/oral-health")["text"] or ""
+    at = [text.find(s) for s in ["Intro:", "More:"] + [f"Card {i} says" for i in range(6)]]
+    assert -1 not in at and at == sorted(at), at
+    assert "helpline" not in text and "Contact us" not in text

@@ -323,6 +323,13 @@ def within_story(first: list[str], wider: list[str], missed: list[str]) -> list[
     return out
 
 
+def missed_prose(container, text: str) -> list[str]:
+    """Keys (see `key`) of the paragraphs of prose of `container` (boilerplate.prose_paragraphs)
+    that `text` does not hold."""
+    have = key(text)
+    return [k for k in (key(p.text_content()) for p, _ in prose_paragraphs(container)) if k[:60] not in have]
+
+
 def _blocks(document) -> list[str]:
     if document is None or document.body is None:
         return []
@@ -409,6 +416,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     merge_body_chunks(tree)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
+    wider = None                # trafilatura's recall-mode reading, when one is run
     page_prose = max(prose(tree)[1], text_runs(tree))
     if _kept(document) < FALLBACK_BELOW * page_prose:
         rescued = rescue_prose_containers(tree, page_prose)
@@ -416,19 +424,31 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
             document = _reread_without_names(tree, rescued, document, options)
         if _kept(document) < FALLBACK_BELOW * page_prose:
             document = bare_extraction(tree, **options)
-    if not _kept(document):
+        # still short (trafilatura read one field of a story laid out in several blocks, or
+        # nothing): its recall-mode reading, of which only the blocks holding the story's own
+        # missed paragraphs are taken below (it also reads headers, footers, dialogs)
+        if _kept(document) < FALLBACK_BELOW * page_prose:
+            wider = bare_extraction(tree, fast=True, favor_recall=True, **options)
+    if not _kept(document) and not _kept(wider):
         return []
     container = story_block(tree, share=STORY_SHARE)
     if container is None:       # prose spread over the whole page
         container = tree.find("body")
     if container is None:
         return _blocks(document)
-    buried = buried_prose(container, document.text)
-    if buried:
-        document = _reread_without_names(tree, buried, document, options)
+    text = getattr(document, "text", None) or ""
+    if text:
+        buried = buried_prose(container, text)
+        if buried:
+            document = _reread_without_names(tree, buried, document, options)
+            text = document.text
     blocks = _blocks(document)
-    missed = missed_structure(container, getattr(document, "text", None) or "")
+    if wider is not None:
+        blocks = within_story(blocks, _blocks(wider), missed_prose(container, text))
+    missed = missed_structure(container, text)
     size = sum(map(len, missed))
     if size >= _STRUCTURE_MIN and size > STRUCTURE_MISSED * _kept(document):
-        blocks = within_story(blocks, _blocks(bare_extraction(tree, fast=True, favor_recall=True, **options)), missed)
+        if wider is None:
+            wider = bare_extraction(tree, fast=True, favor_recall=True, **options)
+        blocks = within_story(blocks, _blocks(wider), missed)
     return restore_subheads(container, blocks)
