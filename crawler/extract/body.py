@@ -15,7 +15,7 @@ from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from .boilerplate import prose_paragraphs, prune_around_story, story_block
-from .classify import prose, text_runs
+from .classify import text_runs
 from .furniture import link_share, prune_deks, prune_navs, prune_rails, prune_story_pointers, prune_widgets
 from .html import is_inside
 from .paragraphs import key
@@ -183,12 +183,13 @@ def _is_comments(el) -> bool:
 _IS_CLASS_DISCARDED = _on_self(_CLASS_DISCARD)
 
 
-def rescue_prose_containers(tree, page_prose: int) -> list:
+def rescue_prose_containers(tree, page_prose: int, paragraphs: list[tuple] | None = None) -> list:
     """The elements trafilatura would discard by name that hold at least RESCUE_SHARE of the
-    page's prose. Comment sections are left alone."""
+    page's prose. Comment sections are left alone. `paragraphs`: the tree's prose_paragraphs,
+    if the caller has them."""
     need = max(_RESCUE_MIN, RESCUE_SHARE * page_prose)
     held: dict = {}         # element -> prose(element)[1], for the elements holding any
-    for p, n in prose_paragraphs(tree):
+    for p, n in prose_paragraphs(tree) if paragraphs is None else paragraphs:
         held[p] = held.get(p, 0) + n
         for ancestor in p.iterancestors():
             held[ancestor] = held.get(ancestor, 0) + n
@@ -228,11 +229,15 @@ STORY_SHARE = 0.6           # the story's container (boilerplate.story_block) ho
 def missed_structure(container, text: str) -> list[str]:
     """Keys (see `key`) of the subheads and list items of `container` (outermost ones, less than
     half link text) that `text` does not hold."""
+    if next(container.iterancestors(*_STRUCTURE_TAGS), None) is not None:
+        return []           # the container is inside a list item or a subhead: nothing is outermost
     have = key(text)
     missed = []
+    inner: set = set()      # the structure elements inside an outer one met before (document order)
     for el in container.iter(*_STRUCTURE_TAGS):
-        if next(el.iterancestors(*_STRUCTURE_TAGS), None) is not None:
+        if el in inner:
             continue
+        inner.update(el.iterdescendants(*_STRUCTURE_TAGS))
         content = el.text_content()
         n = len(content.strip())
         if n < 15 or link_share(el, n) > 0.5:
@@ -339,23 +344,27 @@ def _blocks(document) -> list[str]:
 _BURIED_MIN = 200           # characters of prose the reading lacks: a box, not a story part, below this
 
 
-def buried_prose(container, text: str) -> list:
+def buried_prose(container, text: str, paragraphs: list[tuple] | None = None) -> list:
     """Elements of the story container that trafilatura discards by name (see
     rescue_prose_containers) holding at least _BURIED_MIN characters of prose that `text` lacks,
     set between paragraphs `text` has: parts of the story in a wrapper named like furniture
     ("embed", "meta", "slide"...). A box before or after the story's text (a bio, a newsletter,
-    a carousel of teasers) is not between its paragraphs. Comment sections are left alone."""
+    a carousel of teasers) is not between its paragraphs. Comment sections are left alone.
+    `paragraphs`: the prose_paragraphs of the container (or of a tree holding it), if the caller
+    has them."""
     have = key(text)
     index: dict = {}
     kept = []
-    for p in container.iter("p"):
-        content = p.text_content()
-        n = len(content.strip())
-        if n >= 80 and link_share(p, n) < 0.5:
-            found = key(content)[:60] in have
-            index[p] = (len(index), n, found)
-            if found:
-                kept.append(len(index) - 1)
+    if paragraphs is None:
+        paragraphs = prose_paragraphs(container)
+    elif container.getparent() is not None:     # the tree's paragraphs: those in the container
+        inside = set(container.iter("p"))
+        paragraphs = [(p, n) for p, n in paragraphs if p in inside]
+    for p, n in paragraphs:
+        found = key(p.text_content())[:60] in have
+        index[p] = (len(index), n, found)
+        if found:
+            kept.append(len(index) - 1)
     if len(kept) < 2:
         return []
     # per element of the container: the prose it holds that `text` lacks, and the first and last
@@ -417,9 +426,12 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
     wider = None                # trafilatura's recall-mode reading, when one is run
-    page_prose = max(prose(tree)[1], text_runs(tree))
+    # the page's prose paragraphs, once: from here on the tree changes only in attributes
+    # (_reread_without_names), so the rescue, the story's block and buried_prose share them
+    paragraphs = prose_paragraphs(tree)
+    page_prose = max(sum(n for _, n in paragraphs), text_runs(tree))
     if _kept(document) < FALLBACK_BELOW * page_prose:
-        rescued = rescue_prose_containers(tree, page_prose)
+        rescued = rescue_prose_containers(tree, page_prose, paragraphs)
         if rescued:
             document = _reread_without_names(tree, rescued, document, options)
         if _kept(document) < FALLBACK_BELOW * page_prose:
@@ -431,14 +443,14 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
             wider = bare_extraction(tree, fast=True, favor_recall=True, **options)
     if not _kept(document) and not _kept(wider):
         return []
-    container = story_block(tree, share=STORY_SHARE)
+    container = story_block(tree, paragraphs, share=STORY_SHARE)
     if container is None:       # prose spread over the whole page
         container = tree.find("body")
     if container is None:
         return _blocks(document)
     text = getattr(document, "text", None) or ""
     if text:
-        buried = buried_prose(container, text)
+        buried = buried_prose(container, text, paragraphs)
         if buried:
             document = _reread_without_names(tree, buried, document, options)
             text = document.text
