@@ -14,7 +14,6 @@ from .body import trafilatura_body
 from .paragraphs import clean_paragraphs
 from .captions import find_captions
 from .classify import classify_tree
-from .collector import collections_deferred
 from .html import ExtractionError, hooked_elements, parse_html
 
 __all__ = ["ExtractionError", "extract_article", "page_kind", "classify_and_extract", "classify_and_extract_tree", "parse_html", "EXTRACTED_FIELDS"]
@@ -27,29 +26,25 @@ EXTRACTED_FIELDS = (
 
 def page_kind(html: str | bytes, url: str, *, encoding: str | None = None) -> str:
     """'article', 'listing' or 'other'; cheap (no trafilatura), for deciding what to extract."""
-    with collections_deferred():
-        return classify_tree(parse_html(html, encoding), url)
+    return classify_tree(parse_html(html, encoding), url)
 
 
 def extract_article(html: str | bytes, url: str, *, encoding: str | None = None) -> dict:
     """All article fields of one page. Raises ExtractionError for input that is not HTML."""
-    with collections_deferred():
-        return _extract_tree(parse_html(html, encoding), url)
+    return _extract_tree(parse_html(html, encoding), url)
 
 
 def classify_and_extract(html: str | bytes, url: str, *, encoding: str | None = None) -> tuple[str, dict | None]:
     """(page kind, fields or None): one parse for a caller that classifies then extracts."""
-    with collections_deferred():
-        return classify_and_extract_tree(parse_html(html, encoding), url)
+    return classify_and_extract_tree(parse_html(html, encoding), url)
 
 
 def classify_and_extract_tree(tree, url: str) -> tuple[str, dict | None]:
     """classify_and_extract on a tree from `parse_html`, for a caller that reads the same tree
     first (the crawl's link listing, crawler.extraction). Prunes an article's tree in place."""
-    with collections_deferred():
-        objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
-        kind = classify_tree(tree, url, objects, metas)
-        return kind, (_extract_tree(tree, url, objects, metas) if kind == "article" else None)
+    objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
+    kind = classify_tree(tree, url, objects, metas)
+    return kind, (_extract_tree(tree, url, objects, metas) if kind == "article" else None)
 
 
 def _extract_tree(tree, url: str, objects: list[dict] | None = None, metas: dict | None = None) -> dict:

@@ -16,7 +16,6 @@ from lxml import etree
 from crawler.urls import join_url
 
 from . import classify_and_extract_tree, parse_html
-from .collector import collections_deferred
 from .requisites import page_requisites
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
@@ -73,10 +72,9 @@ def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
     an article.
 
     Links and requisites are read first: extraction prunes widgets (related-story boxes) from
-    the tree. The collector waits until the page is done (collector.collections_deferred)."""
-    with collections_deferred():
-        tree = parse_html(body, encoding)
-        links, feeds = tree_links(tree, url)
-        requisites = page_requisites(tree, url)
-        kind, article = classify_and_extract_tree(tree, url)
+    the tree."""
+    tree = parse_html(body, encoding)
+    links, feeds = tree_links(tree, url)
+    requisites = page_requisites(tree, url)
+    kind, article = classify_and_extract_tree(tree, url)
     return {"kind": kind, "article": article, "links": links, "feeds": feeds, "requisites": requisites}
