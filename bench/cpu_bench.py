@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import json
 import sys
 import time
 from collections import Counter
@@ -134,9 +133,7 @@ def main(argv=None) -> int:
         print("\nstages, ms/page (second pass, wrapped; a stage includes what it calls):")
         for label, ms in sorted(stages.items(), key=lambda kv: -kv[1]):
             print(f"  {label:<40} {ms:7.2f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    wcxb.write_result(args.out, result)
     return 0
 
 

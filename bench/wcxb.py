@@ -415,6 +415,13 @@ def select_pages(corpus, half: str, ids: str | None = None, types: str | None = 
     return pages
 
 
+def write_result(path: Path, result: dict) -> None:
+    """The run's figures as JSON at `path` (its folder made), and a line saying where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(f"\nwrote {path}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=None, help="shared corpus folder (default: shared/corpus beside the repo)")
@@ -458,9 +465,7 @@ def main(argv=None) -> int:
             e = result["ours dev"]["per_page"][page_id]
             print(f"  {page_id} {f1:.3f} {_f(bare.get(page_id, {}).get('f1'))} leaked={e['without_leaked']} "
                   f"missed={e['with_missed']} emitted={e.get('emitted')}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_result(args.out, result)
     return 0
 
 
