@@ -115,21 +115,23 @@ def map_pages(function, pages, jobs: int) -> list:
 CV_KEEPS = (0.95, 0.96, 0.97, 0.98, 0.985)
 
 
+def domain_fold(page, folds: int = 5) -> int:
+    """The fold of a page in cross-validation by registered domain: a site's pages stay together."""
+    from bench.wcxb import registered_domain
+
+    return int(hashlib.sha256(registered_domain(page.domain).encode()).hexdigest()[8:16], 16) % folds
+
+
 def cross_validate(dev, features, gates, names, l2: float, folds: int = 5) -> list[float]:
     """Out-of-fold share of non-article pages recognised at each of CV_KEEPS (article pages
     recognised), folds by registered domain: the score of every dev page comes from a model
     that never saw its site."""
-    from bench.wcxb import registered_domain
-
-    def fold(page):
-        return int(hashlib.sha256(registered_domain(page.domain).encode()).hexdigest()[8:16], 16) % folds
-
     margins = {}
     for k in range(folds):
-        train = [p for p in dev if fold(p) != k]
+        train = [p for p in dev if domain_fold(p, folds) != k]
         weights, bias = fit(train, features, gates, names, l2, 0.985)
         for p in dev:
-            if fold(p) == k:
+            if domain_fold(p, folds) == k:
                 margins[p.id] = raw_score(weights, features[p.id]) + bias if gates[p.id] else float("-inf")
     articles = sorted(margins[p.id] for p in dev if p.page_type == "article")
     others = [margins[p.id] for p in dev if p.page_type != "article"]

@@ -30,7 +30,6 @@ against 0.973 / 0.217: no gain that holds.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import re
 import sys
@@ -40,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.fit_recognition import fit, fit_logistic, map_pages, raw_score  # noqa: E402
-from bench.wcxb import load_pages, registered_domain  # noqa: E402
+from bench.fit_recognition import domain_fold, fit, fit_logistic, map_pages, raw_score  # noqa: E402
+from bench.wcxb import load_pages  # noqa: E402
 
 KEEPS = (0.985, 0.98, 0.97)
 _WORD = re.compile(r"\w+")
@@ -105,10 +104,6 @@ def _measure(page) -> tuple[str, dict, bool, dict]:
     return page.id, features, gate, body_features(fields, page_prose)
 
 
-def _fold(page, folds: int = 5) -> int:
-    return int(hashlib.sha256(registered_domain(page.domain).encode()).hexdigest()[8:16], 16) % folds
-
-
 def two_stage(train, test, data, names, body_names, stage1_keep, keep, l2=1.0) -> dict[str, bool]:
     """{page id: recognised} for `test`, by models fitted on `train` (see the module docstring)."""
     import numpy as np
@@ -146,7 +141,7 @@ def out_of_fold(dev, data, names, body_names, stage1_keep) -> list[tuple[float, 
     for keep in KEEPS:
         recognised = {}
         for k in range(5):
-            recognised.update(two_stage([p for p in dev if _fold(p) != k], [p for p in dev if _fold(p) == k], data,
+            recognised.update(two_stage([p for p in dev if domain_fold(p) != k], [p for p in dev if domain_fold(p) == k], data,
                                         names, body_names, stage1_keep, keep))
         arts = [p for p in dev if p.page_type == "article"]
         others = [p for p in dev if p.page_type != "article"]
