@@ -328,11 +328,23 @@ def within_story(first: list[str], wider: list[str], missed: list[str]) -> list[
     return out
 
 
-def missed_prose(container, text: str) -> list[str]:
+def _prose_within(container, paragraphs: list[tuple] | None) -> list[tuple]:
+    """The prose_paragraphs of `container`: those of `paragraphs` (the tree's, if the caller has
+    them) inside it, rather than a second walk."""
+    if paragraphs is None:
+        return prose_paragraphs(container)
+    if container.getparent() is None:       # the root: all of them
+        return paragraphs
+    inside = set(container.iter("p"))
+    return [(p, n) for p, n in paragraphs if p in inside]
+
+
+def missed_prose(container, text: str, paragraphs: list[tuple] | None = None) -> list[str]:
     """Keys (see `key`) of the paragraphs of prose of `container` (boilerplate.prose_paragraphs)
-    that `text` does not hold."""
+    that `text` does not hold. `paragraphs`: the tree's prose_paragraphs, if the caller has them."""
     have = key(text)
-    return [k for k in (key(p.text_content()) for p, _ in prose_paragraphs(container)) if k[:60] not in have]
+    return [k for k in (key(p.text_content()) for p, _ in _prose_within(container, paragraphs))
+            if k[:60] not in have]
 
 
 def _blocks(document) -> list[str]:
@@ -355,12 +367,7 @@ def buried_prose(container, text: str, paragraphs: list[tuple] | None = None) ->
     have = key(text)
     index: dict = {}
     kept = []
-    if paragraphs is None:
-        paragraphs = prose_paragraphs(container)
-    elif container.getparent() is not None:     # the tree's paragraphs: those in the container
-        inside = set(container.iter("p"))
-        paragraphs = [(p, n) for p, n in paragraphs if p in inside]
-    for p, n in paragraphs:
+    for p, n in _prose_within(container, paragraphs):
         found = key(p.text_content())[:60] in have
         index[p] = (len(index), n, found)
         if found:
@@ -456,7 +463,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
             text = document.text
     blocks = _blocks(document)
     if wider is not None:
-        blocks = within_story(blocks, _blocks(wider), missed_prose(container, text))
+        blocks = within_story(blocks, _blocks(wider), missed_prose(container, text, paragraphs))
     missed = missed_structure(container, text)
     size = sum(map(len, missed))
     if size >= _STRUCTURE_MIN and size > STRUCTURE_MISSED * _kept(document):
