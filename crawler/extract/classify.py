@@ -18,6 +18,7 @@ from crawler.urls import join_url
 
 from .boilerplate import prose_paragraphs
 from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
+from .html import following
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_article, ld_types, meta_tags
 
 # path segments that name a listing: /tag/x, /topics/x, /author/x, /page/2, /archive/2023 ...
@@ -210,16 +211,6 @@ def _prose_layout(paragraphs: list[tuple]) -> tuple[int, int]:
     return total, subheads
 
 
-def _following(element, tags: tuple):
-    """XPath's following::*[self::t1 or ...] of `element`, lazily: the elements with one of `tags`
-    after it in document order, its own descendants left out (an XPath lists them all, and the
-    lede needs only the first few)."""
-    while element is not None:
-        for sibling in element.itersiblings():
-            yield from sibling.iter(*tags)
-        element = element.getparent()
-
-
 def _short_texts(tree):
     """The body's text nodes under 80 characters that hold a digit, outside script and style:
     an element's text and its tail (a text node of its parent), read from lxml's tree instead of
@@ -239,7 +230,7 @@ def _short_texts(tree):
 def _lede_chars(tree) -> int:
     """Characters of long paragraphs between the first <h1> and the first subhead."""
     chars = 0
-    for element in _following(next(tree.iter("h1"), None), ("p", "h2", "h3")):
+    for element in following(next(tree.iter("h1"), None), "p", "h2", "h3"):  # lazily: the lede is the first few
         if element.tag != "p":
             break
         n = len(element.text_content().strip())

@@ -181,14 +181,18 @@ def is_inside(el, ancestor) -> bool:
     return False
 
 
-def following(el):
+def following(el, *tags):
     """Elements after `el` in document order, not its own descendants (lxml's following axis
-    as a generator: a search that stops after a few elements does not build the whole list)."""
+    as a generator: a search that stops after a few elements does not build the whole list);
+    with `tags`, only those (filtered by lxml's iter, not in Python)."""
     node = el
     while node is not None:
         for sibling in node.itersiblings():
-            yield sibling
-            yield from sibling.iterdescendants()
+            if tags:
+                yield from sibling.iter(*tags)
+            else:
+                yield sibling
+                yield from sibling.iterdescendants()
         node = node.getparent()
 
 
