@@ -24,6 +24,9 @@ _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", r
 _BY_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
 
 
+# meta tags that name a page's writer (OpenGraph, Dublin Core, the big CMS/analytics conventions),
+# read in this order
+AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl")
 # what a CMS writes when nobody is credited: its default account, a generated user id
 _PLACEHOLDER = re.compile(r"^(?:admin|administrator|webmaster|site\s*admin)$|^(?=(?:[a-z]*\d){3})[a-z\d]{12,}$",
                           re.IGNORECASE)
@@ -75,8 +78,7 @@ def _declared(article: dict | None, metas: dict, objects: list[dict] = ()) -> tu
             typed = [o for o in credited if isinstance(o, dict) and o.get("@type")]
             organizations = [o for o in typed if ld_types(o) & {"organization", "newsmediaorganization", "corporation"}]
             return names, not (typed and len(organizations) == len(typed))
-    names = [v for key in ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl")
-             for v in metas.get(key, []) if not v.startswith("http")]
+    names = [v for key in AUTHOR_META for v in metas.get(key, []) if not v.startswith("http")]
     # Highwire Press tags of scholarly pages: one person each, "Last, First"
     names += [" ".join(reversed(v.split(",", 1))).strip() if v.count(",") == 1 else v
               for v in metas.get("citation_author", [])]

@@ -16,6 +16,7 @@ from lxml.etree import XPath
 
 from crawler.urls import join_url
 
+from .authors import AUTHOR_META  # the meta names authors.find_authors reads
 from .boilerplate import prose_paragraphs
 from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
 from .html import following
@@ -174,8 +175,6 @@ _CODE_SPANS = XPath("count(//code)")
 _FORM_FIELDS = XPath(
     "count(//input[not(@type) or @type='text' or @type='email' or @type='tel' or @type='number' or @type='date']"
     "[not(ancestor::form[@role='search' or contains(@action, 'search')])]|//textarea|//select)")
-# meta tags that name a page's writer (OpenGraph, Dublin Core, the big CMS/analytics conventions)
-_AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
 # a link to the writer's page: rel=author (HTML's link type) or an /author/ archive (the CMS convention)
 _AUTHOR_LINKS = XPath("count(//a[@rel='author' or contains(@href, '/author/')])")
 # "By Ann Lee" (and the same word in German, French, Spanish, Italian, Dutch, Scandinavian): a byline
@@ -273,7 +272,7 @@ def _credited(tree, objects: list[dict], metas: dict, headline_area: str) -> boo
     article = ld_article(objects)
     if article and (article.get("author") or article.get("creator")):
         return True
-    return (any(metas.get(key) for key in _AUTHOR_META) or bool(_AUTHOR_LINKS(tree))
+    return (any(metas.get(key) for key in AUTHOR_META) or bool(_AUTHOR_LINKS(tree))
             or bool(_BY_NAME.search(headline_area)))
 
 
