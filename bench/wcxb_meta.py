@@ -12,17 +12,24 @@ is only ever counted.
 `--sources` says which of the page's own sources the annotators' title and date are, where
 the sources disagree (counts only, both halves): the share a rule choosing between them can
 reach. Without a rule that tells the cases apart, the majority source is the ceiling.
+
+`--census` sorts every miss of ours by kind (`title_miss_kind`, `date_miss_kind`), counts
+per half: which kinds a general rule could still fix and which are the annotators' choice
+between the page's own sources, or a date the page does not hold at all.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
-from bench.wcxb import RESULTS, author_found, load_pages, same_day, title_equal
+from bench.wcxb import RESULTS, author_found, fold_title, load_pages, same_day, title_equal
 
 
 def predict_ours(page) -> dict:
@@ -120,6 +127,119 @@ def source_table(pages, ours: dict) -> list[str]:
     return rows
 
 
+_SEPARATED = re.compile(r"\s+[|\-–—:·•»/]\s+|(?<=\w):\s*")
+
+
+def _loose(text: str | None) -> str:
+    """Letters and digits only, "&" read as "and": what is left when case, punctuation and
+    spacing are set aside."""
+    return re.sub(r"\W+", "", (text or "").lower().replace("&", "and"))
+
+
+def title_miss_kind(page, got: str | None) -> str:
+    """Why our title is not the annotators': case or punctuation only; a site name or a
+    tagline segment kept, or the headline cut short; the <h1> against a declared title (the
+    annotators took the other one); a source none of ours; a wording the page holds nowhere."""
+    from crawler.extract import metadata as meta
+    from crawler.extract.html import element_text, parse_html
+    from crawler.extract.titles import _declared_titles, host_names
+
+    want = page.truth["title"]
+    if not got:
+        return "no title"
+    if _loose(want) == _loose(got):
+        return "case, punctuation or spacing"
+    tree = parse_html(page.body, "utf-8")
+    objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
+    article = meta.ld_article(objects)
+    names = {_loose(n) for n in meta.find_site_names(article, objects, metas) + host_names(page.fetch_url)} - {""}
+    raw, _ = _declared_titles(tree, article, metas)
+    h1s = [t for t in map(element_text, tree.iter("h1")) if t]
+    fw, fg = fold_title(want), fold_title(got)
+    if fw in fg:
+        rest = [p for p in _SEPARATED.split(fg.replace(fw, "|", 1)) if _loose(p)]
+        return "site name kept" if rest and all(_loose(p) in names for p in rest) else "tagline or label kept"
+    if fg in fw:
+        return "headline cut short"
+    declared = [v for _, v in raw]
+    segments = [seg for v in declared for seg in _SEPARATED.split(v)]
+    truth_h1 = any(title_equal(want, h) for h in h1s)
+    truth_declared = any(title_equal(want, v) for v in declared + segments)
+    ours_h1 = any(title_equal(got, h) for h in h1s)
+    if truth_declared and ours_h1:
+        return "h1 taken, truth a declared title"
+    if truth_h1 and not ours_h1:
+        return "declared title taken, truth the h1"
+    if truth_h1 or truth_declared:
+        return "another element taken"
+    return "truth in no source"
+
+
+def _day_forms(day: str) -> set[str]:
+    d = datetime.strptime(day, "%Y-%m-%d")
+    return {day, d.strftime("%Y/%m/%d"), d.strftime("%Y%m%d")}
+
+
+def _numeric_forms(day: str) -> set[str]:
+    d = datetime.strptime(day, "%Y-%m-%d")
+    return {d.strftime("%d.%m.%Y"), d.strftime("%m/%d/%Y"), d.strftime("%d/%m/%Y"), f"{d.month}/{d.day}/{d.year}",
+            f"{d.day}/{d.month}/{d.year}", f"{d.day}.{d.month}.{d.year}", d.strftime("%m/%d/%y")}
+
+
+def date_miss_kind(page, got: str | None) -> str:
+    """Why our publication day is not the annotators': the day is nowhere in the HTML (no
+    format, no markup: the annotators knew it from elsewhere); ours a day off (a time zone, a
+    date near midnight); the annotators took the declared modification (an "Updated" date)
+    where ours is the publication, or the other way round; another <time> than ours; printed
+    only in a numeric form we do not read; htmldate's guess; nothing found."""
+    from crawler.extract import dates
+    from crawler.extract.html import parse_html
+
+    want = page.truth["publish_date"][:10]
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", want):
+        return "truth not a day (a month or a year)"
+    html = page.html
+    tree = parse_html(page.body, "utf-8")
+    text = " ".join(" ".join(tree.itertext()).split())     # element boundaries as spaces
+    written = {day for day, _ in dates._printed_dates(text)}
+    if want not in written and not any(f in html for f in _day_forms(want) | _numeric_forms(want)):
+        return "day nowhere in the HTML"
+    if got and abs((datetime.strptime(got[:10], "%Y-%m-%d") - datetime.strptime(want, "%Y-%m-%d")).days) == 1:
+        return "a day off (time zone, midnight)"
+    src = page_sources(page)
+    pub, mod = (src["published"] or "")[:10], (src["modified"] or "")[:10]
+    if got is None:
+        return "nothing found"
+    if want == pub and (got[:10] == mod or got[:10] in {d for d, upd in dates.printed_dates(tree) if upd}):
+        return "truth the declared publication, ours the modified/updated day"
+    if want == pub:
+        return "truth the declared publication, ours a printed or other date"
+    if want == mod:
+        return "truth the declared modified day, ours the publication"
+    times = {(dates.iso_date(t.get("datetime")) or "")[:10] for t in tree.iter("time")}
+    if want in times:
+        return "truth another <time>"
+    if want not in written and any(f in html for f in _numeric_forms(want)):
+        return "printed in a numeric form not read"
+    if got[:10] == (dates._htmldate(tree, page.fetch_url) or "")[:10] and got[:10] not in written | times | {pub, mod}:
+        return "htmldate's guess"
+    return "truth printed, ours another date" if want in written else "truth only in the page source"
+
+
+def census(pages, ours: dict) -> list[str]:
+    """Lines: per field and half, the misses counted by kind."""
+    rows = []
+    for field, key, truth, kind in (("title", "title", "title", title_miss_kind),
+                                    ("date", "published", "publish_date", date_miss_kind)):
+        _, ok = FIELDS[field]
+        for held in (False, True):
+            kinds = Counter(kind(p, ours[p.id][key]) for p in pages if p.held_out == held and p.truth.get(truth)
+                            and not ok(p.truth[truth], ours[p.id][key]))
+            rows.append(f"{field} misses, {'held-out' if held else 'dev'}: {sum(kinds.values())}")
+            rows += [f"  {n:4d}  {k}" for k, n in kinds.most_common()]
+    return rows
+
+
 TOOLS = {
     "ours": predict_ours,
     "htmldate": lambda page: predict_htmldate(page, True),
@@ -136,6 +256,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tools", default="ours", help="comma-separated: " + ", ".join(TOOLS))
     parser.add_argument("--misses", default="", help="list the dev half's misses of ours: title,author,date")
     parser.add_argument("--sources", action="store_true", help="which source the truth is where the page's disagree")
+    parser.add_argument("--census", action="store_true", help="the misses of ours by kind, counted per half")
     parser.add_argument("--out", type=Path, default=RESULTS / "wcxb_meta.json")
     args = parser.parse_args(argv)
     try:
@@ -171,6 +292,9 @@ def main(argv=None) -> int:
         print(f"find_dates CPU: {1000 * sum(cpu) / len(cpu):.2f} ms/page")
     if args.sources and "ours" in predictions:
         print("\n" + "\n".join(source_table(pages, predictions["ours"])))
+    if args.census and "ours" in predictions:
+        print("\n" + "\n".join(census(pages, predictions["ours"])))
+    kinds = {"title": title_miss_kind, "date": date_miss_kind}
     for field in filter(None, args.misses.split(",")):
         key, ok = FIELDS[field]
         print(f"\ndev misses, {field}:")
@@ -179,7 +303,8 @@ def main(argv=None) -> int:
             got = predictions["ours"][page.id].get(key)
             if not page.held_out and want and not ok(want, got):
                 others = " ".join(f"{t}={predictions[t][page.id].get(key)!r}" for t in tools if t != "ours")
-                print(f"  {page.id} want={want!r} got={got!r} {others} {page.url}")
+                kind = f"[{kinds[field](page, got)}] " if field in kinds else ""
+                print(f"  {page.id} {kind}want={want!r} got={got!r} {others} {page.url}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(predictions, indent=1, default=str), encoding="utf-8")
     return 0

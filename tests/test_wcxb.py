@@ -108,15 +108,31 @@ def test_snippets_with_typography_folded():
     assert wcxb.snippet_hits(text, snippets, typography=True) == 2
 
 
+def _meta_corpus(tmp_path, pages: dict) -> list:
+    """A WCXB-shaped folder of article pages: {id: (domain, body, head, truth)}, loaded."""
+    base = tmp_path / "wcxb-dev"
+    (base / "html").mkdir(parents=True)
+    (base / "ground-truth").mkdir()
+    files = {}
+    for page_id, (domain, body, head, truth) in pages.items():
+        files[page_id] = {"split": "dev", "page_type": "article", "domain": domain, "spa": False}
+        html = f"<html><head>{head}</head><body>{body}<p>Text.</p></body></html>"
+        (base / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html.encode()))
+        (base / "ground-truth" / f"{page_id}.json").write_text(json.dumps(
+            {"url": f"https://{domain}/{page_id}", "file_id": page_id, "ground_truth": truth}))
+    (base / "metadata.json").write_text(json.dumps({"files": files}))
+    return wcxb.load_pages(tmp_path)
+
+
+_LD_DATES = '<script type="application/ld+json">{{"@type": "Article", "datePublished": "{}", "dateModified": "{}"}}</script>'
+
+
 def test_meta_sources_say_which_source_the_truth_is_where_the_page_disagrees(tmp_path):
     """bench.wcxb_meta --sources: counts computed here from the three pages' markup by hand."""
     from bench import wcxb_meta
 
-    base = tmp_path / "wcxb-dev"
-    (base / "html").mkdir(parents=True)
-    (base / "ground-truth").mkdir()
-    ld = '<script type="application/ld+json">{{"@type": "Article", "datePublished": "{}", "dateModified": "{}"}}</script>'
-    pages = {
+    ld = _LD_DATES
+    pages = _meta_corpus(tmp_path, {
         # the h1 and the declared titles differ, the truth is the declared one; modified days differ, truth: modified
         "0001": ("one.example", "<h1>Storm hits the coast</h1>", '<meta property="og:title" content="Storm hits coast tonight">'
                  "<title>Storm hits coast tonight | Gazette</title>" + ld.format("2020-01-01", "2024-05-05"),
@@ -126,20 +142,47 @@ def test_meta_sources_say_which_source_the_truth_is_where_the_page_disagrees(tmp
                  + ld.format("2021-01-01", "2021-01-01"), {"title": "Rain falls", "publish_date": "2021-01-01"}),
         # they agree: not counted
         "0003": ("three.example", "<h1>Calm</h1>", "<title>Calm</title>", {"title": "Calm", "publish_date": None}),
-    }
-    files = {}
-    for page_id, (domain, body, head, truth) in pages.items():
-        files[page_id] = {"split": "dev", "page_type": "article", "domain": domain, "spa": False}
-        html = f"<html><head>{head}</head><body>{body}<p>Text.</p></body></html>"
-        (base / "html" / f"{page_id}.html.gz").write_bytes(gzip.compress(html.encode()))
-        (base / "ground-truth" / f"{page_id}.json").write_text(json.dumps(
-            {"url": f"https://{domain}/{page_id}", "file_id": page_id, "ground_truth": truth}))
-    (base / "metadata.json").write_text(json.dumps({"files": files}))
+    })
     ours = {"0001": {"title": "Storm hits the coast", "published": "2020-01-01"},
             "0002": {"title": "Rain falls", "published": "2021-01-01"}, "0003": {"title": "Calm", "published": None}}
-    counts = wcxb_meta.source_counts(wcxb.load_pages(tmp_path), ours)
+    counts = wcxb_meta.source_counts(pages, ours)
     total = {k: counts[False].get(k, 0) + counts[True].get(k, 0) for k in set(counts[False]) | set(counts[True])}
     assert total == {"title h1": 1, "title declared": 1, "title ours": 1, "date modified": 1, "date ours": 0}
+
+
+def test_meta_census_sorts_each_miss_by_kind(tmp_path):
+    """bench.wcxb_meta --census: each page built to be one kind of miss, its kind named here."""
+    from bench import wcxb_meta
+
+    pages = _meta_corpus(tmp_path, {
+        # the annotators took the declared title, ours the h1; the update date, ours the publication
+        "0001": ("one.example", "<h1>Storm hits the coast</h1>", '<meta property="og:title" content="Storm hits coast tonight">'
+                 + _LD_DATES.format("2020-01-01T10:00:00Z", "2024-05-05T10:00:00Z"),
+                 {"title": "Storm hits coast tonight", "publish_date": "2024-05-05"}),
+        # the site's name kept; a day the page holds in no form
+        "0002": ("gazette.example", "<h1>Rain falls | Gazette</h1>", '<meta property="og:site_name" content="Gazette">',
+                 {"title": "Rain falls", "publish_date": "2019-03-04"}),
+        # case and punctuation only; a day off
+        "0003": ("three.example", "<h1>Calm seas!</h1><p>June 7, 2022</p>", "",
+                 {"title": "Calm Seas", "publish_date": "2022-06-07"}),
+        # right both ways: not counted
+        "0004": ("four.example", "<h1>Fog</h1>", "", {"title": "Fog", "publish_date": "2021-01-01"}),
+    })
+    ours = {"0001": {"title": "Storm hits the coast", "published": "2020-01-01T10:00:00Z"},
+            "0002": {"title": "Rain falls | Gazette", "published": None},
+            "0003": {"title": "Calm seas!", "published": "2022-06-06"},
+            "0004": {"title": "Fog", "published": "2021-01-01"}}
+    by_id = {p.id: p for p in pages}
+    assert [wcxb_meta.title_miss_kind(by_id[i], ours[i]["title"]) for i in ("0001", "0002", "0003")] == [
+        "h1 taken, truth a declared title", "site name kept", "case, punctuation or spacing"]
+    assert [wcxb_meta.date_miss_kind(by_id[i], ours[i]["published"]) for i in ("0001", "0002", "0003")] == [
+        "truth the declared modified day, ours the publication", "day nowhere in the HTML",
+        "a day off (time zone, midnight)"]
+    lines = wcxb_meta.census(pages, ours)
+    dev = lines[lines.index("title misses, dev: 3") + 1:lines.index("title misses, held-out: 0")]
+    assert sorted(line.split(None, 1)[1] for line in dev) == sorted(
+        ["h1 taken, truth a declared title", "site name kept", "case, punctuation or spacing"])
+    assert "date misses, dev: 3" in lines
 
 
 def test_leaks_names_the_body_paragraph_of_each_leaked_snippet(tmp_path, capsys):
