@@ -258,6 +258,14 @@ def _page(head: str, body: str) -> str:
     # ... and a question mark of its own stays
     ("https://news.example/h", '<meta property="og:title" content="Is the storm over? | Island Daily">',
      "<h1>Is the storm over?</h1>", "Is the storm over?"),
+    # a kicker set in the <h1> in an element of its own: the part every declared title spells
+    ("https://stories.example/k", '<meta property="og:title" content="Harbour Bakery">'
+     "<title>Harbour Bakery | Stories</title>",
+     "<h1><div>How they ship bread</div><span>Harbour Bakery</span></h1>", "Harbour Bakery"),
+    # ... not when the declared titles disagree on it
+    ("https://stories.example/l", '<meta property="og:title" content="Harbour Bakery">'
+     "<title>How they ship bread at Harbour Bakery</title>",
+     "<h1><div>How they ship bread</div><span>Harbour Bakery</span></h1>", "How they ship bread Harbour Bakery"),
 ])
 def test_title_is_the_headline_shown(url, head, body, expected):
     assert extract_article(_page(head, body), url)["title"] == expected

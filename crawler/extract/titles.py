@@ -294,8 +294,28 @@ def _find_title(tree, article: dict | None, metas: dict, site_names: list[str], 
             same = next((v for _, v in sources if _norm(v) == _norm(best)), None)
             if same:
                 return same
+        part = _declared_part(tree, best, sources)
+        if part:
+            return part
         return _repaired(best, [v for _, v in sources])
     return _voted_title(tree, sources, headings, title_el)
+
+
+def _declared_part(tree, heading: str, sources: list[tuple[str, str]]) -> str | None:
+    """The part of an <h1> that every declared title spells, when the <h1> prints more in
+    elements of its own ("<div>Get that tech stack</div><span>Klatch Coffee</span>": a kicker
+    set in the heading): the declared titles agree on the words the headline element holds."""
+    declared = {_norm(v) for _, v in sources}
+    if len(declared) != 1 or _norm(heading) in declared:
+        return None
+    wanted = _norm(heading)
+    for h1 in tree.iter("h1"):
+        if _norm(element_text(h1)) != wanted:
+            continue
+        for el in h1.iterdescendants():
+            if isinstance(el.tag, str) and _norm(element_text(el)) in declared:
+                return element_text(el)
+    return None
 
 
 _LOST = frozenset("?\ufffd")
