@@ -185,9 +185,12 @@ def _reap_adopted(known: set[int], timeout: float = 60) -> None:
 
 
 def run_reextract(warc_dir: Path, out: Path, *, all_pages: bool, workers: int) -> ReextractRun:
-    """One `scrapy reextract` run in a subprocess; its CPU includes its worker processes'."""
+    """One `scrapy reextract` run in a subprocess; its CPU includes its worker processes'.
+    Duplicates are written too, marked `duplicate_of` (the dedupe runs as by default): a page
+    folded into another (WCXB holds docs/18/x.html and docs/current/x.html, and near-copies)
+    is still scored on its own extraction, and the folds are listed rather than missing."""
     args = [sys.executable, "-m", "scrapy", "reextract", str(warc_dir), "-O", str(out),
-            "-s", f"EXTRACT_WORKERS={workers}"]
+            "-s", f"EXTRACT_WORKERS={workers}", "-s", "DEDUPE_EMIT_DUPLICATES=true"]
     if all_pages:
         args.append("--all-pages")
     env = dict(os.environ)
@@ -227,11 +230,6 @@ def by_page(pages: list[Page], records: list[dict]) -> dict[tuple[str, str], dic
     for record in records:
         for key in keys.get(canonicalize_url(record["url"]), ()):
             out[key] = record
-    # a page whose URL is another page's declared canonical URL was skipped as its duplicate
-    # (WCXB holds docs/18/x.html and docs/current/x.html): it gets that record
-    for record in records:
-        for key in keys.get(record.get("canonical_url") or "", ()):
-            out.setdefault(key, record)
     return out
 
 
@@ -495,6 +493,11 @@ def main(argv=None) -> int:
         print(f"  not an article to page_kind: {url}")
     if no_body:
         print(f"no body, so no item (as intended) ({len(no_body)}): {', '.join(no_body)}")
+    folded = [f"{r['url']} -> {r['duplicate_of']}" for r in all_run.records if r.get("duplicate_of")]
+    if folded:
+        print(f"duplicates found by the dedupe (scored on their own extraction) ({len(folded)}):")
+        for line in folded:
+            print(f"  {line}")
     if missing:
         print(f"NOT in reextract output although extract_article gives a body ({len(missing)}): {', '.join(missing)}")
     if wx:

@@ -66,6 +66,22 @@ def test_a_page_without_a_body_is_absent_on_purpose_not_missing(tmp_path):
     assert extract_bench.split_absent(pages, {}) == ([f"newspaper4k/{real.key}"], ["newspaper4k/empty.html"])
 
 
+def test_a_page_the_dedupe_folds_is_scored_on_its_own_extraction(tmp_path):
+    # the same story at a second address is a duplicate to reextract's dedupe (on by default);
+    # the benchmark still gets its record (marked duplicate_of) instead of a missing page
+    real = _pages()[0]
+    copy = extract_bench.Page("newspaper4k", "copy.html", real.url.rstrip("/") + "-copy", real.body, real.truth)
+    pages = [real, copy]
+    extract_bench.write_warcs(pages, tmp_path / "warcs")
+    run = extract_bench.run_reextract(tmp_path / "warcs", tmp_path / "out.jsonl", all_pages=True, workers=1)
+    got = extract_bench.by_page(pages, run.records)
+    assert set(got) == {(p.corpus, p.key) for p in pages}
+    assert got[(copy.corpus, copy.key)]["url"] == copy.url
+    assert got[(copy.corpus, copy.key)]["duplicate_of"] == got[(real.corpus, real.key)]["canonical_url"]
+    assert "duplicate_of" not in got[(real.corpus, real.key)] or not got[(real.corpus, real.key)]["duplicate_of"]
+    assert extract_bench.split_absent(pages, got) == ([], [])
+
+
 def test_cpu_bench_stages_time_the_extraction_and_put_its_functions_back():
     import crawler.extract as extract
     import crawler.extract.dates as dates
