@@ -266,6 +266,9 @@ def _page(head: str, body: str) -> str:
     ("https://stories.example/l", '<meta property="og:title" content="Harbour Bakery">'
      "<title>How they ship bread at Harbour Bakery</title>",
      "<h1><div>How they ship bread</div><span>Harbour Bakery</span></h1>", "How they ship bread Harbour Bakery"),
+    # ... nor words set in bold inside the headline
+    ("https://tools.example/seo", '<meta property="og:title" content="SEO Checker">',
+     "<h1>Free <strong>SEO Checker</strong></h1>", "Free SEO Checker"),
 ])
 def test_title_is_the_headline_shown(url, head, body, expected):
     assert extract_article(_page(head, body), url)["title"] == expected

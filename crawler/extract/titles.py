@@ -313,9 +313,13 @@ def _declared_part(tree, heading: str, sources: list[tuple[str, str]]) -> str | 
         if _norm(element_text(h1)) != wanted:
             continue
         for el in h1.iterdescendants():
-            if isinstance(el.tag, str) and _norm(element_text(el)) in declared:
+            if isinstance(el.tag, str) and el.tag not in _EMPHASIS and _norm(element_text(el)) in declared:
                 return element_text(el)
     return None
+
+
+# words set in bold or italics inside a headline are part of it ("Free <strong>SEO Checker</strong>")
+_EMPHASIS = frozenset({"strong", "b", "em", "i", "mark", "u"})
 
 
 _LOST = frozenset("?\ufffd")
