@@ -42,7 +42,8 @@ def predict_ours(page) -> dict:
     site_names = meta.find_site_names(article, objects, metas)
     url = page.fetch_url
     start = time.process_time()
-    published, _modified = meta.find_dates(tree, article, metas, url, objects)
+    published, _modified = meta.find_dates(tree, article, metas, url, objects,
+                                           meta.declared_language(tree, article, metas))
     date_cpu = time.process_time() - start
     return {"title": meta.find_title(tree, article, metas, site_names, url), "published": published,
             "authors": meta.find_authors(tree, article, metas, site_names, url, objects), "date_cpu": date_cpu}

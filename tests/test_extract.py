@@ -638,6 +638,22 @@ def test_htmldate_fallback_without_its_whole_page_sweep(tail, htmldate_says, exp
     assert extract_article(html, "https://garden.example/notes")["published"] == expected
     assert find_date(html, extensive_search=True, original_date=True) == htmldate_says  # htmldate left as shipped
 
+
+@pytest.mark.parametrize("lang,expected", [
+    # told the page is English, dateparser reads an event's "Mar 30 - Apr 17" as English: no date
+    ("en", None),
+    # told nothing, it asks every language it has and Italian answers (as htmldate does)
+    (None, "2017-04-30"),
+])
+def test_htmldate_parser_is_told_the_declared_language(lang, expected):
+    from htmldate import find_date
+
+    declared = f' lang="{lang}"' if lang else ""
+    html = (f"<html{declared}><head><title>Notes on soil</title></head><body><h1>Notes on soil</h1>{_UNDATED}"
+            "<div>Mar 30 - Apr 17</div></body></html>")
+    assert extract_article(html, "https://garden.example/notes")["published"] == expected
+    assert find_date(html, extensive_search=True, original_date=True) == "2017-04-30"  # htmldate left as shipped
+
 @pytest.mark.parametrize("body,expected", [
     # MediaWiki's classic thumbnail: the magnifier link inside the caption is no text of it
     ('<div class="thumb tright"><div class="thumbinner"><a href="/wiki/File:Harbour.jpg" class="image">'

@@ -53,7 +53,8 @@ def _extract_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
     metas = meta.meta_tags(tree) if metas is None else metas
     site_names = meta.find_site_names(article, objects, metas)
     title = meta.find_title(tree, article, metas, site_names, url)
-    published, modified = meta.find_dates(tree, article, metas, url, objects)
+    published, modified = meta.find_dates(tree, article, metas, url, objects,
+                                          meta.declared_language(tree, article, metas))
     authors = meta.find_authors(tree, article, metas, site_names, url, objects)  # before the body prunes bylines from the tree
     hooked = hooked_elements(tree)
     caption_elements: list = []

@@ -18,8 +18,8 @@ from .metatags import first, meta_tags  # noqa: F401
 from .titles import find_site_names, find_title, strip_site_suffix  # noqa: F401
 
 
-def find_language(tree, article: dict | None, metas: dict, text: str | None = None) -> str | None:
-    """Declared language (<html lang>, meta, JSON-LD), else detected from `text`."""
+def declared_language(tree, article: dict | None, metas: dict) -> str | None:
+    """The language the page declares (<html lang>, meta, JSON-LD), as an ISO 639 code."""
     candidates = [tree.get("lang"), tree.get("xml:lang"), first(metas, "content-language", "og:locale", "language")]
     if article:
         candidates.append(ld_str(article.get("inLanguage")))
@@ -28,9 +28,15 @@ def find_language(tree, article: dict | None, metas: dict, text: str | None = No
             code = re.split(r"[-_]", value.strip())[0].lower()
             if 2 <= len(code) <= 3 and code.isalpha():
                 return code
-    if text and len(text) >= 40:
-        return detect_language(text)
     return None
+
+
+def find_language(tree, article: dict | None, metas: dict, text: str | None = None) -> str | None:
+    """Declared language (declared_language), else detected from `text`."""
+    code = declared_language(tree, article, metas)
+    if code is None and text and len(text) >= 40:
+        return detect_language(text)
+    return code
 
 
 _CLD2_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # it rejects these as "invalid UTF-8"
