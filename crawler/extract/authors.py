@@ -132,7 +132,9 @@ _NOT_AUTHOR = re.compile(r"authori[tz]|comment|avatar|image|img|photo|picture|th
 _NAME_HOOK = re.compile(r"name|title|link")
 _AUTHOR_LINK = re.compile(r"/(?:author|authors|contributor|contributors|writer|writers)/[^/?#]+", re.IGNORECASE)
 _FURNITURE = frozenset({"nav", "footer", "aside"})
-_HOOKED = XPath('//body//*[@class or @id or @rel or @itemprop or @href]')
+# "/descendant::" rather than "//": the same elements, without libxml2's step through every node
+# (descendant-or-self::node()/child::*): 1.1 instead of 1.4 ms a page
+_HOOKED = XPath('//body/descendant::*[@class or @id or @rel or @itemprop or @href]')
 _CLASS_HOOK = re.compile(r"uthor|yline|ontributor|reator|riter|osted")
 _ID_HOOK = re.compile(r"uthor|yline")
 _HREF_HOOK = re.compile(r"/author|/contributor|/writer")
@@ -275,11 +277,28 @@ def _by_lines(tree, sites: set[str]) -> list[str]:
     return []
 
 
-_META_BLOCK = XPath(
-    '//body//*[self::p or self::span or self::div or self::font or self::address]'
-    '[contains(@class, "byline") or contains(@class, "meta") or contains(@class, "author")'
-    ' or contains(@class, "posted") or contains(@class, "credit")]'
-)
+_META_TAGS = ("p", "span", "div", "font", "address")
+_META_CLASS = re.compile(r"byline|meta|author|posted|credit")     # in the class, case as written
+_META_BLOCKS = 8            # blocks read, in document order
+
+
+def _meta_blocks(tree) -> list:
+    """The first _META_BLOCKS elements of the body that are post-meta or credit blocks (by
+    _META_TAGS and _META_CLASS). A walk that stops there: an XPath over the whole page
+    for them all cost 2.5 times as much."""
+    body = next(tree.iter("body"), None)     # the parser makes one <body>
+    out: list = []
+    if body is None:
+        return out
+    for el in body.iterdescendants(*_META_TAGS):
+        cls = el.get("class")
+        if cls is not None and _META_CLASS.search(cls):
+            out.append(el)
+            if len(out) == _META_BLOCKS:
+                break
+    return out
+
+
 _BY_NAME = re.compile(
     r"(?:^|\b)(?:[Bb]y|BY|[Pp]osted by|[Ww]ritten by|[Vv]on|[Pp]ar|[Pp]or)\s+"
     r"((?:[A-Z][\w'’.-]+)(?:\s+(?:[A-Z][\w'’.-]+|de|van|von|da|di|del|la|le|der|den)){0,4})"
@@ -322,7 +341,7 @@ def _after_label(tree, sites: set[str]) -> list[str]:
 def _by_in_meta_block(tree) -> list[str]:
     """'Posted by Ada Lindqvist on March 9' / 'By WALT PEMBERTON' inside a post-meta or credit
     block (old templates put the byline in the middle of a line of metadata)."""
-    for el in _META_BLOCK(tree)[:8]:
+    for el in _meta_blocks(tree):
         text = spaced_text(el)
         if not text or len(text) > 200:
             continue
