@@ -1,0 +1,83 @@
+"""bench/conventions.py and bench/fit_conventions.py: the tokens a page gives (by hand-counted
+examples), the vocabulary rule (registered domains, not pages) and the fit the bench's figures
+rest on."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from bench.conventions import convention_tokens, identifier_words, url_tokens
+from bench.fit_conventions import fit_penalised, vocabulary
+from bench.fit_recognition import fit_logistic
+from crawler.extract.html import parse_html
+from crawler.extract.metadata import json_ld_objects, meta_tags
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<html><head><title>T</title>{head}</head><body>{body}</body></html>"
+
+
+def tokens_of(html: str, url: str) -> dict[str, float]:
+    tree = parse_html(html)
+    return convention_tokens(tree, url, json_ld_objects(tree), meta_tags(tree))
+
+
+def test_identifier_words_split_on_separators_and_camel_case_and_drop_digits():
+    assert identifier_words("post-body__text2 js-Share") == {"post", "body", "text", "js", "share"}
+    assert identifier_words("productPrice") == {"product", "price"}
+    assert identifier_words("HTMLWidget col-md-6 x") == {"html", "widget", "col", "md"}
+
+
+def test_url_words_and_shapes():
+    story = url_tokens("https://paper.example/news/2024/03/05/council-votes-to-close-old-bridge.html")
+    assert {"u:news", "u:council", "u:bridge", "u#date", "u#ext-html", "u#slug-6", "u#depth-5"} <= story
+    assert "u#id" not in story
+    product = url_tokens("https://shop.example/p/1234567?color=red&utm_source=x")
+    assert {"u#id", "u#slug-0", "u#depth-2", "q:color", "q:utm", "q:source"} <= product
+    assert "u#date" not in product
+
+
+def test_page_tokens_name_its_conventions():
+    html = page("<div class='product-price' id='addToCart'><span itemprop='price'>9</span>"
+                "<form><input type='number'><button type='submit'>Buy</button></form></div>"
+                + "<p>a</p>" * 3 + "<a rel='nofollow next' href='/2'>2</a>",
+                '<meta property="og:type" content="product"><meta name="twitter:card" content="x">'
+                '<script type="application/ld+json">{"@type": "Product", "name": "Pack"}</script>')
+    tokens = tokens_of(html, "https://shop.example/packs/trail")
+    assert {"c:product", "c:price", "c:add", "c:to", "c:cart", "s:product", "og:product", "m:og:type",
+            "m:twitter:card", "r:nofollow", "r:next", "i:number", "i:submit", "u:packs",
+            "u:trail"} <= set(tokens)
+    assert tokens["c:price"] == 1.0
+    assert tokens["#class-words"] == pytest.approx(0.05)  # product, price, add, to, cart
+    assert tokens["e:p"] == pytest.approx(math.log1p(3) / math.log1p(500))
+
+
+def test_the_penalised_fit_solved_through_the_rows_is_the_direct_newton_fit():
+    # fit_penalised solves each Newton step in the space of the rows (Woodbury); the direct
+    # solve of fit_recognition.fit_logistic, on a problem small enough for both, must agree
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(40, 6))
+    y = (x[:, 0] - x[:, 1] + rng.normal(size=40) > 0).astype(float)
+    offsets = rng.normal(size=40) * 0.1
+    direct_w, direct_b = fit_logistic(x, y, l2=0.7, offsets=offsets)
+    rows_w = fit_penalised(np.hstack([x, np.ones((40, 1))]), y, np.r_[np.full(6, 0.7), 1e-9], offsets)
+    assert np.allclose(rows_w[:-1], direct_w, atol=1e-5) and abs(rows_w[-1] - direct_b) < 1e-4
+
+
+@dataclass
+class _Page:
+    id: str
+    domain: str
+
+
+def test_the_vocabulary_counts_registered_domains_not_pages():
+    pages = [_Page("1", "www.a.co.uk"), _Page("2", "news.a.co.uk"), _Page("3", "b.com"), _Page("4", "c.org")]
+    tokens = {"1": {"c:price": 1.0, "c:site": 1.0}, "2": {"c:price": 1.0, "c:site": 1.0},
+              "3": {"c:price": 1.0}, "4": {"c:price": 1.0, "c:reply": 1.0}}
+    # c:site is on two pages of one site (a.co.uk): one domain, like c:reply
+    assert vocabulary(pages, tokens, 2) == {"c:price": 3}
+    assert vocabulary(pages, tokens, 1) == {"c:price": 3, "c:reply": 1, "c:site": 1}
