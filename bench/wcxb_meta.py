@@ -13,8 +13,8 @@ is only ever counted.
 the sources disagree (counts only, both halves): the share a rule choosing between them can
 reach. Without a rule that tells the cases apart, the majority source is the ceiling.
 
-`--census` sorts every miss of ours by kind (`title_miss_kind`, `date_miss_kind`), counts
-per half: which kinds a general rule could still fix and which are the annotators' choice
+`--census` sorts every miss of ours by kind (`title_miss_kind`, `author_miss_kind`,
+`date_miss_kind`), counts per half: which kinds a general rule could still fix and which are the annotators' choice
 between the page's own sources, or a date the page does not hold at all.
 """
 
@@ -29,7 +29,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from bench.wcxb import RESULTS, author_found, fold_title, load_pages, same_day, title_equal
+from bench.wcxb import RESULTS, _name_tokens, author_found, fold_title, load_pages, same_day, title_equal
 
 
 def predict_ours(page) -> dict:
@@ -227,10 +227,36 @@ def date_miss_kind(page, got: str | None) -> str:
     return "truth printed, ours another date" if want in written else "truth only in the page source"
 
 
+def author_miss_kind(page, got) -> str:
+    """Why no author of ours is the annotators': none found, or the site's or publisher's name
+    given, or a part or a longer form of the name, or another name; each with whether the
+    annotators' name is printed in the page's text at all."""
+    from crawler.extract import metadata as meta
+    from crawler.extract.html import parse_html
+    from crawler.extract.titles import host_names
+
+    tree = parse_html(page.body, "utf-8")
+    want = _name_tokens(page.truth["author"])
+    printed = f" {want} " in f" {_name_tokens(' '.join(tree.itertext()))} "
+    where = "printed in the page" if printed else "nowhere in the page's text"
+    names = [_name_tokens(n) for n in got or [] if _name_tokens(n)]
+    if not names:
+        return f"none found, the name {where}"
+    objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
+    sites = {_name_tokens(n) for n in meta.find_site_names(meta.ld_article(objects), objects, metas)
+             + host_names(page.fetch_url)}
+    if all(n in sites for n in names):
+        return "the site's or publisher's name given"
+    if any(set(n.split()) & set(want.split()) for n in names):
+        return "a part or a longer form of the name"
+    return f"another name, the truth's {where}"
+
+
 def census(pages, ours: dict) -> list[str]:
     """Lines: per field and half, the misses counted by kind."""
     rows = []
     for field, key, truth, kind in (("title", "title", "title", title_miss_kind),
+                                    ("author", "authors", "author", author_miss_kind),
                                     ("date", "published", "publish_date", date_miss_kind)):
         _, ok = FIELDS[field]
         for held in (False, True):
@@ -295,7 +321,7 @@ def main(argv=None) -> int:
         print("\n" + "\n".join(source_table(pages, predictions["ours"])))
     if args.census and "ours" in predictions:
         print("\n" + "\n".join(census(pages, predictions["ours"])))
-    kinds = {"title": title_miss_kind, "date": date_miss_kind}
+    kinds = {"title": title_miss_kind, "author": author_miss_kind, "date": date_miss_kind}
     for field in filter(None, args.misses.split(",")):
         key, ok = FIELDS[field]
         print(f"\ndev misses, {field}:")

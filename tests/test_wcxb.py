@@ -156,33 +156,37 @@ def test_meta_census_sorts_each_miss_by_kind(tmp_path):
 
     pages = _meta_corpus(tmp_path, {
         # the annotators took the declared title, ours the h1; the update date, ours the publication
-        "0001": ("one.example", "<h1>Storm hits the coast</h1>", '<meta property="og:title" content="Storm hits coast tonight">'
+        # (no author found, the name printed)
+        "0001": ("one.example", "<h1>Storm hits the coast</h1><p>Ada Lindqvist</p>",
+                 '<meta property="og:title" content="Storm hits coast tonight">'
                  + _LD_DATES.format("2020-01-01T10:00:00Z", "2024-05-05T10:00:00Z"),
-                 {"title": "Storm hits coast tonight", "publish_date": "2024-05-05"}),
-        # the site's name kept; a day the page holds in no form
+                 {"title": "Storm hits coast tonight", "publish_date": "2024-05-05", "author": "Ada Lindqvist"}),
+        # the site's name kept; a day the page holds in no form (the site's name given as author)
         "0002": ("gazette.example", "<h1>Rain falls | Gazette</h1>", '<meta property="og:site_name" content="Gazette">',
-                 {"title": "Rain falls", "publish_date": "2019-03-04"}),
+                 {"title": "Rain falls", "publish_date": "2019-03-04", "author": "Bo Berg"}),
         # case and punctuation only; a day off
         "0003": ("three.example", "<h1>Calm seas!</h1><p>June 7, 2022</p>", "",
                  {"title": "Calm Seas", "publish_date": "2022-06-07"}),
         # right both ways: not counted
         "0004": ("four.example", "<h1>Fog</h1>", "", {"title": "Fog", "publish_date": "2021-01-01"}),
     })
-    ours = {"0001": {"title": "Storm hits the coast", "published": "2020-01-01T10:00:00Z"},
-            "0002": {"title": "Rain falls | Gazette", "published": None},
-            "0003": {"title": "Calm seas!", "published": "2022-06-06"},
-            "0004": {"title": "Fog", "published": "2021-01-01"}}
+    ours = {"0001": {"title": "Storm hits the coast", "published": "2020-01-01T10:00:00Z", "authors": []},
+            "0002": {"title": "Rain falls | Gazette", "published": None, "authors": ["Gazette"]},
+            "0003": {"title": "Calm seas!", "published": "2022-06-06", "authors": []},
+            "0004": {"title": "Fog", "published": "2021-01-01", "authors": []}}
     by_id = {p.id: p for p in pages}
     assert [wcxb_meta.title_miss_kind(by_id[i], ours[i]["title"]) for i in ("0001", "0002", "0003")] == [
         "h1 taken, truth a declared title", "site name kept", "case, punctuation or spacing"]
     assert [wcxb_meta.date_miss_kind(by_id[i], ours[i]["published"]) for i in ("0001", "0002", "0003")] == [
         "truth the declared modified day, ours the publication", "day nowhere in the HTML",
         "a day off (time zone, midnight)"]
+    assert [wcxb_meta.author_miss_kind(by_id[i], ours[i]["authors"]) for i in ("0001", "0002")] == [
+        "none found, the name printed in the page", "the site's or publisher's name given"]
     lines = wcxb_meta.census(pages, ours)
     dev = lines[lines.index("title misses, dev: 3") + 1:lines.index("title misses, held-out: 0")]
     assert sorted(line.split(None, 1)[1] for line in dev) == sorted(
         ["h1 taken, truth a declared title", "site name kept", "case, punctuation or spacing"])
-    assert "date misses, dev: 3" in lines
+    assert "date misses, dev: 3" in lines and "author misses, dev: 2" in lines
 
 
 def test_leaks_names_the_body_paragraph_of_each_leaked_snippet(tmp_path, capsys):
