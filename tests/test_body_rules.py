@@ -360,3 +360,21 @@ def test_story_parts_every_reading_but_the_recall_one_leaves_out_are_put_back_an
     at = [text.find(s) for s in ["Intro:", "More:"] + [f"Card {i} says" for i in range(6)]]
     assert -1 not in at and at == sorted(at), at
     assert "helpline" not in text and "Contact us" not in text
+
+
+def test_a_modal_dialog_goes_and_a_story_opened_in_a_modal_stays():
+    # a long hidden "republish this story" notice in the article's sidebar: more text than the
+    # story, so trafilatura's guard against pruning most of a container keeps it unless it is gone
+    notice = "".join(f"<p>Republishing rule {i}: credit the writer and link back to the original page, "
+                     f"keep the text unchanged and do not sell it on to anyone else at all.</p>" for i in range(14))
+    html = (f"<html><body><article><h1>Harbour wall</h1><div class='layout'><div class='story'>{paragraphs(6)}</div>"
+            f"<div class='aside-col'><div role='dialog' aria-modal='true' style='display:none'>"
+            f"<h2>Republish this article</h2>{notice}</div></div></div></article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6
+    assert "Republish" not in text
+    # a site that shows its articles in a modal over a listing: the dialog holds the story
+    html = (f"<html><body><ul><li><a href='/a'>Other story</a></li></ul><dialog open><article>"
+            f"<h1>Harbour wall</h1>{paragraphs(6)}</article></dialog></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.count("Paragraph") == 6

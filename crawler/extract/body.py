@@ -16,7 +16,8 @@ from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from .boilerplate import prose_paragraphs, prune_around_story, story_block
 from .classify import text_runs
-from .furniture import link_share, prune_deks, prune_navs, prune_rails, prune_story_pointers, prune_widgets
+from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune_rails, prune_story_pointers,
+                        prune_widgets)
 from .html import is_inside
 from .paragraphs import key
 
@@ -422,6 +423,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
         if el.getparent() is not None:
             el.drop_tree()  # caption/credit elements the caption extractor took
     prune_widgets(tree, hooked)
+    prune_dialogs(tree)
     prune_navs(tree)
     prune_story_pointers(tree)
     prune_rails(tree)

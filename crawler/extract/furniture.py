@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 
-from .html import class_tokens, hooked_elements
+from lxml.etree import XPath
+
+from .boilerplate import prose_paragraphs
+from .html import class_tokens, hooked_elements, is_inside
 
 # Page furniture trafilatura does not always prune. html.hooked_elements preselects on class/id
 # substrings, then whole class tokens are checked, and each kind has a size guard so a
@@ -224,4 +227,31 @@ def prune_navs(tree) -> int:
         if n <= _NAV_MAX or link_share(nav, n) >= 0.5:
             nav.drop_tree()
             removed += 1
+    return removed
+
+
+# A modal dialog (<dialog>, role="dialog"/"alertdialog", aria-modal="true": the ARIA markup of an
+# overlay) is a box the page opens over the story: a search form, a "republish this article"
+# notice, a newsletter or cookie prompt, an off-canvas menu. Usually hidden too, but trafilatura
+# prunes nothing by its hidden/class rules when that would remove over 6/7 of a container's text,
+# and a long hidden notice can tip a page past that guard. On WCXB's dev half 202 such elements
+# on 99 domains hold 48,700 characters of text, 138 of them in the annotated main text. Kept:
+# a dialog holding a headline (<h1>) and _DIALOG_STORY of the page's prose (a site that opens
+# its articles in a modal over a listing).
+_DIALOG = XPath("//dialog|//*[@role='dialog' or @role='alertdialog' or @aria-modal='true']")
+_DIALOG_STORY = 0.5
+
+
+def prune_dialogs(tree) -> int:
+    """Remove modal dialogs (see _DIALOG) from `tree` in place; returns how many."""
+    removed = 0
+    for dialog in _DIALOG(tree):
+        if dialog.getparent() is None or dialog.tag in _KEEP_TAGS or not is_inside(dialog, tree):
+            continue            # the page itself, or inside a dialog already gone
+        if next(dialog.iter("h1"), None) is not None:
+            prose = sum(n for _, n in prose_paragraphs(dialog))
+            if prose and prose >= _DIALOG_STORY * sum(n for _, n in prose_paragraphs(tree)):
+                continue
+        dialog.drop_tree()
+        removed += 1
     return removed
