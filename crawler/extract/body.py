@@ -18,7 +18,7 @@ from .boilerplate import prose_paragraphs, prune_around_story, story_block
 from .classify import text_runs
 from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune_rails, prune_story_pointers,
                         prune_widgets)
-from .html import is_inside
+from .html import inside_any, is_inside
 from .paragraphs import key
 
 _PRUNE = ["//figcaption"]
@@ -439,6 +439,15 @@ def _discarded_above(el, container) -> bool:
     return False
 
 
+def _shown_prose(tree, paragraphs: list[tuple]) -> int:
+    """The page's prose (its `paragraphs` and long text runs) outside the elements trafilatura
+    discards as hidden (display:none, hidden classes, aria-hidden): a notice carousel, a dialog's
+    text or a second layout the reader does not see is no story the first reading missed."""
+    hidden = set(_HIDDEN_DISCARD(tree))
+    shown = sum(n for p, n in paragraphs if not inside_any(p, hidden)) if hidden else sum(n for _, n in paragraphs)
+    return max(shown, text_runs(tree, hidden))
+
+
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
@@ -463,6 +472,8 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     # (_reread_without_names), so the rescue, the story's block and buried_prose share them
     paragraphs = prose_paragraphs(tree)
     page_prose = max(sum(n for _, n in paragraphs), text_runs(tree))
+    if _kept(document) < FALLBACK_BELOW * page_prose:
+        page_prose = _shown_prose(tree, paragraphs)
     if _kept(document) < FALLBACK_BELOW * page_prose:
         rescued = rescue_prose_containers(tree, page_prose, paragraphs)
         if rescued:

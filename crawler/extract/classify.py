@@ -19,7 +19,7 @@ from crawler.urls import join_url
 from .authors import AUTHOR_META  # the meta names authors.find_authors reads
 from .boilerplate import prose_paragraphs
 from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
-from .html import following
+from .html import following, inside_any
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_article, ld_types, meta_tags
 
 # path segments that name a listing: /tag/x, /topics/x, /author/x, /page/2, /archive/2023 ...
@@ -86,9 +86,13 @@ _LONG_RUNS = XPath(
 )
 
 
-def text_runs(tree) -> int:
-    """Characters in long unlinked text runs: prose kept in <div>/<br> instead of <p>."""
-    return sum(len(t.strip()) for t in _LONG_RUNS(tree))
+def text_runs(tree, skip: set = frozenset()) -> int:
+    """Characters in long unlinked text runs: prose kept in <div>/<br> instead of <p>; with
+    `skip`, not those inside its elements."""
+    runs = _LONG_RUNS(tree)
+    if skip:
+        runs = [t for t in runs if not inside_any(t.getparent(), skip)]
+    return sum(len(t.strip()) for t in runs)
 
 
 _TEASER_LINKS = XPath("//body//*[self::h2 or self::h3 or self::h4]//a[@href]")

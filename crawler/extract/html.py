@@ -181,6 +181,11 @@ def is_inside(el, ancestor) -> bool:
     return False
 
 
+def inside_any(el, elements: set) -> bool:
+    """`el` is one of `elements` or inside one of them."""
+    return el in elements or any(a in elements for a in el.iterancestors())
+
+
 def following(el, *tags):
     """Elements after `el` in document order, not its own descendants (lxml's following axis
     as a generator: a search that stops after a few elements does not build the whole list);
