@@ -36,7 +36,9 @@ _FURNITURE_LINE = re.compile(
     r"\d+\s*(?:min(?:ute)?s?)\s*read|reading time\W*\d+\s*min[a-z]*|"
     r"advertisement|advertising|sponsored|(?:story|article) continues (?:below|after)(?: this)?(?: advertisement| ad)?|"
     r"table of contents|contents|in this article|on this page|"
-    r"share(?: this(?: article| post| story| page)?)?)\W*$",
+    r"share(?: this(?: article| post| story| page)?)?|"
+    # a pager's position; a posting line naming its writer (and when), whoever the page declares
+    r"page \d+ (?:of|/) \d+|(?:posted|written|published) by\s+[^,.!?]{2,40}?(?:\s+(?:at|on)\s+.{4,40})?)\W*$",
     re.IGNORECASE,
 )
 # "By <name>" / "Written by <name>" naming an author the page declares elsewhere: the byline, kept
