@@ -48,16 +48,18 @@ def test_labelled_story_pointer_paragraphs_go_and_prose_with_links_stays():
     assert text.count("Paragraph") == 7
 
 
-def test_labelled_rail_after_the_story_goes():
+@pytest.mark.parametrize("label", ["Popular Stories", "You’ll Also Love...", "Related Articles from the Harbour blog:",
+                                   "If you liked this post you might also like:"])
+def test_labelled_rail_after_the_story_goes(label):
     rail = "".join(f"<li><a href='/news/story-{i}'>Another headline number {i}</a> <span>Dec {i}, 2025</span></li>"
                    for i in range(5))
     html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(6)}"
-            f"<div class='x'><h3>Popular Stories</h3><ul>{rail}</ul></div>"
+            f"<div class='x'><h3>{label}</h3><ul>{rail}</ul></div>"
             f"<div class='y'><div><h4>Read This Next</h4></div><div><a href='/a'>A teaser</a></div>"
             f"<div><a href='/b'>B teaser</a></div></div></article></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert text.count("Paragraph") == 6
-    for gone in ("Popular Stories", "Another headline", "Read This Next", "teaser"):
+    for gone in (label, "Another headline", "Read This Next", "teaser"):
         assert gone not in text, gone
 
 

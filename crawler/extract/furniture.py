@@ -125,11 +125,12 @@ def prune_story_pointers(tree) -> int:
 # "Sponsored content", "More from ...") set after or inside the story. The label is a heading
 # or a short line of its own; what follows it in the same block is links to other pages.
 _RAIL_LABEL = re.compile(
-    r"^\W*(?:read (?:this )?next|related(?: (?:stories|articles|posts|content|news|reading|coverage))?|"
+    r"^\W*(?:read (?:this )?next|related(?: (?:stories|articles|posts|content|news|reading|coverage)(?: (?:from|on|in) .{1,40})?)?|"
     r"more (?:from|stories|news|on|in|like this|to read|articles|posts)\b.*|(?:most )?popular(?: (?:stories|posts|articles|now))?|"
     r"most (?:read|viewed|shared|commented)|trending(?: (?:now|stories|articles))?|sponsored(?: content| stories)?|"
     r"sponsor content|partner content|upcoming events|latest (?:news|stories|posts|articles)|"
-    r"you (?:may|might) (?:also )?(?:like|enjoy)|recommended(?: for you| reading| stories)?|editor['’]?s picks|"
+    r"(?:if you (?:liked|enjoyed) this (?:post|article|story),? )?you(?: may| might|['’]ll| will) (?:also )?(?:like|enjoy|love)|"
+    r"recommended(?: for you| reading| stories)?|editor['’]?s picks|"
     r"don['’]?t miss|also on .{1,40}|around the web|from the web|further reading|see also|keep reading|"
     r"top stories|recent (?:posts|stories|articles|news))\W*$",
     re.IGNORECASE,
