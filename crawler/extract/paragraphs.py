@@ -36,7 +36,8 @@ _FURNITURE_LINE = re.compile(
     r"\d+\s*(?:min(?:ute)?s?)\s*read|reading time\W*\d+\s*min[a-z]*|"
     r"advertisement|advertising|sponsored|(?:story|article) continues (?:below|after)(?: this)?(?: advertisement| ad)?|"
     r"table of contents|contents|in this article|on this page|"
-    r"share(?: this(?: article| post| story| page)?)?|"
+    r"share(?: (?:the |this |our )?(?:blog|article|post|story|page|recipe|guide)?(?: on| via)?)?|pin (?:it|this)(?: for later)?|"
+    r"pin for later|"
     # a pager's position; a posting line naming its writer (and when), whoever the page declares
     r"page \d+ (?:of|/) \d+|(?:posted|written|published) by\s+[^,.!?]{2,40}?(?:\s+(?:at|on)\s+.{4,40})?)\W*$",
     re.IGNORECASE,
@@ -46,12 +47,23 @@ _FURNITURE_LINE = re.compile(
 _BYLINE = re.compile(r"^\W*(?:(?:written|posted|reviewed|words)\s+)?by\s+(.{2,60}?)\W*$", re.IGNORECASE)
 
 
+# An image's credit printed as a line of its own (its caption's credit is taken with the caption):
+# "Image credit: ...", "Credit: <a name>", "Photo: © ...", "Image used under license from ...".
+_CREDIT_LINE = re.compile(
+    r"^\W*(?:(?:featured |header |cover |hero |top |lead )?(?:image|photo|picture|photograph|illustration)s? "
+    r"credits?\s*:\s*\S|credits?\s*:\s*[^.!?]{1,50}$|(?:image|photo|picture)s?(?: used)? (?:under license|courtesy of) |"
+    r"(?:image|photo|picture)s?\s*:\s*©)",
+    re.IGNORECASE,
+)
+_CREDIT_MAX = 150
+
+
 def furniture_line(para: str, authors: list[str] = ()) -> bool:
-    """A paragraph that is one line of page furniture (see _FURNITURE_LINE, _BYLINE)."""
+    """A paragraph that is one line of page furniture (see _FURNITURE_LINE, _BYLINE, _CREDIT_LINE)."""
     if len(para) > 80:
-        return False
+        return len(para) <= _CREDIT_MAX and _CREDIT_LINE.match(para) is not None
     text = " ".join(para.split())
-    if _FURNITURE_LINE.match(text):
+    if _FURNITURE_LINE.match(text) or _CREDIT_LINE.match(text):
         return True
     byline = _BYLINE.match(text)
     if byline and authors:
