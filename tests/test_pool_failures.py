@@ -130,7 +130,8 @@ def test_ctrl_c_stops_reextract_writes_what_it_has_and_leaves_no_worker(tmp_path
     notices = tmp_path / "stuck"
     notices.mkdir()
     marker = f"POOL_TEST_MARK={uuid.uuid4()}"
-    env = dict(os.environ, HANG_NOTICE_DIR=str(notices), POOL_TEST_MARK=marker.split("=", 1)[1])
+    # PYTHONFAULTHANDLER: if it hangs after the Ctrl-C, SIGABRT makes it print where each thread is
+    env = dict(os.environ, HANG_NOTICE_DIR=str(notices), POOL_TEST_MARK=marker.split("=", 1)[1], PYTHONFAULTHANDLER="1")
     env.setdefault("PYTHONPATH", str(ROOT))
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "scrapy", "reextract", str(tmp_path / "warcs"), "-O", str(out),
@@ -145,7 +146,11 @@ def test_ctrl_c_stops_reextract_writes_what_it_has_and_leaves_no_worker(tmp_path
         time.sleep(3)    # the pages before the stuck ones were answered before those started: let them be read
         assert len(_processes_with(marker)) >= 4       # reextract, the forkserver, two workers
         os.killpg(proc.pid, signal.SIGINT)
-        _, stderr = proc.communicate(timeout=60)
+        try:
+            _, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGABRT)
+            pytest.fail("reextract still running 60 s after Ctrl-C; its threads:\n" + proc.communicate(timeout=30)[1][-6000:])
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
