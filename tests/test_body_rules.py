@@ -399,15 +399,3 @@ def test_hidden_text_does_not_send_a_short_story_to_the_fallback_readings():
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert text.count("Paragraph") == 3
     assert "shipping" not in text
-
-
-def test_a_list_in_a_closed_panel_between_story_paragraphs_is_read():
-    items = "".join(f"<li>Plan {name}: {price} a month for up to {seats} seats</li>"
-                    for name, price, seats in (("Starter", "$10", 1), ("Team", "$40", 5), ("Office", "$90", 20),
-                                               ("Company", "$200", 50), ("Group", "$400", 100)))
-    panel = (f"<div class='accordion'><button>Pricing</button><div class='panel' style='display:none'>"
-             f"<ul>{items}</ul><ul>{items.replace('Plan', 'Yearly plan')}</ul></div></div>")
-    html = f"<html><body><article><h1>Harbour wall</h1>{paragraphs(3)}{panel}{paragraphs(3, 3)}</article></body></html>"
-    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
-    assert text.count("Paragraph") == 6
-    assert "Plan Office: $90 a month" in text

@@ -368,7 +368,7 @@ def buried_prose(container, text: str, paragraphs: list[tuple] | None = None) ->
     have = key(text)
     index: dict = {}
     kept = []
-    for p, n in _story_units(container, _prose_within(container, paragraphs)):
+    for p, n in _prose_within(container, paragraphs):
         found = key(p.text_content())[:60] in have
         index[p] = (len(index), n, found)
         if found:
@@ -396,30 +396,6 @@ def buried_prose(container, text: str, paragraphs: list[tuple] | None = None) ->
         # with what inside it is discarded too (a closed panel in an "embed" wrapper)
         buried += [el, *dict.fromkeys(_CLASS_DISCARD(el) + _HIDDEN_DISCARD(el))]
     return buried
-
-
-# A closed panel (an accordion's pane, a "show more") may hold a list rather than paragraphs: a
-# product's plans and prices, the steps of a method. Its items count as the story's text beside
-# its paragraphs of prose: an item of _ITEM_MIN+ characters, less than half of it link text (a
-# menu's items are links), holding no prose paragraph (counted as such already).
-_ITEM_MIN = 20
-
-
-def _story_units(container, prose: list[tuple]) -> list[tuple]:
-    """(element, characters) in document order: the container's `prose` paragraphs and its
-    outermost list items of text (see _ITEM_MIN)."""
-    paragraphs = {p for p, _ in prose}
-    items = {}
-    for li in container.iter("li"):
-        n = len(li.text_content().strip())
-        if n < _ITEM_MIN or next(li.iterancestors("li"), None) is not None or link_share(li, n) >= 0.5 \
-                or any(p in paragraphs for p in li.iter("p")):
-            continue
-        items[li] = n
-    if not items:
-        return prose
-    sizes = dict(prose) | items
-    return [(el, sizes[el]) for el in container.iter("p", "li") if el in sizes]
 
 
 _IS_HIDDEN_DISCARDED = _on_self(_HIDDEN_DISCARD)
