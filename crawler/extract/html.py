@@ -222,15 +222,21 @@ def hooked_elements(tree) -> list:
     <figcaption> and itemprop=caption element."""
     out = []
     search = _HOOK.search
+    # a page repeats its class values (every menu item, every card): each one is tested once
+    tested: dict[str, bool] = {}
     for el in tree.iter(etree.Element):
         get = el.get
         if el.tag == "figcaption" or get("itemprop") == "caption":
             out.append(el)
             continue
         value = get("class")
-        if value is not None and search(value.lower()):
-            out.append(el)
-            continue
+        if value is not None:
+            hooked = tested.get(value)
+            if hooked is None:
+                hooked = tested[value] = search(value.lower()) is not None
+            if hooked:
+                out.append(el)
+                continue
         value = get("id")
         if value is not None and search(value.lower()):
             out.append(el)
