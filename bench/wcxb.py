@@ -184,19 +184,19 @@ def title_equal(truth: str | None, predicted: str | None) -> bool:
     return bool(fold_title(truth)) and fold_title(truth) == fold_title(predicted)
 
 
-def _name_tokens(text: str) -> str:
+def name_tokens(text: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def author_found(truth: str | None, predicted) -> bool:
     """A predicted author whose name is, word for word, in the true author string (which may
     list several people), or the true string inside one predicted name."""
-    want = _name_tokens(truth or "")
+    want = name_tokens(truth or "")
     if not want:
         return False
     names = [predicted] if isinstance(predicted, str) else list(predicted or [])
     for name in names:
-        got = _name_tokens(name or "")
+        got = name_tokens(name or "")
         if got and (f" {got} " in f" {want} " or f" {want} " in f" {got} "):
             return True
     return False

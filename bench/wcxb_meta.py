@@ -29,7 +29,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from bench.wcxb import RESULTS, _name_tokens, author_found, fold_title, load_pages, same_day, title_equal
+from bench.wcxb import RESULTS, name_tokens, author_found, fold_title, load_pages, same_day, title_equal
 
 
 def predict_ours(page) -> dict:
@@ -236,14 +236,14 @@ def author_miss_kind(page, got) -> str:
     from crawler.extract.titles import host_names
 
     tree = parse_html(page.body, "utf-8")
-    want = _name_tokens(page.truth["author"])
-    printed = f" {want} " in f" {_name_tokens(' '.join(tree.itertext()))} "
+    want = name_tokens(page.truth["author"])
+    printed = f" {want} " in f" {name_tokens(' '.join(tree.itertext()))} "
     where = "printed in the page" if printed else "nowhere in the page's text"
-    names = [_name_tokens(n) for n in got or [] if _name_tokens(n)]
+    names = [name_tokens(n) for n in got or [] if name_tokens(n)]
     if not names:
         return f"none found, the name {where}"
     objects, metas = meta.json_ld_objects(tree), meta.meta_tags(tree)
-    sites = {_name_tokens(n) for n in meta.find_site_names(meta.ld_article(objects), objects, metas)
+    sites = {name_tokens(n) for n in meta.find_site_names(meta.ld_article(objects), objects, metas)
              + host_names(page.fetch_url)}
     if all(n in sites for n in names):
         return "the site's or publisher's name given"

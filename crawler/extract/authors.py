@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from lxml.etree import XPath
 
-from .html import class_tokens, element_text, following, spaced_text, squash
+from .html import FURNITURE_TAGS, class_tokens, element_text, following, spaced_text, squash
 from .jsonld import ld_names, ld_types
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
@@ -131,7 +131,6 @@ _NOT_AUTHOR = re.compile(r"authori[tz]|comment|avatar|image|img|photo|picture|th
                          r"icon|related|widget|newsletter|reply|review")
 _NAME_HOOK = re.compile(r"name|title|link")
 _AUTHOR_LINK = re.compile(r"/(?:author|authors|contributor|contributors|writer|writers)/[^/?#]+", re.IGNORECASE)
-_FURNITURE = frozenset({"nav", "footer", "aside"})
 # "/descendant::" rather than "//": the same elements, without libxml2's step through every node
 # (descendant-or-self::node()/child::*): 1.1 instead of 1.4 ms a page
 _HOOKED = XPath('//body/descendant::*[@class or @id or @rel or @itemprop or @href]')
@@ -192,7 +191,7 @@ def _in_furniture(el) -> bool:
     for node in el.iterancestors():
         if node.tag in ("article", "main"):
             return False
-        furniture = furniture or node.tag in _FURNITURE
+        furniture = furniture or node.tag in FURNITURE_TAGS
     return furniture
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from lxml.etree import XPath
 
-from .html import element_text, following
+from .html import FURNITURE_TAGS, element_text, following
 from .jsonld import ld_str, ld_types
 from .metatags import first
 
@@ -106,7 +106,7 @@ def _marked_published(tree) -> str | None:
         classes = el.get("class") or ""
         if not value or el.get("pubdate") is None and "dt-published" not in classes.split():
             continue
-        if _UPDATED.search(classes) or any(a.tag in _FURNITURE for a in el.iterancestors()):
+        if _UPDATED.search(classes) or any(a.tag in FURNITURE_TAGS for a in el.iterancestors()):
             continue
         value = iso_date(value)
         if value:
@@ -120,7 +120,6 @@ def _first_time(tree) -> str | None:
     return None
 
 
-_FURNITURE = frozenset({"nav", "footer", "aside"})
 _UPDATED = re.compile(r"updat|modifi|revised|edited|aktualisiert|mis à jour|actualizad", re.IGNORECASE)
 
 
@@ -129,7 +128,7 @@ def _shown_date(tree) -> tuple[str | None, bool]:
     date: "Updated: Dec 19, 2025", class "updated"). Navigation, footers and asides (related
     stories, archives) are skipped."""
     for el in tree.iterfind(".//body//time[@datetime]"):
-        if any(a.tag in _FURNITURE for a in el.iterancestors()):
+        if any(a.tag in FURNITURE_TAGS for a in el.iterancestors()):
             continue
         value = iso_date(el.get("datetime"))
         if not value or not (el.text_content() or "").strip():

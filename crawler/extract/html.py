@@ -130,6 +130,8 @@ def squash(text: str | None) -> str:
     return _SPACES.sub(" ", text.replace("\xa0", " ")).strip()
 
 
+# Elements that hold the site's furniture around a page, never its story's byline or dateline
+FURNITURE_TAGS = frozenset({"nav", "footer", "aside"})
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "button", "svg", "select", "iframe"})
 _BREAKING = frozenset({"br", "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr",
                        "figcaption", "figure", "section", "article", "blockquote", "dd", "dt", "header", "footer"})

@@ -6,7 +6,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from .html import class_tokens, element_text, is_inside, squash
+from .html import FURNITURE_TAGS, class_tokens, element_text, is_inside, squash
 from .jsonld import ld_names, ld_str, ld_types
 from .metatags import first
 
@@ -170,7 +170,7 @@ def _agreement(a: set[str], b: set[str]) -> float:
 
 
 # ancestors that make a heading page furniture rather than the page's own headline
-_FURNITURE = frozenset({"nav", "footer", "aside", "template", "noscript", "button"})
+_FURNITURE = FURNITURE_TAGS | {"template", "noscript", "button"}
 # An <h1> sharing at least this Dice share of words with a declared title is the same headline
 # worded for the page rather than for search results and social cards.
 _AGREES = 0.4
