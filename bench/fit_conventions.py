@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.fit_recognition import CV_KEEPS, FIXED, domain_fold, fit, fit_logistic  # noqa: E402
-from bench.wcxb import load_pages, registered_domain  # noqa: E402
+from bench.wcxb import registered_domain, select_pages  # noqa: E402
 
 
 def page_row(page):
@@ -220,10 +220,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="keep the pages' features and tokens in this pickle (made if missing)")
     parser.add_argument("--top", type=int, default=40, help="tokens listed by weight, each way")
     args = parser.parse_args(argv)
-    try:
-        pages = load_pages(args.corpus, "both")
-    except FileNotFoundError as exc:
-        print(f"error: {exc} (give --corpus)", file=sys.stderr)
+    pages = select_pages(args.corpus, "both")
+    if pages is None:
         return 2
     rows = load_rows(pages, args.cache)
     features = {i: f for i, f, _, _ in rows}

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.wcxb import load_pages  # noqa: E402
+from bench.wcxb import select_pages  # noqa: E402
 
 
 def _features(page) -> tuple[str, dict[str, float], bool]:
@@ -150,10 +150,8 @@ def main(argv=None) -> int:
     parser.add_argument("--l2", type=float, default=0.1, help="L2 penalty (0.1: the best of --cv's)")
     parser.add_argument("--cv", action="store_true", help="also cross-validate within dev, for l2 in 0.1, 0.3, 1, 3")
     args = parser.parse_args(argv)
-    try:
-        pages = load_pages(args.corpus, "both")
-    except FileNotFoundError as exc:
-        print(f"error: {exc} (give --corpus)", file=sys.stderr)
+    pages = select_pages(args.corpus, "both")
+    if pages is None:
         return 2
     rows = map_pages(_features, pages, args.jobs)
     features = {i: f for i, f, _ in rows}

@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.fit_recognition import domain_fold, fit, fit_logistic, map_pages, raw_score  # noqa: E402
-from bench.wcxb import load_pages  # noqa: E402
+from bench.wcxb import select_pages  # noqa: E402
 
 KEEPS = (0.985, 0.98, 0.97)
 _WORD = re.compile(r"\w+")
@@ -156,10 +156,8 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--stage1-keep", type=float, default=0.995, help="training articles stage 1 passes")
     args = parser.parse_args(argv)
-    try:
-        dev = load_pages(args.corpus, "dev")
-    except FileNotFoundError as exc:
-        print(f"error: {exc} (give --corpus)", file=sys.stderr)
+    dev = select_pages(args.corpus, "dev")
+    if dev is None:
         return 2
     rows = map_pages(_measure, dev, args.jobs)
     data = {i: (f, g, b) for i, f, g, b in rows}

@@ -29,7 +29,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from bench.wcxb import RESULTS, name_tokens, author_found, fold_title, load_pages, same_day, title_equal
+from bench.wcxb import RESULTS, author_found, fold_title, name_tokens, same_day, select_pages, title_equal
 
 
 def predict_ours(page) -> dict:
@@ -286,10 +286,8 @@ def main(argv=None) -> int:
     parser.add_argument("--census", action="store_true", help="the misses of ours by kind, counted per half")
     parser.add_argument("--out", type=Path, default=RESULTS / "wcxb_meta.json")
     args = parser.parse_args(argv)
-    try:
-        pages = [p for p in load_pages(args.corpus, "both") if p.page_type == "article"]
-    except FileNotFoundError as exc:
-        print(f"error: {exc} (give --corpus)", file=sys.stderr)
+    pages = select_pages(args.corpus, "both", types="article")
+    if pages is None:
         return 2
     tools = args.tools.split(",")
     predictions = {tool: {p.id: TOOLS[tool](p) for p in pages} for tool in tools}
