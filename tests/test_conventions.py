@@ -1,6 +1,6 @@
-"""bench/conventions.py and bench/fit_conventions.py: the tokens a page gives (by hand-counted
-examples), the vocabulary rule (registered domains, not pages) and the fit the bench's figures
-rest on."""
+"""crawler/extract/conventions.py and bench/fit_conventions.py: the tokens a page gives (by
+hand-counted examples), the vocabulary rule (registered domains, not pages) and the fit the
+bench's figures rest on."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from bench.conventions import convention_tokens, identifier_words, url_tokens
-from bench.fit_conventions import fit_penalised, vocabulary
+from crawler.extract.conventions import FAMILIES, class_tokens, convention_tokens, family, identifier_words, url_tokens
+from bench.fit_conventions import fit_penalised, oof_shift, vocabulary
 from bench.fit_recognition import fit_logistic
 from crawler.extract.html import parse_html
 from crawler.extract.metadata import json_ld_objects, meta_tags
@@ -54,6 +54,42 @@ def test_page_tokens_name_its_conventions():
     assert tokens["c:price"] == 1.0
     assert tokens["#class-words"] == pytest.approx(0.05)  # product, price, add, to, cart
     assert tokens["e:p"] == pytest.approx(math.log1p(3) / math.log1p(500))
+
+
+def test_class_words_of_all_values_at_once_are_each_values_words():
+    # class_tokens scans the distinct values joined by spaces: the same words as identifier_words
+    # of each value alone, case folded after the camelCase split
+    values = ["post-body__text2 js-Share", "productPrice", "HTMLWidget col-md-6 x", "Price"]
+    html = page("".join(f"<div class='{v}' id='id{i}-navBar'></div>" for i, v in enumerate(values)))
+    expected = set().union(*map(identifier_words, values), identifier_words("id-navBar"))
+    tokens = class_tokens(parse_html(html))
+    assert set(tokens) - {"#class-words"} == {f"c:{w}" for w in expected}
+    assert tokens["#class-words"] == pytest.approx(len(expected) / 100)
+
+
+def test_only_the_families_asked_for_are_computed():
+    html = page("<div class='price'><p>a</p></div>", '<meta property="og:type" content="product">')
+    tree = parse_html(html)
+    url = "https://shop.example/p/1234567?color=red"
+    every = convention_tokens(tree, url, json_ld_objects(tree), meta_tags(tree))
+    assert {family(t) for t in every} == FAMILIES - {"s", "r", "i"}  # no JSON-LD, rel or input here
+    some = convention_tokens(tree, url, json_ld_objects(tree), meta_tags(tree), frozenset({"c", "#", "q"}))
+    assert some == {t: v for t, v in every.items() if family(t) in ("c", "#", "q")}
+    assert family("u#date") == "u" and family("#class-words") == "#" and family("m:og:type") == "m"
+
+
+def test_the_operating_point_is_read_from_the_articles_the_gates_let_through():
+    @dataclass
+    class P:
+        id: str
+        page_type: str
+
+    pages = [P(str(i), "article") for i in range(100)] + [P("x", "forum")]
+    margins = {str(i): float(i) for i in range(100)} | {"0": float("-inf"), "x": 5.0}
+    # 99 articles with a margin: 99% of them means losing int(0.01 * 99) = 0 of them, so the
+    # lowest finite margin (1.0) must end just above 0; the gated page does not move it
+    assert oof_shift(margins, pages, 0.99) == pytest.approx(0.005 - 1.0)
+    assert oof_shift(margins, pages, 0.95) == pytest.approx(0.005 - 5.0)   # int(0.05 * 99) = 4 lost
 
 
 def test_the_penalised_fit_solved_through_the_rows_is_the_direct_newton_fit():

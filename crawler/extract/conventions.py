@@ -1,6 +1,5 @@
 """The conventions a page's markup and address carry, as a bag of tokens for article recognition
-(bench/fit_conventions.py; not in the crawler: the model fitted on them did not hold on the
-held-out half, see there).
+(fitted by bench/fit_conventions.py).
 
 Hand-written features (crawler.extract.classify.recognition_features) name the evidence someone
 thought of; this lets the data name it. Every page gives a set of tokens: the words of its class
@@ -11,9 +10,9 @@ in words, an extension, the path's depth, the query's keys). The fit weighs only
 many different registered domains: what many unrelated sites share is a convention (a CMS's, a
 CSS kit's, a markup standard's), not one site's class name.
 
-One XPath over the attribute values (in C) and one pass over the elements; the words of each
-distinct class/id string are split once (sites repeat the same few hundred strings): ~1.3 ms a
-page (WCXB pages, one process), within the budget the crawler's classification would have.
+Library code (no Scrapy): the crawler's classification and the bench read the same tokens. Only
+the families a model weighs are computed: the class/id words cost ~1 ms a page (two XPaths over
+the attribute values and one regex scan, WCXB pages), every family ~2 ms.
 """
 
 from __future__ import annotations
@@ -25,7 +24,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml.etree import XPath
 
-_CLASS_IDS = XPath("//@class|//@id", smart_strings=False)
+from .jsonld import ld_types
+
+# two XPaths: a union of the two costs ~20% more (libxml2 sorts the merged node-set)
+_CLASSES = XPath("//@class", smart_strings=False)
+_IDS = XPath("//@id", smart_strings=False)
 _RELS = XPath("//a/@rel|//link/@rel", smart_strings=False)
 _ITEMTYPES = XPath("//@itemtype", smart_strings=False)
 _INPUT_TYPES = XPath("//input/@type|//button/@type", smart_strings=False)
@@ -79,45 +82,72 @@ def url_tokens(url: str) -> set[str]:
     return tokens
 
 
-def convention_tokens(tree, url: str, objects: list[dict], metas: dict) -> dict[str, float]:
-    """The page's tokens: 1.0 for a presence, log(1 + n) / log(501) for an element count ("e:p"),
-    and "#class-words": the number of distinct class/id words / 100."""
-    from crawler.extract.metadata import ld_types
+def class_tokens(tree) -> dict[str, float]:
+    """The class/id words of the page ("c:price": 1.0) and "#class-words", how many there are
+    (per 100): a page's class words together move its score by about their number times their
+    mean weight; this one input takes that shared part, so the words' own weights are what sets
+    each apart, and a page with little markup (a legacy template) is not scored as if its
+    missing words were evidence. One XPath over the attribute values and one regex scan over
+    the distinct values joined by spaces (both in C): identifier_words of each value in a call of
+    its own cost twice the time, and a per-value cache hardly hits across sites."""
+    values = set(_CLASSES(tree))
+    values.update(_IDS(tree))
+    joined = " ".join(values)
+    words = {f"c:{w.lower()}" for w in set(_WORD.findall(joined)) if len(w) >= 2}
+    tokens = dict.fromkeys(words, 1.0)
+    tokens["#class-words"] = len(words) / 100
+    return tokens
 
-    tokens: dict[str, float] = {}
-    for value in set(_CLASS_IDS(tree)):
-        for word in identifier_words(value):
-            tokens[f"c:{word}"] = 1.0
-    # how many class/id words the page has (per 100): a page's class words together move its
-    # score by about their number times their mean weight; this one input takes that shared part,
-    # so the words' own weights are what sets each apart, and a page with little markup (a
-    # legacy template) is not scored as if its missing words were evidence
-    tokens["#class-words"] = len(tokens) / 100
-    counts: dict[str, int] = {}
-    for element in tree.iter():
-        tag = element.tag
-        if isinstance(tag, str):
-            counts[tag] = counts.get(tag, 0) + 1
-    for tag, n in counts.items():
-        if tag in COUNTED:
-            tokens[f"e:{tag}"] = math.log1p(n) / _COUNT_SCALE
-    for obj in objects:
-        for kind in ld_types(obj):
-            tokens[f"s:{kind}"] = 1.0
-    for value in _ITEMTYPES(tree):
-        for part in value.split():
-            tokens[f"s:{_schema_type(part)}"] = 1.0
+
+FAMILIES = frozenset({"c", "#", "e", "s", "og", "m", "r", "i", "u", "q"})
+
+
+def family(token: str) -> str:
+    """The family of a token: "c" for "c:price", "u" for "u#date", "#" for "#class-words"."""
+    return "#" if token[0] == "#" else re.split("[:#]", token, maxsplit=1)[0]
+
+
+def convention_tokens(tree, url: str, objects: list[dict], metas: dict,
+                      families: frozenset[str] = FAMILIES) -> dict[str, float]:
+    """The page's tokens of `families` (see family(); all by default): 1.0 for a presence,
+    log(1 + n) / log(501) for an element count ("e:p"), "#class-words" as class_tokens gives it.
+    The families a model does not weigh are not computed (the element walk and the four
+    attribute XPaths cost ~1.5 ms a page)."""
+    tokens = class_tokens(tree) if "c" in families or "#" in families else {}
+    if "c" not in families:
+        tokens = {t: v for t, v in tokens.items() if t[0] != "c"}
+    elif "#" not in families:
+        tokens.pop("#class-words", None)
+    if "e" in families:
+        counts: dict[str, int] = {}
+        for element in tree.iter():
+            tag = element.tag
+            if isinstance(tag, str):
+                counts[tag] = counts.get(tag, 0) + 1
+        for tag, n in counts.items():
+            if tag in COUNTED:
+                tokens[f"e:{tag}"] = math.log1p(n) / _COUNT_SCALE
+    if "s" in families:
+        for obj in objects:
+            for kind in ld_types(obj):
+                tokens[f"s:{kind}"] = 1.0
+        for value in _ITEMTYPES(tree):
+            for part in value.split():
+                tokens[f"s:{_schema_type(part)}"] = 1.0
     og_type = metas.get("og:type")
-    if og_type:
+    if og_type and "og" in families:
         tokens[f"og:{og_type[0].strip().lower().split(':')[0][:30]}"] = 1.0
-    for name in metas:
-        if len(name) <= 40:
-            tokens[f"m:{name}"] = 1.0
-    for value in _RELS(tree):
-        for rel in value.lower().split():
-            tokens[f"r:{rel}"] = 1.0
-    for value in _INPUT_TYPES(tree):
-        tokens[f"i:{value.strip().lower()[:20]}"] = 1.0
-    for token in url_tokens(url):
-        tokens[token] = 1.0
+    if "m" in families:
+        for name in metas:
+            if len(name) <= 40:
+                tokens[f"m:{name}"] = 1.0
+    if "r" in families:
+        for value in _RELS(tree):
+            for rel in value.lower().split():
+                tokens[f"r:{rel}"] = 1.0
+    if "i" in families:
+        for value in _INPUT_TYPES(tree):
+            tokens[f"i:{value.strip().lower()[:20]}"] = 1.0
+    if "u" in families or "q" in families:
+        tokens.update((t, 1.0) for t in url_tokens(url) if family(t) in families)
     return tokens
