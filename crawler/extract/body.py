@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
@@ -20,6 +19,7 @@ from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune
                         prune_widgets)
 from .html import inside_any, is_inside
 from .paragraphs import key
+from .readings import SharedSteps, bare_extraction
 
 _PRUNE = ["//figcaption"]
 
@@ -203,11 +203,13 @@ def _reread_without_names(tree, elements: list, document, options: dict):
     (class, id, hidden), if that is a longer reading holding the first one (_contains); else
     `document`, and the elements are left as they were."""
     saved = [{k: el.attrib.pop(k) for k in _DISCARD_ATTRIBUTES if k in el.attrib} for el in elements]
+    options["shared"].changed()
     second = bare_extraction(tree, fast=True, **options)
     if _kept(second) > _kept(document) and _contains(second, document):
         return second
     for el, attrib in zip(elements, saved, strict=True):
         el.attrib.update(attrib)
+    options["shared"].changed()     # the attributes back, in another order (XPath's @id|@class reads it)
     return document
 
 
@@ -441,7 +443,9 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     unwrap_layout_tables(tree)
     unwrap_quote_figures(tree)
     merge_body_chunks(tree)
-    options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE}
+    # the readings below share the steps they repeat on the same tree (readings.py)
+    options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE,
+               "shared": SharedSteps()}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
     wider = None                # trafilatura's recall-mode reading, when one is run
     # the page's prose paragraphs, once: from here on the tree changes only in attributes

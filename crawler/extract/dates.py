@@ -4,7 +4,6 @@ ISO 8601 with the page's own UTC offset (the publisher's calendar day)."""
 from __future__ import annotations
 
 import re
-import types
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -13,6 +12,7 @@ from lxml.etree import XPath
 from .html import FURNITURE_TAGS, element_text, following
 from .jsonld import ld_str, ld_types
 from .metatags import first
+from .rebind import rebound, rebound_module
 
 _ISOISH = re.compile(
     r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?",
@@ -398,13 +398,6 @@ def _no_page_sweep(htmlstring, options):
     return None
 
 
-def _clone(fn, scope: dict):
-    """`fn` reading its globals from `scope` (same code, defaults and closure)."""
-    clone = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-    clone.__kwdefaults__ = fn.__kwdefaults__
-    return clone
-
-
 # dateparser as htmldate.extractors.get_external_parser builds it (htmldate pinned in requirements.txt)
 _DATEPARSER_SETTINGS = {"NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"],
                         "PREFER_DATES_FROM": "past", "PREFER_LOCALE_DATE_ORDER": True,
@@ -439,8 +432,8 @@ def _told_languages(language: str) -> dict:
 
     scope = {**vars(extractors), "_external_date": external_date}
     cached = extractors.try_date_expr
-    scope["try_date_expr"] = lru_cache(maxsize=cached.cache_info().maxsize)(_clone(cached.__wrapped__, scope))
-    scope["try_date_expr_opts"] = _clone(extractors.try_date_expr_opts, scope)
+    scope["try_date_expr"] = lru_cache(maxsize=cached.cache_info().maxsize)(rebound(cached.__wrapped__, scope))
+    scope["try_date_expr_opts"] = rebound(extractors.try_date_expr_opts, scope)
     return {"try_date_expr": scope["try_date_expr"], "try_date_expr_opts": scope["try_date_expr_opts"]}
 
 
@@ -459,12 +452,8 @@ def _find_date(language: str | None = None):
     (trafilatura's metadata) is left as shipped."""
     import htmldate.core as core
 
-    scope = {**vars(core), **(_told_languages(language) if language else {})}
-    for name, value in vars(core).items():
-        if isinstance(value, types.FunctionType) and value.__module__ == core.__name__:
-            scope[name] = _clone(value, scope)
-    scope["search_page"] = _no_page_sweep
-    return scope["find_date"]
+    overrides = {**(_told_languages(language) if language else {}), "search_page": _no_page_sweep}
+    return rebound_module(core, overrides)["find_date"]
 
 
 def _htmldate(tree, url: str | None, language: str | None = None) -> str | None:

@@ -1,0 +1,109 @@
+"""trafilatura's readings of one page, sharing the steps one reading repeats of another.
+
+body.trafilatura_body reads one pruned tree up to three ways: trafilatura's fast reading; its
+full reading (readability and jusText compared with its own) when the fast one kept too little
+of the page; and a recall-mode reading when the story's lists and subheads were missed. Each is
+a whole `trafilatura.bare_extraction`, and each repeats steps another one ran on the same tree:
+the full reading starts with the fast reading's main extractor (`extract_content`, ~11 ms a
+page); a short reading measures the page's text (`html2txt`, ~5 ms) and runs trafilatura's own
+recall retry, whose main extractor is the recall-mode reading's. Those steps are functions of
+the tree and of the reading's settings, so a reading given the page's `SharedSteps` takes a
+step the page's tree already went through with the same settings from its first result (a
+copy), until the tree changes (`SharedSteps.changed`). The result is the same reading.
+
+No code of trafilatura is copied: its functions are rebound (rebind.py) to a namespace whose
+`extract_content` and `html2txt` ask the page's SharedSteps first; trafilatura as imported
+elsewhere (the benchmark's bare baseline) is left as shipped.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from copy import deepcopy
+
+import trafilatura
+import trafilatura.core as _core
+import trafilatura.main_extractor as _main
+
+from .rebind import rebound_module
+
+
+class SharedSteps:
+    """The steps trafilatura's readings of one tree have run, for its next readings (see the
+    module's doc). Call `changed()` whenever the tree is changed."""
+
+    def __init__(self):
+        self.settings: dict | None = None   # the bare_extraction keywords all readings share
+        self.changed()
+
+    def changed(self) -> None:
+        """Forget every step: the tree is no longer the one they ran on."""
+        # extract_content's result by the reading's settings: (body, text, the speed (options.fast)
+        # it holds for, or None for either)
+        self.contents: dict[tuple, tuple] = {}
+        self.page_text: str | None = None   # html2txt of the pruned tree
+        self.recovered = False              # extract_content ran its wild-text recovery
+
+
+_SHARED: ContextVar[SharedSteps | None] = ContextVar("shared_steps", default=None)
+
+
+def _recover_wild_text(*args, **kwargs):
+    shared = _SHARED.get()
+    if shared is not None:
+        shared.recovered = True
+    return _main.recover_wild_text(*args, **kwargs)
+
+
+_extract_content_noting_recovery = rebound_module(_main, {"recover_wild_text": _recover_wild_text})["extract_content"]
+
+
+def _extract_content(cleaned_tree, options):
+    """trafilatura's main extractor, or a copy of its result for the same settings on this tree.
+    The wild-text recovery it runs when its first pass finds too little keeps teaser blocks in
+    fast mode only (main_extractor.recover_wild_text): a result that went through it is shared
+    with readings of the same speed only."""
+    shared = _SHARED.get()
+    if shared is None:
+        return _main.extract_content(cleaned_tree, options)
+    key = (options.focus, options.tables, options.images, options.links, options.formatting, options.url)
+    kept = shared.contents.get(key)
+    if kept is not None and kept[2] in (None, options.fast):
+        return deepcopy(kept[0]), kept[1]
+    shared.recovered = False
+    body, text = _extract_content_noting_recovery(cleaned_tree, options)
+    shared.contents[key] = (deepcopy(body), text, options.fast if shared.recovered else None)
+    return body, text
+
+
+def _html2txt(content, clean: bool = True) -> str:
+    """trafilatura's measure of the page's text (its recall escalation's), once per tree."""
+    shared = _SHARED.get()
+    if shared is None or not clean:
+        return _core.html2txt(content, clean)
+    if shared.page_text is None:
+        shared.page_text = _core.html2txt(content)
+    return shared.page_text
+
+
+_bare_extraction = rebound_module(_core, {"extract_content": _extract_content, "html2txt": _html2txt})["bare_extraction"]
+_PER_READING = frozenset({"fast", "favor_recall", "favor_precision"})
+
+
+def bare_extraction(tree, *, shared: SharedSteps | None = None, **kwargs):
+    """trafilatura.bare_extraction(tree, **kwargs); with `shared`, a reading that shares steps
+    with the other readings of the same tree (see the module's doc).
+
+    Only readings without comments and with the same keywords but their speed and focus share:
+    each of those changes what trafilatura runs before its main extractor, or on what."""
+    if shared is None or kwargs.get("include_comments", True) or "options" in kwargs:
+        return trafilatura.bare_extraction(tree, **kwargs)
+    settings = {k: v for k, v in kwargs.items() if k not in _PER_READING}
+    if settings != shared.settings:
+        shared.changed()
+        shared.settings = settings
+    token = _SHARED.set(shared)
+    try:
+        return _bare_extraction(tree, **kwargs)
+    finally:
+        _SHARED.reset(token)
