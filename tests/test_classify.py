@@ -164,6 +164,89 @@ def test_docs_page_naming_code_in_its_prose_is_not_an_article():
     assert page_kind(html, "https://lib.example/guide/opening-files") != "article"
 
 
+# The two pages above are bare (no class or id anywhere): they isolate one rule each. Real sites
+# serve the same kinds with their software's markup; the pages below are built the way that
+# software writes them, so a recognizer that also reads markup conventions (bench/fit_conventions.py)
+# is judged on what it would meet; each is also scored without what its rule reads (another
+# path, the identifiers as plain words): that rule must still weigh against it.
+def _reply(i: int, depth: int = 0) -> str:
+    """A reply as reddit-style thread software writes it: author, points, age, permalink/reply
+    links, its own replies nested in it."""
+    kids = "".join(_reply(i * 10 + k, depth + 1) for k in range(2)) if depth == 0 and i % 2 == 0 else ""
+    return (f"<div class='comment' id='t1_c{i}'><div class='comment-header'><a class='author' href='/user/u{i}'>u{i}</a>"
+            f" <span class='score'>{i % 7 + 1} points</span> <time datetime='2024-01-05T{10 + i % 10}:00:00Z'>"
+            f"{i % 9 + 1} hr. ago</time></div><div class='comment-body md'><p>A four-season dome held up in the wind "
+            f"for me, number {i}.</p></div><ul class='comment-actions'><li><a class='permalink' href='#t1_c{i}'>permalink"
+            f"</a></li><li><a class='reply-button' href='#'>reply</a></li></ul><div class='children'>{kids}</div></div>")
+
+
+THREAD = page("<header class='header'><a class='logo' href='/'>social</a><form role='search' action='/search'>"
+              "<input name='q'></form></header><div class='content' role='main'><div class='post' id='t3_x1y2z3'>"
+              "<div class='post-header'><a class='subreddit' href='/r/camping/'>r/camping</a> Posted by "
+              "<a class='author' href='/user/trailfan'>u/trailfan</a> <time datetime='2024-01-05T09:00:00Z'>10 hr. ago"
+              "</time></div><h1 class='post-title'>Which tent for a winter trip to the mountains?</h1>"
+              "<div class='post-body md'>" + prose(4) + "</div><ul class='post-actions'><li><a class='comments' href='#'>"
+              "14 comments</a></li><li><a class='share'>share</a></li><li><a class='save'>save</a></li></ul></div>"
+              "<div class='comment-area'><div class='sort-menu'>sorted by: best</div>"
+              + "".join(_reply(i) for i in range(6)) + "</div></div>")
+
+
+def _sphinx_page(code) -> str:
+    """A prose page of a documentation site as Sphinx's default theme writes it: related-pages
+    bars, the body in document/bodywrapper, a sidebar with the table of contents, previous/next
+    topic, source link and search box; identifiers in running text through `code`."""
+    para = "<p>Call " + code("open()") + " with a " + code("mode") + " before " + code("read()") + \
+        ": the committee met {n} times.</p>"
+    related = ("<div class='related' role='navigation' aria-label='Related'><h3>Navigation</h3><ul>"
+               "<li class='right'><a href='/genindex' title='General Index' accesskey='I'>index</a></li>"
+               "<li class='right'><a href='/guide/reading' accesskey='N'>next</a> |</li>"
+               "<li class='right'><a href='/guide/install' accesskey='P'>previous</a> |</li>"
+               "<li class='nav-item nav-item-0'><a href='/'>lib 2.1 documentation</a> &#187;</li>"
+               "<li class='nav-item nav-item-1'><a href='/guide/' accesskey='U'>User guide</a> &#187;</li>"
+               "<li class='nav-item nav-item-this'><a href=''>Opening files</a></li></ul></div>")
+    side = ("<div class='sphinxsidebar' role='navigation' aria-label='Main'><div class='sphinxsidebarwrapper'>"
+            "<div><h3><a href='/'>Table of Contents</a></h3><ul class='current'>"
+            + "".join(f"<li class='toctree-l1'><a class='reference internal' href='/guide/{s}'>{s}</a></li>"
+                      for s in ("install", "opening-files", "reading", "writing", "errors"))
+            + "</ul></div><div><h4>Previous topic</h4><p class='topless'><a href='/guide/install'>Installing</a></p></div>"
+            "<div><h4>Next topic</h4><p class='topless'><a href='/guide/reading'>Reading</a></p></div>"
+            "<div role='note' aria-label='source link'><h3>This Page</h3><ul class='this-page-menu'><li>"
+            "<a href='/_sources/guide/opening-files.rst.txt' rel='nofollow'>Show Source</a></li></ul></div>"
+            "<search id='searchbox' role='search'><h3 id='searchlabel'>Quick search</h3><div class='searchformwrapper'>"
+            "<form class='search' action='/search.html' method='get'><input type='text' name='q'>"
+            "<input type='submit' value='Go'></form></div></search></div></div>")
+    body = ("<div class='document'><div class='documentwrapper'><div class='bodywrapper'><div class='body' role='main'>"
+            "<section id='opening-files'><h1>Opening files<a class='headerlink' href='#opening-files'>¶</a></h1>"
+            + "".join(PARA.format(n=i) + para.format(n=i) for i in range(8))
+            + "<div class='admonition note'><p class='admonition-title'>Note</p><p>Files opened this way are closed "
+            "by the garbage collector.</p></div></section><div class='clearer'></div></div></div></div>" + side
+            + "<div class='clearer'></div></div>")
+    return page(related + body + related + "<div class='footer' role='contentinfo'>&#169; Copyright 2024, the lib "
+                "authors. Created using <a href='https://www.sphinx-doc.org/'>Sphinx</a> 7.2.6.</div>")
+
+
+def _evidence(html: str, url: str) -> tuple[float, list[str]]:
+    tree = parse_html(html)
+    return article_evidence(tree, url, json_ld_objects(tree), meta_tags(tree))
+
+
+def test_thread_in_its_softwares_markup_is_not_an_article_and_its_comments_path_counts():
+    thread = "https://social.example/r/camping/comments/x1y2z3/which_tent_for_winter/"
+    assert page_kind(THREAD, thread) != "article"
+    score, reasons = _evidence(THREAD, thread)
+    elsewhere, _ = _evidence(THREAD, "https://social.example/r/camping/x1y2z3/which_tent_for_winter/")
+    assert "-other-section" in reasons and score < elsewhere - 1   # the path's own weight, not noise
+
+
+def test_documentation_in_its_generators_markup_is_not_an_article_and_its_code_spans_count():
+    url = "https://lib.example/guide/opening-files"
+    html = _sphinx_page(lambda name: f"<code class='docutils literal notranslate'><span class='pre'>{name}</span></code>")
+    assert page_kind(html, url) != "article"
+    score, reasons = _evidence(html, url)
+    plain, _ = _evidence(_sphinx_page(lambda name: name), url)       # the identifiers as plain words
+    assert "-code-spans" in reasons and score < plain - 1
+
+
 def features_of(html: str, url: str) -> dict:
     tree = parse_html(html)
     return recognition_features(tree, url, json_ld_objects(tree), meta_tags(tree))

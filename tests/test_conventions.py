@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from crawler.extract.conventions import FAMILIES, class_tokens, convention_tokens, family, identifier_words, url_tokens
-from bench.fit_conventions import fit_penalised, oof_shift, vocabulary
+from bench.fit_conventions import fit_boosted, fit_hand, fit_penalised, oof_shift, vocabulary
 from bench.fit_recognition import fit_logistic
 from crawler.extract.html import parse_html
 from crawler.extract.metadata import json_ld_objects, meta_tags
@@ -117,3 +117,31 @@ def test_the_vocabulary_counts_registered_domains_not_pages():
     # c:site is on two pages of one site (a.co.uk): one domain, like c:reply
     assert vocabulary(pages, tokens, 2) == {"c:price": 3}
     assert vocabulary(pages, tokens, 1) == {"c:price": 3, "c:reply": 1, "c:site": 1}
+
+
+def test_tokens_added_to_the_hand_model_leave_its_weights_and_a_page_without_tokens_alone():
+    # fit_boosted fits the tokens on what the hand features leave unexplained: the hand weights
+    # are exactly the hand model's, and a page whose markup gives no token scores as the hand
+    # model scores it, moved only by the token fit's intercept
+    rng = np.random.default_rng(3)
+
+    @dataclass
+    class P:
+        id: str
+        domain: str
+        page_type: str
+
+    pages, features, tokens = [], {}, {}
+    for i in range(80):
+        article = i % 2 == 0
+        pages.append(P(str(i), f"site{i % 20}.example", "article" if article else "service"))
+        features[str(i)] = {"prose": float(rng.normal(1.0 if article else 0.0)), "site-page": 0.0}
+        tokens[str(i)] = {"c:byline": 1.0} if article and rng.random() < 0.7 else {"c:price": 1.0} if rng.random() < 0.5 else {}
+    gates = {p.id: True for p in pages}
+    hand = fit_hand(pages, features, gates, ["prose", "site-page"])
+    boosted = fit_boosted(pages, features, tokens, gates, ["prose", "site-page"], 2, 1.0)
+    assert boosted.features == pytest.approx(hand.features)
+    assert boosted.tokens["c:byline"] > 0 > boosted.tokens["c:price"]
+    bare = [p for p in pages if not tokens[p.id]]
+    shift = boosted.scores(bare, features, tokens, gates) - hand.scores(bare, features, tokens, gates)
+    assert np.allclose(shift, shift[0])
