@@ -402,7 +402,8 @@ def write_model(path: Path, model: LinearModel, counts: dict[str, int], args, ca
     tokens = {t: round(w, 3) for t, w in sorted(model.tokens.items()) if round(w, 3)}
     data = {
         "made": f"python -m bench.fit_conventions --floor {floor} --l2 {args.l2} --l2-tokens {l2_tokens} "
-                f"--cap {cap} --kinds {kinds} --keep {args.keep} --oof-keep {args.oof_keep}{' --stacked' if args.stacked else ''} "
+                f"--cap {cap} --kinds {kinds}{f' --keep {args.keep}' if args.keep else ''} --oof-keep {args.oof_keep}"
+                f"{' --stacked' if args.stacked else ''} "
                 f"--write FILE, "
                 f"at commit {commit}; fitted on the WCXB dev half only",
         "floor": floor,
