@@ -399,3 +399,19 @@ def test_hidden_text_does_not_send_a_short_story_to_the_fallback_readings():
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert text.count("Paragraph") == 3
     assert "shipping" not in text
+
+
+def test_a_page_trafilatura_reads_as_one_dump_is_read_as_paragraphs():
+    # a <button> left open in the header swallows the page: trafilatura's reading finds nothing in
+    # it and falls back to the <article>'s whole text as one block, byline and bio included
+    story = "".join(f"<h2>Part {k}</h2>{paragraphs(3, 3 * k)}" for k in range(3))
+    html = ("<html><body><header><div class='menu'><button class='menu-button'>Menu"
+            "<div class='menu-top'><a href='/'>Home</a></div>"
+            "<main><article><h1>Harbour wall rebuilt</h1><div class='byline'>By Ann Smith Full Bio Ann has "
+            f"covered the coast for a decade. Updated December 9, 2025</div><div class='article-body'>{story}</div>"
+            "</article></main></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    blocks = text.split("\n\n")
+    assert [b for b in blocks if b.startswith("Part ")] == ["Part 0", "Part 1", "Part 2"]
+    assert sum(b.endswith(f"Paragraph {i}.") for b in blocks for i in range(9)) == 9
+    assert "Full Bio" not in text

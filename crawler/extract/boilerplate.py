@@ -12,6 +12,8 @@ About 0.4 ms a page (its measured effect on WCXB is in the commit that brought i
 
 from __future__ import annotations
 
+from trafilatura.settings import MANUALLY_CLEANED
+
 # A paragraph of prose: a <p> of 80+ characters, less than half of it link text.
 PROSE_MIN = 80
 # The story's block: the deepest element holding this share of the page's prose characters.
@@ -24,6 +26,13 @@ _STORY_MIN = 500            # characters of prose: a page with less has no story
 # an author's blurb or a call to action has one paragraph at most.
 _TRAILING_PROSE_MAX = 1
 _NOT_CONTENT = frozenset({"script", "style", "template", "noscript", "link", "meta"})
+# Elements trafilatura deletes whole by their tag (buttons, menus, navs, asides, footers...) or
+# reads as a list: a header that leaves one open (an unclosed <button> or menu item) or a theme
+# that wraps the page in its <nav> puts the story inside it, and trafilatura then loses the story,
+# falling back to the <article>'s text as one block or to nothing. An element holding the story's
+# block is not that furniture (the story's siblings in it are pruned as what surrounds the story).
+_SWALLOWING = frozenset(MANUALLY_CLEANED) | {"ul", "ol", "li", "dl", "dd", "dt", "menu"}
+_NAMES = ("class", "id", "role")
 
 
 def prose_paragraphs(root) -> list[tuple]:
@@ -97,6 +106,26 @@ def prune_around_story(tree) -> int:
                 removed += 1
         node = node.getparent()
     return removed
+
+
+def lift_story(story) -> list[tuple]:
+    """Turn the ancestors of the story's block that trafilatura would delete or read as a list
+    (_SWALLOWING) into plain, unnamed <div>s; returns what `unlift` needs to undo it."""
+    saved = []
+    for ancestor in story.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if ancestor.tag in _SWALLOWING:
+            saved.append((ancestor, ancestor.tag, {k: ancestor.attrib.pop(k) for k in _NAMES if k in ancestor.attrib}))
+            ancestor.tag = "div"
+    return saved
+
+
+def unlift(saved: list[tuple]) -> None:
+    """Undo lift_story."""
+    for element, tag, names in saved:
+        element.tag = tag
+        element.attrib.update(names)
 
 
 def _content(el) -> bool:
