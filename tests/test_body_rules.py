@@ -415,3 +415,21 @@ def test_a_page_trafilatura_reads_as_one_dump_is_read_as_paragraphs():
     assert [b for b in blocks if b.startswith("Part ")] == ["Part 0", "Part 1", "Part 2"]
     assert sum(b.endswith(f"Paragraph {i}.") for b in blocks for i in range(9)) == 9
     assert "Full Bio" not in text
+
+
+@pytest.mark.parametrize("wrapper", ["aside", "fieldset", "nav", "button", "label"])
+def test_a_story_inside_an_element_trafilatura_deletes_keeps_its_subheads_lists_and_paragraphs(wrapper):
+    # a theme (or a header left open) wraps the story in an element trafilatura deletes whole:
+    # read as it is, the story comes out as one block or without its subhead and list
+    teasers = "".join(f"<div class='teaser'><h3><a href='/n/{i}'>Other story {i}</a></h3><p>{SENTENCE}</p></div>"
+                      for i in range(2))
+    html = (f"<html><body><header><a href='/'>The Paper</a></header><div class='page'>"
+            f"<{wrapper} class='wrap'><div class='story'><h1>Harbour wall rebuilt</h1>{paragraphs(4)}"
+            f"<h2>What next</h2><ul><li>{SENTENCE}</li><li>Another item of the list, long enough to count.</li></ul>"
+            f"{paragraphs(3, 4)}</div></{wrapper}><div class='more'>{teasers}</div></div>"
+            "<footer><p>About us: the paper has covered the coast since 1901.</p></footer></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    blocks = text.split("\n\n")
+    assert "What next" in blocks and "Other story" not in text and "About us" not in text
+    assert sum(b.endswith(f"Paragraph {i}.") for b in blocks for i in range(7)) == 7
+    assert any(b.startswith("- ") and "Another item of the list" in b for b in blocks)

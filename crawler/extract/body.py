@@ -157,16 +157,13 @@ def _contains(more, less, share: float = CONTAINS_SHARE) -> bool:
 
 # trafilatura's last resort when its reading finds too little text (its "baseline"): the whole
 # text of the page's <article> as one block, headline, byline, "Full bio" and all. A reading of
-# one block of DUMP_MIN+ characters is such a dump. It happens when the story sits inside an
-# element trafilatura deletes by its tag (an unclosed <button> or menu item in the header, a theme
-# wrapping the page in its <nav>): read again with the story lifted out of it
-# (boilerplate.lift_story), else in recall mode, a reading that splits the text into paragraphs
-# (one block per _DUMP_PARAGRAPH characters of the dump, _DUMP_SPLIT at least) and keeps DUMP_KEEP
-# of its words is the story as paragraphs, without the header. A story that is one run of text
-# broken by <br> (its recall reading splits it in a few blocks and drops some) stays as read. On
-# WCXB's dev half 6 of 526 article pages were dumps, one publisher family's template among them.
-# Lifting the story on every page, dump or not, changed 4 dev pages: 3 up by 0.002-0.013, one
-# down by 0.136 (a page whose dump held its closed accordion panels).
+# one block of DUMP_MIN+ characters is such a dump. A reading of it that splits the text into
+# paragraphs (one block per _DUMP_PARAGRAPH characters of the dump, _DUMP_SPLIT at least) and keeps
+# DUMP_KEEP of its words is the story as paragraphs, without the header: the reading with the
+# story lifted out of the element that swallowed it (_lifted_reading), else the recall-mode one.
+# A story that is one run of text broken by <br> (its recall reading splits it in a few blocks
+# and drops some) stays as read. On WCXB's dev half 6 of 526 article pages were dumps, one
+# publisher family's template among them.
 DUMP_MIN = 1000
 _DUMP_SPLIT = 3
 _DUMP_PARAGRAPH = 1000
@@ -182,18 +179,28 @@ def _splits(reading, dump) -> bool:
     return len(_blocks(reading)) >= max(_DUMP_SPLIT, _kept(dump) / _DUMP_PARAGRAPH) and _contains(reading, dump, DUMP_KEEP)
 
 
-def _read_dump_again(tree, paragraphs: list[tuple], dump, wider, options: dict) -> tuple:
-    """(document, wider): a reading of the page as paragraphs in place of trafilatura's `dump`,
-    if one splits it (_splits): first with the story's block lifted out of the element that
-    swallowed it (boilerplate.lift_story), else trafilatura's recall-mode reading (`wider`, run
-    here if not run yet). The lifted tree stays lifted only if its reading is taken."""
+def _lifted_reading(tree, paragraphs: list[tuple], document, options: dict):
+    """trafilatura's reading of `tree` with the story's block (boilerplate.story_block) lifted
+    out of an element that swallowed it (boilerplate.lift_story), in place of `document`, the
+    reading without. Unless `document` is a dump (see DUMP_MIN) that the lifted reading does not
+    split (_splits): then the tree is left as it was and `document` returned, as the dump may hold
+    what the lifted reading leaves out (a story's closed panels). On WCXB's dev half 9 of 526
+    article pages have their story in such an element (a <button>, <nav>, <fieldset>, <form>,
+    list item): 6 read better, none worse; lifting the dumps too lost 0.136 on one page."""
     story = story_block(tree, paragraphs)
     saved = lift_story(story) if story is not None else []
-    if saved:
-        lifted = bare_extraction(tree, fast=True, **options)
-        if _splits(lifted, dump):
-            return lifted, wider
+    if not saved:
+        return document
+    lifted = bare_extraction(tree, fast=True, **options)
+    if _is_dump(document) and not _splits(lifted, document):
         unlift(saved)
+        return document
+    return lifted
+
+
+def _read_dump_again(tree, dump, wider, options: dict) -> tuple:
+    """(document, wider): trafilatura's recall-mode reading (`wider`, run here if not run yet)
+    in place of its `dump` if it splits it (_splits), else the dump."""
     wider = wider if wider is not None else bare_extraction(tree, fast=True, favor_recall=True, **options)
     return (wider if _splits(wider, dump) else dump), wider
 
@@ -494,6 +501,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     # the page's prose paragraphs, once: from here on the tree changes only in attributes
     # (_reread_without_names), so the rescue, the story's block and buried_prose share them
     paragraphs = prose_paragraphs(tree)
+    document = _lifted_reading(tree, paragraphs, document, options)
     page_prose = max(sum(n for _, n in paragraphs), text_runs(tree))
     if _kept(document) < FALLBACK_BELOW * page_prose:
         page_prose = _shown_prose(tree, paragraphs)
@@ -509,7 +517,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
         if _kept(document) < FALLBACK_BELOW * page_prose:
             wider = bare_extraction(tree, fast=True, favor_recall=True, **options)
     if _is_dump(document):
-        document, wider = _read_dump_again(tree, paragraphs, document, wider, options)
+        document, wider = _read_dump_again(tree, document, wider, options)
     if not _kept(document) and not _kept(wider):
         return []
     container = story_block(tree, paragraphs, share=STORY_SHARE)
