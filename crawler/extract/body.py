@@ -191,9 +191,11 @@ def _lifted_reading(tree, paragraphs: list[tuple], document, options: dict):
     saved = lift_story(story) if story is not None else []
     if not saved:
         return document
+    options["shared"].changed()     # the readings so far were of the tree before the lift
     lifted = bare_extraction(tree, fast=True, **options)
     if _is_dump(document) and not _splits(lifted, document):
         unlift(saved)
+        options["shared"].changed()
         return document
     return lifted
 
