@@ -22,11 +22,17 @@ from pathlib import Path
 
 import pytest
 
+from crawler.extract import readings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # archives.testing's warc_responses fixture for every test module (asked for by name: importing
 # a fixture into a test module is an import a linter rightly calls unused, then redefined).
 pytest_plugins = ["archives.testing"]
+
+# Every step trafilatura's readings share is also run again in the tests (readings.VERIFY): a body
+# rule that changes the tree between readings without telling them fails here.
+readings.VERIFY = True
 
 # Fast settings for crawls of sites on loopback; shipped defaults stay polite.
 LOOPBACK_SETTINGS = {

@@ -21,6 +21,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from copy import deepcopy
 
+from lxml.etree import tostring
+
 import trafilatura
 import trafilatura.core as _core
 import trafilatura.main_extractor as _main
@@ -46,6 +48,16 @@ class SharedSteps:
 
 
 _SHARED: ContextVar[SharedSteps | None] = ContextVar("shared_steps", default=None)
+# The test suite sets this (tests/conftest.py): every step answered from a SharedSteps is then run
+# again and must give the same result, so code that changes the tree between readings without
+# SharedSteps.changed() fails a test instead of reading the tree as it was before the change.
+VERIFY = False
+
+
+def _same_step(kept, fresh, step: str) -> None:
+    if kept != fresh:
+        raise AssertionError(f"readings: {step} answered from before the tree changed "
+                             "(a change to the tree without SharedSteps.changed())")
 
 
 def _recover_wild_text(*args, **kwargs):
@@ -69,6 +81,9 @@ def _extract_content(cleaned_tree, options):
     key = (options.focus, options.tables, options.images, options.links, options.formatting, options.url)
     kept = shared.contents.get(key)
     if kept is not None and kept[2] in (None, options.fast):
+        if VERIFY:
+            fresh = _main.extract_content(deepcopy(cleaned_tree), options)
+            _same_step((tostring(kept[0]), kept[1]), (tostring(fresh[0]), fresh[1]), "extract_content")
         return deepcopy(kept[0]), kept[1]
     shared.recovered = False
     body, text = _extract_content_noting_recovery(cleaned_tree, options)
@@ -83,6 +98,8 @@ def _html2txt(content, clean: bool = True) -> str:
         return _core.html2txt(content, clean)
     if shared.page_text is None:
         shared.page_text = _core.html2txt(content)
+    elif VERIFY:
+        _same_step(shared.page_text, _core.html2txt(content), "html2txt")
     return shared.page_text
 
 
