@@ -738,3 +738,21 @@ def test_published_day_of_a_utc_timestamp_from_the_permalink(url, declared, expe
     html = ('<html><head><script type="application/ld+json">{"@type": "BlogPosting", "headline": "Storm",'
             f' "datePublished": "{declared}"}}</script></head><body><article><h1>Storm</h1>{_STORY}</article></body></html>')
     assert extract_article(html, url)["published"] == expected
+
+
+def test_inside_match_answers_for_an_element_or_its_ancestors_judging_each_once():
+    from crawler.extract.html import InsideMatch, parse_html
+
+    tree = parse_html("<html><body><div class='x'><section><p>a</p><p>b</p></section></div>"
+                      "<div><p>c</p></div></body></html>")
+    judged = []
+
+    def test(el):
+        judged.append(el.tag)
+        return el.get("class") == "x"
+
+    inside = InsideMatch(test, above=tree.find("body"))
+    assert [inside(p) for p in tree.iter("p")] == [True, True, False]
+    # from the top down: the first div answers for all below it, the second p's section is known;
+    # body (above) and html are never judged
+    assert judged == ["div", "div", "p"]

@@ -17,7 +17,7 @@ from .boilerplate import lift_story, prose_paragraphs, prune_around_story, story
 from .classify import text_runs
 from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune_rails, prune_story_pointers,
                         prune_widgets)
-from .html import inside_any, is_inside
+from .html import InsideMatch, is_inside
 from .paragraphs import key
 from .readings import SharedSteps, bare_extraction
 
@@ -472,9 +472,12 @@ def _discarded_above(el, container) -> bool:
 def _shown_prose(tree, paragraphs: list[tuple]) -> int:
     """The page's prose (its `paragraphs` and long text runs) outside the elements trafilatura
     discards as hidden (display:none, hidden classes, aria-hidden): a notice carousel, a dialog's
-    text or a second layout the reader does not see is no story the first reading missed."""
-    hidden = set(_HIDDEN_DISCARD(tree))
-    shown = sum(n for p, n in paragraphs if not inside_any(p, hidden)) if hidden else sum(n for _, n in paragraphs)
+    text or a second layout the reader does not see is no story the first reading missed.
+
+    trafilatura's expression is asked of the prose's ancestors only, each once (its ".//*"
+    over the whole page, EXSLT regexes calling back into Python per element, cost ~8 ms)."""
+    hidden = InsideMatch(_IS_HIDDEN_DISCARDED, above=tree)     # ".//*": the root is not asked
+    shown = sum(n for p, n in paragraphs if not hidden(p))
     return max(shown, text_runs(tree, hidden))
 
 

@@ -19,7 +19,7 @@ from crawler.urls import join_url
 from .authors import AUTHOR_META  # the meta names authors.find_authors reads
 from .boilerplate import prose_paragraphs
 from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
-from .html import following, inside_any
+from .html import following
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_article, ld_types, meta_tags
 
 # path segments that name a listing: /tag/x, /topics/x, /author/x, /page/2, /archive/2023 ...
@@ -86,12 +86,12 @@ _LONG_RUNS = XPath(
 )
 
 
-def text_runs(tree, skip: set = frozenset()) -> int:
+def text_runs(tree, skip=None) -> int:
     """Characters in long unlinked text runs: prose kept in <div>/<br> instead of <p>; with
-    `skip`, not those inside its elements."""
+    `skip` (element -> bool), not those of the elements it answers True for."""
     runs = _LONG_RUNS(tree)
-    if skip:
-        runs = [t for t in runs if not inside_any(t.getparent(), skip)]
+    if skip is not None:
+        runs = [t for t in runs if not skip(t.getparent())]
     return sum(len(t.strip()) for t in runs)
 
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from lxml.etree import XPath
 
-from .html import FURNITURE_TAGS, element_text, following
+from .html import FURNITURE_TAGS, InsideMatch, element_text, following
 from .jsonld import ld_str, ld_types
 from .metatags import first
 from .rebind import rebound, rebound_module
@@ -215,25 +215,9 @@ def _after(el):
     yield from following(el)
 
 
-class _SkipMemo(dict):
-    """Whether an element or one of its ancestors is skipped (a script, a caption, a
-    navigation...), each ancestor judged once: the byline search asks it of up to 80
-    neighbouring elements, which share most of their ancestors."""
-
-    def __call__(self, el) -> bool:
-        chain = []
-        node, found = el, False
-        while node is not None:
-            known = self.get(node)
-            if known is not None:
-                found = known
-                break
-            chain.append(node)
-            node = node.getparent()
-        for node in reversed(chain):
-            found = found or node.tag in _SKIPPED or bool(_CAPTION.search(node.get("class") or ""))
-            self[node] = found
-        return found
+def _skipped_tag(node) -> bool:
+    """Not where a byline is: a script, a caption, a navigation... (_SKIPPED, _CAPTION)."""
+    return node.tag in _SKIPPED or bool(_CAPTION.search(node.get("class") or ""))
 
 
 def printed_dates(tree) -> list[tuple[str, bool]]:
@@ -248,7 +232,8 @@ def printed_dates(tree) -> list[tuple[str, bool]]:
     listed: set[str] = set()    # every day written there, short texts or not
     seen = 0
     before = ""     # the text printed last: a label in an element of its own
-    skipped = _SkipMemo()
+    # the byline search asks it of up to 80 neighbouring elements, which share most of their ancestors
+    skipped = InsideMatch(_skipped_tag)
     for el in _after(start):
         if not isinstance(el.tag, str) or skipped(el):
             continue

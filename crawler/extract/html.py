@@ -183,9 +183,31 @@ def is_inside(el, ancestor) -> bool:
     return False
 
 
-def inside_any(el, elements: set) -> bool:
-    """`el` is one of `elements` or inside one of them."""
-    return el in elements or any(a in elements for a in el.iterancestors())
+class InsideMatch(dict):
+    """Whether an element or one of its ancestors passes `test`, each ancestor judged once (the
+    dict: element -> answer): for questions asked of many elements of one tree, which share most
+    of their ancestors. `above`: an element not judged, nor anything above it (a search's root)."""
+
+    def __init__(self, test, above=None):
+        super().__init__()
+        self.test = test
+        if above is not None:
+            self[above] = False
+
+    def __call__(self, el) -> bool:
+        chain = []
+        node, found = el, False
+        while node is not None:
+            known = self.get(node)
+            if known is not None:
+                found = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            found = found or bool(self.test(node))
+            self[node] = found
+        return found
 
 
 def following(el, *tags):
