@@ -40,14 +40,26 @@ def test_three_readings_of_one_tree_share_their_main_extractor_and_read_what_tra
     # on this page the fast reading is short (784 characters): trafilatura's full reading takes
     # another extractor's (5,003), and each balanced reading runs trafilatura's recall retry
     tree = _tree("fundus/be/PoliticoEu_2025_10_23.html.gz")
+    prunes = []
+    prune = trafilatura.core.prune_unwanted_nodes
+
+    def counted(tree, nodelist, with_backup=False):
+        prunes.append(nodelist)
+        return prune(tree, nodelist, with_backup)
+
+    monkeypatch.setattr(trafilatura.core, "prune_unwanted_nodes", counted)
     alone = [trafilatura.bare_extraction(deepcopy(tree), **OPTIONS, **kw).text for kw in READINGS]
     assert len(alone[1]) > 2 * len(alone[0])
+    # each reading prunes its copy of the page: trafilatura's raw-tree and comment prunes
+    assert len(prunes) == 2 * len(READINGS)
     runs = _count_main_extractor(monkeypatch)
+    prunes.clear()
     shared = readings.SharedSteps()
     together = [readings.bare_extraction(tree, shared=shared, **OPTIONS, **kw).text for kw in READINGS]
     assert together == alone
     # alone: fast + its recall retry, full + its recall retry, recall = 5 runs; shared: one per focus
     assert sorted(runs) == ["balanced", "recall"]
+    assert len(prunes) == 2         # the first reading's
 
 
 def test_a_changed_tree_is_read_again(monkeypatch):

@@ -4,16 +4,23 @@ body.trafilatura_body reads one pruned tree up to three ways: trafilatura's fast
 full reading (readability and jusText compared with its own) when the fast one kept too little
 of the page; and a recall-mode reading when the story's lists and subheads were missed. Each is
 a whole `trafilatura.bare_extraction`, and each repeats steps another one ran on the same tree:
-the full reading starts with the fast reading's main extractor (`extract_content`, ~11 ms a
-page); a short reading measures the page's text (`html2txt`, ~5 ms) and runs trafilatura's own
-recall retry, whose main extractor is the recall-mode reading's. Those steps are functions of
-the tree and of the reading's settings, so a reading given the page's `SharedSteps` takes a
-step the page's tree already went through with the same settings from its first result (a
-copy), until the tree changes (`SharedSteps.changed`). The result is the same reading.
+every reading copies the page and prunes the copy with three whole-page expressions (the
+caller's prune_xpath, trafilatura's raw-tree and comment prunes: ~4 ms a page); the full reading
+starts with the fast reading's main extractor (`extract_content`, ~11 ms); a short reading
+measures the page's text (`html2txt`, ~5 ms) and runs trafilatura's own recall retry, whose main
+extractor is the recall reading's. Those steps are functions of the tree and of the reading's
+settings, so a reading given the page's `SharedSteps` takes a step the page's tree already went
+through with the same settings from its first result, until the tree changes
+(`SharedSteps.changed`). The result is the same reading.
+
+The pruned copy is shared as it is, not copied: from the prunes on, every step of
+trafilatura_sequence that changes a tree changes a copy of it (_prepare_tree, compare_extraction,
+baseline, html2txt, the recall retry's _prepare_tree and jusText).
 
 No code of trafilatura is copied: its functions are rebound (rebind.py) to a namespace whose
-`extract_content` and `html2txt` ask the page's SharedSteps first; trafilatura as imported
-elsewhere (the benchmark's bare baseline) is left as shipped.
+load_html, prune_unwanted_nodes, _forum_thread_page, _prepare_tree, extract_content and html2txt
+ask the page's SharedSteps first; trafilatura as imported elsewhere (the benchmark's bare
+baseline) is left as shipped.
 """
 
 from __future__ import annotations
@@ -40,6 +47,10 @@ class SharedSteps:
 
     def changed(self) -> None:
         """Forget every step: the tree is no longer the one they ran on."""
+        self.source = None                  # the tree the readings read
+        self.pruned = None                  # a reading's copy of it, pruned (read only from then on)
+        self.pruned_from: bytes | None = None   # with VERIFY: the tree, serialized, when it was copied
+        self.forum: bool | None = None      # trafilatura's thread-forum test, of the copy before the prunes
         # extract_content's result by the reading's settings: (body, text, the speed (options.fast)
         # it holds for, or None for either)
         self.contents: dict[tuple, tuple] = {}
@@ -103,22 +114,67 @@ def _html2txt(content, clean: bool = True) -> str:
     return shared.page_text
 
 
-_bare_extraction = rebound_module(_core, {"extract_content": _extract_content, "html2txt": _html2txt})["bare_extraction"]
-_PER_READING = frozenset({"fast", "favor_recall", "favor_precision"})
+def _load_html(htmlobject, max_size=None):
+    """The first reading's pruned copy for a later reading of the same tree (bare_extraction
+    copies what load_html hands back only when it is its input)."""
+    shared = _SHARED.get()
+    if shared is not None and shared.pruned is not None and htmlobject is shared.source:
+        if VERIFY:
+            _same_step(shared.pruned_from, tostring(htmlobject), "the pruned copy of the page")
+        return shared.pruned
+    return _core.load_html(htmlobject, max_size)
+
+
+def _prune_unwanted_nodes(tree, nodelist, with_backup=False):
+    """Nothing to do on the pruned copy: the prunes a reading runs on its copy of the page (in
+    trafilatura.core, the only ones with comments off and no precision focus) were run on it."""
+    shared = _SHARED.get()
+    if shared is not None and tree is shared.pruned:
+        return tree
+    return _core.prune_unwanted_nodes(tree, nodelist, with_backup)
+
+
+def _forum_thread_page(tree) -> bool:
+    shared = _SHARED.get()
+    if shared is not None and tree is shared.pruned:
+        return shared.forum     # as it was before the prunes
+    forum = _core._forum_thread_page(tree)
+    if shared is not None:
+        shared.forum = forum
+    return forum
+
+
+def _prepare_tree(tree, options, url):
+    """Keep the first reading's pruned copy (what _prepare_tree gets, and copies)."""
+    shared = _SHARED.get()
+    if shared is not None and shared.pruned is None and shared.forum is not None:
+        shared.pruned = tree
+        if VERIFY:
+            shared.pruned_from = tostring(shared.source)
+    return _core._prepare_tree(tree, options, url)
+
+
+_bare_extraction = rebound_module(_core, {
+    "extract_content": _extract_content, "html2txt": _html2txt, "load_html": _load_html,
+    "prune_unwanted_nodes": _prune_unwanted_nodes, "_forum_thread_page": _forum_thread_page,
+    "_prepare_tree": _prepare_tree})["bare_extraction"]
+_PER_READING = frozenset({"fast", "favor_recall"})
 
 
 def bare_extraction(tree, *, shared: SharedSteps | None = None, **kwargs):
     """trafilatura.bare_extraction(tree, **kwargs); with `shared`, a reading that shares steps
     with the other readings of the same tree (see the module's doc).
 
-    Only readings without comments and with the same keywords but their speed and focus share:
-    each of those changes what trafilatura runs before its main extractor, or on what."""
-    if shared is None or kwargs.get("include_comments", True) or "options" in kwargs:
+    Only readings of the same tree without comments nor precision focus, with the same keywords
+    but their speed and recall focus, share: each of those changes what trafilatura prunes
+    before its main extractor, or on what."""
+    if shared is None or kwargs.get("include_comments", True) or kwargs.get("favor_precision") or "options" in kwargs:
         return trafilatura.bare_extraction(tree, **kwargs)
     settings = {k: v for k, v in kwargs.items() if k not in _PER_READING}
-    if settings != shared.settings:
+    if settings != shared.settings or tree is not shared.source:
         shared.changed()
         shared.settings = settings
+        shared.source = tree
     token = _SHARED.set(shared)
     try:
         return _bare_extraction(tree, **kwargs)
