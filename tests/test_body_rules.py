@@ -433,3 +433,19 @@ def test_a_story_inside_an_element_trafilatura_deletes_keeps_its_subheads_lists_
     assert "What next" in blocks and "Other story" not in text and "About us" not in text
     assert sum(b.endswith(f"Paragraph {i}.") for b in blocks for i in range(7)) == 7
     assert any(b.startswith("- ") and "Another item of the list" in b for b in blocks)
+
+
+def test_a_furniture_line_set_in_the_first_or_last_paragraph_by_a_line_break_goes():
+    story = [f"Posted on December 16, 2025\n{SENTENCE}", SENTENCE + "Middle.",
+             f"{SENTENCE}The end.\nPosted by David at December 16, 2025 11:15 AM"]
+    assert clean_paragraphs(story, title=None, captions=[]) == [SENTENCE.strip(), SENTENCE + "Middle.",
+                                                                  f"{SENTENCE}The end."]
+    # a furniture line inside the story, or a line that only starts like one, stays
+    kept = [f"{SENTENCE}\nPosted by David at December 16, 2025 11:15 AM\n{SENTENCE}",
+            f"{SENTENCE}\nPosted by the council, the notice said the wall would reopen in May."]
+    assert clean_paragraphs(kept, title=None, captions=[]) == kept
+    assert clean_paragraphs([], title=None, captions=[]) == []
+    html = (f"<html><body><article><h1>Harbour wall</h1>{paragraphs(4)}<p>{SENTENCE}The end.<br>"
+            "Posted by David at December 16, 2025 11:15 AM</p></article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert text.endswith("The end.") and "Posted by" not in text

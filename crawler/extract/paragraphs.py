@@ -155,4 +155,21 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None, captions: list
         out.append(para)
     # then what is told by its place among the paragraphs left (the body's first and last lines)
     gone = second_copies(out) | disclosures(out) | pitches(out)
-    return [para for i, para in enumerate(out) if i not in gone]
+    return edge_lines([para for i, para in enumerate(out) if i not in gone], authors)
+
+
+def edge_lines(paragraphs: list[str], authors: list[str] = ()) -> list[str]:
+    """`paragraphs` less a furniture line (furniture_line) that opens the first paragraph or closes
+    the last one, set in it by a line break: a "Posted by <name> at <date>" line under the story's
+    last paragraph in the same block (one <div> of text and <br>s), read as part of it."""
+    out = list(paragraphs)
+    if not out:
+        return out
+    for i, first in ((0, True), (len(out) - 1, False)):
+        if "\n" not in out[i]:
+            continue
+        lines = out[i].split("\n")
+        edge = lines[0] if first else lines[-1]
+        if edge.strip() and furniture_line(edge.strip(), authors):
+            out[i] = "\n".join(lines[1:] if first else lines[:-1]).strip()
+    return [para for para in out if para]
