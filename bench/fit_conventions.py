@@ -1,5 +1,5 @@
 """Fit and judge a "bag of conventions" article-recognition model: the hand-written features of
-crawler.extract.classify.recognition_features beside the tokens of crawler/extract/conventions.py
+crawler.extract.classify.recognition_features beside the tokens of bench/conventions.py
 (class/id words; also, for comparison, element counts, schema types, meta names, rel values, input
 types, URL words and shapes: `--kinds`), each token kept only when it occurs on at least `--floor`
 different registered domains of the pages fitted (a token many unrelated sites share is a
@@ -40,7 +40,7 @@ service pages the shipped model takes by a hair (/library, /linked-data, /data/o
 but also Wikipedia's Mona Lisa article; boosted takes two more service pages (/location, /odug).
 So neither is in the crawler: the stacked model loses held-out articles and misreads a
 documentation page, the boosted one gains 2 points out of fold and one held-out page, not worth
-~1 ms a page (the class/id words, `--time-tokens`; crawler/extract/conventions.py).
+~1 ms a page (the class/id words, `--time-tokens`; bench/conventions.py).
 
     .venv/bin/python -m bench.fit_conventions [--corpus DIR] [--floor 15] [--l2-tokens 100] [--cap 0]
         [--kinds c,#] [--stacked] [--keep K] [--oof-keep 0.99] [--heldout] [--cache FILE] [--write FILE]
@@ -65,7 +65,7 @@ if str(ROOT) not in sys.path:
 
 from bench.fit_recognition import CV_KEEPS, FIXED, domain_fold, fit_logistic  # noqa: E402
 from bench.wcxb import registered_domain, select_pages  # noqa: E402
-from crawler.extract.conventions import family  # noqa: E402
+from bench.conventions import family  # noqa: E402
 
 
 def page_row(page):
@@ -73,7 +73,7 @@ def page_row(page):
     from crawler.extract import metadata as meta
     from crawler.extract import parse_html
     from crawler.extract.classify import recognition_features, recognition_gate
-    from crawler.extract.conventions import convention_tokens
+    from bench.conventions import convention_tokens
 
     tree = parse_html(page.body, "utf-8")
     objects = meta.json_ld_objects(tree)
@@ -284,7 +284,7 @@ def time_tokens(pages, kinds: str) -> str:
 
     from crawler.extract import metadata as meta
     from crawler.extract import parse_html
-    from crawler.extract.conventions import FAMILIES, convention_tokens
+    from bench.conventions import FAMILIES, convention_tokens
 
     families = FAMILIES if kinds == "all" else frozenset(kinds.split(","))
     parsed = []

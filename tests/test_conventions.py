@@ -1,4 +1,4 @@
-"""crawler/extract/conventions.py and bench/fit_conventions.py: the tokens a page gives (by
+"""bench/conventions.py and bench/fit_conventions.py: the tokens a page gives (by
 hand-counted examples), the vocabulary rule (registered domains, not pages) and the fit the
 bench's figures rest on."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from crawler.extract.conventions import FAMILIES, class_tokens, convention_tokens, family, identifier_words, url_tokens
+from bench.conventions import FAMILIES, class_tokens, convention_tokens, family, identifier_words, url_tokens
 from bench.fit_conventions import fit_boosted, fit_hand, fit_penalised, oof_shift, vocabulary
 from bench.fit_recognition import fit_logistic
 from crawler.extract.html import parse_html
