@@ -40,3 +40,26 @@ def test_a_symlink_to_it_finds_the_project(tmp_path):
                             env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["news"]
+
+
+def test_the_cron_line_it_prints_runs_from_cron(tmp_path):
+    """`jobs cron` run through bin/newsarchive from the jobs file's folder (no scrapy.cfg there):
+    the crontab line must find the project under cron's bare environment. It used to `cd` into
+    the current folder and say "Unknown command: jobs" (exit 2) at every fire time."""
+    from crawler.jobs.config import load_jobs
+    from crawler.jobs.lock import JobLock
+
+    (tmp_path / "jobs.toml").write_text("[jobs.site]\nurls = ['https://a.example/']\n"
+                                        "schedule = '0 3 * * *'\noutput_dir = 'archive'\n")
+    printed = run("jobs", "cron", "--format", "crontab", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    line = next(line for line in printed.stdout.splitlines() if line.startswith("0 3 * * * "))
+    command = line.split(" ", 5)[5].replace("\\%", "%")       # as cron runs it: sh -c, `\%` -> `%`
+    job = load_jobs(tmp_path / "jobs.toml").get("site")
+    with JobLock(job.lock_path):                            # the job's lock held: it exits at once
+        result = subprocess.run(["sh", "-c", command], cwd="/", env={"PATH": "/usr/bin:/bin"},
+                                capture_output=True, text=True, timeout=120)
+    log = (job.state_dir / "cron.log").read_text()
+    assert result.returncode == 75, log
+    assert "already running" in log
+    assert f"WorkingDirectory={ROOT}" in run("jobs", "cron", "--format", "systemd", cwd=tmp_path).stdout

@@ -20,8 +20,14 @@ ACTIONS = ("run", "list", "serve", "cron")
 
 
 def project_dir() -> Path:
+    """The folder the job's crawls, crontab lines and systemd units run from: the nearest
+    scrapy.cfg's, else this repository's (bin/newsarchive runs from anywhere, and cron or
+    systemd then find the project only by `cd` into the folder holding its scrapy.cfg)."""
     cfg = closest_scrapy_cfg()
-    return Path(cfg).parent if cfg else Path.cwd()
+    if cfg:
+        return Path(cfg).parent
+    repository = Path(__file__).resolve().parents[2]
+    return repository if (repository / "scrapy.cfg").is_file() else Path.cwd()
 
 
 class Command(ScrapyCommand):
