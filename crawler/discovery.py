@@ -192,19 +192,30 @@ def parse_feed(body: bytes, base_url: str) -> list[str]:
         if name == "item":
             for child in element:
                 if _local(child.tag) == "link" and _plain_text(child):
-                    links.append(join_url(base_url, _plain_text(child)))
+                    links.append(join_url(_xml_base(child, base_url), _plain_text(child)))
                     break
             else:
                 about = element.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
                 if about:
                     links.append(join_url(base_url, about))
         elif name == "entry":
-            hrefs = [(c.get("rel") or "alternate", c.get("href")) for c in element
+            hrefs = [(c.get("rel") or "alternate", c) for c in element
                      if _local(c.tag) == "link" and c.get("href")]
-            chosen = next((h for rel, h in hrefs if rel == "alternate"), hrefs[0][1] if hrefs else None)
-            if chosen:
-                links.append(join_url(base_url, chosen))
+            chosen = next((c for rel, c in hrefs if rel == "alternate"), hrefs[0][1] if hrefs else None)
+            if chosen is not None:
+                links.append(join_url(_xml_base(chosen, base_url), chosen.get("href")))
     return [link for link in links if link]
+
+
+def _xml_base(element, base_url: str) -> str:
+    """What a relative link in `element` is relative to: the `xml:base` in force there (Atom
+    feeds set one on the feed or the entry, often a folder other than the feed's own, RFC 4287
+    section 2), itself resolved against the feed's URL; the feed's URL when there is none."""
+    try:
+        declared = element.base   # libxml2 resolves nested xml:base attributes against each other
+    except ValueError:
+        declared = None
+    return (join_url(base_url, declared) or base_url) if declared else base_url
 
 
 def robots_sitemaps(body: bytes, base_url: str) -> list[str]:

@@ -91,3 +91,19 @@ def test_sitemap_reading_stops_at_fifty_thousand_entries():
     _, entries = discovery.parse_sitemap(body, skipped=skipped)
     assert len(entries) == 50_000 and entries[-1][0] == "http://h.test/49999"
     assert skipped == {"over_limit": 1}
+
+
+def test_feed_links_are_relative_to_xml_base():
+    """A real user's Atom feed at /atom.xml declaring xml:base="http://h.test/news/" and linking
+    "2024/05/story.html": the story is /news/2024/05/story.html (RFC 4287 section 2, XML Base);
+    it used to be fetched as /2024/05/story.html, a 404. Nested and relative bases resolve in turn."""
+    feed = (b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+            b'xml:base="http://h.test/news/"><title>T</title>'
+            b'<entry><id>1</id><link href="2024/05/story.html"/></entry>'
+            b'<entry xml:base="/world/"><id>2</id><link rel="alternate" href="other.html"/></entry>'
+            b'<entry><id>3</id><link href="/top.html"/></entry></feed>')
+    assert discovery.parse_feed(feed, "http://h.test/atom.xml") == [
+        "http://h.test/news/2024/05/story.html", "http://h.test/world/other.html", "http://h.test/top.html"]
+    relative = (b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="blog/"><entry><id>1</id>'
+                b'<link href="post.html"/></entry></feed>')
+    assert discovery.parse_feed(relative, "http://h.test/feeds/atom.xml") == ["http://h.test/feeds/blog/post.html"]
