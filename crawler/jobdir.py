@@ -241,11 +241,23 @@ class JobdirGuard:
         self.state.unlock()
 
 
+class JobdirUnusable(OSError):
+    """The JOBDIR cannot be made or written (a file there, a read-only disk): a bad invocation."""
+
+
 def check_jobdir(settings) -> None:
-    """A JOBDIR another crawl is using, as one error before this one starts."""
+    """A JOBDIR another crawl is using (JobdirBusy), or one that cannot hold the job's state
+    (JobdirUnusable), as one error before this one starts."""
     if settings.get("JOBDIR"):
         probe = JobdirState(settings.get("JOBDIR"))
-        probe.lock()
+        if probe.dir.exists() and not probe.dir.is_dir():
+            raise JobdirUnusable(f"JOBDIR {str(probe.dir)!r} is not a folder")
+        try:
+            probe.lock()
+        except JobdirBusy:
+            raise
+        except OSError as exc:
+            raise JobdirUnusable(f"JOBDIR {str(probe.dir)!r} cannot be used: {exc.strerror or exc}") from None
         probe.unlock()
 
 

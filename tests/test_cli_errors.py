@@ -135,3 +135,15 @@ def test_commands_answer_a_bad_invocation_with_one_line(tmp_path, args, needle):
     # From a folder with no scrapy.cfg: the project is found by SCRAPY_SETTINGS_MODULE (README).
     result = run_scrapy(*args, cwd=tmp_path, env={"SCRAPY_SETTINGS_MODULE": "crawler.settings"})
     _only_line_is_error(result, needle)
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/job"])
+def test_jobdir_that_cannot_hold_state(tmp_path, where):
+    """-s JOBDIR naming a file, or a folder under a file (a typo, a read-only disk alike): one
+    error line and exit 2, nothing crawled; it used to end in a FileExistsError/NotADirectoryError
+    traceback, exit 1."""
+    (tmp_path / "a-file").write_text("x")
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}/out",
+                        "-s", f"JOBDIR={tmp_path / where}")
+    _assert_one_line_error(result, "JOBDIR", str(tmp_path / where))
+    assert not list(tmp_path.glob("out/*.warc.gz*"))

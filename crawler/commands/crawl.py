@@ -44,13 +44,16 @@ class Command(ScrapyCrawlCommand):
             print(f"error: {message}", file=sys.stderr, flush=True)
             sys.exit(EXIT_USAGE)
         if args == [NEWS_SPIDER]:
-            from crawler.jobdir import JobdirBusy, check_jobdir
+            from crawler.jobdir import JobdirBusy, JobdirUnusable, check_jobdir
 
             try:
                 check_jobdir(self.settings)
             except JobdirBusy as exc:
                 print(f"error: {exc}", file=sys.stderr, flush=True)
                 sys.exit(EXIT_BUSY)
+            except JobdirUnusable as exc:
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+                sys.exit(EXIT_USAGE)
 
     def invocation_error(self, args, opts) -> str | None:
         if len(args) != 1:
