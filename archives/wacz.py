@@ -71,7 +71,6 @@ def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
     partial = output.with_name(output.name + ".partial")
     pages_file = output.with_name(output.name + ".pages.jsonl")
     lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Pages"}] + html_pages(warcs)
-    pages_file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     args = ["create", "-o", str(partial), "--pages", str(pages_file), "--copy-pages"]
     if title:
         args += ["--title", title]
@@ -80,8 +79,12 @@ def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
     args += [str(w) for w in warcs]
     chatter = io.StringIO()
     try:
+        pages_file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         with contextlib.redirect_stdout(chatter):
             code = wacz_main(args)
+    except BaseException:   # a full disk, Ctrl-C: no half-written package left behind
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         pages_file.unlink(missing_ok=True)
     logger.debug("wacz create: %s", chatter.getvalue())

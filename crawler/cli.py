@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -50,6 +51,8 @@ def check_output_file(path, *, what: str = "output file") -> Path:
         raise UsageError(f"{what} {path}: folder {parent} does not exist")
     if not parent.is_dir():
         raise UsageError(f"{what} {path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):     # a read-only disk, a folder not ours
+        raise UsageError(f"{what} {path}: folder {parent} is not writable")
     return path
 
 

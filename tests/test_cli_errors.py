@@ -114,6 +114,16 @@ def test_wacz_output_under_a_file(tmp_path):
     _only_line_is_error(result, "afile")
 
 
+def test_wacz_output_in_a_folder_nobody_may_write(tmp_path):
+    """-o in a folder that exists but cannot be written (a read-only disk; /proc/self is one even
+    for root, on every Linux): one error line, exit 2. It used to package the pages list there
+    and end in an OSError traceback, exit 1."""
+    _warc(tmp_path)
+    result = run_scrapy("wacz", "-o", "/proc/self/run.wacz", str(tmp_path))
+    _only_line_is_error(result, "/proc/self", "not writable")
+    assert not list(tmp_path.glob("*.wacz*"))
+
+
 def test_reextract_into_a_missing_folder_creates_nothing(tmp_path):
     warc = _warc(tmp_path)
     target = tmp_path / "missing" / "deeper" / "out.jsonl"
@@ -147,3 +157,27 @@ def test_jobdir_that_cannot_hold_state(tmp_path, where):
                         "-s", f"JOBDIR={tmp_path / where}")
     _assert_one_line_error(result, "JOBDIR", str(tmp_path / where))
     assert not list(tmp_path.glob("out/*.warc.gz*"))
+
+
+def test_wacz_on_a_full_disk_leaves_no_partial_package(tmp_path):
+    """The disk fills while `scrapy wacz` writes: one error line, exit 1 (a failure, not a bad
+    invocation), and no `.wacz.partial` left beside the WARCs. It used to end in a traceback and
+    leave the partial package. A real full disk: a small tmpfs (root, as CI runs)."""
+    from tests.test_crash_safety import _fill, _mount_tmpfs, _umount
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount_tmpfs(disk, "256k"):
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    try:
+        warc = _warc(tmp_path)
+        (disk / warc.name).write_bytes(warc.read_bytes())
+        _fill(disk)
+        result = run_scrapy("wacz", str(disk))
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+            "error: cannot write the WACZ: No space left on device"], result.stderr
+        assert sorted(p.name for p in disk.iterdir()) == sorted([warc.name, "filler"])
+    finally:
+        _umount(disk)

@@ -172,6 +172,16 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     return result.returncode == 0
 
 
+def _fill(path: Path) -> None:
+    """Use up the space of the filesystem holding `path` (a tmpfs from _mount_tmpfs)."""
+    with open(path / "filler", "wb", buffering=0) as fh:
+        try:
+            while fh.write(b"x" * 4096):
+                pass
+        except OSError:
+            pass
+
+
 def _umount(path: Path) -> None:
     """Lazily: a file a failed assertion left open must not keep the mount (and pytest's
     temporary directory) around."""
@@ -246,12 +256,7 @@ def full_disk(tmp_path, monkeypatch):
     path.mkdir()
     if _mount_tmpfs(path, "64k"):
         try:
-            with open(path / "filler", "wb", buffering=0) as fh:
-                try:
-                    while fh.write(b"x" * 4096):
-                        pass
-                except OSError:
-                    pass
+            _fill(path)
             yield path
         finally:
             _umount(path)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
@@ -31,11 +33,19 @@ class Command(FileCommand):
         directory = Path(args[0])
         if not directory.is_dir():
             raise UsageError(f"not a directory: {directory}")
+        # The WACZ goes to -o, else into the directory: either must be writable before any work.
         if opts.output:
             check_output_file(opts.output, what="WACZ")
+        elif not os.access(directory, os.W_OK | os.X_OK):
+            raise UsageError(f"{directory} is not writable: name the WACZ elsewhere with -o FILE.wacz")
         finalize_open_files(directory)
         warcs = run_warcs(directory, opts.run_id)
         if not warcs:
             what = f" of run {opts.run_id}" if opts.run_id else ""
             raise UsageError(f"no WARC files (.warc.gz, .warc){what} in {directory}")
-        print(package_run(directory, warcs, run_id=opts.run_id, output=opts.output))
+        try:
+            print(package_run(directory, warcs, run_id=opts.run_id, output=opts.output))
+        except OSError as exc:   # the disk filled or went away while writing: no WACZ, exit 1
+            print(f"error: cannot write the WACZ: {exc.strerror or exc}"
+                  f"{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr, flush=True)
+            self.exitcode = 1
