@@ -5,6 +5,7 @@ No Scrapy: `scrapy jobs` checks jobs.toml with it without loading the spider.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 
@@ -16,7 +17,7 @@ def parse_start_urls(urls) -> list[str]:
     if not urls or not str(urls).strip():
         raise StartURLError("no start URL: pass -a urls=URL[,URL...]")
     result = []
-    for url in str(urls).split(","):
+    for url in re.split(r"[,\s]+", str(urls)):   # a pasted list: one URL a line, spaces
         url = url.strip()
         if not url:
             continue

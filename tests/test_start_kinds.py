@@ -34,3 +34,19 @@ def test_start_from(demo_site, tmp_path, start, via):
     assert not got & listings
     if via == "feed":  # a feed start fetches the feed's stories, it does not wander the site
         assert not got & (_expected(demo_site, "links") - want)
+
+
+def test_a_pasted_list_of_start_urls(demo_site, tmp_path):
+    """`-a urls="$(cat sites.txt)"`: one URL a line, blank lines, spaces, a trailing comma. The
+    newline used to vanish inside one URL ("/feeds/rss.xmlhttp://..."): one 404, nothing crawled,
+    exit 0. Whitespace separates URLs like the comma (a URL never holds a raw space)."""
+    from crawler.starturls import StartURLError, parse_start_urls
+
+    listed = f"\n {demo_site.url('/feeds/rss.xml')}\n\n\t{demo_site.url('/feeds/atom.xml')} ,\n"
+    assert parse_start_urls(listed) == [demo_site.url("/feeds/rss.xml"), demo_site.url("/feeds/atom.xml")]
+    with pytest.raises(StartURLError, match="'b.html'"):
+        parse_start_urls("http://h.test/a b.html")       # a raw space in one URL: named, not guessed
+    result = crawl(listed, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    want = _expected(demo_site, "feed")
+    assert want and want <= _paths(tmp_path), want - _paths(tmp_path)
