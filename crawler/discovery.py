@@ -196,8 +196,9 @@ def parse_feed(body: bytes, base_url: str) -> list[str]:
                     break
             else:
                 about = element.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-                if about:
-                    links.append(join_url(base_url, about))
+                guid = _permalink_guid(element)
+                if about or guid:
+                    links.append(join_url(base_url, about or guid))
         elif name == "entry":
             hrefs = [(c.get("rel") or "alternate", c) for c in element
                      if _local(c.tag) == "link" and c.get("href")]
@@ -205,6 +206,18 @@ def parse_feed(body: bytes, base_url: str) -> list[str]:
             if chosen is not None:
                 links.append(join_url(_xml_base(chosen, base_url), chosen.get("href")))
     return [link for link in links if link]
+
+
+def _permalink_guid(item) -> str | None:
+    """An RSS 2.0 item without <link> is still a story when its <guid> is a permalink (the
+    spec's default unless isPermaLink="false"; podcast and CMS feeds often give only that).
+    Only an absolute http(s) URL: a guid that is a tag or a number names nothing to fetch."""
+    for child in item:
+        if _local(child.tag) == "guid":
+            text = _plain_text(child) or ""
+            if (child.get("isPermaLink") or "true").strip().lower() != "false" and re.match(r"https?://", text, re.I):
+                return text
+    return None
 
 
 def _xml_base(element, base_url: str) -> str:

@@ -107,3 +107,16 @@ def test_feed_links_are_relative_to_xml_base():
     relative = (b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="blog/"><entry><id>1</id>'
                 b'<link href="post.html"/></entry></feed>')
     assert discovery.parse_feed(relative, "http://h.test/feeds/atom.xml") == ["http://h.test/feeds/blog/post.html"]
+
+
+def test_rss_item_without_link_uses_its_permalink_guid():
+    """RSS 2.0: <guid> is a permalink unless isPermaLink="false"; an item with a guid and no
+    <link> (as some CMS and podcast feeds write them) used to be dropped, its story never fetched."""
+    feed = (b'<rss version="2.0"><channel><title>T</title>'
+            b'<item><title>a</title><guid isPermaLink="true">http://h.test/a</guid></item>'
+            b'<item><title>b</title><guid>https://h.test/b</guid></item>'
+            b'<item><title>c</title><guid isPermaLink="false">http://h.test/c</guid></item>'
+            b'<item><title>d</title><guid>tag:h.test,2024:d</guid></item>'
+            b'<item><title>e</title><link>http://h.test/e</link><guid>http://h.test/e?guid</guid></item>'
+            b'</channel></rss>')
+    assert discovery.parse_feed(feed, "http://h.test/feed") == ["http://h.test/a", "https://h.test/b", "http://h.test/e"]
