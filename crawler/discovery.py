@@ -110,8 +110,12 @@ def _local(tag) -> str:
 
 
 def parse_sitemap(body: bytes, max_age_days: int = 0, now: datetime | None = None,
-                  skipped: Counter | None = None):
+                  skipped: Counter | None = None, base_url: str | None = None):
     """(is_index, [(url, lastmod_or_None)]); entries older than max_age_days dropped.
+
+    sitemaps.org wants absolute <loc>s, but `/2024/05/story.html` is met on real sites: with
+    `base_url` (the sitemap's own URL) it resolves there, as a browser would, instead of
+    becoming a URL with no scheme that the crawl drops unseen.
 
     Read as a stream (each <url> is dropped once read), so a 50 MB sitemap costs its entries,
     not its tree. A <loc> that is not plain text (an entity reference in it) is left out and
@@ -145,6 +149,8 @@ def parse_sitemap(body: bytes, max_age_days: int = 0, now: datetime | None = Non
             if len(entries) >= _MAX_SITEMAP_URLS:
                 skipped["over_limit"] += 1   # and the rest is not even parsed: it runs on the reactor
                 break
+            if base_url:
+                entry = (join_url(base_url, entry[0]) or entry[0], entry[1])
             entries.append(entry)
     except etree.XMLSyntaxError:  # what was read before the damage is kept
         pass

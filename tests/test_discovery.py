@@ -120,3 +120,14 @@ def test_rss_item_without_link_uses_its_permalink_guid():
             b'<item><title>e</title><link>http://h.test/e</link><guid>http://h.test/e?guid</guid></item>'
             b'</channel></rss>')
     assert discovery.parse_feed(feed, "http://h.test/feed") == ["http://h.test/a", "https://h.test/b", "http://h.test/e"]
+
+
+def test_sitemap_relative_locs_resolve_against_the_sitemap():
+    """A <loc> written as a path (against sitemaps.org, met on real sites) used to come out as
+    "/2024/05/a.html", which the crawl drops as not http(s), uncounted; absolute ones stay."""
+    doc = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           b'<url><loc>/2024/05/a.html</loc></url><url><loc> http://other.test/b </loc></url>'
+           b'<url><loc>c.html</loc></url></urlset>')
+    _, entries = discovery.parse_sitemap(doc, base_url="http://h.test/maps/sitemap.xml")
+    assert [url for url, _ in entries] == ["http://h.test/2024/05/a.html", "http://other.test/b",
+                                           "http://h.test/maps/c.html"]

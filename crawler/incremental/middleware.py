@@ -152,7 +152,7 @@ class IncrementalMiddleware:
         content_type = (_header(response, b"Content-Type") or "").lower()
         if "html" in content_type or document_kind(response.body, content_type) != SITEMAP:
             return
-        is_index, entries = parse_sitemap(response.body)
+        is_index, entries = parse_sitemap(response.body, base_url=response.url)
         if is_index:
             return
         for url, lastmod in entries:

@@ -158,7 +158,8 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response):
         self.crawler.stats.inc_value("news/sitemaps")
         skipped = Counter()
-        is_index, entries = discovery.parse_sitemap(response.body, self.sitemap_max_age, skipped=skipped)
+        is_index, entries = discovery.parse_sitemap(response.body, self.sitemap_max_age, skipped=skipped,
+                                                      base_url=response.url)
         for reason, count in skipped.items():   # "entity" (not a plain URL), "over_limit" (> 50,000)
             self.crawler.stats.inc_value(f"news/sitemap_skipped/{reason}", count)
         for url, _lastmod in entries:
