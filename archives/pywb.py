@@ -17,6 +17,7 @@ import venv
 from pathlib import Path
 
 from archives.cdxj import cdxj_path_for, write_cdxj
+from archives.names import is_wacz_path
 from archives.reader import ArchiveError, warc_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +55,20 @@ def build_collection(root: str | os.PathLike, warcs, name: str = "crawl") -> Pat
     WARCs are symlinked; each gets its own CDXJ (the writer's when it has one, else
     one made with cdxj-indexer inside the collection). Returns the collection dir.
     """
+    from archives.inputs import wacz_members
+
     files = warc_files(warcs if isinstance(warcs, (list, tuple)) else [warcs])
     if not files:
         raise ArchiveError(f"no WARC files in {warcs}")
-    names = [f.name for f in files]
+    # A .wacz named on the command line stands for the WARCs it packs (as for reextract and
+    # REPLAY_WARC); pywb reads plain WARC files, so those are copied out of the zip.
+    sources = []
+    for file in files:
+        if is_wacz_path(file) and file.is_file():
+            sources += [(member.name, member) for member in wacz_members(file)]
+        else:
+            sources.append((file.name, file))
+    names = [file_name for file_name, _ in sources]
     if len(set(names)) != len(names):
         raise ArchiveError("two WARC files share a name; pywb indexes them by file name")
     collection = Path(root) / "collections" / name
@@ -66,8 +77,13 @@ def build_collection(root: str | os.PathLike, warcs, name: str = "crawl") -> Pat
     archive, indexes = collection / "archive", collection / "indexes"
     archive.mkdir(parents=True)
     indexes.mkdir()
-    for i, warc in enumerate(files):
-        link = archive / warc.name
+    for i, (file_name, warc) in enumerate(sources):
+        link = archive / file_name
+        if not isinstance(warc, Path):               # a WACZ member
+            with warc.open() as packed, open(link, "wb") as out:
+                shutil.copyfileobj(packed, out)
+            write_cdxj(link, indexes / f"index{i:05d}.cdxj")
+            continue
         try:
             link.symlink_to(warc.resolve())
         except OSError:

@@ -97,3 +97,19 @@ def test_stops_cleanly_and_takes_pywb_with_it(server):
 def test_nothing_to_serve_is_a_usage_error(tmp_path):
     result = run_scrapy("replay-server", str(tmp_path))
     assert result.returncode == 2 and "no WARC files" in result.stderr
+
+
+def test_serves_a_wacz_named_on_the_command_line(tmp_path):
+    """`scrapy replay-server site.wacz`: the WARCs it packs are served, as reextract and REPLAY_WARC
+    read them. It used to hand the zip to cdxj-indexer as a WARC: a traceback, nothing served."""
+    from archives.wacz import package
+
+    shutil.copy(DATA / "ukwa-wikipedia-mona-lisa.warc.gz", tmp_path)
+    wacz = package([tmp_path / "ukwa-wikipedia-mona-lisa.warc.gz"], tmp_path / "site.wacz")
+    (tmp_path / "ukwa-wikipedia-mona-lisa.warc.gz").unlink()        # only the package is left
+    with Archive.open([DATA / "ukwa-wikipedia-mona-lisa.warc.gz"]) as archive:
+        capture = archive.get(MONA, 0)
+        expected = capture.body()
+    with replay_server(wacz) as running:
+        status, body = fetch(f"{running['base']}20130103203542id_/{MONA}")
+    assert status == 200 and body == expected
