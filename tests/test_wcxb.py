@@ -199,3 +199,32 @@ def test_leaks_names_the_body_paragraph_of_each_leaked_snippet(tmp_path, capsys)
     assert wcxb_leaks.main(["--corpus", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_leak_angles_raise_each_signal_on_its_line_only():
+    from bench import wcxb_leak_angles as angles
+    from crawler.extract import parse_html
+
+    story = [f"Story paragraph {n} tells the reader what happened in the town on that long day, in order." for n in range(6)]
+    page = f"""<html><body><header><p>Join the club today for free</p></header><article><h1>Headline</h1>
+      <div class="story"><p>{story[0]}</p><p>{story[1]}</p>
+      <div><h3>Key facts</h3><a href="/r">Register now</a></div>
+      <p>{story[2]}</p><h4>Gone box title</h4><div><span>text the reading dropped</span></div>
+      <p>{story[3]}</p><p>Join the club today for free</p><p>{story[4]}</p>
+      <p>Buy the book at the store today please</p><p>{story[5]}</p>
+      <p>Buy the book at the store today please</p><hr><p>The writer lives by the sea.</p></div>
+      </article></body></html>"""
+    body = [story[0], story[1], "Key facts", story[2], "Gone box title", story[3], "Join the club today for free",
+            story[4], "Buy the book at the store today please", story[5], "Buy the book at the store today please",
+            "The writer lives by the sea."]
+    raised = angles.signals(parse_html(page), parse_html(page), body)
+    expected = [set() for _ in body]
+    expected[2] = {"boxed-outlier", "orphan-label"}     # its box's link is not in the body either
+    expected[4] = {"orphan-label"}
+    expected[6] = {"repeat-outside"}
+    expected[8] = expected[10] = {"repeat-in-body"}
+    expected[11] = {"after-rule"}
+    assert raised == expected
+    assert angles.label("Sign up for our newsletter", " story words ", "story words", ["sign up"]) == "leak"
+    assert angles.label("Story words", " story words ", "story words", ["sign up"]) == "true"
+    assert angles.label("A rail line", " story words ", "story words", ["sign up"]) == "other"
