@@ -104,7 +104,8 @@ def test_content_after_the_closing_html_tag_is_part_of_the_page():
 def test_furniture_lines_inside_the_story_container_go():
     # a date alone or under a "Posted on" label, reading time, an ad slot's label, a table of
     # contents' label, the byline of the declared author, a pager's position, a "Posted by" line,
-    # an image's credit, a share or pin label: one-line paragraphs, not story text
+    # an image's credit, a share or pin label, a byline's "Written by" label printed apart from the
+    # name, a link's bare "Read more" or "Back to top": one-line paragraphs, not story text
     html = ("<html><head><script type='application/ld+json'>{\"@type\": \"NewsArticle\", "
             "\"author\": {\"@type\": \"Person\", \"name\": \"Ann Lee\"}}</script></head><body><article>"
             "<h1>Harbour wall</h1><p>Posted on</p><p>Nov 21, 2018</p><p>6 min read</p><p>By Ann Lee</p>"
@@ -113,16 +114,20 @@ def test_furniture_lines_inside_the_story_container_go():
             "<p>Written by hand, the council's letter ran to four pages.</p><p>Page 2 of 3</p>"
             "<p>Posted by Bo Kim at December 16, 2025 11:15 AM</p><p>Photo credit: ©Stockphotos.example/kim</p>"
             "<p>Credit: the council paid for the wall and the county for the road.</p><p>Share the story on:</p>"
-            "<p>PIN FOR LATER</p></article></body></html>")
+            "<p>PIN FOR LATER</p><p>Back to top of the wall went the last stone, lifted by the crane.</p>"
+            "<p>Written by:</p><p>Reviewed by</p><p>Read more</p><p>Back to top</p></article></body></html>")
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     for gone in ("Posted on", "Nov 21, 2018", "6 min read", "By Ann Lee", "Table of Contents", "Advertisement",
-                 "Page 2 of 3", "Bo Kim", "Stockphotos", "Share the story", "PIN FOR LATER"):
+                 "Page 2 of 3", "Bo Kim", "Stockphotos", "Share the story", "PIN FOR LATER", "Written by:",
+                 "Reviewed by", "Read more"):
         assert gone not in text, gone
+    assert "Back to top" not in text.split("\n\n")
     assert text.count("Paragraph") == 6
     assert "By the end of the week the wall stood again." in text
     assert "March 3, 2020 was the day the council met." in text
     assert "Written by hand, the council's letter ran to four pages." in text
     assert "Credit: the council paid for the wall and the county for the road." in text
+    assert "Back to top of the wall went the last stone, lifted by the crane." in text
 
 
 @pytest.mark.parametrize("heading, paragraph, widget", [

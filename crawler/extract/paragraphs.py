@@ -26,7 +26,8 @@ def key(text: str) -> str:
 
 # Lines of page furniture that trafilatura keeps as paragraphs when they sit inside the story's
 # container: a date alone or under a "Posted on"/"Updated" label, the label alone, reading time,
-# the label of an ad slot, of a table of contents or of share buttons. Whole-line matches only.
+# the label of an ad slot, of a table of contents or of share buttons, a link's bare "Read more" or
+# "Back to top". Whole-line matches only.
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = (rf"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|"
          rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}})")
@@ -34,12 +35,14 @@ _DATE_LABEL = r"(?:posted|published|updated|last updated|modified|date)(?:\s+on)
 _FURNITURE_LINE = re.compile(
     rf"^\W*(?:(?:{_DATE_LABEL}\W*)?{_DATE}|{_DATE_LABEL}|"
     r"\d+\s*(?:min(?:ute)?s?)\s*read|reading time\W*\d+\s*min[a-z]*|"
-    r"advertisement|advertising|sponsored|(?:story|article) continues (?:below|after)(?: this)?(?: advertisement| ad)?|"
+    r"advertisement|advertising|sponsored|(?:read|learn|see|view|show) more|continue reading|back to top|(?:story|article) continues (?:below|after)(?: this)?(?: advertisement| ad)?|"
     r"table of contents|contents|in this article|on this page|"
     r"share(?: (?:the |this |our )?(?:blog|article|post|story|page|recipe|guide)?(?: on| via)?)?|pin (?:it|this)(?: for later)?|"
     r"pin for later|"
     # a pager's position; a posting line naming its writer (and when), whoever the page declares
-    r"page \d+ (?:of|/) \d+|(?:posted|written|published) by\s+[^,.!?]{2,40}?(?:\s+(?:at|on)\s+.{4,40})?)\W*$",
+    r"page \d+ (?:of|/) \d+|(?:posted|written|published) by\s+[^,.!?]{2,40}?(?:\s+(?:at|on)\s+.{4,40})?|"
+    # the label of a byline whose name is an element of its own (a line of its own when read)
+    r"(?:posted|written|published|reviewed|edited) by)\W*$",
     re.IGNORECASE,
 )
 # "By <name>" / "Written by <name>" naming an author the page declares elsewhere: the byline, kept
