@@ -13,7 +13,7 @@ from trafilatura.xml import xmltotxt
 from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
-from .boilerplate import lift_story, prose_paragraphs, prune_around_story, story_block, unlift
+from .boilerplate import PROSE_MIN, lift_story, prose_paragraphs, prune_around_story, story_block, unlift
 from .classify import text_runs
 from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune_rails, prune_story_pointers,
                         prune_widgets)
@@ -86,6 +86,80 @@ def unwrap_quote_figures(tree) -> int:
         figure.tag = "div"
         changed += 1
     return changed
+
+
+# Text set straight into a block beside the story's paragraphs, not inside one of them: old
+# hand-written pages (text in <body> between <h2>, <ol> and <P> tags that the writer never
+# wrapped or closed), a static site's first paragraph before its first <p>, the sentence a CMS
+# leaves between two blocks. A browser shows each such run as a paragraph of its own (an
+# anonymous block box); trafilatura reads <p> elements and the text of leaf blocks, not text
+# between blocks, so it drops them. A run is a paragraph when it is prose: LOOSE_PROSE characters
+# (boilerplate.PROSE_MIN), or _LOOSE_SENTENCE ending like a sentence, less than half link text,
+# in a block that holds prose paragraphs of its own (a label or a link row beside a menu is not),
+# inside the story's block when the page has one. On WCXB's dev half: 10 such runs the annotators
+# kept that no reading had, 2 they left out.
+LOOSE_PROSE = PROSE_MIN
+_LOOSE_SENTENCE = 40
+_SENTENCE_END = re.compile(r"[.!?:][\"'”’)]?$")
+# what a browser lays out inline, so inside a run; any other element ends it
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em",
+                     "font", "i", "img", "ins", "kbd", "mark", "q", "s", "small", "span", "strike", "strong",
+                     "sub", "sup", "time", "tt", "u", "var", "wbr"})
+
+
+def _loose_runs(block) -> list[tuple]:
+    """(after, inline children) for each run of text and inline elements of `block` between its
+    other children: `after` is the child whose tail opens the run, None for block.text."""
+    runs, after, inline = [], None, []
+    for child in block:
+        if isinstance(child.tag, str) and child.tag not in _INLINE:
+            runs.append((after, inline))
+            after, inline = child, []
+        else:
+            inline.append(child)    # with comments and PIs: their tails are the run's text
+    runs.append((after, inline))
+    return runs
+
+
+def _run_text(block, after, inline) -> tuple[str, int]:
+    """(text, link characters) of one run of _loose_runs."""
+    parts = [block.text if after is None else after.tail]
+    links = 0
+    for child in inline:
+        if isinstance(child.tag, str) and child.tag not in _HIDDEN:
+            parts.append(child.text_content())
+            links += sum(len(a.text_content()) for a in child.iter("a"))
+        parts.append(child.tail)
+    return " ".join("".join(p for p in parts if p).split()), links
+
+
+def wrap_loose_text(tree, paragraphs: list[tuple] | None = None) -> int:
+    """Wrap each run of prose set straight into a block beside prose paragraphs (see LOOSE_PROSE)
+    in a <p> of its own, in place; returns how many. `paragraphs`: the tree's prose_paragraphs,
+    if the caller has them."""
+    paragraphs = prose_paragraphs(tree) if paragraphs is None else paragraphs
+    story = story_block(tree, paragraphs)
+    blocks = dict.fromkeys(p.getparent() for p, _ in paragraphs)
+    wrapped = 0
+    for block in blocks:
+        if block is None or block.tag in _INLINE or \
+                story is not None and block is not story and not is_inside(block, story):
+            continue
+        for after, inline in _loose_runs(block):
+            text, links = _run_text(block, after, inline)
+            if links >= len(text) / 2 or len(text) < LOOSE_PROSE and not (
+                    len(text) >= _LOOSE_SENTENCE and _SENTENCE_END.search(text)):
+                continue
+            p = block.makeelement("p")
+            if after is None:
+                p.text, block.text = block.text, None
+                block.insert(0, p)
+            else:
+                p.text, after.tail = after.tail, None
+                after.addnext(p)
+            p.extend(inline)        # each with its tail
+            wrapped += 1
+    return wrapped
 
 
 _CHUNK_WORD = re.compile(r"body|content|text|article|story|entry|post")
@@ -498,6 +572,7 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     unwrap_layout_tables(tree)
     unwrap_quote_figures(tree)
     merge_body_chunks(tree)
+    wrap_loose_text(tree)
     # the readings below share the steps they repeat on the same tree (readings.py)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE,
                "shared": SharedSteps()}
