@@ -77,3 +77,17 @@ def test_wrapping_moves_the_runs_into_paragraphs_and_changes_no_character_of_the
     assert block[2].text_content().startswith("Between two paragraphs") and block[2].find("br") is not None
     assert block[3].tail == "Short tail."       # not a sentence of 40+ characters: left as it was
     assert wrap_loose_text(tree) == 0           # nothing loose is left
+
+
+def test_a_table_prints_a_line_per_row_with_its_cells_tab_separated_as_a_browser_copies_it():
+    rows = [("Pier", "Length", "Built"), ("North | East pier", "120 m", "1887"), ("South pier", "", "1902")]
+    table = "<tr>" + "".join(f"<th>{c}</th>" for c in rows[0]) + "</tr>" + "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows[1:])
+    bars = "<p>The council's own notice reads | Harbour works | Phase one | and is pinned to the pier gate.</p>"
+    html = (f"<html><body><article><h1>Harbour wall</h1>{story(3)}<table>{table}</table>{bars}{story(3)}"
+            "</article></body></html>")
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert "Pier\tLength\tBuilt\nNorth | East pier\t120 m\t1887\nSouth pier\t\t1902" in text
+    assert "---" not in text and "\\" not in text
+    # bars the page itself prints, outside a table, stay as printed
+    assert "The council's own notice reads | Harbour works | Phase one | and is pinned to the pier gate." in text
