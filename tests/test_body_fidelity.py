@@ -91,3 +91,30 @@ def test_a_table_prints_a_line_per_row_with_its_cells_tab_separated_as_a_browser
     assert "---" not in text and "\\" not in text
     # bars the page itself prints, outside a table, stay as printed
     assert "The council's own notice reads | Harbour works | Phase one | and is pinned to the pier gate." in text
+
+
+def _latin1_read(text: str) -> str:
+    """`text` as a CMS that read its UTF-8 bytes as Latin-1 stores it."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def test_text_a_cms_read_as_latin1_is_read_back_and_text_without_c1_controls_is_left_alone():
+    sentence = "The harbour master said the wall won’t last another winter – “not a chance”, he added."
+    html = (f"<html><head><title>{_latin1_read('Harbour wall – café talk')}</title></head><body><article>"
+            f"<h1>{_latin1_read('Harbour wall – café talk')}</h1><p>{_latin1_read(sentence)}</p>{story(4)}"
+            "</article></body></html>")
+    assert "\u0080" <= _latin1_read("’")[1] <= "\u009f"      # the page holds C1 controls
+    article = extract_article(html.encode("utf-8"), "https://paper.example/news/harbour-wall-rebuilt", encoding="utf-8")
+    assert sentence in article["text"]
+    assert article["title"] == "Harbour wall – café talk"
+    # without a C1 control nothing says the page was misread: "CafÃ©" may be what it prints
+    plain = html.replace(_latin1_read(sentence), "A sign over the door of the CafÃ© reads the same in every season.")
+    plain = plain.replace(_latin1_read("Harbour wall – café talk"), "Harbour wall")
+    article = extract_article(plain.encode("utf-8"), "https://paper.example/news/harbour-wall-rebuilt", encoding="utf-8")
+    assert "A sign over the door of the CafÃ© reads the same in every season." in article["text"]
+
+
+def test_only_whole_utf8_sequences_are_read_back():
+    from crawler.extract.html import repair_mojibake
+
+    assert repair_mojibake(_latin1_read("won’t, été, 中文") + " \u00e2\u0080 cut short") == "won’t, été, 中文 \u00e2\u0080 cut short"

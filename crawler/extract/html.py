@@ -112,9 +112,36 @@ def decode_html(html: str | bytes, encoding: str | None = None) -> str:
     return text
 
 
+# Mojibake: a page whose CMS once read its UTF-8 text as Latin-1 and stored it again as UTF-8
+# prints "won\u00e2\x80\x99t" for "won’t": each character of the writer's becomes two to four, the
+# first a letter (â, Ã), the others C1 control characters (U+0080-U+009F) or Latin-1 signs. A
+# browser shows "wonât" (controls are invisible); the writer wrote, and a reader or an annotator
+# types, "won’t". No text is written with C1 controls (Windows-1252 pages are decoded as such,
+# WHATWG's rule, which w3lib follows), so a page holding one is taken for such a page, and each
+# sequence that is a UTF-8 character read as Latin-1 is read back. On WCXB's dev half 23 of
+# 1,007 pages hold C1 controls; the 6 articles among them (several hundred words mangled) read
+# 0.003-0.035 better each, 4 must-have snippets more found.
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")      # a C1 control, as UTF-8 bytes: ~0.06 ms a page
+_LATIN1_READ_UTF8 = re.compile("[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _read_back(match) -> str:
+    try:
+        return match.group().encode("latin-1").decode("utf-8")
+    except UnicodeError:            # not a character's UTF-8 bytes after all: left as printed
+        return match.group()
+
+
+def repair_mojibake(text: str) -> str:
+    """`text` with UTF-8 read as Latin-1 read back, if it holds a C1 control (see _C1_UTF8)."""
+    if not _C1_UTF8.search(text.encode("utf-8", "surrogatepass")):
+        return text
+    return _LATIN1_READ_UTF8.sub(_read_back, text)
+
+
 def parse_html(html: str | bytes, encoding: str | None = None) -> HtmlElement:
     """One parse (trafilatura's parser settings, see _parser); trafilatura and every extractor read this tree."""
-    text = decode_html(html, encoding)
+    text = repair_mojibake(decode_html(html, encoding))
     if not text.strip():
         raise ExtractionError("empty document")
     tree = _load_html(text)
