@@ -118,3 +118,22 @@ def test_only_whole_utf8_sequences_are_read_back():
     from crawler.extract.html import repair_mojibake
 
     assert repair_mojibake(_latin1_read("won’t, été, 中文") + " \u00e2\u0080 cut short") == "won’t, été, 中文 \u00e2\u0080 cut short"
+
+
+def test_a_story_split_in_chunks_is_joined_and_a_heading_between_two_chunks_stays_over_the_second():
+    def chunk(i: int) -> str:
+        return (f"<div class='answer-content'><p>{SENTENCE} Answer {i} goes on to explain what the engineers "
+                f"found there.</p></div>")
+    faq = "".join(f"<div class='accordion'><div class='accordion-title'><h3>Question {i}: what of the pier?</h3>"
+                  f"</div>{chunk(i)}</div>" for i in range(4))
+    html = f"<html><body><article><h1>Harbour wall</h1>{faq}</article></body></html>"
+    text = extract_article(html, "https://paper.example/news/harbour-wall-faq")["text"] or ""
+    blocks = text.split("\n\n")
+    for i in range(1, 4):
+        question = blocks.index(f"Question {i}: what of the pier?")
+        assert blocks[question + 1].startswith(f"{SENTENCE} Answer {i} ")
+    # chunks cut by ad slots alone are joined in order
+    ads = "<div class='ad-slot'><span>Advertisement</span></div>".join(chunk(i) for i in range(4))
+    html = f"<html><body><article><h1>Harbour wall</h1>{ads}</article></body></html>"
+    text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
+    assert [text.index(f"Answer {i} ") for i in range(4)] == sorted(text.index(f"Answer {i} ") for i in range(4))

@@ -17,7 +17,7 @@ from .boilerplate import PROSE_MIN, lift_story, prose_paragraphs, prune_around_s
 from .classify import text_runs
 from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune_rails, prune_story_pointers,
                         prune_widgets)
-from .html import InsideMatch, is_inside
+from .html import InsideMatch, following, is_inside
 from .paragraphs import key
 from .readings import SharedSteps, bare_extraction
 
@@ -190,16 +190,48 @@ def merge_body_chunks(tree) -> int:
     for chunks in groups.values():
         if len(chunks) < 2:
             continue
+        # headings between two chunks (an FAQ's questions over its answers, a forum's post titles)
+        # come along, each before the chunk that follows it: moved alone, every answer would
+        # leave its question behind
+        headings = [_headings_between(before, after) for before, after in zip(chunks, chunks[1:])]
         first = chunks[0]
         anchor = _ancestor(first, 3)
-        for chunk in chunks[1:]:
+        for chunk, heads in zip(chunks[1:], headings):
             if anchor is None or not is_inside(chunk, anchor):
                 continue
+            for head in heads:
+                _move(head, first)
             for child in list(chunk):
                 first.append(child)
             chunk.drop_tree()
             merged += 1
     return merged
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _headings_between(before, after) -> list:
+    """The outermost headings after `before` and its content and ahead of `after` in document order."""
+    found = []
+    for el in following(before):
+        if el is after:
+            break
+        if el.tag in _HEADINGS and not (found and is_inside(el, found[-1])):
+            found.append(el)
+    return found
+
+
+def _move(el, parent) -> None:
+    """Append `el` to `parent`, its tail left where it was."""
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            el.getparent().text = (el.getparent().text or "") + el.tail
+        el.tail = None
+    parent.append(el)
 
 
 def _ancestor(el, levels: int):
