@@ -137,3 +137,14 @@ def test_a_story_split_in_chunks_is_joined_and_a_heading_between_two_chunks_stay
     html = f"<html><body><article><h1>Harbour wall</h1>{ads}</article></body></html>"
     text = extract_article(html, "https://paper.example/news/harbour-wall-rebuilt")["text"] or ""
     assert [text.index(f"Answer {i} ") for i in range(4)] == sorted(text.index(f"Answer {i} ") for i in range(4))
+
+
+def test_no_heading_moves_for_a_chunk_nested_in_another():
+    from crawler.extract.body import merge_body_chunks
+
+    long = f"<p>{SENTENCE} And more.</p>"
+    html = (f"<html><body><div id='a'><div class='post-content'>{long}<div class='post-content'>{long}</div></div>"
+            f"</div><h2 id='later'>Comments</h2><p>First!</p></body></html>")
+    tree = fromstring(html)
+    merge_body_chunks(tree)
+    assert tree.get_element_by_id("later").getparent().tag == "body"

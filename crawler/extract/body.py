@@ -212,14 +212,15 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def _headings_between(before, after) -> list:
-    """The outermost headings after `before` and its content and ahead of `after` in document order."""
+    """The outermost headings after `before` and its content and ahead of `after` in document
+    order; none when `after` is not after `before`'s content (a chunk nested in another)."""
     found = []
     for el in following(before):
         if el is after:
-            break
+            return found
         if el.tag in _HEADINGS and not (found and is_inside(el, found[-1])):
             found.append(el)
-    return found
+    return []
 
 
 def _move(el, parent) -> None:
