@@ -42,3 +42,27 @@ def test_report_of_a_folder_without_crawl_output(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"error: no crawl output in {tmp_path} "
                                                   "(no WARC or articles/duplicates/errors file)"]
+
+
+def test_report_over_someone_elses_warcs(tmp_path):
+    """A folder of third-party WARCs (no crawl of ours wrote a report there), reported into another
+    folder: how those crawls ended is not known, and the WARCs are where they are. It used to say
+    `result failed (None), None s` (and "failed" in report.json) and place the WARCs in the -o folder."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    warcs, out = tmp_path / "warcs", tmp_path / "out"
+    warcs.mkdir()
+    out.mkdir()
+    for name in ("warcio-example.warc.gz", "ukwa-wikipedia-mona-lisa.warc.gz"):
+        shutil.copy(ROOT / "tests" / "data" / "warc" / name, warcs)
+    result = run_scrapy("report", str(warcs), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["result"] == "unknown" and report["stats_from"] == []
+    assert report["warc"]["files"] == 2 and report["warc"]["folders"] == [str(warcs.resolve())]
+    rows = dict(line.strip().split(None, 1) for line in result.stdout.splitlines()
+                if line.startswith("  ") and line.strip().split(None, 1)[0] in ("result", "WARC"))
+    assert rows["result"] == "unknown (no crawl report among these folders)"
+    assert rows["WARC"].endswith(f" in {warcs.resolve()}/")

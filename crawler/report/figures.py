@@ -247,7 +247,8 @@ def build_report(*, stats: dict, output_dir: Path, run_id: str, sources: dict,
             "failed_requests": int(stats.get("news/failed_requests", 0)),
             "extraction_errors": int(stats.get("extract/errors", 0)),
         },
-        "warc": {"files": len(warc_list), "bytes": sum(w["bytes"] for w in warc_list)},
+        "warc": {"files": len(warc_list), "bytes": sum(w["bytes"] for w in warc_list),
+                 "folders": sorted({str(Path(p).parent.resolve()) for p in warcs})},
         "replay": replay,
         "articles_per_day": articles["per_day"],
         "articles_per_section": articles["per_section"],
@@ -316,4 +317,6 @@ def folders_report(folders: list[Path], out: Path, run_id: str | None = None) ->
     report = build_report(stats=stats, output_dir=out, run_id=run_id, sources=sources, warcs=warcs,
                           stats_from=used)
     report["run_ids"] = run_ids
+    if not used:   # no crawl's report among them (third-party WARCs): how it ended is not known
+        report["result"] = "unknown"
     return report

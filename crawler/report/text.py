@@ -26,7 +26,8 @@ def summary_lines(report: dict) -> list[str]:
     verb = "replayed from the archive (nothing archived again)" if replay else "fetched and archived"
     rows = [
         ("run id", report["run_id"]),
-        ("result", f"{report['result']} ({report['finish_reason']}), {report['elapsed_seconds']} s"),
+        ("result", f"{report['result']} ({report['finish_reason']}), {report['elapsed_seconds']} s"
+                   if report["result"] != "unknown" else "unknown (no crawl report among these folders)"),
         ("pages", f"{c['pages']} {verb}: {pairs(c['pages_by_kind'])}"),
         ("articles", f"{c['articles']} written"),
         ("duplicates", f"{dup_total} not written ({pairs(c['duplicates'])})"),
@@ -45,7 +46,8 @@ def summary_lines(report: dict) -> list[str]:
                                f"{replay['misses']} request(s) for URLs not in the archive; "
                                f"non-200 captures served: {pairs(replay['non_200'])}"))
     w = report["warc"]
-    rows.append(("WARC", f"{w['files']} file(s), {human_bytes(w['bytes'])} in {out}/"))
+    where = ", ".join(f"{folder}/" for folder in w.get("folders") or [out])   # a report's inputs, not its own folder
+    rows.append(("WARC", f"{w['files']} file(s), {human_bytes(w['bytes'])} in {where}"))
     files = report["files"]
     rows.append(("articles file", ", ".join(files["articles"]) or "none written by this run"))
     html_name, json_name = report.get("report_files") or (f"{REPORT_NAME}.html", f"{REPORT_NAME}.json")
