@@ -67,6 +67,8 @@ class TooLarge(ValueError):
 
 
 # Everything warcio (and zlib underneath) raises on malformed input.
+NOT_PER_RECORD_GZIP = ("one gzip stream for the whole file, not one per record (as `gzip file.warc` "
+                       "makes): not read; `warcio recompress FILE NEW.warc.gz` makes a readable copy")
 _PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, EOFError,
                  ValueError, IndexError, KeyError, AttributeError, TypeError, UnicodeDecodeError,
                  OverflowError)
@@ -430,6 +432,11 @@ class WarcReader:
                             except StopIteration:
                                 break
                         record = self._record(it, raw, payload, gzipped)
+                        if gzipped and record.length <= 0:
+                            # The gzip member goes on past the record: `gzip crawl.warc` made one
+                            # stream of the whole file. Nothing in it has an offset to point at.
+                            self._problem(record.offset, NOT_PER_RECORD_GZIP)
+                            return
                         yield record
                         if record.truncated and not gzipped:
                             # An uncompressed block that claimed more bytes than the file
@@ -438,7 +445,7 @@ class WarcReader:
                             break
                     start = resume
                 except _PARSE_ERRORS as exc:
-                    bad = it.offset if it.offset is not None else start
+                    bad = it.offset if it.offset is not None and it.offset >= start else start
                     start = _next_record_start(fh, bad + 1, gzipped)
                     after = (f"skipped {start - bad} bytes to the next record at offset {start}"
                              if start is not None else "nothing readable after it")

@@ -191,3 +191,22 @@ def test_decode_content_variants():
         decode_content(text, "compress")
     with pytest.raises(ValueError, match="not valid br"):
         decode_content(text, "br")
+
+
+def test_whole_file_gzip_is_one_clear_problem(tmp_path):
+    """`gzip crawl.warc` (one gzip stream for every record, warcio's "non-chunked gzip"): no record
+    has an offset of its own. It used to yield the first record with a negative length, then die
+    seeking to a negative offset: a traceback in reextract and REPLAY_WARC, "[Errno 22] Invalid
+    argument" in warc-check. Now one problem naming the fix, nothing yielded; the commands go on."""
+    from tests.conftest import run_scrapy
+
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress((DATA / "warcio-example-iana.org-chunked.warc").read_bytes()))
+    reader = WarcReader(whole)
+    assert list(reader.records()) == []
+    assert [p.message for p in reader.problems] == [
+        "one gzip stream for the whole file, not one per record (as `gzip file.warc` makes): not read; "
+        "`warcio recompress FILE NEW.warc.gz` makes a readable copy"]
+    result = run_scrapy("reextract", str(whole), "-O", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "one gzip stream for the whole file" in result.stderr and "1 problem(s)" in result.stderr
