@@ -28,8 +28,16 @@ def write_cdxj(warc_path: str | os.PathLike, output: str | os.PathLike | None = 
     output = Path(output) if output else cdxj_path_for(warc_path)
     from cdxj_indexer.main import write_cdx_index  # ~6 MB (pkg_resources, pyamf): at close only
 
-    return _write_atomically(output, lambda partial: write_cdx_index(
-        str(partial), [str(warc_path)], {"sort": True}))
+    try:
+        return _write_atomically(output, lambda partial: write_cdx_index(
+            str(partial), [str(warc_path)], {"sort": True}))
+    except OSError:
+        raise
+    except Exception as exc:   # cdxj-indexer's own failures (a WARC it cannot read): one line
+        from archives.reader import NOT_PER_RECORD_GZIP, ArchiveError, describe_error
+
+        reason = NOT_PER_RECORD_GZIP if "non-chunked gzip" in str(exc) else describe_error(exc)
+        raise ArchiveError(f"{warc_path}: cannot be indexed: {reason}") from exc
 
 
 def _write_atomically(output: Path, write) -> Path:

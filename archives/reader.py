@@ -449,7 +449,7 @@ class WarcReader:
                     start = _next_record_start(fh, bad + 1, gzipped)
                     after = (f"skipped {start - bad} bytes to the next record at offset {start}"
                              if start is not None else "nothing readable after it")
-                    self._problem(bad, f"unreadable record ({_describe(exc)}); {after}")
+                    self._problem(bad, f"unreadable record ({describe_error(exc)}); {after}")
 
     def _record(self, it, raw, payload, gzipped) -> Record:
         offset = it.offset
@@ -499,7 +499,7 @@ class WarcReader:
         return record
 
 
-def _describe(exc: Exception) -> str:
+def describe_error(exc: Exception) -> str:
     """An exception as one short printable line (warcio quotes raw bytes in messages)."""
     text = " ".join(str(exc).split())
     if sum(not (c.isascii() and c.isprintable()) for c in text) > len(text) // 10:
@@ -549,7 +549,7 @@ def read_record(path, offset: int, *, fileobj: BinaryIO | None = None,
         except StopIteration:
             raise ArchiveError(f"{path}: no record at offset {offset}") from None
         except _PARSE_ERRORS as exc:
-            raise ArchiveError(f"{path}: offset {offset}: unreadable record ({_describe(exc)})") from None
+            raise ArchiveError(f"{path}: offset {offset}: unreadable record ({describe_error(exc)})") from None
     if record.oversize:
         raise ArchiveError(f"{path}: offset {offset}: {record.problems[-1]}")
     return record

@@ -47,9 +47,12 @@ def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
     Read with archives.reader (heads only, capped, lying lengths skipped), like every reader."""
     from archives.reader import WarcReader
 
+    from archives.reader import NOT_PER_RECORD_GZIP, ArchiveError
+
     pages, seen = [], set()
     for warc in warcs:
-        for record in WarcReader(warc).records(payload=False):
+        reader = WarcReader(warc)
+        for record in reader.records(payload=False):
             url = record.target_uri
             mime = (record.header("Content-Type") or "").split(";")[0]
             if (record.status != 200 or url in seen
@@ -57,6 +60,8 @@ def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
                 continue
             seen.add(url)
             pages.append({"url": url, "ts": record.warc("WARC-Date"), "title": url})
+        if any(p.message == NOT_PER_RECORD_GZIP for p in reader.problems):   # the wacz tool dies on it
+            raise ArchiveError(f"{warc}: {NOT_PER_RECORD_GZIP}")
     return pages
 
 

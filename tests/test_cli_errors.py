@@ -181,3 +181,20 @@ def test_wacz_on_a_full_disk_leaves_no_partial_package(tmp_path):
         assert sorted(p.name for p in disk.iterdir()) == sorted([warc.name, "filler"])
     finally:
         _umount(disk)
+
+
+@pytest.mark.parametrize("command", ["wacz", "replay-server"])
+def test_packaging_or_serving_a_whole_file_gzip_warc(tmp_path, command):
+    """A folder holding a WARC gzipped as one stream (`gzip file.warc`): `scrapy wacz` and
+    `scrapy replay-server` used to die in the wacz tool / cdxj-indexer with a traceback. One error
+    line naming the file and the fix, exit 1, no package or partial left."""
+    import gzip
+
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress((ROOT / "tests/data/warc/warcio-example-iana.org-chunked.warc").read_bytes()))
+    result = run_scrapy(command, str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert str(whole) in error and "warcio recompress" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["whole.warc.gz"]

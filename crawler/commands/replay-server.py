@@ -94,7 +94,12 @@ class Command(FileCommand):
         scratch = None if opts.pywb_dir else tempfile.mkdtemp(prefix="replay-server-")
         root = Path(opts.pywb_dir or scratch)
         try:
-            build_collection(root, files, opts.collection)
+            try:
+                build_collection(root, files, opts.collection)
+            except ArchiveError as exc:   # a WARC pywb's indexer cannot read (`gzip file.warc`)
+                log(f"error: {exc}")
+                self.exitcode = 1
+                return
             port = opts.port or free_port()
             base = f"http://{HOST}:{port}/{opts.collection}/"
             proc = subprocess.Popen(wayback_command(root, port, HOST), stdout=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ class Command(FileCommand):
         parser.add_argument("-o", "--output", help="WACZ path (default OUTPUT_DIR/RUN_ID.wacz)")
 
     def main(self, args: list[str], opts: argparse.Namespace) -> None:
+        from archives.reader import ArchiveError
         from archives.recovery import finalize_open_files
         from archives.wacz import package_run, run_warcs
 
@@ -48,4 +49,7 @@ class Command(FileCommand):
         except OSError as exc:   # the disk filled or went away while writing: no WACZ, exit 1
             print(f"error: cannot write the WACZ: {exc.strerror or exc}"
                   f"{f': {exc.filename}' if exc.filename else ''}", file=sys.stderr, flush=True)
+            self.exitcode = 1
+        except (ArchiveError, RuntimeError) as exc:   # a WARC the packager cannot read: no WACZ
+            print(f"error: cannot package {directory}: {exc}", file=sys.stderr, flush=True)
             self.exitcode = 1
