@@ -635,15 +635,16 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     unwrap_layout_tables(tree)
     unwrap_quote_figures(tree)
     merge_body_chunks(tree)
-    wrap_loose_text(tree)
+    # the page's prose paragraphs, once: from here on the tree changes only in attributes
+    # (_reread_without_names), so the rescue, the story's block and buried_prose share them
+    paragraphs = prose_paragraphs(tree)
+    if wrap_loose_text(tree, paragraphs):
+        paragraphs = prose_paragraphs(tree)
     # the readings below share the steps they repeat on the same tree (readings.py)
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE,
                "shared": SharedSteps()}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
     wider = None                # trafilatura's recall-mode reading, when one is run
-    # the page's prose paragraphs, once: from here on the tree changes only in attributes
-    # (_reread_without_names), so the rescue, the story's block and buried_prose share them
-    paragraphs = prose_paragraphs(tree)
     document = _lifted_reading(tree, paragraphs, document, options)
     page_prose = max(sum(n for _, n in paragraphs), text_runs(tree))
     if _kept(document) < FALLBACK_BELOW * page_prose:
