@@ -96,6 +96,28 @@ def _read_stats(path: Path) -> dict:
     return stats if isinstance(stats, dict) else {}
 
 
+def site_unreachable(stats: dict) -> str | None:
+    """Why a crawl that ended normally archived nothing of the job's sites, else None.
+
+    A night when the site is down (every request refused or timed out) or answers robots.txt
+    with a 5xx (RFC 9309: complete disallow) ends the crawl normally, with no page: reported
+    "ok", nobody would notice a night missing from the archive. No response but robots.txt
+    answers, and requests that failed or that an unreachable robots.txt kept back, is a failed
+    run. A site that answered anything else, even all 304s or a robots.txt forbidding it all,
+    did not fail.
+    """
+    pages = int(stats.get("downloader/response_count", 0)) - int(stats.get("robotstxt/response_count", 0))
+    if pages > 0:
+        return None
+    refused = int(stats.get("robotstxt/unreachable_forbidden", 0))
+    failed = int(stats.get("downloader/exception_count", 0)) + int(stats.get("news/failed_requests", 0))
+    if refused:
+        return f"site unreachable: robots.txt never answered (RFC 9309: complete disallow), {refused} request(s) not sent"
+    if failed:
+        return f"site unreachable: no response, {failed} request(s) failed"
+    return None
+
+
 def _clean_stop(attempt: dict) -> bool:
     """Did Scrapy close normally (JOBDIR state written), even if asked to stop early?"""
     code = attempt.get("exit_code")
@@ -203,7 +225,11 @@ class JobRunner:
             attempt["timed_out"] = True
             result = mf.FAILED                # a hung crawl is not resumed into the same hang
         elif exit_code == 0 and attempt["finish_reason"] not in (None, "shutdown") and not self._stop_requested:
-            result = mf.OK
+            unreachable = site_unreachable(stats)
+            if unreachable:
+                attempt["failure"] = unreachable
+                logger.error("job %s: %s", self.job.name, unreachable)
+            result = mf.FAILED if unreachable else mf.OK
         elif exit_code < 0 or exit_code == 130 or self._stop_requested or attempt["finish_reason"] == "shutdown":
             result = mf.INTERRUPTED
         else:
