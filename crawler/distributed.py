@@ -210,12 +210,17 @@ class FrontierScheduler(RedisScheduler):
         scheduler._idle_since = None
         scheduler._enqueue_failed = False
         scheduler._loops = []
+        scheduler._run_id = None
+        scheduler._lost = False
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
     def open(self, spider):
         super().open(spider)
+        from crawler.runid import run_id
+
         self.frontier.heartbeat()
+        self._run_id = self.frontier.run_id(run_id(self.crawler))
         for interval, call in ((self.lease_timeout / 3, self._heartbeat),
                                (self.poll_interval, self._poll)):
             if interval > 0:
@@ -322,6 +327,30 @@ class FrontierScheduler(RedisScheduler):
         if back:
             self.stats.inc_value("frontier/reclaimed", back)
             logger.warning("Took back %d requests of a worker that stopped answering", back)
+        self._check_run()
+
+    def _check_run(self):
+        """A Redis restarted without its data (no persistence) answers again, but with an
+        empty frontier: the processes would crawl on from the links of their pages in flight,
+        refetch what was done, miss what was queued, and end "finished". Its run key gone
+        tells it: the crawl stops as `frontier_lost`, a failure."""
+        if self._lost or not self._run_id:
+            return
+        try:
+            held = self.frontier.holds_run(self._run_id)
+        except redis.RedisError as exc:
+            self._redis_failed("run check", exc)
+            return
+        if held:
+            return
+        self._lost = True
+        self.stats.set_value("frontier/lost", 1)
+        logger.error("Frontier lost: Redis no longer holds run %s (restarted without its data, or "
+                     "flushed); its queue and the requests seen are gone. Stopping: run the crawl again "
+                     "(a Redis with persistence keeps them across a restart)", self._run_id)
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
 
     def _poll(self):
         """While this process has room, look at the frontier more often than Scrapy's 5 s

@@ -121,6 +121,13 @@ class Frontier:
         value = self.server.get(self.run_key)
         return value.decode() if isinstance(value, bytes) else (value or candidate)
 
+    def holds_run(self, run_id: str) -> bool:
+        """Does Redis still hold this run? Its key lives while any worker is registered; gone
+        (or another run's) means Redis restarted without its data or was flushed: the queue
+        and the requests seen went with it."""
+        value = self.server.get(self.run_key)
+        return (value.decode() if isinstance(value, bytes) else value) == run_id
+
     # -- leases ----------------------------------------------------------------
     def lease(self, lease_id: str) -> bytes | None:
         """Take the best-scored request out of the queue, held under this worker's leases."""

@@ -411,6 +411,28 @@ def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):
         assert warcio_check(warc).returncode == 0
 
 
+def test_redis_restarted_without_its_data_is_a_failure_not_a_finish(tmp_path):
+    """A Redis restarted without persistence (here: flushed, the same empty server) answers
+    again: a process must not crawl on from its pages in flight over an empty frontier,
+    refetching what was done and missing what was queued, and call that `finished`."""
+    from tests.redis_server import RedisServer
+
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    with RedisServer(tmp_path / "redis") as server, DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
+        process = _start(out, server.url, prefix, urls=site.base_url, DOWNLOAD_DELAY="0.05",
+                         FRONTIER_LEASE_TIMEOUT="1.5", FRONTIER_IDLE_TIMEOUT="30")
+        wait_for(lambda: sum(_fetched(site).values()) >= 10, what="the crawl to be under way")
+        redis.Redis.from_url(server.url).flushall()
+        assert _wait([process], timeout=120) == [1]
+    (stats,) = _stats(out)
+    assert stats["finish_reason"] == "frontier_lost"
+    (report,) = out.glob("report-*.json")
+    assert json.loads(report.read_text())["result"] == "failed"
+    for warc in out.glob("*.warc.gz"):                              # what it archived is whole
+        assert warcio_check(warc).returncode == 0
+
+
 def test_a_page_from_a_site_seeded_elsewhere_is_in_scope():
     crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "EXTRACT_WORKERS": 1})   # in-process: no workers left behind
     spider = NewsSpider.from_crawler(crawler)                   # started without -a urls
