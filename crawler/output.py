@@ -26,6 +26,8 @@ def output_dir(settings) -> Path:
 def prepare_output_dir(settings) -> Path:
     """OUTPUT_DIR, created; an unusable one is a clear error (OSError) naming the path."""
     path = output_dir(settings)
+    if path.exists() and not path.is_dir():   # mkdir would say "File exists", which reads as fine
+        raise OSError(f"OUTPUT_DIR {str(path)!r} is a file, not a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -33,6 +33,9 @@ def test_unwritable_output_dir(tmp_path):
     target.write_text("x")
     result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={target}/out")
     _assert_one_line_error(result, "OUTPUT_DIR", str(target))
+    # OUTPUT_DIR naming the file itself: said "cannot be created: File exists", as if it were fine
+    result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={target}")
+    _assert_one_line_error(result, "OUTPUT_DIR", str(target), "is a file, not a folder")
 
 
 @pytest.mark.parametrize("setting, needle", [("WARC_GZIP_LEVEL=10", "WARC_GZIP_LEVEL"),
