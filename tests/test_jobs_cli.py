@@ -124,3 +124,29 @@ def test_serve_announces_next_runs_and_stops_on_sigterm(tmp_path):
     text = "".join(seen)
     assert "job alpha: 0 3 * * * (Europe/Paris), next run" in text
     assert "job beta: */30 * * * * (UTC), next run" in text
+
+
+def test_a_job_whose_site_is_down_reports_it(tmp_path):
+    """The job's site down (nothing listens on its port): its start URL waits for robots.txt, which
+    never answers, and is dropped (RFC 9309); the run is failed (jobs.runner.site_unreachable). Its
+    line and manifest used to say "0 errors" all the same, and the crawl's summary "robots.txt 0
+    URL(s) not fetched": the dropped start URL was counted nowhere a user looks."""
+    import socket
+
+    with socket.socket() as s:     # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = jobs_file(tmp_path, f'[jobs.dead]\nurls = ["http://127.0.0.1:{port}/"]\nschedule = "0 3 * * *"\n'
+                               'output_dir = "out/dead"\n[jobs.dead.settings]\nROBOTSTXT_RETRY_AFTER = 0.2\n'
+                               'ROBOTSTXT_RETRY_TIMES = 1\nRETRY_TIMES = 0\n')
+    result = run_scrapy("jobs", "run", "dead", "--file", str(path))
+    assert result.returncode == 1, result.stderr
+    (run,) = (tmp_path / "out/dead").glob("2*")
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["result"] == "failed" and manifest["counts"]["pages"] == 0
+    assert manifest["counts"]["errors"] == 1                  # the start URL, never fetched
+    assert "failed: 0 pages, 0 articles, 0 duplicates, 0 revisits, 0 skipped recent, 1 errors" in result.stdout
+    report = json.loads((run / "report.json").read_text())
+    assert report["counts"]["robots_unreachable"] == 1
+    assert "robots.txt     0 URL(s) not fetched: disallowed; 1 not fetched: robots.txt unreachable" in \
+        (run / "crawl.log").read_text()

@@ -31,7 +31,8 @@ COUNTS = {
     "revisits": ("warc/revisit_records",),
     "not_modified": ("incremental/not_modified",),
     "skipped_recent": ("incremental/skipped_recent",),
-    "errors": ("news/failed_requests", "extract/errors", "log_count/ERROR"),
+    # a URL dropped because its host's robots.txt never answered (the site down) is an error too
+    "errors": ("news/failed_requests", "extract/errors", "log_count/ERROR", "robotstxt/unreachable_forbidden"),
 }
 BYTES_FETCHED = "downloader/response_bytes"
 

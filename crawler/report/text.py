@@ -36,7 +36,9 @@ def summary_lines(report: dict) -> list[str]:
         rows.append(("", f"{c['already_archived']} of them already archived by an earlier run into this state"))
     rows += [
         ("revisits", f"{c['revisits']} (same payload as an earlier record)"),
-        ("robots.txt", f"{c['robots_forbidden']} URL(s) not fetched: disallowed"),
+        ("robots.txt", f"{c['robots_forbidden']} URL(s) not fetched: disallowed"
+                       + (f"; {c['robots_unreachable']} not fetched: robots.txt unreachable"
+                          if c.get("robots_unreachable") else "")),
         ("HTTP errors", pairs(c["http_errors"])),
         ("network", pairs(c["network_failures"])),
         ("extraction", f"{c['extraction_errors']} page(s) failed"),
