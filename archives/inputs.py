@@ -19,6 +19,24 @@ from archives.names import is_wacz_path, is_warc_path
 from archives.reader import ArchiveError, warc_files
 
 
+WARC_MAGIC = (b"\x1f\x8b", b"WARC/", b"filed")  # a gzip member, a plain WARC's first record, an ARC's filedesc
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def not_an_archive(path) -> str | None:
+    """What is wrong with a file named as an archive (README.md by mistake), or None: its first
+    bytes are neither a WARC's (gzip, `WARC/`, an ARC's `filedesc`) nor, for a .wacz, a zip's.
+    Only for files named on a command line: a folder's files are picked by their names."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(5)
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    if is_wacz_path(path):
+        return None if head.startswith(ZIP_MAGIC) else f"{path}: not a WACZ (zip) file"
+    return None if head.startswith(WARC_MAGIC) else f"{path}: not a WARC file (neither gzip nor 'WARC/' at its start)"
+
+
 @dataclass(frozen=True)
 class WarcInput:
     path: str                                     # a file, or "PACKAGE.wacz#archive/NAME.warc.gz"

@@ -61,13 +61,10 @@ def check_replay_settings(settings) -> tuple[list[str], str]:
     return paths, miss
 
 
-WARC_MAGIC = (b"\x1f\x8b", b"WARC/", b"filed")  # a gzip member, a plain WARC's first record, an ARC's filedesc
-ZIP_MAGIC = b"PK\x03\x04"
-
-
 def check_replay_path(path: str) -> None:
     """ArchiveError naming what is wrong with one REPLAY_WARC entry: missing, a folder with
     no WARC or WACZ in it, or a file that is neither (README.md by mistake)."""
+    from archives.inputs import not_an_archive
     from archives.names import is_wacz_path, is_warc_path
 
     if not os.path.exists(path):
@@ -77,16 +74,9 @@ def check_replay_path(path: str) -> None:
             if any(is_warc_path(name) or is_wacz_path(name) for name in names):
                 return
         raise ArchiveError(f"REPLAY_WARC: {path}: no WARC or WACZ files in this folder")
-    try:
-        with open(path, "rb") as f:
-            head = f.read(5)
-    except OSError as exc:
-        raise ArchiveError(f"REPLAY_WARC: {path}: {exc.strerror or exc}") from None
-    if is_wacz_path(path):
-        if not head.startswith(ZIP_MAGIC):
-            raise ArchiveError(f"REPLAY_WARC: {path}: not a WACZ (zip) file")
-    elif not head.startswith(WARC_MAGIC):
-        raise ArchiveError(f"REPLAY_WARC: {path}: not a WARC file (neither gzip nor 'WARC/' at its start)")
+    problem = not_an_archive(path)
+    if problem:
+        raise ArchiveError(f"REPLAY_WARC: {problem}")
 
 
 def _is_robots_txt(request) -> bool:

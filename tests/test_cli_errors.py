@@ -201,3 +201,17 @@ def test_packaging_or_serving_a_whole_file_gzip_warc(tmp_path, command):
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert str(whole) in error and "warcio recompress" in error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["whole.warc.gz"]
+
+
+@pytest.mark.parametrize("name, content, needle", [("README.md", b"# notes\n", "not a WARC file"),
+                                                   ("empty.warc.gz", b"", "not a WARC file"),
+                                                   ("site.wacz", b"<html></html>", "not a WACZ")])
+def test_reextract_of_a_file_that_is_no_archive(tmp_path, name, content, needle):
+    """`scrapy reextract README.md -o out.jsonl` (a file named by mistake): one error line, exit 2, as
+    for REPLAY_WARC. It used to exit 0 after '0 item(s) written; 1 problem(s)', a mistake reported
+    as a run that worked."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run_scrapy("reextract", str(path), "-o", str(tmp_path / "out.jsonl"))
+    _only_line_is_error(result, str(path), needle)
+    assert not (tmp_path / "out.jsonl").exists()

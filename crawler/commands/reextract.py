@@ -7,6 +7,7 @@ with the crawl's extraction pool and settings, is the library's.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, ClassVar
 
@@ -45,7 +46,7 @@ class Command(ScrapyCommand):
     @one_line_errors
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         # Imported here: Scrapy imports every command module for every command, crawls included.
-        from archives.inputs import warc_inputs
+        from archives.inputs import not_an_archive, warc_inputs
         from archives.reader import ArchiveError
         from crawler.reextract import Reextractor
         from pipelines.jsonl import JsonLinesFile
@@ -55,6 +56,10 @@ class Command(ScrapyCommand):
         if bool(opts.output) == bool(opts.overwrite_output):
             raise UsageError("give the output file with -o (append) or -O (overwrite)")
         path = check_output_file(opts.output or opts.overwrite_output)
+        for arg in args:     # a file named by mistake (README.md) is a bad invocation, as for REPLAY_WARC
+            problem = os.path.isfile(arg) and not_an_archive(arg)
+            if problem:
+                raise UsageError(problem, print_help=False)
         try:
             paths = warc_inputs(args)
         except ArchiveError as exc:
