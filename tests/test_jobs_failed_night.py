@@ -20,10 +20,14 @@ from tests.tools import read_jsonl
 ARTICLE = ARTICLE_PREFIX + "night-ferry.html"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def reserved_port() -> socket.socket:
+    """A port bound but not listening: a connection to it is refused (the site is down), and no
+    other process's socket can take it before the server opens there (a port merely found free
+    was taken by another test's connection in a loaded full run: "Address already in use")."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def site_routes(robots_status: str) -> dict[str, Route]:
@@ -44,7 +48,8 @@ def run_night(jobs_file: Path) -> tuple[int, dict, str]:
 
 
 def test_a_night_without_the_site_fails_and_the_next_recovers(tmp_path):
-    port = free_port()
+    reservation = reserved_port()
+    port = reservation.getsockname()[1]
     settings = {**LOOPBACK_SETTINGS, "ROBOTSTXT_RETRY_TIMES": "0", "RETRY_TIMES": "0", "DOWNLOAD_TIMEOUT": "5"}
     jobs_file = tmp_path / "jobs.toml"
     jobs_file.write_text(f'[jobs.gazette]\nurls = ["http://127.0.0.1:{port}/"]\nschedule = "0 3 * * *"\n'
@@ -52,20 +57,22 @@ def test_a_night_without_the_site_fails_and_the_next_recovers(tmp_path):
                          + "".join(f'{k} = "{v}"\n' for k, v in settings.items()), encoding="utf-8")
 
     # Night 1: nothing listens on the port.
-    code, manifest, out = run_night(jobs_file)
+    with reservation:
+        code, manifest, out = run_night(jobs_file)
     assert (code, manifest["result"]) == (1, "failed"), out
     assert "site unreachable" in manifest["attempts"][-1]["failure"]
     assert manifest["counts"]["articles"] == 0
 
     # Night 2: the server is up but robots.txt answers 503 (RFC 9309: complete disallow).
+    # One server for nights 2 and 3 (its routes changed between them): the port is never let go.
     with RawServer(routes=site_routes("503 Service Unavailable"), port=port) as server:
         code, manifest, out = run_night(jobs_file)
         assert (code, manifest["result"]) == (1, "failed"), out
         assert "robots.txt" in manifest["attempts"][-1]["failure"]
         assert [path for path, _ in server.requests] == ["/robots.txt"]
 
-    # Night 3: the site is back; the article is archived and written, once.
-    with RawServer(routes=site_routes("200 OK"), port=port) as server:
+        # Night 3: the site is back; the article is archived and written, once.
+        server.routes = site_routes("200 OK")
         code, manifest, out = run_night(jobs_file)
         assert (code, manifest["result"]) == (0, "ok"), out
         assert "failure" not in manifest["attempts"][-1]
