@@ -80,6 +80,10 @@ ExecStart={shlex.join(run_command(job, jobs_file, python))}
 # 75: the job was already running (started by hand or by another scheduler); not a failure.
 SuccessExitStatus=75
 # SIGTERM stops the crawl gracefully; the next start resumes the run.
+# mixed: SIGTERM to `scrapy jobs run` alone, which passes it on once. The default
+# (control-group) also signals the crawl directly: it gets SIGTERM twice, and Scrapy
+# takes a second one as "force an unclean shutdown".
+KillMode=mixed
 TimeoutStopSec=300
 # User=archiver
 """
