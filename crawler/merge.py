@@ -11,7 +11,10 @@ directory per machine. `merge_runs` turns them into what a single-process run le
 - with `wacz=True`, `{run_id}.wacz` of all the WARC files.
 
 A `.open` WARC left by a killed process is finalized first (cut back to its last whole
-record); one that a live process still holds is an error: the run is not over.
+record); one that a live process still holds is an error: the run is not over. Likewise the
+articles a killed process held (`articles-held.sqlite3`, each already claimed in the shared
+dedupe state, so no other process writes them) are published into `articles-recovered.jsonl`
+and `duplicates-recovered.jsonl` of its directory: left there, they were in no articles file.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from archives.atomicfile import write_atomic
 from crawler.jobs.manifest import FORMAT, counts_from_stats, sha256_file, write_manifest
 
 INDEX = "index.cdxj"
+RECOVERED = ("articles-recovered.jsonl", "duplicates-recovered.jsonl")
 
 
 class MergeError(ValueError):
@@ -42,6 +46,32 @@ def _warcs(directories: list[Path]) -> list[Path]:
             raise MergeError(f"{still_open[0]} is still being written: wait for every process of the run to end")
         warcs += closed_warcs(directory)
     return warcs
+
+
+def _publish_held(directories: list[Path]) -> int:
+    """Publish what killed processes held (see the module's docstring); returns the article
+    lines written. A directory a process still crawls into is an error, like a `.open` WARC."""
+    from pipelines.held import HELD_FILENAME, Output, SharedRun, open_held, publish
+    from pipelines.jsonl import JsonLinesFile
+
+    written = 0
+    for directory in directories:
+        if not (directory / HELD_FILENAME).exists():
+            continue
+        shared = SharedRun(directory)
+        try:
+            if not shared.last():
+                raise MergeError(f"{directory} is still being crawled into: wait for every process of the run to end")
+            held = open_held(directory)
+            articles, duplicates = (JsonLinesFile(directory / name) for name in RECOVERED)
+            try:
+                written += publish(held, Output(articles, duplicates))["lines"]
+            finally:
+                articles.close()
+                duplicates.close()
+        finally:
+            shared.close()
+    return written
 
 
 def _index_lines(warc: Path, output: Path) -> list[str]:
@@ -90,6 +120,7 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
     output = Path(output) if output else directories[0]
     output.mkdir(parents=True, exist_ok=True)
     warcs = _warcs(directories)
+    recovered = _publish_held(directories)
     if not warcs:
         raise MergeError("no WARC files in " + ", ".join(map(str, directories)))
     lines = []
@@ -111,6 +142,7 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     totals[key] = totals.get(key, 0) + value
     articles, repeated = _articles(directories)
+    totals["output/articles"] = totals.get("output/articles", 0) + recovered
     files = []
     for directory in directories:
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
@@ -128,7 +160,7 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
         "directories": [os.path.relpath(d, output) for d in directories],
         "processes": processes,
         "counts": counts_from_stats(totals),
-        "articles": {"lines": articles, "repeated_canonical_urls": repeated},
+        "articles": {"lines": articles, "repeated_canonical_urls": repeated, "recovered": recovered},
         "warcs": len(warcs),
         "index": {"path": INDEX, "lines": len(lines)},
         "files": files,

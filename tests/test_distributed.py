@@ -178,7 +178,8 @@ def test_two_processes_share_one_frontier(redis_server, tmp_path, single_process
     assert {json.loads(line.split(" ", 2)[2])["filename"] for line in index} == {w.name for w in out.glob("*.warc.gz")}
     assert len(manifest["run_ids"]) == 1 and len(manifest["processes"]) == 2
     assert manifest["counts"]["pages"] == sum(fetched.values()) + 1    # + the shared robots.txt
-    assert manifest["articles"] == {"lines": len(single_process["articles"]), "repeated_canonical_urls": 0}
+    assert manifest["articles"] == {"lines": len(single_process["articles"]), "repeated_canonical_urls": 0,
+                                    "recovered": 0}
     listed = {f["path"] for f in manifest["files"]}
     assert {w.name for w in out.glob("*.warc.gz")} <= listed
     with zipfile.ZipFile(out / manifest["wacz"]["path"]) as wacz:
@@ -388,6 +389,46 @@ def test_distributed_settings(redis_server):
     second = applied(FRONTIER_SHARED_POLITENESS=False)
     assert second["WARC_RUN_ID"] == second["DEDUPE_RUN_ID"] == first["WARC_RUN_ID"]   # the first's
     assert second["DOWNLOAD_HANDLERS"]["http"] == "crawler.capture.CapturingHTTP11DownloadHandler"
+
+
+def test_merge_runs_publishes_what_a_killed_process_held(redis_server, tmp_path):
+    """A process killed for good (its machine gone, never restarted) leaves its articles held
+    in its own directory, each claimed in the shared dedupe state so no other process writes
+    it: without merge-runs publishing them they were in no articles file at all."""
+    import sqlite3
+
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "victim"
+    with DemoSite(synthetic_articles=SYNTHETIC, seed=1) as site:
+        victim = _start(out, redis_server.url, prefix, urls=site.base_url, DOWNLOAD_DELAY="0.02")
+
+        def held() -> list[tuple[str, str]]:
+            try:
+                with sqlite3.connect(out / "articles-held.sqlite3", timeout=5) as db:
+                    return db.execute("SELECT url, canonical FROM held").fetchall()
+            except sqlite3.Error:
+                return []
+
+        wait_for(lambda: len(held()) >= 5, what="the victim to hold articles")
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+    kept = held()
+    assert read_jsonl_lines(out) == []          # a process writes its lines only at its end
+    merged = run_scrapy("merge-runs", str(out), "-o", str(tmp_path / "merged"))
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    written = [json.loads(line) for line in (out / "articles-recovered.jsonl").read_text().splitlines()]
+    duplicates = out / "duplicates-recovered.jsonl"
+    also = [json.loads(line)["url"] for line in duplicates.read_text().splitlines()] if duplicates.exists() else []
+    # Every held page is written once: as its story's article, or as a duplicate of it.
+    assert sorted([a["url"] for a in written] + also) == sorted(url for url, _ in kept)
+    assert len({a["canonical_url"] for a in written}) == len(written) > 0
+    assert not (out / "articles-held.sqlite3").exists()
+    manifest = json.loads((tmp_path / "merged" / "manifest.json").read_text())
+    assert manifest["articles"]["recovered"] == len(written)
+
+
+def read_jsonl_lines(out: Path) -> list[str]:
+    return [line for path in out.glob("articles*.jsonl") for line in path.read_text().splitlines() if line]
 
 
 def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):

@@ -35,3 +35,6 @@ class Command(FileCommand):
         print(f"{manifest['warcs']} WARC files, {manifest['index']['lines']} index lines, "
               f"{counts['pages']} pages, {manifest['articles']['lines']} articles from "
               f"{len(manifest['processes'])} processes (run {', '.join(manifest['run_ids']) or '?'})")
+        if manifest["articles"]["recovered"]:
+            print(f"{manifest['articles']['recovered']} of the articles were held by a killed process: "
+                  "written to articles-recovered.jsonl in its directory")
