@@ -271,6 +271,32 @@ def test_headline_length_counts_cjk_characters():
     assert cjk["headline-words"] == pytest.approx(0.9)  # one unspaced run of 17 characters: 1 + 17 // 2 words
 
 
+# Japanese news prose: each paragraph 40-60 characters, under PROSE_MIN in characters but as much
+# text as an 80-120 character English paragraph (written for this test)
+JA_PARAS = (
+    "市議会は五日、老朽化した川沿いの橋を来月から三か月間通行止めにして補修する計画を賛成多数で可決した。",
+    "市によると、橋は一九六〇年代に架けられ、昨年の点検で橋脚の一部にひびが見つかっていた。",
+    "通行止めの期間中は、上流の新しい橋へ向かう迂回路を案内し、路線バスも経路を変えて運行する予定だ。",
+    "地元の商店会からは売り上げへの影響を心配する声が上がっており、市は説明会を開いて理解を求める方針だ。",
+)
+
+
+def test_a_japanese_story_in_short_paragraphs_has_prose_and_is_an_article():
+    from crawler.extract.boilerplate import PROSE_MIN, prose_length
+
+    assert all(len(p) < PROSE_MIN <= prose_length(p) for p in JA_PARAS)  # what the rule is about
+    assert prose_length("Council votes") == 13 and prose_length("橋の補修 2024") == 13
+    head = ('<meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2024-03-05T09:00:00+09:00">')
+    story = page("<article><h1>老朽化した橋、来月から通行止めで補修へ</h1><p>記者 山田太郎</p>"
+                 + "".join(f"<p>{p}</p>" for p in JA_PARAS) + "</article>", head)
+    assert page_kind(story, "https://shimbun.example/local/20240305-bridge") == "article"
+    # the control: the same site's page of short link lines stays no article
+    menu = page("<h1>地域のニュース</h1><ul>" + "".join(f"<li><a href='/local/{i}'>{p[:14]}</a></li>"
+                                                   for i, p in enumerate(JA_PARAS * 3)) + "</ul>", head)
+    assert page_kind(menu, "https://shimbun.example/local/") != "article"
+
+
 def test_contact_page_is_not_an_article():
     html = page(f"<h1>Contact the newsroom</h1>{prose(3)}<form><input name='name'><textarea></textarea></form>", WP_PAGE)
     assert page_kind(html, "https://paper.example/contact/") != "article"

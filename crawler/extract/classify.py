@@ -17,7 +17,7 @@ from lxml.etree import XPath
 from crawler.urls import join_url
 
 from .authors import AUTHOR_META  # the meta names authors.find_authors reads
-from .boilerplate import prose_paragraphs
+from .boilerplate import WIDE_SCRIPT, prose_paragraphs
 from .dates import _PUBLISHED_META as PUBLISHED_META  # the meta names dates.find_dates reads
 from .html import following
 from .metadata import ARTICLE_TYPES, LISTING_TYPES, first, json_ld_objects, ld_article, ld_types, meta_tags
@@ -183,7 +183,6 @@ _FORM_FIELDS = XPath(
 _AUTHOR_LINKS = XPath("count(//a[@rel='author' or contains(@href, '/author/')])")
 # "By Ann Lee" (and the same word in German, French, Spanish, Italian, Dutch, Scandinavian): a byline
 _BY_NAME = re.compile(r"(?:^|\s)(?:[Bb]y|[Vv]on|[Pp]ar|[Pp]or|[Dd]i|[Dd]oor|[Aa]v|[Aa]f):?\s+[A-ZÀ-ÖØ-Þ][\w'’.-]+\s+[A-ZÀ-ÖØ-Þ]")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def _headline_area_text(tree) -> str:
@@ -265,7 +264,7 @@ def _headline_words(tree, metas: dict) -> int:
     as one word: a story's headline is a sentence, a service's or a product's a name."""
     h1 = next(tree.iter("h1"), None)
     text = h1.text_content() if h1 is not None else (first(metas, "og:title") or "")
-    return len(text.split()) + len(_CJK.findall(text)) // 2
+    return len(text.split()) + len(WIDE_SCRIPT.findall(text)) // 2
 
 
 def _credited(tree, objects: list[dict], metas: dict, headline_area: str) -> bool:
