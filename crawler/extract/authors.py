@@ -259,13 +259,18 @@ _BY_LINE = re.compile(r"^(?:(?:written|posted)\s+)?by(?:\s*:\s*|\s+)\S", re.IGNO
 
 def _by_lines(tree, sites: set[str]) -> list[str]:
     """A short "By Ada Lindqvist" / "Written by: Ada Lindqvist" line anywhere in the page body."""
+    parents: dict = {}      # a parent's text read once: labels sharing one parent (an <article>
+    # of many "Written by" lines whose names are elements of their own) read it once, not each
     for el in tree.iter("p", "span", "div", "li", "address", "em", "strong", "small", "h3", "h4", "h5", "h6"):
         head = (el.text or "").lstrip()
         if not head[:12].lower().startswith(("by", "written", "posted")) or _in_furniture(el):
             continue
         text = spaced_text(el)
-        if not _LABEL.sub("", text, count=1).strip(" :") and el.getparent() is not None:
-            text = spaced_text(el.getparent())     # <span>Written by:</span> <a>Name</a>
+        parent = el.getparent()
+        if not _LABEL.sub("", text, count=1).strip(" :") and parent is not None:
+            if parent not in parents:
+                parents[parent] = spaced_text(parent)     # <span>Written by:</span> <a>Name</a>
+            text = parents[parent]
         if len(text) > 100:     # "Written by Jack Shepherd Hi! I'm Jack, ...": the byline's own line
             text = re.split(r"[!?]\s|\.\s+(?=[A-Z][a-z])", text, maxsplit=1)[0]
         if len(text) > 100 or not _BY_LINE.match(text) and not _LABEL.match(text):
