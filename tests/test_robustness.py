@@ -74,6 +74,10 @@ BAD_HEADS = {
     f"{A}header-line-of-200-kb": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200_000 + b"\r\nContent-Length: 2\r\n\r\nhi",
     f"{A}ten-thousand-headers": b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 10_000 + b"Content-Length: 2\r\n\r\nhi",
 }
+# An article page whose extraction raises (trafilatura recurses once per nested list: 1000 deep
+# passes Python's limit) after its links were read: counted failed, its links still followed.
+FAILED_WITH_LINKS = f"{A}story-whose-extraction-fails-on-a-list-nested-1000-deep"
+ONLY_VIA_FAILED = f"{A}good-story-linked-only-from-a-failed-page"
 PDF = f"{A}report-document.pdf"
 IMAGE = f"{A}press-photo.jpg"
 ABSURD_LINKS = [
@@ -100,7 +104,7 @@ def routes(base: str) -> dict[str, Route]:
               b"Sitemap: /sitemap-bad-gzip.xml.gz\n")
     r["/robots.txt"] = Route(ok(robots, "text/plain"))
     links = list(GOOD) + list(SURVIVORS) + [SURROGATES, EMPTY, BINARY, NESTED, BAD_GZIP, CUT_GZIP, BAD_BR,
-                                            SHORT_BODY, HANG, LOOP, CHAIN[0], BAD_REDIRECT, PDF, IMAGE,
+                                            SHORT_BODY, HANG, LOOP, CHAIN[0], BAD_REDIRECT, PDF, IMAGE, FAILED_WITH_LINKS,
                                             *BAD_HEADS] + ABSURD_LINKS
     anchors = "".join(f'<li><a href="{href}">link {i}</a></li>' for i, href in enumerate(links))
     home = (f'<!doctype html><html><head><title>Front page</title>'
@@ -112,6 +116,9 @@ def routes(base: str) -> dict[str, Route]:
     r[GOOD_VIA_SITEMAP] = Route(ok(article_html("Good story only in the sitemap", 11)))
     r[GOOD_VIA_FEED] = Route(ok(article_html("Good story only in the feed", 12)))
     r[GOOD_VIA_CUT_SITEMAP] = Route(ok(article_html("Good story in a cut-off sitemap", 13)))
+    r[FAILED_WITH_LINKS] = Route(ok(article_html("Story whose extraction fails", 14, extra=(
+        "<ul><li>menu " * 1000 + f'<a href="{ONLY_VIA_FAILED}">the one link to it</a>'))))
+    r[ONLY_VIA_FAILED] = Route(ok(article_html("Good story linked only from a failed page", 15)))
 
     nul = article_html(SURVIVORS[f"{A}page-with-a-nul-byte"], 21).replace(b"<p>", b"<p>Nul\x00here ", 1)
     r[f"{A}page-with-a-nul-byte"] = Route(ok(nul))
@@ -268,6 +275,13 @@ def test_pages_without_content_are_counted_errors(run):
     assert run["stats"]["extract/errors"] >= 2
     for path in (EMPTY, BINARY, NESTED):
         assert path not in run["items"]
+
+
+def test_a_page_whose_extraction_fails_is_counted_and_its_links_are_followed(run):
+    failed = {e["url"].removeprefix(run["server"].base_url): e["error"] for e in run["errors"]}
+    assert failed[FAILED_WITH_LINKS].startswith("RecursionError(")
+    assert FAILED_WITH_LINKS not in run["items"]
+    assert run["items"][ONLY_VIA_FAILED]["title"] == "Good story linked only from a failed page"
 
 
 def test_every_page_that_answered_is_archived(run):

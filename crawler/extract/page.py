@@ -72,9 +72,16 @@ def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
     an article.
 
     Links and requisites are read first: extraction prunes widgets (related-story boxes) from
-    the tree."""
+    the tree. A page that fails in classification or extraction (an exception of trafilatura's on
+    markup it cannot handle, a bug of ours) still gives them, with kind "error" and the failure as
+    "error": the crawl counts the page failed and follows its links (a start page that failed would
+    otherwise end the crawl with nothing)."""
     tree = parse_html(body, encoding)
     links, feeds = tree_links(tree, url)
     requisites = page_requisites(tree, url)
-    kind, article = classify_and_extract_tree(tree, url)
+    try:
+        kind, article = classify_and_extract_tree(tree, url)
+    except Exception as exc:    # the page is archived and counted; its links are still worth following
+        return {"kind": "error", "error": repr(exc), "article": None, "links": links, "feeds": feeds,
+                "requisites": requisites}
     return {"kind": kind, "article": article, "links": links, "feeds": feeds, "requisites": requisites}

@@ -178,11 +178,11 @@ class NewsSpider(scrapy.Spider):
         try:
             result = await self.pool.analyze(response.body, response.url, encoding)
         except Exception as exc:  # one bad page never ends the crawl
-            self.crawler.stats.inc_value("extract/errors")
-            self.logger.warning("extraction failed for %s: %r", response.url, exc)
-            self.crawler.signals.send_catch_log(page_failed, url=response.url, error=repr(exc))
+            self._page_failed(response, repr(exc))
             return
-        if self.requisites.enabled and (result["kind"] == "article" or response.meta.get("news_start")):
+        if result["kind"] == "error":   # failed after its links were read (analyze_page): they are followed
+            self._page_failed(response, result["error"])
+        if self.requisites.enabled and (result["kind"] in ("article", "error") or response.meta.get("news_start")):
             for request in self.requisites.page_requests(response, result.get("requisites", ()),
                                                          self.parse_requisite, self.requisite_failed):
                 yield request
@@ -194,7 +194,7 @@ class NewsSpider(scrapy.Spider):
             # a live-blog shell or a script-drawn page: no item without a body; its links are followed
             self.crawler.stats.inc_value("news/empty_articles")
             self.logger.debug("article page without body text, not emitted: %s", response.url)
-        else:
+        elif result["kind"] != "error":
             self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
         depth = response.meta.get("depth", 0) + 1
         for url in result["feeds"]:
@@ -205,6 +205,11 @@ class NewsSpider(scrapy.Spider):
             request = self.follow(url) if self._first_sighting(url, depth) else None
             if request is not None:
                 yield request
+
+    def _page_failed(self, response, error: str) -> None:
+        self.crawler.stats.inc_value("extract/errors")
+        self.logger.warning("extraction failed for %s: %s", response.url, error)
+        self.crawler.signals.send_catch_log(page_failed, url=response.url, error=error)
 
     def parse_requisite(self, response):
         """An image, stylesheet, script or font a page loads: archived already, never
