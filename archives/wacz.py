@@ -45,9 +45,7 @@ def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
     """ReplayWeb.page's page list: every HTML 200 response (or revisit), first capture per URL.
 
     Read with archives.reader (heads only, capped, lying lengths skipped), like every reader."""
-    from archives.reader import WarcReader
-
-    from archives.reader import NOT_PER_RECORD_GZIP, ArchiveError
+    from archives.reader import NOT_PER_RECORD_GZIP, ArchiveError, WarcReader
 
     pages, seen = [], set()
     for warc in warcs:
