@@ -230,10 +230,16 @@ DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
 }
 
 
+# Registered codings nobody here decodes: the body is unreadable, not plain.
+UNDECODABLE = frozenset({"compress", "x-compress", "pack200-gzip", "exi"})
+
+
 def decode_content(payload: bytes, encodings, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Undo `Content-Encoding` (a header value or a list of them), last applied first.
 
-    Raises ValueError for an unknown coding or a body that is not what it claims, and
+    A name that is no coding (`none`, `utf-8`) ends decoding, as it does in a browser and
+    in the crawl. Raises ValueError for a coding that cannot be undone or a body that is
+    not what it claims, and
     TooLarge (a ValueError) when a step's output would pass `max_bytes` (0: no limit).
     """
     if isinstance(encodings, (str, bytes)):
@@ -248,7 +254,11 @@ def decode_content(payload: bytes, encodings, max_bytes: int = DEFAULT_MAX_BYTES
             continue
         decoder = DECODERS.get(name)
         if decoder is None:
-            raise ValueError(f"unsupported Content-Encoding {name!r}")
+            if name in UNDECODABLE:
+                raise ValueError(f"unsupported Content-Encoding {name!r}")
+            # Not a coding at all ("none", a charset): browsers and Scrapy's
+            # HttpCompressionMiddleware stop decoding there and use the body as it is.
+            break
         try:
             payload = decoder(payload, max_bytes)
         except TooLarge as exc:
