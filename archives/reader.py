@@ -234,12 +234,33 @@ DECODERS: dict[str, Callable[[bytes, int], bytes]] = {
 UNDECODABLE = frozenset({"compress", "x-compress", "pack200-gzip", "exi"})
 
 
-def decode_content(payload: bytes, encodings, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def _starts_like_markup(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def stored_decoded(payload: bytes, encodings) -> bool:
+    """True when a body declared content-encoded was archived already decoded (a recorder
+    kept the browser's decoded body and the server's headers): it starts like markup and
+    the declared coding does not undo it. warcio and pywb read such a body as it is."""
+    if not encodings or not _starts_like_markup(payload):
+        return False
+    try:
+        decode_content(payload, encodings, 0, strict=True)
+    except TooLarge:
+        return False
+    except ValueError:
+        return True
+    return False
+
+
+def decode_content(payload: bytes, encodings, max_bytes: int = DEFAULT_MAX_BYTES, *,
+                   strict: bool = False) -> bytes:
     """Undo `Content-Encoding` (a header value or a list of them), last applied first.
 
     A name that is no coding (`none`, `utf-8`) ends decoding, as it does in a browser and
-    in the crawl. Raises ValueError for a coding that cannot be undone or a body that is
-    not what it claims, and
+    in the crawl; unless `strict`, so does a step that fails on a body starting like markup
+    (no gzip, deflate or zstd stream does: it was stored decoded). Raises ValueError for a
+    coding that cannot be undone or a body that is not what it claims, and
     TooLarge (a ValueError) when a step's output would pass `max_bytes` (0: no limit).
     """
     if isinstance(encodings, (str, bytes)):
@@ -264,6 +285,8 @@ def decode_content(payload: bytes, encodings, max_bytes: int = DEFAULT_MAX_BYTES
         except TooLarge as exc:
             raise TooLarge(f"{name} body {exc} (ARCHIVE_READ_MAX_SIZE)") from None
         except Exception as exc:
+            if not strict and _starts_like_markup(payload):
+                break
             raise ValueError(f"body is not valid {name}: {exc}") from exc
     return payload
 

@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable
 from archives.names import cdxj_path_for, is_wacz_path, is_warc_path
 from archives.index import ArchiveIndex, IndexEntry, PlausibleEntries, cdxj_lines, parse_cdxj_line
 from archives.reader import (DEFAULT_MAX_BYTES, ArchiveError, Problem, Record, decode_content,
-                             named_values, read_record)
+                             named_values, read_record, stored_decoded)
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +284,8 @@ def scrapy_response(replayed: Replayed, request=None, *, url: str | None = None,
     elif decode and headers.getlist("Content-Encoding"):
         body = replayed.body()
         del headers["Content-Encoding"]
+    elif headers.getlist("Content-Encoding") and stored_decoded(body, replayed.header("Content-Encoding")):
+        del headers["Content-Encoding"]  # archived decoded: served as it is, as pywb does
     cls = responsetypes.from_args(headers=headers, url=url, body=body)
     ip = replayed.record.warc("WARC-IP-Address")
     try:

@@ -190,7 +190,11 @@ def test_decode_content_variants():
     with pytest.raises(ValueError, match="unsupported"):
         decode_content(text, "compress")
     with pytest.raises(ValueError, match="not valid br"):
-        decode_content(text, "br")
+        decode_content(text, "br", strict=True)
+    assert decode_content(text, "br") == text  # archived decoded under its old header
+    assert decode_content(text, "gzip, none") == text  # "none" is no coding: decoding ends there
+    with pytest.raises(ValueError, match="not valid gzip"):
+        decode_content(b"\x1f\x8b" + text, "gzip")  # looks like gzip: damaged, not plain
 
 
 def test_whole_file_gzip_is_one_clear_problem(tmp_path):

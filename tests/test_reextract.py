@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -179,7 +180,7 @@ def test_undecodable_body_is_reported_and_progress_is_shown(tmp_path):
     head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n"
     with WarcWriter(tmp_path / "warcs", prefix="t") as writer:
         writer.write_exchange(url="http://site.test/bad", request_head=b"GET /bad HTTP/1.1\r\n\r\n",
-                              response_head=head, response_body=b"<html>not gzip at all</html>")
+                              response_head=head, response_body=gzip.compress(b"<html>")[:10] + b"\x00garbage" * 8)
     shutil.copy(DATA / "warcio-example.warc.gz", tmp_path / "warcs")
     output = JsonLinesFile(tmp_path / "out.jsonl")
     messages = []
