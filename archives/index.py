@@ -98,8 +98,10 @@ class IndexEntry:
 
 
 def entry_from_record(record: Record, source: str, filename: str) -> IndexEntry | None:
-    """The index entry of a response/revisit record with an HTTP status, else None."""
-    if record.type not in ("response", "revisit") or record.status is None or not record.target_uri:
+    """The index entry of a response/revisit record with an HTTP status (or of a resource
+    record of a web URL, a 200), else None."""
+    if record.type not in ("response", "revisit", "resource") or record.status is None \
+            or not record.target_uri:
         return None
     if record.type == "revisit":
         mime = REVISIT_MIME

@@ -138,8 +138,9 @@ class Record:
 
     @property
     def status(self) -> int | None:
-        """HTTP status of a response/revisit record, None for anything else."""
-        if self.http_headers is None or self.type not in ("response", "revisit"):
+        """HTTP status of a response/revisit record (200 for a web resource record), None for
+        anything else."""
+        if self.http_headers is None or self.type not in ("response", "revisit", "resource"):
             return None
         try:
             return int(self.http_headers.get_statuscode())
@@ -339,6 +340,21 @@ def _drain(stream) -> None:
         pass
 
 
+def _resource_head(raw) -> StatusAndHeaders | None:
+    """The head a `resource` record of an http(s) URL stands for: a 200 of its Content-Type.
+
+    Such a record is a document kept without its HTTP exchange (warcit's saved pages); pywb
+    serves it as that URL's response, and so do replay and reextract."""
+    if raw.rec_type != "resource":
+        return None
+    uri = (raw.rec_headers.get_header("WARC-Target-URI") or "").lower()
+    if not uri.startswith(("http://", "https://")):
+        return None
+    content_type = raw.rec_headers.get_header("Content-Type")
+    return StatusAndHeaders("200 OK", [("Content-Type", content_type)] if content_type else [],
+                            protocol="HTTP/1.1")
+
+
 def _is_chunked(http_headers) -> bool:
     te = http_headers.get_header("Transfer-Encoding") if http_headers else None
     return bool(te) and "chunked" in te.lower()
@@ -486,7 +502,7 @@ class WarcReader:
 
     def _record(self, it, raw, payload, gzipped) -> Record:
         offset = it.offset
-        http = raw.http_headers
+        http = raw.http_headers or _resource_head(raw)
         record = Record(filename=self.path, offset=offset, length=0, type=raw.rec_type,
                         warc_headers=raw.rec_headers, http_headers=http, max_bytes=self.max_bytes)
         keep = payload(record) if callable(payload) else payload

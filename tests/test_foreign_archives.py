@@ -72,7 +72,8 @@ def reextract_items(tmp_path: Path, warc: Path) -> tuple[list[dict], Reextractor
     worker = Reextractor([warc], output, all_pages=True, progress_every=0)
     worker.run()
     output.close()
-    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "out.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     return [json.loads(line) for line in lines], worker
 
 
@@ -134,3 +135,33 @@ def test_replay_serves_a_body_stored_decoded_as_it_is(tmp_path):
     items = [json.loads(line) for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {item["url"]: item["title"] for item in items} == {
         url: title for url, title in titles.items() if not url.endswith("damaged")}
+
+
+def warc_resource(url: str, content_type: str, body: bytes) -> bytes:
+    """A resource record: a document stored without an HTTP exchange (warcit's records of
+    saved pages; wget's own log, under a metadata:// URI)."""
+    fields = [
+        "WARC/1.0", "WARC-Type: resource", f"WARC-Record-ID: <urn:uuid:{uuid.uuid4()}>",
+        f"WARC-Target-URI: {url}", "WARC-Date: 2026-12-05T13:40:11Z", f"Content-Type: {content_type}",
+        f"WARC-Block-Digest: {_b32_sha1(body)}", f"Content-Length: {len(body)}",
+    ]
+    return gzip.compress("\r\n".join(fields).encode() + b"\r\n\r\n" + body + b"\r\n\r\n")
+
+
+def test_html_resource_record_of_a_web_url_is_a_page(tmp_path):
+    """pywb serves a `resource` record of an http(s) URL as that URL's 200 response; reextract
+    and REPLAY_WARC ignored it without a word. A resource that is not a web URL (wget's log)
+    stays out."""
+    url = f"{BASE}/2024/05/14/saved"
+    warc = tmp_path / "resource.warc.gz"
+    warc.write_bytes(warc_resource(url, "text/html; charset=utf-8", article_html("Breakwater saved"))
+                     + warc_resource("metadata://gnu.org/software/wget/warc/wget.log", "text/plain",
+                                     b"<html>a log line that looks like markup</html>\n"))
+    items, worker = reextract_items(tmp_path, warc)
+    assert not worker.problems
+    assert [(item["url"], item["title"]) for item in items] == [(url, "Breakwater saved")]
+    out = tmp_path / "out"
+    result = crawl(url, out, settings={"REPLAY_WARC": warc})
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["title"] for line in lines] == ["Breakwater saved"]
