@@ -21,16 +21,24 @@ from archives.names import cdxj_path_for  # noqa: F401  (where callers have alwa
 # As warcio's record loader reads the HTTP head of a response or revisit record.
 _HTTP_HEAD = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
 _MIME_END = re.compile(r"[;\s]")            # cdxj-indexer's RE_SPACE
+# The record types cdxj-indexer indexes by default (CDXJIndexer.DEFAULT_RECORDS), pinned: that
+# default is a class attribute, and py-wacz's import appends "warcinfo" to it for the whole
+# process, so once `scrapy wacz` (or a crawl's WARC_WACZ) had run, every later index held
+# warcinfo lines our writer's index (its mirror) does not. Passing `records` instead would not
+# do: cdxj-indexer leaves warc-fields metadata out only when its list *is* the default.
+CDXJ_RECORDS = ("response", "revisit", "resource", "metadata")
 
 
 def write_cdxj(warc_path: str | os.PathLike, output: str | os.PathLike | None = None) -> Path:
     """Index `warc_path` (sorted, filenames relative to its directory); atomic rename."""
     output = Path(output) if output else cdxj_path_for(warc_path)
-    from cdxj_indexer.main import write_cdx_index  # ~6 MB (pkg_resources, pyamf): at close only
+    from cdxj_indexer.main import CDXJIndexer  # ~6 MB (pkg_resources, pyamf): at close only
+
+    class Indexer(CDXJIndexer):     # cdxj-indexer's write_cdx_index, with its own default pinned
+        DEFAULT_RECORDS = list(CDXJ_RECORDS)
 
     try:
-        return _write_atomically(output, lambda partial: write_cdx_index(
-            str(partial), [str(warc_path)], {"sort": True}))
+        return _write_atomically(output, lambda partial: Indexer(str(partial), [str(warc_path)], sort=True).process_all())
     except OSError:
         raise
     except Exception as exc:   # cdxj-indexer's own failures (a WARC it cannot read): one line

@@ -101,6 +101,25 @@ def test_a_record_it_cannot_mirror_hands_the_file_to_cdxj_indexer(tmp_path, monk
     assert len(cdxj.cdxj_path_for(files[0]).read_text().splitlines()) == 2
 
 
+def test_packaging_a_wacz_first_changes_no_later_index(tmp_path):
+    """py-wacz's import appends "warcinfo" to cdxj-indexer's default record types for the whole
+    process (a class attribute): write_cdxj names its record types, so an index written after a
+    WACZ was packaged in the same process still mirrors the writer's (no warcinfo line)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    import wacz.waczindexer  # noqa: F401  (the import is the side effect)
+
+    assert "warcinfo" in CDXJIndexer.DEFAULT_RECORDS     # what makes the test mean something
+    writer = WarcWriter(tmp_path / "w")
+    writer.write_exchange(url="https://example.org/", request_head=REQ,
+                          response_head=b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n",
+                          response_body=b"<html><body>x</body></html>")
+    (warc,) = writer.close()
+    index = cdxj.write_cdxj(warc, tmp_path / "after-wacz.cdxj").read_text(encoding="utf-8")
+    assert [line.split(" ", 1)[0] for line in index.splitlines()] == ["org,example)/"]
+    assert index == cdxj.cdxj_path_for(warc).read_text(encoding="utf-8")
+
+
 def test_crawl_index_matches_cdxj_indexer(demo_site, tmp_path):
     # Two runs with a page store: the second re-checks every page, so its WARC has 304 revisits.
     settings = {"INCREMENTAL_STATE_DIR": str(tmp_path / "state"), "INCREMENTAL_REVISIT_WINDOW": "0"}
