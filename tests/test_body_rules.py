@@ -422,6 +422,38 @@ def test_a_page_trafilatura_reads_as_one_dump_is_read_as_paragraphs():
     assert "Full Bio" not in text
 
 
+def test_a_short_story_set_loose_under_a_big_menu_is_read_not_the_menu():
+    # an old CMS template: the story is text after two <img>s in a layout <div> (no <p>), under a
+    # dropdown menu of 192 entries built of <div>/<ul> (no <nav>); trafilatura's fast reading finds
+    # nothing and falls back to printing the whole page, one menu entry per line
+    story = ("The home care team of the Amizade district found two of its five cars broken into this morning. "
+             "Both had their batteries taken and their doors damaged. A police report was filed and officers "
+             "came to inspect the cars. Patients booked for this morning are being rebooked.")
+    groups = "".join(
+        f"<li class='dropdown'><a href='/s{s}'>Group {s}</a><ul class='dropdown-menu'>"
+        + "".join(f"<li><a href='/s{s}/p{i}.php'>Section {s} page {i}</a></li>" for i in range(15)) + "</ul></li>"
+        for s in range(12))
+    headline = "Cars broken into at the home care unit"
+    html = (f"<html><head><title>{headline}</title></head><body><div class='navbar'><ul>{groups}</ul></div>"
+            f"<div class='row'><div class='col'><p class='headline'>{headline}</p>"
+            "<small><b>05/10/2018</b> - Posted by: Ann Lee</small><br><br>"
+            f"<img src='/a.jpeg'><img src='/b.jpeg'>{story}<br><br><br></div></div></body></html>")
+    item = extract_article(html, "https://city.example/news/cars-broken-into-at-home-care-unit")
+    text = item["text"] or ""
+    assert story in text
+    assert "Section" not in text and "Group" not in text       # not one menu entry
+    assert item["title"] == headline and headline not in text  # the headline once, as the title
+
+
+def test_the_headline_opening_the_first_paragraph_on_a_line_of_its_own_goes():
+    body = clean_paragraphs(["Storm wall rebuilt\nThe council voted on Tuesday.", "Second paragraph."],
+                            title="Storm Wall Rebuilt", captions=[])
+    assert body == ["The council voted on Tuesday.", "Second paragraph."]
+    body = clean_paragraphs(["First paragraph.", "Storm wall rebuilt\nNot the first paragraph."],
+                            title="Storm wall rebuilt", captions=[])
+    assert body == ["First paragraph.", "Storm wall rebuilt\nNot the first paragraph."]
+
+
 @pytest.mark.parametrize("wrapper", ["aside", "fieldset", "nav", "button", "label"])
 def test_a_story_inside_an_element_trafilatura_deletes_keeps_its_subheads_lists_and_paragraphs(wrapper):
     # a theme (or a header left open) wraps the story in an element trafilatura deletes whole:

@@ -307,11 +307,36 @@ def _lifted_reading(tree, paragraphs: list[tuple], document, options: dict):
     return lifted
 
 
+# A dump can also be the page's whole text, menus first: a story set as loose text with no <p>
+# (text after an <img> in a layout <div>) gives trafilatura's fast reading nothing, and its last
+# resort prints every menu entry on a line of its own. A story is sentences, not a column of
+# labels: a dump with MENU_SHARE of its characters in lines under _MENU_WORDS words is read again
+# the way bare trafilatura reads a page (its own reading compared with readability's and
+# jusText's), unless that is such a column too. No dump on WCXB's dev or held-out half is one
+# (their short-line share is at most 0.02).
+_MENU_WORDS = 6
+MENU_SHARE = 0.5
+
+
+def _is_menu(document) -> bool:
+    """Most of `document`'s text is short lines: a menu printed, not a story."""
+    lines = [line for line in (getattr(document, "text", None) or "").split("\n") if line.strip()]
+    total = sum(map(len, lines))
+    return bool(total) and sum(len(line) for line in lines if len(line.split()) < _MENU_WORDS) >= MENU_SHARE * total
+
+
 def _read_dump_again(tree, dump, wider, options: dict) -> tuple:
     """(document, wider): trafilatura's recall-mode reading (`wider`, run here if not run yet)
-    in place of its `dump` if it splits it (_splits), else the dump."""
+    in place of its `dump` if it splits it (_splits); else, for a dump that is a menu (_is_menu),
+    trafilatura's full reading if that is not one; else the dump."""
     wider = wider if wider is not None else bare_extraction(tree, fast=True, favor_recall=True, **options)
-    return (wider if _splits(wider, dump) else dump), wider
+    if _splits(wider, dump):
+        return wider, wider
+    if _is_menu(dump):
+        full = bare_extraction(tree, **options)
+        if _kept(full) and not _is_menu(full):
+            return full, wider
+    return dump, wider
 
 
 # trafilatura's first pruning pass (OVERALL_DISCARD_XPATH, its first expression) drops every

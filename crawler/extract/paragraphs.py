@@ -158,21 +158,23 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None, captions: list
         out.append(para)
     # then what is told by its place among the paragraphs left (the body's first and last lines)
     gone = second_copies(out) | disclosures(out) | pitches(out)
-    return edge_lines([para for i, para in enumerate(out) if i not in gone], authors)
+    return edge_lines([para for i, para in enumerate(out) if i not in gone], authors, title)
 
 
-def edge_lines(paragraphs: list[str], authors: list[str] = ()) -> list[str]:
+def edge_lines(paragraphs: list[str], authors: list[str] = (), title: str | None = None) -> list[str]:
     """`paragraphs` less a furniture line (furniture_line) that opens the first paragraph or closes
     the last one, set in it by a line break: a "Posted by <name> at <date>" line under the story's
-    last paragraph in the same block (one <div> of text and <br>s), read as part of it."""
+    last paragraph in the same block (one <div> of text and <br>s), read as part of it; and the
+    headline (`title`) set the same way as the first paragraph's first line."""
     out = list(paragraphs)
     if not out:
         return out
+    headline = key(title) if title else None
     for i, first in ((0, True), (len(out) - 1, False)):
         if "\n" not in out[i]:
             continue
         lines = out[i].split("\n")
         edge = lines[0] if first else lines[-1]
-        if edge.strip() and furniture_line(edge.strip(), authors):
+        if edge.strip() and (furniture_line(edge.strip(), authors) or first and key(edge) == headline):
             out[i] = "\n".join(lines[1:] if first else lines[:-1]).strip()
     return [para for para in out if para]
