@@ -41,13 +41,29 @@ def run_warcs(directory: str | os.PathLike, run_id: str | None = None) -> list[P
     return warcs
 
 
+def _damage(reader) -> str | None:
+    """What makes a WARC unfit to package, in words, or None: a record cut short (a file copied
+    or written only in part) or bytes that are no record. The wacz tool packs such a file
+    without a word and `wacz validate` then dies on the package; other problems (a bad date,
+    a digest) leave the file readable and are warc-check's to report."""
+    bad = [p for p in reader.problems if p.message.startswith("unreadable record")
+           or ": truncated: " in p.message]
+    if not bad:
+        return None
+    more = f" (and {len(bad) - 1} more damaged place(s))" if len(bad) > 1 else ""
+    return f"{bad[0]}{more}"
+
+
 def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
     """ReplayWeb.page's page list: every HTML 200 response (or revisit), first capture per URL.
 
-    Read with archives.reader (heads only, capped, lying lengths skipped), like every reader."""
+    Read with archives.reader (heads only, capped, lying lengths skipped), like every reader.
+    A damaged WARC is an ArchiveError naming every damaged file: a package is the run's
+    archive, so it is made whole or not at all (the archivist decides what to do with the file).
+    """
     from archives.reader import NOT_PER_RECORD_GZIP, ArchiveError, WarcReader
 
-    pages, seen = [], set()
+    pages, seen, damaged = [], set(), []
     for warc in warcs:
         reader = WarcReader(warc)
         for record in reader.records(payload=False):
@@ -60,6 +76,13 @@ def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
             pages.append({"url": url, "ts": record.warc("WARC-Date"), "title": url})
         if any(p.message == NOT_PER_RECORD_GZIP for p in reader.problems):   # the wacz tool dies on it
             raise ArchiveError(f"{warc}: {NOT_PER_RECORD_GZIP}")
+        damage = _damage(reader)
+        if damage:
+            damaged.append(damage)
+    if damaged:
+        raise ArchiveError(f"damaged WARC, no WACZ made: {'; '.join(damaged)}; move the damaged "
+                           "file out of the folder to package the rest (`scrapy warc-check` lists "
+                           "every problem)")
     return pages
 
 

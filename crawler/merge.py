@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 from archives.atomicfile import write_atomic
+from crawler.output import prepare_folder
 from crawler.jobs.manifest import FORMAT, counts_from_stats, sha256_file, write_manifest
 
 INDEX = "index.cdxj"
@@ -117,8 +118,10 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
     for directory in directories:
         if not directory.is_dir():
             raise MergeError(f"not a directory: {directory}")
-    output = Path(output) if output else directories[0]
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output = prepare_folder(output or directories[0], "output folder")
+    except OSError as exc:
+        raise MergeError(f"{exc}{'' if output else '; name another with -o OUT_DIR'}") from None
     warcs = _warcs(directories)
     recovered = _publish_held(directories)
     if not warcs:

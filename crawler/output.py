@@ -23,18 +23,25 @@ def output_dir(settings) -> Path:
     return Path(value)
 
 
-def prepare_output_dir(settings) -> Path:
-    """OUTPUT_DIR, created; an unusable one is a clear error (OSError) naming the path."""
-    path = output_dir(settings)
+def prepare_folder(path: str | os.PathLike, what: str) -> Path:
+    """`path` created as a folder; one unusable is a clear error (OSError, no errno) naming
+    `what` and the path, not "[Errno 30] ..." from the first file written there."""
+    path = Path(path)
     if path.exists() and not path.is_dir():   # mkdir would say "File exists", which reads as fine
-        raise OSError(f"OUTPUT_DIR {str(path)!r} is a file, not a folder")
+        raise OSError(f"{what} {str(path)!r} is a file, not a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OSError(f"OUTPUT_DIR {str(path)!r} cannot be created: {exc.strerror}") from None
+        raise OSError(f"{what} {str(path)!r} cannot be created: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise OSError(f"OUTPUT_DIR {str(path)!r} is not writable")
+        readonly = os.statvfs(path).f_flag & os.ST_RDONLY
+        raise OSError(f"{what} {str(path)!r} is not writable{': read-only file system' if readonly else ''}")
     return path
+
+
+def prepare_output_dir(settings) -> Path:
+    """OUTPUT_DIR, created; an unusable one is a clear error (OSError) naming the path."""
+    return prepare_folder(output_dir(settings), "OUTPUT_DIR")
 
 
 def check_output_files(settings) -> Path:

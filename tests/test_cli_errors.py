@@ -215,3 +215,65 @@ def test_reextract_of_a_file_that_is_no_archive(tmp_path, name, content, needle)
     result = run_scrapy("reextract", str(path), "-o", str(tmp_path / "out.jsonl"))
     _only_line_is_error(result, str(path), needle)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def _cut_in_a_record(tmp_path):
+    """A WARC of two records (warcio writes it) cut in the middle of the second record's gzip
+    member, as a copy stopped half way leaves it; its offset is warcio's, not our reader's."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "cut.warc.gz"
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for n in (1, 2):
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            body = io.BytesIO(f"<p>page {n}</p>".encode() + bytes(range(256)) * 40)
+            writer.write_record(writer.create_warc_record(f"http://a.test/{n}", "response",
+                                                          payload=body, http_headers=http))
+    with open(path, "rb") as f:
+        offsets = [it.offset for it in [ArchiveIterator(f)] for _ in it]
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes()[: (offsets[1] + size) // 2])
+    return path, offsets[1]
+
+
+@pytest.mark.parametrize("command", [["wacz"], ["merge-runs", "--wacz"]])
+def test_packaging_a_warc_cut_in_a_record(tmp_path, command):
+    """A folder holding a WARC cut in the middle of a record: `scrapy wacz` (and merge-runs
+    --wacz) used to package it without a word, exit 0, and `wacz validate` then died on the
+    package (EOFError). One error line naming the file, where and what is cut, exit 1, no
+    package or partial left: a package is made whole or not at all."""
+    _warc(tmp_path)
+    cut, offset = _cut_in_a_record(tmp_path)
+    result = run_scrapy(*command, str(tmp_path))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert f"{cut}: offset {offset}: " in error and "truncated" in error, error
+    assert "one.warc.gz" not in error
+    assert not list(tmp_path.glob("*.wacz*")) and not (tmp_path / "manifest.json").exists()
+
+
+def test_merge_runs_output_on_a_read_only_disk(tmp_path):
+    """`merge-runs -o OUT` on a read-only file system (a real tmpfs mounted read-only; root, as
+    CI runs) used to print "error: [Errno 30] Read-only file system: '...'" (the first file it
+    wrote): one line naming the folder and why, as crawl's OUTPUT_DIR check words it, exit 2."""
+    import subprocess
+
+    from tests.test_crash_safety import _mount_tmpfs, _umount
+
+    _warc(tmp_path)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount_tmpfs(disk, "64k"):
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        for target, why in ((disk, "is not writable: read-only file system"),
+                            (disk / "merged", "cannot be created: Read-only file system")):
+            result = run_scrapy("merge-runs", "-o", str(target), str(tmp_path))
+            _only_line_is_error(result, f"output folder '{target}' {why}")
+    finally:
+        _umount(disk)

@@ -4,6 +4,7 @@ per-process outputs (crawler.merge does it)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.exceptions import UsageError
 
@@ -23,14 +24,24 @@ class Command(FileCommand):
         parser.add_argument("--wacz", action="store_true", help="also write one WACZ of all the WARC files")
 
     def main(self, args: list[str], opts: argparse.Namespace) -> None:
+        from archives.reader import ArchiveError
         from crawler.merge import MergeError, merge_runs
 
         if not args:
             raise UsageError("give the output directories of the run's processes")
         try:
             manifest = merge_runs(args, opts.output, wacz=opts.wacz)
-        except (MergeError, OSError, ValueError) as exc:
+        except (MergeError, ValueError) as exc:
             raise UsageError(str(exc)) from None
+        except OSError as exc:   # the disk filled or went away while writing: a failure, exit 1
+            print(f"error: cannot write {exc.filename or 'the merged files'}: {exc.strerror or exc}",
+                  file=sys.stderr, flush=True)
+            self.exitcode = 1
+            return
+        except (ArchiveError, RuntimeError) as exc:   # a WARC the packager cannot read: no WACZ
+            print(f"error: cannot package the run: {exc}", file=sys.stderr, flush=True)
+            self.exitcode = 1
+            return
         counts = manifest["counts"]
         print(f"{manifest['warcs']} WARC files, {manifest['index']['lines']} index lines, "
               f"{counts['pages']} pages, {manifest['articles']['lines']} articles from "
