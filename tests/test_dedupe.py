@@ -350,3 +350,32 @@ def test_two_processes_in_one_output_dir_publish_once_when_the_last_ends(tmp_pat
     published = read_lines(crawlers[1], "ARTICLES_FILE")
     assert sorted(a["url"] for a in published) == sorted(row["url"] for row in expected_kept(ARTICLES).values())
     assert not (tmp_path / "out" / HELD_FILENAME).exists()
+
+
+def test_summary_names_the_state_that_already_held_every_article(dedupe_backend, tmp_path):
+    """A second run into another folder finds every article in the dedupe state. The summary
+    said "already archived in OTHER/ by an earlier run", naming the folder the second run wrote
+    into, where nothing was ever archived: it names the state that held them (a Redis one is
+    shared by other processes and folders; a DEDUPE_STATE_DIR one lives elsewhere)."""
+    from crawler.report.figures import build_report
+    from crawler.report.text import summary_lines
+
+    run_pipeline(make_crawler(tmp_path / "a", **dedupe_backend.settings), STORIES)
+    second = make_crawler(tmp_path / "b", **dedupe_backend.settings)
+    _passed, dropped, published = run_pipeline(second, STORIES)
+    assert not published and len(dropped) == len(STORIES)
+    out = Path(second.settings["OUTPUT_DIR"])
+    sources = {kind: [(out / second.settings[f"{kind.upper()}_FILE"], 0)]
+               for kind in ("articles", "duplicates", "errors")}
+    report = build_report(stats=second.stats.get_stats(), output_dir=out, run_id="r2", sources=sources, warcs=[])
+    text = "\n".join(summary_lines(report))
+    assert f"already archived in {out.resolve()}/" not in text, text
+    settings = dedupe_backend.settings
+    if dedupe_backend.backend == "redis":
+        expected = (f"All {len(STORIES)} articles found were already archived by an earlier run or another "
+                    f"process (shared dedupe state at {settings['REDIS_URL']} prefix "
+                    f"{{{settings['DEDUPE_REDIS_PREFIX']}}}): nothing new to write.")
+    else:
+        expected = (f"All {len(STORIES)} articles found were already archived by an earlier run (dedupe state "
+                    f"{Path(settings['DEDUPE_STATE_DIR']) / 'dedupe.sqlite3'}): nothing new to write.")
+    assert expected in text, text

@@ -5,6 +5,7 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
+import redis
 
 from pipelines.dedupe.deduplicator import Deduplicator
 from pipelines.dedupe.fingerprint import content_fingerprint
@@ -144,6 +145,13 @@ def test_open_store_from_settings(tmp_path, redis_server):
     store.close()
     store = store_from_settings(settings(DEDUPE_BACKEND="redis", REDIS_URL=redis_server.url, DEDUPE_REDIS_PREFIX="p1"))
     assert "{p1}" in store.location
+    store.close()
+    # the location is printed (log, run summary): a password in REDIS_URL is not (a real ACL user)
+    redis.Redis.from_url(redis_server.url).execute_command("ACL", "SETUSER", "archivist", "on", ">s3cret-pw",
+                                                           "~*", "+@all")
+    authed = redis_server.url.replace("redis://", "redis://archivist:s3cret-pw@")
+    store = store_from_settings(settings(DEDUPE_BACKEND="redis", REDIS_URL=authed, DEDUPE_REDIS_PREFIX="p1"))
+    assert store.location == authed.replace("s3cret-pw", "***") + " prefix {p1}"
     store.close()
     with pytest.raises(StoreError, match="REDIS_URL"):
         store_from_settings(settings(DEDUPE_BACKEND="redis", REDIS_URL=""))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from crawler.report.figures import REPORT_NAME
 
 
@@ -32,8 +34,12 @@ def summary_lines(report: dict) -> list[str]:
         ("articles", f"{c['articles']} written"),
         ("duplicates", f"{dup_total} not written ({pairs(c['duplicates'])})"),
     ]
+    stats = report.get("stats") or {}
+    shared = stats.get("dedupe/backend") == "redis"
     if c["already_archived"]:
-        rows.append(("", f"{c['already_archived']} of them already archived by an earlier run into this state"))
+        rows.append(("", f"{c['already_archived']} of them already archived "
+                         + ("by an earlier run or another process (shared dedupe state)" if shared
+                            else "by an earlier run into this state")))
     rows += [
         ("revisits", f"{c['revisits']} (same payload as an earlier record)"),
         ("robots.txt", f"{c['robots_forbidden']} URL(s) not fetched: disallowed"
@@ -57,6 +63,12 @@ def summary_lines(report: dict) -> list[str]:
     width = max(len(k) for k, _ in rows)
     lines = ["", "Run summary"] + [f"  {k:<{width}}  {v}" for k, v in rows]
     if not c["articles"] and dup_total and dup_total == c["already_archived"]:
-        lines.append(f"  All {dup_total} articles found were already archived in {out}/ by an "
-                     "earlier run (its dedupe state): nothing new to write.")
+        state = stats.get("dedupe/state")
+        if shared:   # archived wherever the processes sharing the state write, not in `out`
+            where = f"by an earlier run or another process (shared dedupe state at {state})"
+        elif state and Path(state).resolve().parent != Path(out).resolve():   # DEDUPE_STATE_DIR
+            where = f"by an earlier run (dedupe state {state})"
+        else:
+            where = f"in {out}/ by an earlier run (its dedupe state)"
+        lines.append(f"  All {dup_total} articles found were already archived {where}: nothing new to write.")
     return lines

@@ -196,6 +196,10 @@ class DedupePipeline:
                 for url, canonical, outcome in released:
                     self._final_duplicate(url, canonical, outcome)
         self.held.run_id = self.dedup.run_id
+        # where the state is, for the summary's "already archived" line: a shared one (redis) was
+        # filled by other processes and runs, not by earlier runs into OUTPUT_DIR
+        self.stats.set_value("dedupe/state", store.location)
+        self.stats.set_value("dedupe/backend", self.settings.get("DEDUPE_BACKEND"))
         logger.info("Dedupe state: %s (%d URLs known), run %s", store.location, store.count(), self.dedup.run_id)
 
     def _start_flushing(self):

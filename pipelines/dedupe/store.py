@@ -425,7 +425,14 @@ class RedisStore(DedupeStore):
 
     @property
     def location(self) -> str:
-        return f"{self._url} ({self.prefix})"
+        """The server and prefix, without a password the URL may hold (this is printed)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self._url)
+        if parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            parts = parts._replace(netloc=f"{parts.username}:***@{host}" if parts.username else f"***@{host}")
+        return f"{parts.geturl()} prefix {self.prefix}"
 
     def _seen(self, canonical_url, fields, signature) -> Seen | None:
         if not fields:
