@@ -11,7 +11,7 @@ import re
 import zlib
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -24,8 +24,11 @@ HTML = "html"
 OTHER = "other"
 
 _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(urlset|sitemapindex|rss|feed|RDF)\b")
-_PAGE_PARAMS = ("page", "p", "pg", "paged", "pagina", "seite", "offset", "start")
-_PAGE_PATH = re.compile(r"/(?:page|p|seite|pagina)/(\d+)/?$", re.IGNORECASE)
+# Parameters and path segments that number a listing's pages (page 7 of /world/). Not `p` (WordPress's
+# `?p=123` is a post's id, its pages are `?paged=`) nor `offset`/`start` (an item offset: `?start=40` is
+# page 3 of 20 a page): capping those at NEWS_MAX_LISTING_PAGES lost every post past id 20.
+_PAGE_PARAMS = ("page", "pg", "paged", "pagina", "seite")
+_PAGE_PATH = re.compile(r"/(?:page|seite|pagina)/(\d+)/?$", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
 _MAX_SITEMAP_URLS = 50_000             # the sitemaps.org limit per file: more is not a sitemap
@@ -253,7 +256,25 @@ def pagination_number(url: str) -> int | None:
     match = _PAGE_PATH.search(parts.path)
     if match:
         return int(match.group(1))
-    for key, value in parse_qsl(parts.query):
-        if key.lower() in _PAGE_PARAMS and value.isdigit():
-            return int(value)
-    return None
+    if not parts.query:
+        return None
+    return next((int(value) for key, value in parse_qsl(parts.query)
+                 if key.lower() in _PAGE_PARAMS and value.isdigit()), None)
+
+
+def listing_of(url: str) -> str:
+    """The listing a page of a paginated listing belongs to: its URL without the page number
+    (`/world/page/7/` and `/world/?page=7` -> `/world/`); any other URL is its own listing."""
+    parts = urlsplit(url)
+    path, number = parts.path, None
+    match = _PAGE_PATH.search(path)
+    if match:
+        path, number = path[:match.start()], int(match.group(1))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    for i, (key, value) in enumerate(pairs):
+        if number is None and key.lower() in _PAGE_PARAMS and value.isdigit():
+            number = int(value)
+            del pairs[i]
+            break
+    path = path if path.endswith("/") else path + "/"
+    return urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(pairs), ""))

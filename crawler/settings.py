@@ -61,9 +61,9 @@ DOWNLOAD_TIMEOUT = 30
 DECOMPRESS_MAX_SIZE = 67_108_864       # bytes: a Content-Encoded body inflating past this (a gzip bomb) is archived as sent, counted, not parsed
 RETRY_ENABLED = True
 RETRY_TIMES = 2                        # a one-off 5xx is fetched again
-DEPTH_LIMIT = 5                        # link hops from a start URL
+DEPTH_LIMIT = 5                        # link hops from a start URL (the next pages of a listing are no hop: NEWS_MAX_LISTING_PAGES bounds them)
 CLOSESPIDER_PAGECOUNT = 0              # 0: no page limit
-NEWS_MAX_LISTING_PAGES = 20            # pagination pages followed per listing (?page=N, /page/N)
+NEWS_MAX_LISTING_PAGES = 20            # page numbers followed per listing (?page=N, ?paged=N, /page/N); ?p=, ?offset= and ?start= are ordinary links
 NEWS_FOLLOW_EXTERNAL = False           # stay on the start URLs' sites
 NEWS_SITEMAP_MAX_AGE_DAYS = 0          # skip sitemap entries older than this (0: keep all)
 REDIRECT_ENABLED = True
@@ -190,6 +190,12 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, capped at DECOMPRESS_MAX_SIZE and freeing a bomb's buffer at once (crawler.compression).
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.compression.BoundedHttpCompressionMiddleware": 590,
+}
+SPIDER_MIDDLEWARES = {
+    # Scrapy's, except page N of a listing has the listing's depth (crawler.depth): pagination is
+    # bounded by NEWS_MAX_LISTING_PAGES, not by DEPTH_LIMIT
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "crawler.depth.ListingDepthMiddleware": 900,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.pipeline.DedupePipeline": 100,

@@ -260,10 +260,10 @@ class RawServer:
             raw, buf = buf[:end + length], buf[end + length:]
             path = head.split(b" ", 2)[1].decode("latin-1")
             self.requests.append((path, raw))
-            route = self.routes.get(path.split("?")[0]) or Route(
+            route = self.routes.get(path) or self.routes.get(path.split("?")[0]) or Route(
                 [_head("HTTP/1.1 404 Not Found", [("Content-Length", "0")])])
             if route.then is not None:
-                self.routes[path.split("?")[0]] = route.then
+                self.routes[path if path in self.routes else path.split("?")[0]] = route.then
             for i, segment in enumerate(route.segments):
                 if i and route.pause:
                     time.sleep(route.pause)

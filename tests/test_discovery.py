@@ -62,6 +62,19 @@ def test_pagination_number():
     assert discovery.pagination_number("http://h.test/archive?page=12") == 12
     assert discovery.pagination_number("http://h.test/world/page/3/") == 3
     assert discovery.pagination_number("http://h.test/2024/01/page-turner") is None
+    # ids and item offsets, not page numbers: WordPress's ?p=POST_ID, ?start=40 (page 3 of 20)
+    assert discovery.pagination_number("http://h.test/?p=4711") is None
+    assert discovery.pagination_number("http://h.test/list?start=40&offset=40") is None
+    assert discovery.pagination_number("http://h.test/blog/?paged=4") == 4
+
+
+def test_listing_of_a_page_is_the_listing_without_its_page_number():
+    section = "http://h.test/world/"
+    for url in ("http://h.test/world", "http://h.test/world/page/7/", "http://h.test/world/?page=7",
+                "http://H.TEST/world/page/7#top"):
+        assert discovery.listing_of(url) == section
+    assert discovery.listing_of("http://h.test/search?q=a+b&page=3") == "http://h.test/search/?q=a+b"
+    assert discovery.listing_of("http://h.test/tag/rain/page/2/") != section
 
 
 def test_sitemap_entities_never_expand_and_never_change_a_url():

@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from archives.records import warc_date as utc_iso
 from crawler import discovery
+from crawler.depth import SAME_DEPTH
 from crawler.extraction.pool import ExtractionPool
 from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
@@ -201,8 +202,12 @@ class NewsSpider(scrapy.Spider):
             request = self.follow(url, priority=5) if self._first_sighting(url, depth) else None
             if request is not None:
                 yield request
+        listing = discovery.listing_of(response.url)
         for url in result["links"]:
-            request = self.follow(url) if self._first_sighting(url, depth) else None
+            next_page = discovery.pagination_number(url) is not None and discovery.listing_of(url) == listing
+            if not self._first_sighting(url, depth - 1 if next_page else depth):
+                continue
+            request = self.follow(url, meta={SAME_DEPTH: True}) if next_page else self.follow(url)
             if request is not None:
                 yield request
 

@@ -1,0 +1,86 @@
+"""`scrapy crawl news` from the root of a site shaped like the ones users point it at.
+
+One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
+ways real news sites offer them: deep in a paginated section, by a WordPress post id. Each test
+checks one thing a user expects the crawl to find (or not to fetch), from the site's own
+layout written out here, never from the crawler's code.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.rawserver import RawServer, Route, article_html, ok, scrapy_crawl_cmd
+from tests.conftest import ROOT, scrapy_env
+
+LAST_SECTION_PAGE = 22          # the section's pages go on past NEWS_MAX_LISTING_PAGES (20)
+DEEP_PAGE = 12                  # past DEPTH_LIMIT (5) hops if each next page were one
+DEEP_STORY = "/news/2024/05/01/found-on-page-twelve.html"
+FIRST_STORY = "/news/2024/05/02/on-the-section-front.html"
+WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
+
+
+def page(body: str) -> bytes:
+    return f"<!doctype html><html><head><title>Section</title></head><body>{body}</body></html>".encode()
+
+
+def section_page(n: int) -> bytes:
+    stories = f'<a href="{FIRST_STORY}">Front story</a>' if n == 1 else ""
+    if n == DEEP_PAGE:
+        stories += f'<a href="{DEEP_STORY}">An older story</a>'
+    older = f'<a rel="next" href="/world/page/{n + 1}/">Older</a>' if n < LAST_SECTION_PAGE else ""
+    return page(f"<h1>World, page {n}</h1><ul><li>{stories}</li></ul>{older}")
+
+
+def site_routes() -> dict[str, Route]:
+    routes = {
+        "/robots.txt": ok(b"User-agent: *\nDisallow:\n", "text/plain"),
+        "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>')),
+        WP_POST: ok(article_html("A post only its id names", 4711)),
+        "/world/": ok(section_page(1)),
+        FIRST_STORY: ok(article_html("On the section front", 2)),
+        DEEP_STORY: ok(article_html("Found on page twelve", 12)),
+    }
+    routes.update({f"/world/page/{n}/": ok(section_page(n)) for n in range(2, LAST_SECTION_PAGE + 1)})
+    return {path: Route(segments) for path, segments in routes.items()}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("shapes")
+    with RawServer(routes=site_routes()) as server:
+        cmd = scrapy_crawl_cmd(server.base_url, out, REQUISITES="none")
+        proc = subprocess.run(cmd, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
+        requested = [path for path, _raw in server.requests]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = [json.loads(line) for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    stats = json.loads((out / "stats.json").read_text())
+    return {"base": server.base_url, "requested": requested, "items": items, "stats": stats,
+            "log": proc.stderr}
+
+
+def emitted_paths(run) -> set[str]:
+    base = run["base"]
+    return {item["url"][len(base):] for item in run["items"]}
+
+
+def test_a_story_deep_in_a_paginated_section_is_found(run):
+    # DEPTH_LIMIT counted each next page as a hop: pages 2-5 were read, page 12's story never
+    assert f"/world/page/{DEEP_PAGE}/" in run["requested"]
+    assert DEEP_STORY in emitted_paths(run)
+    assert FIRST_STORY in emitted_paths(run)
+
+
+def test_pagination_stops_at_the_documented_page_count(run):
+    pages = sorted(int(path.split("/")[3]) for path in run["requested"] if path.startswith("/world/page/"))
+    assert pages == list(range(2, 21))       # NEWS_MAX_LISTING_PAGES = 20: /world/ is page 1
+    assert run["stats"].get("news/pagination_capped") == 1
+
+
+def test_a_wordpress_post_id_is_no_page_number(run):
+    # `?p=4711` was taken for page 4,711 of a listing and never fetched
+    assert WP_POST in run["requested"]
+    assert WP_POST in emitted_paths(run)
