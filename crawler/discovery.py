@@ -7,6 +7,7 @@ the same code can read archived documents.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zlib
 from collections import Counter
@@ -42,6 +43,8 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOT
 # It becomes U+E000 (private use), which no URL keeps (see _plain_text).
 _CUSTOM_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)[^\s;&<>]{1,100};")
 _UNDEFINED = "\ue000"
+# A JSON Feed (jsonfeed.org, application/feed+json) names its version first or soon after.
+_JSON_FEED = re.compile(rb'\{.{0,2000}?"version"\s*:\s*"https?://jsonfeed\.org/version/', re.DOTALL)
 
 
 def maybe_gunzip(body: bytes, limit: int = _MAX_SITEMAP_BYTES) -> bytes:
@@ -70,6 +73,8 @@ def document_kind(body: bytes, content_type: str = "") -> str:
     match = _XML_ROOT.search(head)
     if match and not re.search(rb"<html\b", head, re.I):
         return SITEMAP if match.group(1) in (b"urlset", b"sitemapindex") else FEED
+    if _JSON_FEED.match(head.removeprefix(b"\xef\xbb\xbf")):
+        return FEED
     if "html" in content_type or re.search(rb"<(!doctype html|html|head|body)\b", head, re.I):
         return HTML
     return OTHER
@@ -191,7 +196,9 @@ def parse_w3c_date(value: str) -> datetime | None:
 
 
 def parse_feed(body: bytes, base_url: str) -> list[str]:
-    """Item links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    """Item links of an RSS 2.0, RSS 1.0 (RDF), Atom or JSON Feed."""
+    if body.lstrip()[:1] == b"{" or body[:4] == b"\xef\xbb\xbf{":
+        return _json_feed_links(body, base_url)
     root = _parse_xml(body)
     if root is None:
         return []
@@ -214,6 +221,22 @@ def parse_feed(body: bytes, base_url: str) -> list[str]:
             chosen = next((c for rel, c in hrefs if rel == "alternate"), hrefs[0][1] if hrefs else None)
             if chosen is not None:
                 links.append(join_url(_xml_base(chosen, base_url), chosen.get("href")))
+    return [link for link in links if link]
+
+
+def _json_feed_links(body: bytes, base_url: str) -> list[str]:
+    """The items' `url` (their permalinks; `external_url` is what an item links to, not the
+    item) of a JSON Feed (1.0 and 1.1), relative ones resolved against the feed's URL. A feed
+    that is no JSON object gives nothing; a JSON feed past the sitemap size limit is not read."""
+    if len(body) > _MAX_SITEMAP_BYTES:
+        return []
+    try:
+        feed = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return []
+    items = feed.get("items") if isinstance(feed, dict) else None
+    urls = (item.get("url") for item in items if isinstance(item, dict)) if isinstance(items, list) else ()
+    links = (join_url(base_url, url.strip()) for url in urls if isinstance(url, str) and url.strip())
     return [link for link in links if link]
 
 

@@ -1,4 +1,5 @@
 import gzip
+import json
 
 from crawler import discovery
 
@@ -144,3 +145,13 @@ def test_sitemap_relative_locs_resolve_against_the_sitemap():
     _, entries = discovery.parse_sitemap(doc, base_url="http://h.test/maps/sitemap.xml")
     assert [url for url, _ in entries] == ["http://h.test/2024/05/a.html", "http://other.test/b",
                                            "http://h.test/maps/c.html"]
+
+
+def test_json_feed_items_are_its_links():
+    feed = ("\ufeff" + json.dumps({"version": "https://jsonfeed.org/version/1", "title": "t", "items": [
+        {"id": "1", "url": "/2024/05/a.html", "external_url": "https://other.test/"},
+        {"id": "2", "url": "https://h.test/b"}, {"id": "3"}, "junk", {"url": 5}]})).encode()
+    assert discovery.document_kind(feed, "application/json") == discovery.FEED
+    assert discovery.parse_feed(feed, "http://h.test/feed.json") == ["http://h.test/2024/05/a.html", "https://h.test/b"]
+    assert discovery.document_kind(b'{"items": [{"url": "/x"}]}', "application/json") == discovery.OTHER
+    assert discovery.parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": 3', "http://h.test/") == []

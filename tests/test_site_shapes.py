@@ -1,7 +1,8 @@
 """`scrapy crawl news` from the root of a site shaped like the ones users point it at.
 
 One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
-ways real news sites offer them: deep in a paginated section, by a WordPress post id. Each test
+ways real news sites offer them: deep in a paginated section, by a WordPress post id, in a
+JSON Feed. Each test
 checks one thing a user expects the crawl to find (or not to fetch), from the site's own
 layout written out here, never from the crawler's code.
 """
@@ -20,11 +21,19 @@ LAST_SECTION_PAGE = 22          # the section's pages go on past NEWS_MAX_LISTIN
 DEEP_PAGE = 12                  # past DEPTH_LIMIT (5) hops if each next page were one
 DEEP_STORY = "/news/2024/05/01/found-on-page-twelve.html"
 FIRST_STORY = "/news/2024/05/02/on-the-section-front.html"
+JSON_FEED_STORY = "/news/2024/05/03/only-in-the-json-feed.html"
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
-def page(body: str) -> bytes:
-    return f"<!doctype html><html><head><title>Section</title></head><body>{body}</body></html>".encode()
+def page(body: str, head: str = "") -> bytes:
+    return f"<!doctype html><html><head><title>Section</title>{head}</head><body>{body}</body></html>".encode()
+
+
+# JSON Feed 1.1 (jsonfeed.org): its items' `url` is the story, `external_url` what it comments on
+JSON_FEED = json.dumps({
+    "version": "https://jsonfeed.org/version/1.1", "title": "Latest", "home_page_url": "/",
+    "items": [{"id": "1", "url": JSON_FEED_STORY, "external_url": "http://elsewhere.invalid/x",
+               "title": "Only in the JSON feed", "content_text": "..."}]}).encode()
 
 
 def section_page(n: int) -> bytes:
@@ -38,7 +47,10 @@ def section_page(n: int) -> bytes:
 def site_routes() -> dict[str, Route]:
     routes = {
         "/robots.txt": ok(b"User-agent: *\nDisallow:\n", "text/plain"),
-        "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>')),
+        "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>',
+                     '<link rel="alternate" type="application/feed+json" title="Latest" href="/feed.json">')),
+        "/feed.json": ok(JSON_FEED, "application/feed+json"),
+        JSON_FEED_STORY: ok(article_html("Only in the JSON feed", 3)),
         WP_POST: ok(article_html("A post only its id names", 4711)),
         "/world/": ok(section_page(1)),
         FIRST_STORY: ok(article_html("On the section front", 2)),
@@ -84,3 +96,11 @@ def test_a_wordpress_post_id_is_no_page_number(run):
     # `?p=4711` was taken for page 4,711 of a listing and never fetched
     assert WP_POST in run["requested"]
     assert WP_POST in emitted_paths(run)
+
+
+def test_a_json_feed_the_home_page_names_is_read(run):
+    # it was fetched, counted "not HTML" and its stories never found
+    assert "/feed.json" in run["requested"]
+    assert JSON_FEED_STORY in emitted_paths(run)
+    assert run["stats"].get("news/feeds") == 1
+    assert "news/skipped_not_html" not in run["stats"]
