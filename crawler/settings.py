@@ -61,6 +61,8 @@ DOWNLOAD_TIMEOUT = 30
 DECOMPRESS_MAX_SIZE = 67_108_864       # bytes: a Content-Encoded body inflating past this (a gzip bomb) is archived as sent, counted, not parsed
 RETRY_ENABLED = True
 RETRY_TIMES = 2                        # a one-off 5xx is fetched again
+RETRY_AFTER_MAX = 120                  # seconds at most a 429/503's Retry-After pauses its host (crawler.retryafter); the retry waits for it
+RETRY_AFTER_DEFAULT = 10               # seconds a 429 without Retry-After pauses its host (0: none; a 503 without one: none)
 DEPTH_LIMIT = 5                        # link hops from a start URL (the next pages of a listing are no hop: NEWS_MAX_LISTING_PAGES bounds them)
 CLOSESPIDER_PAGECOUNT = 0              # 0: no page limit
 NEWS_MAX_LISTING_PAGES = 20            # page numbers followed per listing (?page=N, ?paged=N, /page/N); ?p=, ?offset= and ?start= are ordinary links
@@ -190,6 +192,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, capped at DECOMPRESS_MAX_SIZE and freeing a bomb's buffer at once (crawler.compression).
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.compression.BoundedHttpCompressionMiddleware": 590,
+    # Before RetryMiddleware (550): a 429/503's Retry-After pauses the host, so the retry waits (crawler.retryafter).
+    "crawler.retryafter.RetryAfterMiddleware": 560,
 }
 SPIDER_MIDDLEWARES = {
     # Scrapy's, except page N of a listing has the listing's depth (crawler.depth): pagination is

@@ -185,6 +185,7 @@ class RawServer:
     host: str = "127.0.0.1"
     port: int = 0
     requests: list[tuple[str, bytes]] = field(default_factory=list)  # (path, raw request bytes)
+    arrivals: list[tuple[str, float]] = field(default_factory=list)  # (path, time.monotonic() it came)
     tls: ssl.SSLContext | None = None  # serve HTTPS with this context
 
     def start(self) -> "RawServer":
@@ -260,6 +261,7 @@ class RawServer:
             raw, buf = buf[:end + length], buf[end + length:]
             path = head.split(b" ", 2)[1].decode("latin-1")
             self.requests.append((path, raw))
+            self.arrivals.append((path, time.monotonic()))
             route = self.routes.get(path) or self.routes.get(path.split("?")[0]) or Route(
                 [_head("HTTP/1.1 404 Not Found", [("Content-Length", "0")])])
             if route.then is not None:

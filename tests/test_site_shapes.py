@@ -2,7 +2,7 @@
 
 One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
 ways real news sites offer them: deep in a paginated section, by a WordPress post id, in a
-JSON Feed. Each test
+JSON Feed, after a 429 asking to come back later. Each test
 checks one thing a user expects the crawl to find (or not to fetch), from the site's own
 layout written out here, never from the crawler's code.
 """
@@ -22,6 +22,7 @@ DEEP_PAGE = 12                  # past DEPTH_LIMIT (5) hops if each next page we
 DEEP_STORY = "/news/2024/05/01/found-on-page-twelve.html"
 FIRST_STORY = "/news/2024/05/02/on-the-section-front.html"
 JSON_FEED_STORY = "/news/2024/05/03/only-in-the-json-feed.html"
+BUSY_STORY = "/news/2024/05/04/asked-again-later.html"   # 429 Retry-After: 1, then the page
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -47,9 +48,11 @@ def section_page(n: int) -> bytes:
 def site_routes() -> dict[str, Route]:
     routes = {
         "/robots.txt": ok(b"User-agent: *\nDisallow:\n", "text/plain"),
-        "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>',
+        "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
+                     f'<a href="{BUSY_STORY}">Busy</a>',
                      '<link rel="alternate" type="application/feed+json" title="Latest" href="/feed.json">')),
         "/feed.json": ok(JSON_FEED, "application/feed+json"),
+        BUSY_STORY: [b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"],
         JSON_FEED_STORY: ok(article_html("Only in the JSON feed", 3)),
         WP_POST: ok(article_html("A post only its id names", 4711)),
         "/world/": ok(section_page(1)),
@@ -57,7 +60,9 @@ def site_routes() -> dict[str, Route]:
         DEEP_STORY: ok(article_html("Found on page twelve", 12)),
     }
     routes.update({f"/world/page/{n}/": ok(section_page(n)) for n in range(2, LAST_SECTION_PAGE + 1)})
-    return {path: Route(segments) for path, segments in routes.items()}
+    out = {path: Route(segments) for path, segments in routes.items()}
+    out[BUSY_STORY].then = Route(ok(article_html("Asked again later", 4)))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +72,11 @@ def run(tmp_path_factory):
         cmd = scrapy_crawl_cmd(server.base_url, out, REQUISITES="none")
         proc = subprocess.run(cmd, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
         requested = [path for path, _raw in server.requests]
+        arrivals = list(server.arrivals)
     assert proc.returncode == 0, proc.stderr[-3000:]
     items = [json.loads(line) for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     stats = json.loads((out / "stats.json").read_text())
-    return {"base": server.base_url, "requested": requested, "items": items, "stats": stats,
+    return {"base": server.base_url, "requested": requested, "arrivals": arrivals, "items": items, "stats": stats,
             "log": proc.stderr}
 
 
@@ -104,3 +110,25 @@ def test_a_json_feed_the_home_page_names_is_read(run):
     assert JSON_FEED_STORY in emitted_paths(run)
     assert run["stats"].get("news/feeds") == 1
     assert "news/skipped_not_html" not in run["stats"]
+
+
+def test_a_429_retry_after_is_waited_for_before_the_retry(run):
+    # the retry went out at once (RetryMiddleware ignores Retry-After) and the site got no rest
+    times = [when for path, when in run["arrivals"] if path == BUSY_STORY]
+    assert len(times) == 2
+    assert times[1] - times[0] >= 0.95      # Retry-After: 1 (a lower bound: load only adds to it)
+    assert BUSY_STORY in emitted_paths(run)
+    assert run["stats"].get("retry_after/paused") == 1
+
+
+def test_retry_after_values():
+    from email.utils import formatdate
+
+    from crawler.retryafter import retry_after_seconds
+
+    now = 1_700_000_000.0
+    assert retry_after_seconds(b"120", now) == 120
+    assert retry_after_seconds(formatdate(now + 30, usegmt=True), now) == 30
+    assert retry_after_seconds(formatdate(now - 30, usegmt=True), now) == 0
+    assert retry_after_seconds(b"soon", now) is None
+    assert retry_after_seconds(None, now) is None
