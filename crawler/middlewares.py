@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import (DownloadCancelledError, DownloadTimeoutError, IgnoreRequest,
                                ResponseDataLossError)
@@ -144,9 +144,32 @@ _REFRESH = re.compile(rb"refresh", re.IGNORECASE)
 _WIDE_ENCODINGS = ("utf-16", "utf-32", "utf16", "utf32")
 
 
-class LenientMetaRefreshMiddleware(MetaRefreshMiddleware):
+class _VariantRedirects:
+    """A redirect to another spelling of the URL asked for (`/world` -> `/world/`, a tracking
+    parameter or fragment added: the same request fingerprint, crawler.fingerprint) is followed.
+
+    Scrapy gives a redirect the dont_filter of the request it answers, so the dupe filter took
+    the target for the page just asked for and dropped it: a section linked as `/world` on a
+    site that adds the slash (WordPress, Django) was never read, nor anything only it links to.
+    A loop between two spellings still ends at REDIRECT_MAX_TIMES."""
+
+    def _redirect(self, redirected, request, reason):
+        redirected = super()._redirect(redirected, request, reason)
+        if not redirected.dont_filter:
+            fingerprint = self.crawler.request_fingerprinter.fingerprint
+            if fingerprint(redirected) == fingerprint(request):
+                redirected.dont_filter = True
+        return redirected
+
+
+class VariantRedirectMiddleware(_VariantRedirects, RedirectMiddleware):
+    """Scrapy's RedirectMiddleware, following a redirect to another spelling of the same URL."""
+
+
+class LenientMetaRefreshMiddleware(_VariantRedirects, MetaRefreshMiddleware):
     """Scrapy's, but a page whose <base href> or refresh URL cannot be parsed ("http://[::1",
-    w3lib raises ValueError) goes on to the spider as a page, counted, instead of failing.
+    w3lib raises ValueError) goes on to the spider as a page, counted, instead of failing, and
+    a refresh to another spelling of the page's URL is followed (_VariantRedirects).
     A page with no "http-equiv" or no "refresh" near its start is passed on without decoding
     it whole."""
 

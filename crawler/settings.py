@@ -182,7 +182,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.jobdir.ResumeFromArchive": 845,
     # Answers from the archive before any handler runs; off unless REPLAY_WARC is set.
     "crawler.replay.ReplayMiddleware": 980,
-    # Scrapy's, except an unparseable <base href>/refresh URL does not fail the whole page.
+    # Scrapy's, except a redirect to another spelling of the same URL (/world -> /world/) is not
+    # dropped by the dupe filter (crawler.middlewares._VariantRedirects).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.VariantRedirectMiddleware": 600,
+    # Scrapy's, except an unparseable <base href>/refresh URL does not fail the whole page (and as above).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.LenientMetaRefreshMiddleware": 580,
     # Scrapy's, with RFC 9309's status rules and size cap (crawler.robots), and every request

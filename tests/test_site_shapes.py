@@ -2,7 +2,8 @@
 
 One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
 ways real news sites offer them: deep in a paginated section, by a WordPress post id, in a
-JSON Feed, after a 429 asking to come back later. Each test
+JSON Feed, after a 429 asking to come back later, in a section whose link the site redirects to
+add a slash. Each test
 checks one thing a user expects the crawl to find (or not to fetch), from the site's own
 layout written out here, never from the crawler's code.
 """
@@ -23,6 +24,7 @@ DEEP_STORY = "/news/2024/05/01/found-on-page-twelve.html"
 FIRST_STORY = "/news/2024/05/02/on-the-section-front.html"
 JSON_FEED_STORY = "/news/2024/05/03/only-in-the-json-feed.html"
 BUSY_STORY = "/news/2024/05/04/asked-again-later.html"   # 429 Retry-After: 1, then the page
+SLASHED_STORY = "/news/2024/05/05/behind-a-slash-redirect.html"   # linked only from /opinion/
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -49,9 +51,12 @@ def site_routes() -> dict[str, Route]:
     routes = {
         "/robots.txt": ok(b"User-agent: *\nDisallow:\n", "text/plain"),
         "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
-                     f'<a href="{BUSY_STORY}">Busy</a>',
+                     f'<a href="{BUSY_STORY}">Busy</a><a href="/opinion">Opinion</a>',
                      '<link rel="alternate" type="application/feed+json" title="Latest" href="/feed.json">')),
         "/feed.json": ok(JSON_FEED, "application/feed+json"),
+        "/opinion": [b"HTTP/1.1 301 Moved Permanently\r\nLocation: /opinion/\r\nContent-Length: 0\r\n\r\n"],
+        "/opinion/": ok(page(f'<h1>Opinion</h1><a href="{SLASHED_STORY}">A column</a>')),
+        SLASHED_STORY: ok(article_html("Behind a slash redirect", 5)),
         BUSY_STORY: [b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"],
         JSON_FEED_STORY: ok(article_html("Only in the JSON feed", 3)),
         WP_POST: ok(article_html("A post only its id names", 4711)),
@@ -119,6 +124,12 @@ def test_a_429_retry_after_is_waited_for_before_the_retry(run):
     assert times[1] - times[0] >= 0.95      # Retry-After: 1 (a lower bound: load only adds to it)
     assert BUSY_STORY in emitted_paths(run)
     assert run["stats"].get("retry_after/paused") == 1
+
+
+def test_a_redirect_that_adds_a_slash_is_followed(run):
+    # /opinion -> /opinion/ has the same canonical URL, and the dupe filter dropped the redirect
+    assert run["requested"].count("/opinion/") == 1
+    assert SLASHED_STORY in emitted_paths(run)
 
 
 def test_retry_after_values():
