@@ -25,7 +25,12 @@ DEFAULT_TRACKING_PARAMS = (
     "piwik_*", "wt.*", "ttclid", "li_fat_id", "ns_*", "s_kwcid", "rb_clickid", "vero_*",
     "oly_anon_id", "oly_enc_id", "guccounter", "guce_referrer", "guce_referrer_sig", "ncid",
     "cmp", "ftag", "soc_src", "soc_trk",
+    # session ids of Java, PHP, ASP and ColdFusion servers: a new one per visit, so every
+    # page linked again under another id (the path form `;jsessionid=...` is dropped too)
+    "jsessionid", "phpsessid", "aspsessionid*", "cfid", "cftoken",
 )
+# Java servlets put the session in the path when cookies are off (as in this crawl): `/a;jsessionid=X?q`.
+_PATH_SESSION = re.compile(r";jsessionid=[^/;?#]*", re.IGNORECASE)
 
 # AMP twins by path: a leading `/amp/` segment, a trailing `/amp` segment, `story.amp[.html]`.
 _AMP_PATH = re.compile(r"^/amp(?=/)|/amp/?$|\.amp(?=\.html?$|$)", re.IGNORECASE)
@@ -46,8 +51,9 @@ def _matcher(patterns: tuple):
 
 
 def strip_tracking(url: str, tracking_params=None) -> str:
-    """Drop tracking parameters and the fragment; every other parameter keeps its raw bytes
-    (decoding and re-encoding would merge URLs that differ in non-UTF-8 escapes)."""
+    """Drop tracking parameters (and a `;jsessionid=` path parameter) and the fragment; every
+    other parameter keeps its raw bytes (decoding and re-encoding would merge URLs that differ in
+    non-UTF-8 escapes)."""
     patterns = DEFAULT_TRACKING_PARAMS if tracking_params is None else tuple(tracking_params)
     is_tracking = _matcher(patterns)
     parts = urlsplit(url)
@@ -55,7 +61,8 @@ def strip_tracking(url: str, tracking_params=None) -> str:
         pair for pair in parts.query.split("&")
         if pair and not is_tracking(unquote_plus(pair.split("=", 1)[0]))
     )
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+    path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
 def _unwrap_amp_cache(url: str) -> str:

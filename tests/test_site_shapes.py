@@ -3,7 +3,7 @@
 One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
 ways real news sites offer them: deep in a paginated section, by a WordPress post id, in a
 JSON Feed, after a 429 asking to come back later, in a section whose link the site redirects to
-add a slash. Each test
+add a slash, linked under session ids. Each test
 checks one thing a user expects the crawl to find (or not to fetch), from the site's own
 layout written out here, never from the crawler's code.
 """
@@ -25,6 +25,8 @@ FIRST_STORY = "/news/2024/05/02/on-the-section-front.html"
 JSON_FEED_STORY = "/news/2024/05/03/only-in-the-json-feed.html"
 BUSY_STORY = "/news/2024/05/04/asked-again-later.html"   # 429 Retry-After: 1, then the page
 SLASHED_STORY = "/news/2024/05/05/behind-a-slash-redirect.html"   # linked only from /opinion/
+SESSION_STORY = "/news/2024/05/06/linked-with-session-ids.html"
+SESSION_LINKS = (SESSION_STORY + ";jsessionid=0A1B2C3D", SESSION_STORY + "?PHPSESSID=9f8e7d6c", SESSION_STORY)
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -51,11 +53,13 @@ def site_routes() -> dict[str, Route]:
     routes = {
         "/robots.txt": ok(b"User-agent: *\nDisallow:\n", "text/plain"),
         "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
-                     f'<a href="{BUSY_STORY}">Busy</a><a href="/opinion">Opinion</a>',
+                     f'<a href="{BUSY_STORY}">Busy</a><a href="/opinion">Opinion</a>'
+                     + "".join(f'<a href="{link}">Session</a>' for link in SESSION_LINKS),
                      '<link rel="alternate" type="application/feed+json" title="Latest" href="/feed.json">')),
         "/feed.json": ok(JSON_FEED, "application/feed+json"),
         "/opinion": [b"HTTP/1.1 301 Moved Permanently\r\nLocation: /opinion/\r\nContent-Length: 0\r\n\r\n"],
         "/opinion/": ok(page(f'<h1>Opinion</h1><a href="{SLASHED_STORY}">A column</a>')),
+        SESSION_STORY: ok(article_html("Linked with session ids", 6)),
         SLASHED_STORY: ok(article_html("Behind a slash redirect", 5)),
         BUSY_STORY: [b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"],
         JSON_FEED_STORY: ok(article_html("Only in the JSON feed", 3)),
@@ -130,6 +134,12 @@ def test_a_redirect_that_adds_a_slash_is_followed(run):
     # /opinion -> /opinion/ has the same canonical URL, and the dupe filter dropped the redirect
     assert run["requested"].count("/opinion/") == 1
     assert SLASHED_STORY in emitted_paths(run)
+
+
+def test_session_ids_in_links_make_no_second_fetch_or_article(run):
+    # each id was fetched as a page of its own and the article kept one of them in its URL
+    assert [path for path in run["requested"] if path.startswith(SESSION_STORY)] == [SESSION_STORY]
+    assert [item["url"] for item in run["items"] if SESSION_STORY in item["url"]] == [run["base"] + SESSION_STORY]
 
 
 def test_retry_after_values():

@@ -29,6 +29,8 @@ STORY = "https://www.example.com/news/story"
     "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/story",
     "https://www.google.com/amp/s/www.example.com/news/story/amp",
     "  https://www.example.com/news/story?utm_term=a#top  ",
+    "https://www.example.com/news/story;jsessionid=0A1B2C3D4E5F.node1?PHPSESSID=9f8e7d",
+    "https://www.example.com/news/story;JSESSIONID=x/?ASPSESSIONIDQQGGGNCB=LKJH&CFID=12&CFTOKEN=34",
 ])
 def test_variants_of_one_story_share_a_canonical_url(variant):
     assert canonicalize_url(variant) == STORY
