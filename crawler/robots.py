@@ -200,13 +200,13 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
         self._unreachable_until[netloc] = time.monotonic() + self.retry_after
         retries_left = self.retry_times - self._retried.get(netloc, 0)
         if not self.disallow_unreachable:
-            policy = "all pages allowed"
+            policy = f"all pages allowed for {self.retry_after:.0f} s, then asked again"
         elif retries_left > 0:
-            policy = "its requests wait"
+            policy = f"its requests wait {self.retry_after:.0f} s, then it is asked again"
         else:
             policy = f"asked {self._retried.get(netloc, 0) + 1} times, still unreachable: its pages are not fetched"
-        logger.warning("robots.txt of %s unreachable (%s): %s for %.0f s, then asked again "
-                       "(RFC 9309; ROBOTSTXT_UNREACHABLE)", netloc, reason, policy, self.retry_after)
+        logger.warning("robots.txt of %s unreachable (%s): %s (RFC 9309; ROBOTSTXT_UNREACHABLE)",
+                       netloc, reason, policy)
         if self.disallow_unreachable and retries_left > 0 and netloc not in self._timers:
             self._timers[netloc] = reactor.callLater(self.retry_after, self._ask_again, netloc)
         waiting = self._parsers[netloc]

@@ -49,7 +49,7 @@ def test_robots_txt_that_keeps_failing_drops_its_requests_after_the_retries(tmp_
     with RawServer() as server:
         server.routes["/robots.txt"] = Route(UNAVAILABLE)          # 503 for ever
         stats = crawl_rawsite(server, tmp_path, "ROBOTSTXT_RETRY_AFTER=0.5", "ROBOTSTXT_RETRY_TIMES=2",
-                              paths=PAGES)
+                              f"LOG_FILE={tmp_path / 'crawl.log'}", paths=PAGES)
         fetched = _fetched(server)
     assert fetched == ["/robots.txt"] * 3, fetched           # the first ask and two retries, nothing else
     assert stats["robotstxt/unreachable"] == 3
@@ -57,6 +57,11 @@ def test_robots_txt_that_keeps_failing_drops_its_requests_after_the_retries(tmp_
     assert stats["robotstxt/unreachable_forbidden"] == len(PAGES)
     assert stats["robotstxt/waiting"] == 0
     assert not (tmp_path / "seen.jsonl").exists()
+    # the last word promises no further ask (it said "... not fetched for 0 s, then asked again")
+    warnings = [line for line in (tmp_path / "crawl.log").read_text().splitlines() if "unreachable (" in line]
+    assert len(warnings) == 3 and "asked again" in warnings[0]
+    assert "asked 3 times, still unreachable: its pages are not fetched" in warnings[-1]
+    assert "asked again" not in warnings[-1]
 
 
 def test_host_whose_name_does_not_resolve_is_not_waited_for(tmp_path):
