@@ -123,13 +123,36 @@ def join_url(base: str, href: str) -> str | None:
 
 def same_site(url_a: str, url_b: str) -> bool:
     """Same registrable host, ignoring a leading `www.`/`amp.`/`m.` (ports must match)."""
-    def host(url):
-        netloc = urlsplit(url).netloc.lower()
-        for prefix in ("www.", "amp.", "m."):
-            if netloc.startswith(prefix):
-                return netloc[len(prefix):]
-        return netloc
-    return host(url_a) == host(url_b)
+    return site_key(url_a) == site_key(url_b)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@lru_cache(maxsize=4096)
+def site_key(url: str) -> str:
+    """What same_site compares: the host in lower case and in its ASCII (IDNA) form, without a
+    leading `www.`/`amp.`/`m.`, with its port unless it is the scheme's default. Browsers and
+    Scrapy send `bücher.example` as `xn--bcher-kva.example` and `:80` of http is no port, so a
+    start URL written either way is the site its links name the other way."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    for prefix in ("www.", "amp.", "m."):
+        if host.startswith(prefix):
+            host = host[len(prefix):]
+            break
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        return f"{host}:{port}"
+    return host
 
 
 class UrlCanonicalizer:

@@ -153,3 +153,15 @@ def test_retry_after_values():
     assert retry_after_seconds(formatdate(now - 30, usegmt=True), now) == 0
     assert retry_after_seconds(b"soon", now) is None
     assert retry_after_seconds(None, now) is None
+
+
+def test_a_start_url_written_in_unicode_or_with_its_default_port_keeps_its_links_in_scope():
+    # Scrapy fetches bücher.example as xn--bcher-kva.example: every link of the home page was
+    # judged off-site and the crawl ended after one page
+    from crawler.spiders.news import NewsSpider
+
+    spider = NewsSpider(urls="http://bücher.example/,http://zeitung.example:80/")
+    spider.follow_external = False
+    assert spider.in_scope("http://xn--bcher-kva.example/2024/05/01/story.html")
+    assert spider.in_scope("https://www.zeitung.example/2024/05/01/story.html")
+    assert not spider.in_scope("http://other.example/2024/05/01/story.html")

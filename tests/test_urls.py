@@ -105,3 +105,9 @@ def test_same_site():
     assert not same_site("https://example.com/a", "https://example.org/a")
     assert not same_site("https://example.com/a", "https://evil-example.com/a")
     assert not same_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8002/a")
+    # a host written in Unicode is the punycode one Scrapy fetches; a scheme's default port is none
+    assert same_site("http://bücher.example/", "http://xn--bcher-kva.example/a")
+    assert same_site("https://www.BÜCHER.example/", "https://xn--bcher-kva.example/a")
+    assert same_site("http://example.com:80/", "https://Example.com/a")
+    assert same_site("https://example.com:443/", "http://example.com/a")
+    assert not same_site("http://example.com:8080/", "http://example.com/a")

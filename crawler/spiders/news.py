@@ -24,7 +24,7 @@ from crawler.items import ArticleItem, build_article, has_body, response_truncat
 from crawler.requisites import Requisites
 from crawler.signals import fetch_failed, page_failed
 from crawler.starturls import parse_start_urls
-from crawler.urls import join_url, same_site, url_canonicalizer
+from crawler.urls import join_url, site_key, url_canonicalizer
 
 
 class NewsSpider(scrapy.Spider):
@@ -38,6 +38,7 @@ class NewsSpider(scrapy.Spider):
         self._robots_sitemaps: dict[str, list[str]] = {}
         self._sitemaps_scheduled: set[str] = set()
         self._link_depths: dict[str, int] = {}    # link -> shallowest depth it was followed from
+        self._start_sites: tuple[int, set[str]] = (-1, set())   # (of how many start URLs, their urls.site_key)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -92,7 +93,9 @@ class NewsSpider(scrapy.Spider):
             return False
         if self.follow_external:
             return True
-        return any(same_site(url, start) for start in self.start_urls)
+        if self._start_sites[0] != len(self.start_urls):   # seeds are added as a crawl goes
+            self._start_sites = (len(self.start_urls), {site_key(start) for start in self.start_urls})
+        return site_key(url) in self._start_sites[1]
 
     def follow(self, url: str, **kwargs) -> scrapy.Request | None:
         try:
