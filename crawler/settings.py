@@ -64,6 +64,7 @@ RETRY_TIMES = 2                        # a one-off 5xx is fetched again
 RETRY_AFTER_MAX = 120                  # seconds at most a 429/503's Retry-After pauses its host (crawler.retryafter); the retry waits for it
 RETRY_AFTER_DEFAULT = 10               # seconds a 429 without Retry-After pauses its host (0: none; a 503 without one: none)
 DEPTH_LIMIT = 5                        # link hops from a start URL (the next pages of a listing are no hop: NEWS_MAX_LISTING_PAGES bounds them)
+DEPTH_PRIORITY = 1                     # shallower pages first (Scrapy's default is depth first): a page limit goes to the home page's stories, not down a tag cloud
 CLOSESPIDER_PAGECOUNT = 0              # 0: no page limit
 NEWS_MAX_LISTING_PAGES = 20            # page numbers followed per listing (?page=N, ?paged=N, /page/N); ?p=, ?offset= and ?start= are ordinary links
 NEWS_FOLLOW_EXTERNAL = False           # stay on the start URLs' sites

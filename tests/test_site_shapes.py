@@ -89,6 +89,27 @@ def run(tmp_path_factory):
             "log": proc.stderr}
 
 
+TAG_FANOUT = 3          # each tag page links three more, five levels deep (363 pages)
+HOME_STORIES = [f"/news/2024/05/1{i}/home-story-{i}.html" for i in range(6)]
+
+
+def tag_cloud_routes() -> dict[str, Route]:
+    """A home page linking six stories, then a tag cloud whose pages link ever more tag pages."""
+    routes = {"/robots.txt": Route(ok(b"User-agent: *\nDisallow:\n", "text/plain")),
+              "/": Route(ok(page("".join(f'<a href="{path}">Story</a>' for path in HOME_STORIES)
+                                 + '<a href="/tag/t/">Tags</a>')))}
+    routes.update({path: Route(ok(article_html(f"Home story {i}", 20 + i))) for i, path in enumerate(HOME_STORIES)})
+    level = ["/tag/t/"]
+    for _depth in range(5):
+        children = []
+        for tag in level:
+            links = [f"{tag}{i}/" for i in range(TAG_FANOUT)]
+            routes[tag] = Route(ok(page("".join(f'<a href="{link}">tag</a>' for link in links))))
+            children += links
+        level = children
+    return routes
+
+
 def emitted_paths(run) -> set[str]:
     base = run["base"]
     return {item["url"][len(base):] for item in run["items"]}
@@ -140,6 +161,21 @@ def test_session_ids_in_links_make_no_second_fetch_or_article(run):
     # each id was fetched as a page of its own and the article kept one of them in its URL
     assert [path for path in run["requested"] if path.startswith(SESSION_STORY)] == [SESSION_STORY]
     assert [item["url"] for item in run["items"] if SESSION_STORY in item["url"]] == [run["base"] + SESSION_STORY]
+
+
+def test_a_page_limit_is_spent_on_the_home_pages_stories_before_a_tag_cloud(tmp_path):
+    # Scrapy's default order is depth first (LIFO): the tag cloud, linked last, was walked down
+    # first and a 12-page limit (a job's max_pages) ended the crawl with half the home's stories
+    with RawServer(routes=tag_cloud_routes()) as server:
+        # one request at a time: the order is the scheduler's alone
+        cmd = scrapy_crawl_cmd(server.base_url, tmp_path, REQUISITES="none", CLOSESPIDER_PAGECOUNT="12",
+                               CONCURRENT_REQUESTS="1")
+        proc = subprocess.run(cmd, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
+        requested = [path for path, _raw in server.requests]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert set(HOME_STORIES) <= set(requested), requested
+    deep_tags = [path for path in requested if path.startswith("/tag/t/") and path.count("/") > 5]   # /tag/t/0/0/0/ on
+    assert not deep_tags, requested
 
 
 def test_retry_after_values():
