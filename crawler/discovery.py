@@ -187,6 +187,25 @@ def _entry(element, is_index: bool, cutoff, skipped: Counter):
     return loc, lastmod
 
 
+def parse_text_sitemap(body: bytes, base_url: str | None = None) -> list[str] | None:
+    """The URLs of a text sitemap (sitemaps.org: one URL a line, UTF-8, at most 50,000 of them),
+    plain or `.txt.gz`; None when the document is not one: a line that is no absolute http(s) URL
+    (so a text page that is not a list of URLs is not read as one), or no URL at all."""
+    text = maybe_gunzip(body).decode("utf-8", "replace").lstrip("\ufeff")
+    urls = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not re.match(r"https?://[^\s]+$", line, re.IGNORECASE):
+            return None
+        if len(urls) >= _MAX_SITEMAP_URLS:
+            break
+        urls.append(join_url(base_url, line) if base_url else line)
+    urls = [url for url in urls if url]
+    return urls or None
+
+
 def parse_w3c_date(value: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -155,3 +155,13 @@ def test_json_feed_items_are_its_links():
     assert discovery.parse_feed(feed, "http://h.test/feed.json") == ["http://h.test/2024/05/a.html", "https://h.test/b"]
     assert discovery.document_kind(b'{"items": [{"url": "/x"}]}', "application/json") == discovery.OTHER
     assert discovery.parse_feed(b'{"version": "https://jsonfeed.org/version/1", "items": 3', "http://h.test/") == []
+
+
+def test_text_sitemap_is_one_absolute_url_a_line():
+    body = b"\xef\xbb\xbfhttp://h.test/2024/05/a.html\r\nhttps://h.test/b\n\n"
+    assert discovery.parse_text_sitemap(body) == ["http://h.test/2024/05/a.html", "https://h.test/b"]
+    assert discovery.parse_text_sitemap(gzip.compress(body)) == ["http://h.test/2024/05/a.html", "https://h.test/b"]
+    # a text that is not a list of URLs is no sitemap
+    assert discovery.parse_text_sitemap(b"User-agent: *\nDisallow: /\n") is None
+    assert discovery.parse_text_sitemap(b"http://h.test/a\nsee also http://h.test/b\n") is None
+    assert discovery.parse_text_sitemap(b"") is None

@@ -3,7 +3,7 @@
 One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
 ways real news sites offer them: deep in a paginated section, by a WordPress post id, in a
 JSON Feed, after a 429 asking to come back later, in a section whose link the site redirects to
-add a slash, linked under session ids. Each test
+add a slash, linked under session ids, listed in a text sitemap. Each test
 checks one thing a user expects the crawl to find (or not to fetch), from the site's own
 layout written out here, never from the crawler's code.
 """
@@ -27,6 +27,7 @@ BUSY_STORY = "/news/2024/05/04/asked-again-later.html"   # 429 Retry-After: 1, t
 SLASHED_STORY = "/news/2024/05/05/behind-a-slash-redirect.html"   # linked only from /opinion/
 SESSION_STORY = "/news/2024/05/06/linked-with-session-ids.html"
 SESSION_LINKS = (SESSION_STORY + ";jsessionid=0A1B2C3D", SESSION_STORY + "?PHPSESSID=9f8e7d6c", SESSION_STORY)
+TEXT_SITEMAP_STORY = "/news/2024/05/07/only-in-the-text-sitemap.html"
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -51,7 +52,8 @@ def section_page(n: int) -> bytes:
 
 def site_routes() -> dict[str, Route]:
     routes = {
-        "/robots.txt": ok(b"User-agent: *\nDisallow:\n", "text/plain"),
+        "/robots.txt": ok(b"User-agent: *\nDisallow:\n\nSitemap: /sitemap.txt\n", "text/plain"),
+        TEXT_SITEMAP_STORY: ok(article_html("Only in the text sitemap", 7)),
         "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
                      f'<a href="{BUSY_STORY}">Busy</a><a href="/opinion">Opinion</a>'
                      + "".join(f'<a href="{link}">Session</a>' for link in SESSION_LINKS),
@@ -78,6 +80,8 @@ def site_routes() -> dict[str, Route]:
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("shapes")
     with RawServer(routes=site_routes()) as server:
+        # sitemaps.org's text form: one absolute URL a line
+        server.routes["/sitemap.txt"] = Route(ok(f"{server.base_url}{TEXT_SITEMAP_STORY}\n".encode(), "text/plain"))
         cmd = scrapy_crawl_cmd(server.base_url, out, REQUISITES="none")
         proc = subprocess.run(cmd, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
         requested = [path for path, _raw in server.requests]
@@ -161,6 +165,13 @@ def test_session_ids_in_links_make_no_second_fetch_or_article(run):
     # each id was fetched as a page of its own and the article kept one of them in its URL
     assert [path for path in run["requested"] if path.startswith(SESSION_STORY)] == [SESSION_STORY]
     assert [item["url"] for item in run["items"] if SESSION_STORY in item["url"]] == [run["base"] + SESSION_STORY]
+
+
+def test_a_text_sitemap_named_by_robots_txt_is_read(run):
+    # it was fetched, counted "not HTML", and its URLs never followed
+    assert "/sitemap.txt" in run["requested"]
+    assert TEXT_SITEMAP_STORY in emitted_paths(run)
+    assert run["stats"].get("news/sitemaps") == 1
 
 
 def test_a_page_limit_is_spent_on_the_home_pages_stories_before_a_tag_cloud(tmp_path):

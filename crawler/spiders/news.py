@@ -27,6 +27,11 @@ from crawler.starturls import parse_start_urls
 from crawler.urls import join_url, site_key, url_canonicalizer
 
 
+# Request meta: the URL was named as a sitemap (robots.txt `Sitemap:`, a sitemap index), so a
+# document that is neither XML nor HTML may be a text sitemap.
+SITEMAP_META = "news_sitemap"
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
     distributed = False   # DISTRIBUTED setting: start requests go through the shared dupefilter
@@ -130,7 +135,7 @@ class NewsSpider(scrapy.Spider):
 
     def _sitemap_requests(self, netloc: str):
         for url in self._robots_sitemaps.get(netloc, []):
-            request = self.follow(url, priority=10)
+            request = self.follow(url, priority=10, meta={SITEMAP_META: True})
             if request is not None:
                 yield request
 
@@ -145,6 +150,14 @@ class NewsSpider(scrapy.Spider):
         elif kind == discovery.FEED:
             self.crawler.stats.inc_value("news/feeds")
             for url in discovery.parse_feed(response.body, response.url):
+                request = self.follow(url, priority=5)
+                if request is not None:
+                    yield request
+        elif kind == discovery.OTHER and (response.meta.get(SITEMAP_META) or response.meta.get("news_start")) \
+                and (urls := discovery.parse_text_sitemap(response.body, response.url)):
+            # a text sitemap (one URL a line) named by robots.txt, a sitemap index or the user
+            self.crawler.stats.inc_value("news/sitemaps")
+            for url in urls:
                 request = self.follow(url, priority=5)
                 if request is not None:
                     yield request
@@ -167,7 +180,8 @@ class NewsSpider(scrapy.Spider):
         for reason, count in skipped.items():   # "entity" (not a plain URL), "over_limit" (> 50,000)
             self.crawler.stats.inc_value(f"news/sitemap_skipped/{reason}", count)
         for url, _lastmod in entries:
-            request = self.follow(url, priority=10 if is_index else 5)
+            request = self.follow(url, priority=10, meta={SITEMAP_META: True}) if is_index \
+                else self.follow(url, priority=5)
             if request is not None:
                 yield request
 
