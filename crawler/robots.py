@@ -17,6 +17,8 @@ body comes back, whatever its status and size. RFC 9309 section 2.3.1 says other
   host, requests are dropped and counted (`robotstxt/unreachable_forbidden`). Dropping them
   at once (as before) lost the pages of a host whose robots.txt failed for a minute.
 
+A 2xx robots.txt's `Crawl-delay` for our user agent paces its site (crawler.crawldelay).
+
 The robots.txt request has its own short timeout (ROBOTSTXT_TIMEOUT) and is not retried
 on the spot: every request to a host waits for its robots.txt, and three 30 s attempts
 stalled the host for 90 s. It goes through the downloader like any request, so it is
@@ -37,6 +39,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from crawler.crawldelay import CrawlDelays
 from crawler.middlewares import RobotsTxtWaitersMiddleware, relay
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,7 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
         self._waiting: dict[str, list[Request]] = {}     # netloc -> requests held for the retry
         self._retried: dict[str, int] = {}               # netloc -> retries since it last answered
         self._timers: dict = {}                          # netloc -> the retry's DelayedCall
+        self.crawl_delays = CrawlDelays.of(crawler)      # a parsed robots.txt's Crawl-delay sets its site's pace
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -192,6 +196,9 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
             self._unreachable(netloc, f"status {status}")
             return
         await super()._parse_robots(response, netloc, request)
+        parser = self._parsers.get(netloc)
+        if parser is not None and not isinstance(parser, Deferred):
+            self.crawl_delays.apply(request, parser)
 
     def _unreachable(self, netloc: str, reason: str) -> None:
         from twisted.internet import reactor

@@ -47,6 +47,7 @@ ROBOTSTXT_RETRY_AFTER = 120            # seconds before an unreachable robots.tx
 ROBOTSTXT_RETRY_TIMES = 2              # times an unreachable robots.txt is asked again for waiting requests (then they are dropped)
 ROBOTSTXT_WAITING_MAX = 10_000         # requests per host that wait for such a retry (memory bound); past it, dropped and counted
 ROBOTSTXT_TIMEOUT = 10                 # seconds for a robots.txt download (not retried on the spot: the host's requests wait for it)
+ROBOTSTXT_CRAWL_DELAY_MAX = 30         # seconds: a robots.txt Crawl-delay for us paces its site, up to this (crawler.crawldelay); 0: not read
 ROBOTSTXT_MAX_SIZE = 512_000           # bytes of robots.txt parsed (RFC 9309: at least 500 KiB), cut at a line end; the rest ignored
 USER_AGENT = "newsarchive/1.0 (+https://github.com/newsarchive; web archiving crawler)"
 CONCURRENT_REQUESTS = 16
@@ -95,6 +96,9 @@ EXTENSIONS_BASE = {path: order for path, order in _scrapy_defaults.EXTENSIONS_BA
 EXTENSIONS_BASE["crawler.archiving.WarcArchive"] = 0   # owns the crawl's WARC writer (in the base list: an EXTENSIONS of one's own keeps it)
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    # Scrapy's, never below a site's robots.txt Crawl-delay (crawler.crawldelay)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.crawldelay.CrawlDelayAutoThrottle": 0,
     "crawler.extensions.OfflineSuffixList": 0,  # tldextract never downloads the suffix list
     "crawler.jobs.stats.JobStatsFile": 0,   # off unless JOB_STATS_FILE is set
     "crawler.extensions.CollectorTuning": 0,
