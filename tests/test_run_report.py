@@ -153,3 +153,18 @@ def test_replay_of_a_third_party_warc_is_summed_up_not_listed(tmp_path):
     assert report["counts"]["http_errors"].get("404", 0) == stats.get("replay/status/404", 0)
     assert len(report["replay"]["miss_examples"]) == 100
     assert "replayed from the archive" in result.stdout and report["warc"]["files"] == 0
+
+
+def test_a_robots_txt_404_is_counted_as_robots_txt_not_as_an_http_error():
+    # a site without robots.txt (RFC 9309: no rules) showed "HTTP errors 404 1" in every summary,
+    # and the 404 twice in the pages by kind
+    from crawler.report.figures import http_errors, page_kinds
+
+    stats = {"downloader/response_status_count/200": 5, "downloader/response_status_count/404": 3,
+             "downloader/response_status_count/503": 1, "robotstxt/response_count": 2,
+             "robotstxt/response_status_count/404": 1, "robotstxt/response_status_count/503": 1,
+             "news/articles": 4, "news/pages/listing": 1}
+    assert http_errors(stats) == {"404": 2}
+    kinds = page_kinds(stats)
+    assert kinds["robots.txt"] == 2 and kinds["HTTP error"] == 2
+    assert sum(kinds.values()) == 5 + 3 + 1

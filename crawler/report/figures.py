@@ -159,15 +159,25 @@ def page_kinds(stats: dict) -> dict:
     kinds["robots.txt"] = stats.get("robotstxt/response_count", 0)
     kinds["not HTML"] = stats.get("news/skipped_not_html", 0)
     kinds["requisite"] = stats.get("requisites/fetched", 0)     # images, stylesheets... of pages (2xx)
-    statuses = _prefixed(stats, "downloader/response_status_count/")
+    statuses = _site_statuses(stats)
     kinds["redirect"] = sum(n for code, n in statuses.items() if code.isdigit() and 300 <= int(code) < 400)
     kinds["HTTP error"] = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 400) \
         - made_up_404s(stats)
     return {k: int(v) for k, v in kinds.items() if v}
 
 
-def http_errors(stats: dict) -> dict:
+def _site_statuses(stats: dict) -> dict:
+    """Responses by status, less the robots.txt answers: those are counted as robots.txt (a
+    404 there means no rules, RFC 9309, not a page the site lacks)."""
     statuses = _prefixed(stats, "downloader/response_status_count/")
+    for code, n in _prefixed(stats, "robotstxt/response_status_count/").items():
+        if code in statuses:
+            statuses[code] = max(0, statuses[code] - n)
+    return statuses
+
+
+def http_errors(stats: dict) -> dict:
+    statuses = _site_statuses(stats)
     errors = {code: int(n) for code, n in sorted(statuses.items()) if code.isdigit() and int(code) >= 400}
     if "404" in errors:
         errors["404"] -= made_up_404s(stats)
