@@ -122,7 +122,8 @@ def join_url(base: str, href: str) -> str | None:
 
 
 def same_site(url_a: str, url_b: str) -> bool:
-    """Same registrable host, ignoring a leading `www.`/`amp.`/`m.` (ports must match)."""
+    """Same host, ignoring a leading `www.`/`amp.`/`m.` (other subdomains are other sites; ports
+    must match)."""
     return site_key(url_a) == site_key(url_b)
 
 
