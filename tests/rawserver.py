@@ -100,9 +100,9 @@ def redirect(location: str) -> list[bytes]:
     return [_head("HTTP/1.1 302 Found", [("Location", location), ("Content-Length", "0")])]
 
 
-def scrapy_crawl_cmd(base_url: str, out: Path, **settings) -> list[str]:
-    """The crawl of a raw site: short timeout, one retry, stats in OUTPUT_DIR/stats.json."""
-    return scrapy_command(*crawl_args(f"{base_url}/", out, {
+def scrapy_crawl_cmd(base_url: str, out: Path, extra_urls=(), **settings) -> list[str]:
+    """The crawl of a raw site (and `extra_urls`): short timeout, one retry, stats in OUTPUT_DIR/stats.json."""
+    return scrapy_command(*crawl_args(",".join([f"{base_url}/", *extra_urls]), out, {
         "JOB_STATS_FILE": str(out / "stats.json"), "DOWNLOAD_TIMEOUT": "2", "RETRY_TIMES": "1", **settings}))
 
 

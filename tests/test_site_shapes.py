@@ -3,7 +3,7 @@
 One crawl of a raw local site (tests/rawserver.py) whose stories are reachable only the
 ways real news sites offer them: deep in a paginated section, by a WordPress post id, in a
 JSON Feed, after a 429 asking to come back later, in a section whose link the site redirects to
-add a slash, linked under session ids, listed in a text sitemap. Each test
+add a slash, linked under session ids, listed in a text sitemap; and a second start URL that redirects to another host. Each test
 checks one thing a user expects the crawl to find (or not to fetch), from the site's own
 layout written out here, never from the crawler's code.
 """
@@ -28,6 +28,8 @@ SLASHED_STORY = "/news/2024/05/05/behind-a-slash-redirect.html"   # linked only 
 SESSION_STORY = "/news/2024/05/06/linked-with-session-ids.html"
 SESSION_LINKS = (SESSION_STORY + ";jsessionid=0A1B2C3D", SESSION_STORY + "?PHPSESSID=9f8e7d6c", SESSION_STORY)
 TEXT_SITEMAP_STORY = "/news/2024/05/07/only-in-the-text-sitemap.html"
+OLD_HOME = "/old-edition/"          # a second start URL: the site moved to another host
+MOVED_STORY = "/news/2024/05/08/on-the-new-site.html"
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -50,8 +52,16 @@ def section_page(n: int) -> bytes:
     return page(f"<h1>World, page {n}</h1><ul><li>{stories}</li></ul>{older}")
 
 
-def site_routes() -> dict[str, Route]:
+def moved_site_routes() -> dict[str, Route]:
+    """Where a second start URL, an old home page, now redirects: another host."""
+    return {"/robots.txt": Route(ok(b"User-agent: *\nDisallow:\n", "text/plain")),
+            "/": Route(ok(page(f'<h1>The new site</h1><a href="{MOVED_STORY}">A story</a>'))),
+            MOVED_STORY: Route(ok(article_html("On the site the old home moved to", 8)))}
+
+
+def site_routes(moved_base_url: str) -> dict[str, Route]:
     routes = {
+        OLD_HOME: [f"HTTP/1.1 301 Moved Permanently\r\nLocation: {moved_base_url}/\r\nContent-Length: 0\r\n\r\n".encode()],
         "/robots.txt": ok(b"User-agent: *\nDisallow:\n\nSitemap: /sitemap.txt\n", "text/plain"),
         TEXT_SITEMAP_STORY: ok(article_html("Only in the text sitemap", 7)),
         "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
@@ -79,17 +89,20 @@ def site_routes() -> dict[str, Route]:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("shapes")
-    with RawServer(routes=site_routes()) as server:
+    with RawServer(routes=moved_site_routes(), host="127.0.0.2") as moved, \
+            RawServer(routes=site_routes(moved.base_url)) as server:
         # sitemaps.org's text form: one absolute URL a line
         server.routes["/sitemap.txt"] = Route(ok(f"{server.base_url}{TEXT_SITEMAP_STORY}\n".encode(), "text/plain"))
-        cmd = scrapy_crawl_cmd(server.base_url, out, REQUISITES="none")
+        cmd = scrapy_crawl_cmd(server.base_url, out, extra_urls=[server.base_url + OLD_HOME], REQUISITES="none")
         proc = subprocess.run(cmd, cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
         requested = [path for path, _raw in server.requests]
+        moved_requested = [path for path, _raw in moved.requests]
         arrivals = list(server.arrivals)
     assert proc.returncode == 0, proc.stderr[-3000:]
     items = [json.loads(line) for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     stats = json.loads((out / "stats.json").read_text())
-    return {"base": server.base_url, "requested": requested, "arrivals": arrivals, "items": items, "stats": stats,
+    return {"base": server.base_url, "moved_base": moved.base_url, "moved_requested": moved_requested,
+            "requested": requested, "arrivals": arrivals, "items": items, "stats": stats,
             "log": proc.stderr}
 
 
@@ -172,6 +185,13 @@ def test_a_text_sitemap_named_by_robots_txt_is_read(run):
     assert "/sitemap.txt" in run["requested"]
     assert TEXT_SITEMAP_STORY in emitted_paths(run)
     assert run["stats"].get("news/sitemaps") == 1
+
+
+def test_a_start_url_that_redirects_to_another_host_brings_that_site_into_scope(run):
+    # the moved home page was archived and its links judged off-site: nothing of the new site
+    assert run["moved_requested"].count("/") == 1
+    assert MOVED_STORY in run["moved_requested"]
+    assert run["moved_base"] + MOVED_STORY in {item["url"] for item in run["items"]}
 
 
 def test_a_page_limit_is_spent_on_the_home_pages_stories_before_a_tag_cloud(tmp_path):

@@ -133,6 +133,16 @@ class NewsSpider(scrapy.Spider):
         if netloc in self._sitemaps_scheduled:
             yield from self._sitemap_requests(netloc)
 
+    def _start_moved(self, response) -> None:
+        """A start URL redirected to another site (a domain that moved, http://a -> https://b):
+        that site is what the user asked for, so it is in scope too (Heritrix's
+        seedsRedirectNewSeeds); otherwise every link of the new home page is off-site."""
+        if response.meta.get("redirect_urls") and not self.in_scope(response.url):
+            self.start_urls.append(response.url)
+            self.crawler.stats.inc_value("news/start_url_moved")
+            self.logger.info("Start URL %s redirects to %s: that site is crawled too",
+                             response.meta["redirect_urls"][0], response.url)
+
     def _sitemap_requests(self, netloc: str):
         for url in self._robots_sitemaps.get(netloc, []):
             request = self.follow(url, priority=10, meta={SITEMAP_META: True})
@@ -163,6 +173,7 @@ class NewsSpider(scrapy.Spider):
                     yield request
         elif kind == discovery.HTML:
             if response.meta.get("news_start"):
+                self._start_moved(response)
                 netloc = urlsplit(response.url).netloc
                 self._sitemaps_scheduled.add(netloc)
                 for request in self._sitemap_requests(netloc):
