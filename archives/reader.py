@@ -37,7 +37,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader, DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
-from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser, StatusAndHeadersParserException
 
 from archives.inflate import GZIP, RAW_DEFLATE, ZLIB, inflate_chunks
 from archives.names import is_warc_path
@@ -383,8 +383,29 @@ class _HeadReader:
         return getattr(self._stream, name)
 
 
+class _HttpStatusParser(StatusAndHeadersParser):
+    """warcio's HTTP response head parser, taking any `HTTP/<major>[.<minor>]` version.
+
+    Zeno/gowarc and curl-style captures keep the `HTTP/2 200` line of an HTTP/2 answer;
+    warcio's own readers (`warcio check`/`index`, cdxj-indexer, pywb) do not check the
+    version at all and read such a record as a 200. A first line that is no HTTP status
+    line stays an unreadable record."""
+
+    _VERSION = re.compile(r"HTTP/[0-9](?:\.[0-9])?(?= |$)", re.IGNORECASE)
+
+    def split_prefix(self, key, prefixes):
+        match = self._VERSION.match(key)
+        if match is None:
+            return None
+        return key[:match.end()].upper(), key[match.end():]
+
+
 class _StrictLoader(ArcWarcRecordLoader):
     """warcio's record loader with heads capped and Content-Length checked before use."""
+
+    def __init__(self):
+        super().__init__()
+        self.http_parser = _HttpStatusParser(self.HTTP_TYPES)
 
     def _detect_type_load_headers(self, stream, statusline=None, known_format=None):
         the_format, headers = super()._detect_type_load_headers(
