@@ -558,6 +558,12 @@ class WarcReader:
         if cut:
             record.truncated = True
             record.problems.append("truncated: " + "; ".join(cut))
+        elif record.type != "continuation" and record.warc("WARC-Segment-Number") is not None:
+            # WARC 1.1 section 5.14: the rest of the block is in `continuation` records, maybe in
+            # another file; warcio, pywb and this reader do not join them.
+            record.truncated = True
+            record.problems.append("first segment of a segmented record (WARC-Segment-Number): its "
+                                   "continuation records are not joined, so it is read as cut short")
         if it.err_count > errors_before:
             record.problems.append("record not followed by a blank line: Content-Length may be wrong")
         checker = raw.digest_checker

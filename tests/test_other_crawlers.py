@@ -74,3 +74,84 @@ def test_http2_status_lines_are_read_as_warcio_and_pywb_read_them(tmp_path):
         assert b"Zeno keeps the HTTP/2 line" in replayed.body()
     finally:
         archive.close()
+
+
+def chunked(body: bytes, size: int = 100) -> bytes:
+    pieces = [body[i:i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+def heritrix_exchange(url: str, block: bytes, payload: bytes, date: str, extra=()) -> bytes:
+    """Heritrix 3's response, request and metadata records for one fetch (WARC/1.0; the
+    payload digest over the body as received, chunk framing included; outlinks in the
+    metadata record)."""
+    response_id = f"<urn:uuid:{uuid.uuid4()}>"
+    path = url.split("news.test", 1)[1]
+    request = http_response(f"GET {path} HTTP/1.0", [("User-Agent", "Mozilla/5.0 (compatible; heritrix/3.4.0)"),
+                                                     ("Connection", "close"), ("Host", "news.test")])
+    outlinks = f"via: {BASE}/\r\nhopsFromSeed: L\r\nfetchTimeMs: 12\r\noutlink: {BASE}/other L a/@href\r\n"
+    return (warc_record("1.0", [("WARC-Type", "response"), ("WARC-Target-URI", url), ("WARC-Date", date),
+                                ("WARC-Payload-Digest", _b32_sha1(payload)), ("WARC-IP-Address", "127.0.0.1"),
+                                ("WARC-Record-ID", response_id), *extra,
+                                ("Content-Type", "application/http; msgtype=response")], block)
+            + warc_record("1.0", [("WARC-Type", "request"), ("WARC-Target-URI", url), ("WARC-Date", date),
+                                  ("WARC-Concurrent-To", response_id), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                                  ("Content-Type", "application/http; msgtype=request")], request)
+            + warc_record("1.0", [("WARC-Type", "metadata"), ("WARC-Target-URI", url), ("WARC-Date", date),
+                                  ("WARC-Concurrent-To", response_id), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                                  ("Content-Type", "application/warc-fields")], outlinks.encode()))
+
+
+def test_heritrix_archive_is_read_fully_and_a_segmented_record_is_reported(tmp_path):
+    """A Heritrix 3 crawl: a dns: record, chunked and HTTP/1.0 pages, a revisit holding the
+    head only with `WARC-Truncated: length` (its page is whole: the original's), a page cut
+    at the size limit, a 304, and a record split into segments (WARC 1.1 section 5.14).
+    Nobody here joins segments: the first one was read as a whole page, silently."""
+    html = "text/html; charset=utf-8"
+    chunked_page, old_page, cut_page, split_page = (
+        article_html(title) for title in ("Chunked breakwater", "Old server story",
+                                          "Cut at the size limit", "Split in segments"))
+    dns = b"20240514100000\nnews.test.\t300\tIN\tA\t127.0.0.1\n"
+    split_block = http_response("HTTP/1.1 200 OK", [("Content-Type", html)], split_page)
+    split_id = f"<urn:uuid:{uuid.uuid4()}>"
+    records = [
+        warc_record("1.0", [("WARC-Type", "response"), ("WARC-Target-URI", "dns:news.test"),
+                            ("WARC-Date", "2024-05-14T10:00:00Z"), ("WARC-IP-Address", "8.8.8.8"),
+                            ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"), ("Content-Type", "text/dns")], dns),
+        heritrix_exchange(f"{BASE}/2024/05/14/chunked", http_response(
+            "HTTP/1.1 200 OK", [("Content-Type", html), ("Transfer-Encoding", "chunked")], chunked(chunked_page)),
+            chunked(chunked_page), "2024-05-14T10:00:01Z"),
+        heritrix_exchange(f"{BASE}/2024/05/14/old", http_response("HTTP/1.0 200 OK", [("Content-Type", html)], old_page),
+                          old_page, "2024-05-14T10:00:02Z"),
+        warc_record("1.0", [("WARC-Type", "revisit"), ("WARC-Target-URI", f"{BASE}/2024/05/14/chunked?print=1"),
+                            ("WARC-Date", "2024-05-14T10:00:03Z"), ("WARC-Payload-Digest", _b32_sha1(chunked(chunked_page))),
+                            ("WARC-Profile", "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"),
+                            ("WARC-Truncated", "length"), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                            ("Content-Type", "application/http; msgtype=response")],
+                    http_response("HTTP/1.1 200 OK", [("Content-Type", html), ("Transfer-Encoding", "chunked")])),
+        heritrix_exchange(f"{BASE}/2024/05/14/cut", http_response("HTTP/1.1 200 OK", [("Content-Type", html)], cut_page[:600]),
+                          cut_page[:600], "2024-05-14T10:00:04Z", extra=[("WARC-Truncated", "length")]),
+        heritrix_exchange(f"{BASE}/2024/05/14/unchanged", http_response("HTTP/1.1 304 Not Modified", [("ETag", '"a1"')]),
+                          b"", "2024-05-14T10:00:05Z"),
+        warc_record("1.0", [("WARC-Type", "response"), ("WARC-Target-URI", f"{BASE}/2024/05/14/split"),
+                            ("WARC-Date", "2024-05-14T10:00:06Z"), ("WARC-Segment-Number", "1"),
+                            ("WARC-Record-ID", split_id), ("WARC-Block-Digest", _b32_sha1(split_block[:700])),
+                            ("Content-Type", "application/http; msgtype=response")], split_block[:700]),
+        warc_record("1.0", [("WARC-Type", "continuation"), ("WARC-Target-URI", f"{BASE}/2024/05/14/split"),
+                            ("WARC-Date", "2024-05-14T10:00:06Z"), ("WARC-Segment-Origin-ID", split_id),
+                            ("WARC-Segment-Number", "2"), ("WARC-Segment-Total-Length", str(len(split_block))),
+                            ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                            ("WARC-Block-Digest", _b32_sha1(split_block[700:]))], split_block[700:]),
+    ]
+    warc = tmp_path / "heritrix.warc.gz"
+    warc.write_bytes(b"".join(records))
+
+    items, worker = reextract_items(tmp_path, warc)
+    got = {item["url"].rsplit("/", 1)[1]: (item["title"], item["truncated"]) for item in items}
+    assert got == {"chunked": ("Chunked breakwater", False), "old": ("Old server story", False),
+                   "chunked?print=1": ("Chunked breakwater", False), "cut": ("Cut at the size limit", True),
+                   "split": ("Split in segments", True)}
+    assert [p.offset for p in worker.problems] == [sum(map(len, records[:6]))]
+    assert "segmented record" in str(worker.problems[0])
+    report = check_warc(warc)
+    assert report.records == 16 and len(report.problems) == 1   # 4 exchanges of 3 records, 4 alone
