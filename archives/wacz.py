@@ -54,8 +54,9 @@ def _damage(reader) -> str | None:
     return f"{bad[0]}{more}"
 
 
-def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
+def html_pages(warcs: list[str | os.PathLike], survey=None) -> list[dict]:
     """ReplayWeb.page's page list: every HTML 200 response (or revisit), first capture per URL.
+    `survey` (an archives.originals.OriginalsSurvey) is shown every record on the way.
 
     Read with archives.reader (heads only, capped, lying lengths skipped), like every reader.
     A damaged WARC is an ArchiveError naming every damaged file: a package is the run's
@@ -67,6 +68,8 @@ def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
     for warc in warcs:
         reader = WarcReader(warc)
         for record in reader.records(payload=False):
+            if survey is not None:
+                survey.add(record)
             url = record.target_uri
             mime = (record.header("Content-Type") or "").split(";")[0]
             if (record.status != 200 or url in seen
@@ -87,24 +90,43 @@ def html_pages(warcs: list[str | os.PathLike]) -> list[dict]:
 
 
 def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
-            title: str | None = None, description: str | None = None) -> Path:
-    """Write `output` (.wacz) from `warcs`: index, HTML pages list, datapackage."""
+            title: str | None = None, description: str | None = None,
+            originals_from: list[Path] = ()) -> Path:
+    """Write `output` (.wacz) from `warcs`: index, HTML pages list, datapackage.
+
+    The responses that revisit records in `warcs` stand for and `warcs` do not hold (an
+    earlier run's, with a digest index shared across runs) are looked for in
+    `originals_from` and packed too, copied into `archive/<name>-originals.warc.gz`, so
+    every page of the package replays from it; any not found are logged."""
     from wacz.main import main as wacz_main
+
+    from archives.originals import OriginalsSurvey, copy_records, find_originals
 
     if not warcs:
         raise ValueError("no WARC files to package")
     output = Path(output)
     partial = output.with_name(output.name + ".partial")
     pages_file = output.with_name(output.name + ".pages.jsonl")
-    lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Pages"}] + html_pages(warcs)
+    originals = output.with_name(output.stem + "-originals.warc.gz")
+    survey = OriginalsSurvey()
+    lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Pages"}] + html_pages(warcs, survey)
+    packed = {Path(w).resolve() for w in warcs}
+    found, left = find_originals(survey.missing(), [c for c in originals_from if c.resolve() not in packed])
+    if left:
+        logger.warning("%d revisit record(s) in %s stand for responses in none of the WARC files "
+                       "found: their pages do not replay from %s alone", len(left),
+                       ", ".join(os.path.basename(w) for w in warcs), output.name)
     args = ["create", "-o", str(partial), "--pages", str(pages_file), "--copy-pages"]
     if title:
         args += ["--title", title]
     if description:
         args += ["--desc", description]
-    args += [str(w) for w in warcs]
+    args += [str(w) for w in warcs] + ([str(originals)] if found else [])
     chatter = io.StringIO()
     try:
+        if found:
+            copy_records(found, originals, description=f"the responses revisit records of "
+                         f"{output.name} stand for, copied from earlier WARC files")
         pages_file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         with contextlib.redirect_stdout(chatter):
             code = wacz_main(args)
@@ -113,6 +135,7 @@ def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
         raise
     finally:
         pages_file.unlink(missing_ok=True)
+        originals.unlink(missing_ok=True)
     logger.debug("wacz create: %s", chatter.getvalue())
     if code:
         partial.unlink(missing_ok=True)
@@ -129,4 +152,21 @@ def package_run(directory: str | os.PathLike, warcs: list[Path] | None = None, *
     if output is None:   # a job's run id is "job/run": one file name, in `directory`
         output = directory / (re.sub(r"[^A-Za-z0-9._-]+", "-", run_id or "").strip(".-") or "archive")
         output = output.with_name(output.name + ".wacz")
-    return package(warcs, output, title=f"Crawl {run_id}" if run_id else None)
+    return package(warcs, output, title=f"Crawl {run_id}" if run_id else None,
+                   originals_from=earlier_warcs(directory))
+
+
+def earlier_warcs(directory: Path) -> list[Path]:
+    """Where the originals of a run's revisits are: the other WARC files of its folder (runs
+    into one OUTPUT_DIR), then those of the folders beside it (a job's earlier runs), newest
+    first in each."""
+    here = directory.resolve()
+    found = list(reversed(closed_warcs(here)))
+    for folder in sorted(here.parent.iterdir(), reverse=True):
+        if folder == here or not folder.is_dir():
+            continue
+        try:
+            found += reversed(closed_warcs(folder))
+        except OSError:   # a folder we may not read holds nothing we can pack
+            continue
+    return found

@@ -18,7 +18,9 @@ class Command(FileCommand):
     description = ("Finish any .open WARC left by a crashed crawl, then write a WACZ (index, page "
                    "list of HTML 200 captures, datapackage) that `wacz validate` accepts and "
                    "ReplayWeb.page opens. With --run-id, only that run's files (their warcinfo "
-                   "run-id); default: every WARC file in the directory. Prints the WACZ path.")
+                   "run-id); default: every WARC file in the directory. The responses that its "
+                   "revisit records stand for in earlier runs' files (beside it) are packed too. "
+                   "Prints the WACZ path.")
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--run-id", help="package only the files of this run")

@@ -1,0 +1,121 @@
+"""The responses a set of WARCs' revisit records stand for, when those WARCs do not hold them.
+
+A revisit record keeps only the head of a response whose payload was archived before; a
+replay tool serves the earlier record's payload. Runs that share a digest index across runs
+(`WARC_DIGEST_INDEX=sqlite`, every scheduled job) write revisits of records in earlier runs'
+files, so a package of one run's WARCs alone (a WACZ) holds pages nothing can replay.
+`missing_originals` lists what such revisits point to outside the files, `find_originals`
+looks for those records in other WARC files (by their CDXJ index when they have one) and
+`copy_records` writes them, byte for byte, one gzip member each, into a WARC of their own
+for the package.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from archives import records
+from archives.index import IndexEntry, cdxj_lines, entry_from_record, normalize_digest, parse_cdxj_line, timestamp14
+from archives.names import cdxj_path_for
+from archives.reader import GZIP_MAGIC, Record, WarcReader
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The response a revisit stands for: WARC-Refers-To-Target-URI/-Date, payload digest."""
+
+    uri: str | None
+    timestamp: str | None      # 14 digits, as CDXJ keys captures
+    digest: str | None
+
+    def matches(self, entry: IndexEntry) -> bool:
+        if entry.is_revisit or (self.uri is None and self.digest is None):
+            return False
+        return ((self.uri is None or entry.url == self.uri)
+                and (self.timestamp is None or entry.timestamp == self.timestamp)
+                and (self.digest is None or entry.digest is None or entry.digest == self.digest))
+
+
+class OriginalsSurvey:
+    """Fed every record of the packaged WARCs (headers only), in file order; `missing()` then
+    says which revisits' originals none of them holds."""
+
+    def __init__(self):
+        self._held: list[IndexEntry] = []
+        self._wanted: set[Wanted] = set()
+
+    def add(self, record: Record) -> None:
+        entry = entry_from_record(record, record.filename, os.path.basename(record.filename))
+        if entry is None:
+            return
+        if record.type != "revisit":
+            self._held.append(entry)
+            return
+        uri = record.warc("WARC-Refers-To-Target-URI")
+        date = record.warc("WARC-Refers-To-Date")
+        self._wanted.add(Wanted(uri, timestamp14(date) if date else None,
+                                normalize_digest(record.payload_digest)))
+
+    def missing(self) -> list[Wanted]:
+        held = self._held
+        return sorted((w for w in self._wanted if not any(w.matches(e) for e in held)),
+                      key=lambda w: (w.uri or "", w.timestamp or "", w.digest or ""))
+
+
+def _entries(warc: Path) -> Iterable[IndexEntry]:
+    """A WARC's captures: from its CDXJ index when one is as new as the file, else read."""
+    cdxj = cdxj_path_for(warc)
+    if cdxj.is_file() and cdxj.stat().st_mtime >= warc.stat().st_mtime:
+        with open(cdxj, "rb") as fh:
+            for line in cdxj_lines(fh, str(cdxj), []):
+                entry = parse_cdxj_line(line, str(warc)) if line.strip() else None
+                if entry is not None and entry.filename == warc.name:
+                    yield entry
+        return
+    for record in WarcReader(warc).records(payload=False):
+        entry = entry_from_record(record, str(warc), warc.name)
+        if entry is not None:
+            yield entry
+
+
+def find_originals(wanted: list[Wanted], candidates: Iterable[Path]) -> tuple[list[IndexEntry], list[Wanted]]:
+    """The captures in `candidates` (searched in the order given, until nothing is left to
+    find) that `wanted` stand for, and the wanted ones found nowhere."""
+    left, found = list(wanted), []
+    for warc in candidates:
+        if not left:
+            break
+        for entry in _entries(warc):
+            hits = [w for w in left if w.matches(entry)]
+            if hits:
+                found.append(entry)
+                left = [w for w in left if w not in hits]
+    return found, left
+
+
+def copy_records(entries: list[IndexEntry], output: Path, *, description: str) -> Path:
+    """Write `entries`' records, each the gzip member it is in its file, into `output`,
+    after a warcinfo record saying where they come from."""
+    warcinfo = records.warc_fields([("software", "newsarchive (archives.originals)"),
+                                    ("format", "WARC File Format 1.1"),
+                                    ("description", description),
+                                    ("source", ", ".join(sorted({Path(e.source).name for e in entries})))])
+    head = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", records.new_record_id()),
+            ("WARC-Date", records.warc_date()), ("WARC-Filename", output.name),
+            ("WARC-Block-Digest", records.sha1_digest(warcinfo)),
+            ("Content-Type", records.WARC_FIELDS)]
+    with open(output, "wb") as out:
+        out.write(records.gzip_member(records.serialize(records.WARC_1_1, head, warcinfo), 6))
+        for entry in sorted(entries, key=lambda e: (e.source, e.offset)):
+            with open(entry.source, "rb") as fh:
+                fh.seek(entry.offset)
+                member = fh.read(entry.length)
+            if len(member) != entry.length or not member.startswith((GZIP_MAGIC, b"WARC/")):
+                raise ValueError(f"{entry.source}: offset {entry.offset}: no whole record of "
+                                 f"{entry.length} bytes there (stale index?)")
+            # a record of an uncompressed WARC becomes a gzip member of its own
+            out.write(member if member.startswith(GZIP_MAGIC) else records.gzip_member(member, 6))
+    return output
