@@ -387,9 +387,9 @@ class _HttpStatusParser(StatusAndHeadersParser):
     """warcio's HTTP response head parser, taking any `HTTP/<major>[.<minor>]` version.
 
     Zeno/gowarc and curl-style captures keep the `HTTP/2 200` line of an HTTP/2 answer;
-    warcio's own readers (`warcio check`/`index`, cdxj-indexer, pywb) do not check the
-    version at all and read such a record as a 200. A first line that is no HTTP status
-    line stays an unreadable record."""
+    warcio's own readers (`warcio check`/`index`, cdxj-indexer, pywb's indexer) do not check
+    the version at all and read such a record as a 200 (pywb 2's replay refuses it). A first
+    line that is no HTTP status line stays an unreadable record."""
 
     _VERSION = re.compile(r"HTTP/[0-9](?:\.[0-9])?(?= |$)", re.IGNORECASE)
 

@@ -10,6 +10,8 @@ iipc/warc-specifications#106), so the tests run without those tools.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import uuid
 
 from archives.check import check_warc
@@ -40,9 +42,9 @@ def response_record(url: str, block: bytes, body: bytes, *, version: str = "1.1"
         ("WARC-Block-Digest", _b32_sha1(block)), ("WARC-Payload-Digest", _b32_sha1(body))], block)
 
 
-def test_http2_status_lines_are_read_as_warcio_and_pywb_read_them(tmp_path):
+def test_http2_status_lines_are_read_as_warcio_reads_them(tmp_path):
     """Zeno/gowarc keep the `HTTP/2 200` status line of an HTTP/2 answer (curl prints it the
-    same way); `warcio check`/`index`, cdxj-indexer and pywb read such a record as a 200.
+    same way); `warcio check`/`index`, cdxj-indexer and pywb's indexer read such a record as a 200.
     Every reader here called it an unreadable record and lost the page. A first line that is
     no status line at all is still one problem."""
     pages = {f"{BASE}/2024/05/14/h2": ("HTTP/2 200", "Zeno keeps the HTTP/2 line"),
@@ -155,3 +157,84 @@ def test_heritrix_archive_is_read_fully_and_a_segmented_record_is_reported(tmp_p
     assert "segmented record" in str(worker.problems[0])
     report = check_warc(warc)
     assert report.records == 16 and len(report.problems) == 1   # 4 exchanges of 3 records, 4 alone
+
+
+def _hex(algorithm: str, data: bytes) -> str:
+    return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
+
+
+def test_browsertrix_and_warcprox_archives_are_read_fully(tmp_path):
+    """Browsertrix-crawler (WARC/1.1 through warcio.js: millisecond WARC-Date, sha256 digests in
+    hex, WARC-Page-ID, WARC-JSON-Metadata, the browser's decoded body under
+    `x-orig-content-encoding`, a revisit with WARC-Refers-To-*, urn:pageinfo:/urn:text:/urn:view:
+    resource records) and warcprox (WARC/1.0 through warctools: sha1 digests in hex, a revisit
+    of the same URL a day later). Each page is read once, the page-info and screenshot records
+    are no page, and every digest checks out but warcprox's request record's, whose payload
+    digest covers the whole request (as warcio check reports it)."""
+    page_id = str(uuid.uuid4())
+    bt_url, bt_body = f"{BASE}/2024/05/14/browser", article_html("Recorded in a browser")
+    bt_block = http_response("HTTP/1.1 200 OK", [("content-type", "text/html; charset=utf-8"),
+                                                 ("x-orig-content-encoding", "br"),
+                                                 ("content-length", str(len(bt_body)))], bt_body)
+    bt_head = http_response("HTTP/1.1 200 OK", [("content-type", "text/html; charset=utf-8")])
+    bt_common = [("WARC-Page-ID", page_id), ("WARC-Date", "2024-05-14T10:00:01.123Z")]
+    browsertrix = [
+        warc_record("1.1", [*bt_common, ("WARC-Protocol", "h2"), ("WARC-Resource-Type", "document"),
+                            ("WARC-JSON-Metadata", json.dumps({"ipType": "Public", "cert": {"issuer": "R3"}})),
+                            ("WARC-Target-URI", bt_url), ("WARC-Type", "response"),
+                            ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                            ("Content-Type", "application/http; msgtype=response"),
+                            ("WARC-Payload-Digest", _hex("sha256", bt_body)),
+                            ("WARC-Block-Digest", _hex("sha256", bt_block))], bt_block),
+        warc_record("1.1", [("WARC-Page-ID", page_id), ("WARC-Target-URI", f"{bt_url}?amp=1"),
+                            ("WARC-Date", "2024-05-14T10:00:02.456Z"), ("WARC-Type", "revisit"),
+                            ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                            ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+                            ("WARC-Refers-To-Target-URI", bt_url), ("WARC-Refers-To-Date", "2024-05-14T10:00:01.123Z"),
+                            ("Content-Type", "application/http; msgtype=response"),
+                            ("WARC-Payload-Digest", _hex("sha256", bt_body)),
+                            ("WARC-Block-Digest", _hex("sha256", bt_head))], bt_head),
+    ] + [warc_record("1.1", [*bt_common, ("WARC-Target-URI", f"urn:{kind}:{bt_url}"), ("WARC-Type", "resource"),
+                             ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"), ("Content-Type", ctype),
+                             ("WARC-Block-Digest", _hex("sha256", data))], data)
+         for kind, ctype, data in [("pageinfo", "application/json", json.dumps({"pageid": page_id, "url": bt_url}).encode()),
+                                   ("text", "text/plain", b"Recorded in a browser\nThe harbour commission voted"),
+                                   ("view", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(64))]]
+    wp_url, wp_body = f"{BASE}/2024/05/14/proxied", article_html("Fetched through a proxy")
+    wp_block = http_response("HTTP/1.1 200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                                 ("Content-Length", str(len(wp_body)))], wp_body)
+    wp_request = http_response("GET /2024/05/14/proxied HTTP/1.1", [("Host", "news.test"), ("User-Agent", "brozzler")])
+    wp_id = f"<urn:uuid:{uuid.uuid4()}>"
+    warcprox = [
+        warc_record("1.0", [("WARC-Type", "response"), ("WARC-Record-ID", wp_id), ("WARC-Date", "2024-05-14T10:00:01Z"),
+                            ("WARC-Target-URI", wp_url), ("WARC-IP-Address", "127.0.0.1"),
+                            ("Content-Type", "application/http;msgtype=response"),
+                            ("WARC-Block-Digest", _hex("sha1", wp_block)), ("WARC-Payload-Digest", _hex("sha1", wp_body))],
+                    wp_block),
+        warc_record("1.0", [("WARC-Type", "request"), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                            ("WARC-Date", "2024-05-14T10:00:01Z"), ("WARC-Target-URI", wp_url), ("WARC-Concurrent-To", wp_id),
+                            ("Content-Type", "application/http;msgtype=request"),
+                            ("WARC-Block-Digest", _hex("sha1", wp_request)), ("WARC-Payload-Digest", _hex("sha1", wp_request))],
+                    wp_request),
+        warc_record("1.0", [("WARC-Type", "revisit"), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                            ("WARC-Date", "2024-05-15T10:00:01Z"), ("WARC-Target-URI", wp_url),
+                            ("WARC-Profile", "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"),
+                            ("WARC-Refers-To", wp_id), ("WARC-Refers-To-Target-URI", wp_url),
+                            ("WARC-Refers-To-Date", "2024-05-14T10:00:01Z"), ("Content-Type", "application/http;msgtype=response"),
+                            ("WARC-Payload-Digest", _hex("sha1", wp_body)), ("WARC-Block-Digest", _hex("sha1", wp_block[:-len(wp_body)]))],
+                    wp_block[:-len(wp_body)]),
+    ]
+    for name, records in (("browsertrix", browsertrix), ("warcprox", warcprox)):
+        (tmp_path / f"{name}.warc.gz").write_bytes(b"".join(records))
+
+    reports = {name: check_warc(tmp_path / f"{name}.warc.gz") for name in ("browsertrix", "warcprox")}
+    assert reports["browsertrix"].records == 5 and not reports["browsertrix"].problems
+    (problem,) = reports["warcprox"].problems
+    assert "request" in str(problem) and "payload digest failed" in str(problem)
+    for name, url, title, when in (("browsertrix", bt_url, "Recorded in a browser", "2024-05-14T10:00:01.123Z"),
+                                   ("warcprox", wp_url, "Fetched through a proxy", "2024-05-14T10:00:01Z")):
+        out = tmp_path / name
+        out.mkdir()
+        items, worker = reextract_items(out, tmp_path / f"{name}.warc.gz")
+        assert [(i["url"], i["title"], i["fetched_at"], i["truncated"]) for i in items] == [(url, title, when, False)]
+        assert len(items[0]["text"].split()) > 100 and not worker.problems
