@@ -13,6 +13,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from archives.names import closed_warcs
 
@@ -91,7 +92,7 @@ def html_pages(warcs: list[str | os.PathLike], survey=None) -> list[dict]:
 
 def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
             title: str | None = None, description: str | None = None,
-            originals_from: list[Path] = ()) -> Path:
+            originals_from: Iterable[Path] = ()) -> Path:
     """Write `output` (.wacz) from `warcs`: index, HTML pages list, datapackage.
 
     The responses that revisit records in `warcs` stand for and `warcs` do not hold (an
@@ -111,7 +112,7 @@ def package(warcs: list[str | os.PathLike], output: str | os.PathLike, *,
     survey = OriginalsSurvey()
     lines = [{"format": "json-pages-1.0", "id": "pages", "title": "Pages"}] + html_pages(warcs, survey)
     packed = {Path(w).resolve() for w in warcs}
-    found, left = find_originals(survey.missing(), [c for c in originals_from if c.resolve() not in packed])
+    found, left = find_originals(survey.missing(), (c for c in originals_from if c.resolve() not in packed))
     if left:
         logger.warning("%d revisit record(s) in %s stand for responses in none of the WARC files "
                        "found: their pages do not replay from %s alone", len(left),
@@ -152,21 +153,29 @@ def package_run(directory: str | os.PathLike, warcs: list[Path] | None = None, *
     if output is None:   # a job's run id is "job/run": one file name, in `directory`
         output = directory / (re.sub(r"[^A-Za-z0-9._-]+", "-", run_id or "").strip(".-") or "archive")
         output = output.with_name(output.name + ".wacz")
+    part_of = warcinfo_fields(warcs[0]).get("isPartOf") if warcs else None
     return package(warcs, output, title=f"Crawl {run_id}" if run_id else None,
-                   originals_from=earlier_warcs(directory))
+                   originals_from=earlier_warcs(directory, part_of))
 
 
-def earlier_warcs(directory: Path) -> list[Path]:
-    """Where the originals of a run's revisits are: the other WARC files of its folder (runs
-    into one OUTPUT_DIR), then those of the folders beside it (a job's earlier runs), newest
-    first in each."""
+def earlier_warcs(directory: Path, part_of: str | None) -> Iterator[Path]:
+    """Where the originals of a run's revisits are, newest first, looked at only as needed:
+    the other WARC files of its folder (runs into one OUTPUT_DIR), then those beside it whose
+    warcinfo `isPartOf` is `part_of` (a job's earlier runs; no other tool's or job's files)."""
     here = directory.resolve()
-    found = list(reversed(closed_warcs(here)))
+    yield from reversed(closed_warcs(here))
+    if not part_of:
+        return
     for folder in sorted(here.parent.iterdir(), reverse=True):
         if folder == here or not folder.is_dir():
             continue
         try:
-            found += reversed(closed_warcs(folder))
+            warcs = closed_warcs(folder)
         except OSError:   # a folder we may not read holds nothing we can pack
             continue
-    return found
+        for warc in reversed(warcs):
+            try:
+                if warcinfo_fields(warc).get("isPartOf") == part_of:
+                    yield warc
+            except Exception:   # not a WARC we can read: not where our records are
+                continue

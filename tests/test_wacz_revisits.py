@@ -27,7 +27,8 @@ REQUEST = b"GET / HTTP/1.1\r\nHost: news.test\r\n\r\n"
 
 def write_run(folder, run_id, digests):
     """One run: the two story pages, answered with the same bodies every run."""
-    with WarcWriter(folder, warcinfo={"run-id": run_id}, digest_index=SqliteDigestIndex(str(digests)),
+    with WarcWriter(folder, warcinfo={"isPartOf": "nightly", "run-id": run_id},     # as a job's crawl
+                    digest_index=SqliteDigestIndex(str(digests)),
                     hostname="h") as writer:
         for number, url in enumerate(URLS):
             body = article_html(f"Story number {number}")
