@@ -146,6 +146,13 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
                     totals[key] = totals.get(key, 0) + value
     articles, repeated = _articles(directories)
     totals["output/articles"] = totals.get("output/articles", 0) + recovered
+    # A killed process's stats stop at its last write (JOB_STATS_INTERVAL): its later pages are
+    # only in its WARC. Counted from the WARCs (their CDXJ), so the run's pages are all there.
+    from crawler.report.figures import archived_in_stats, warc_captures
+
+    unreported = max(0, warc_captures(warcs) - archived_in_stats(totals))
+    killed = [p["stats"] for p in processes if not p["finish_reason"]]
+    counts = counts_from_stats(totals)
     files = []
     for directory in directories:
         for path in sorted(p for p in directory.rglob("*") if p.is_file()):
@@ -162,7 +169,9 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
         "run_ids": run_ids,
         "directories": [os.path.relpath(d, output) for d in directories],
         "processes": processes,
-        "counts": counts_from_stats(totals),
+        "counts": dict(counts, pages=counts["pages"] + unreported),
+        # processes that died before writing their end, and the pages their stats do not count
+        "incomplete": {"killed": killed, "unreported_pages": unreported} if killed or unreported else None,
         "articles": {"lines": articles, "repeated_canonical_urls": repeated, "recovered": recovered},
         "warcs": len(warcs),
         "index": {"path": INDEX, "lines": len(lines)},

@@ -425,6 +425,20 @@ def test_merge_runs_publishes_what_a_killed_process_held(redis_server, tmp_path)
     assert not (out / "articles-held.sqlite3").exists()
     manifest = json.loads((tmp_path / "merged" / "manifest.json").read_text())
     assert manifest["articles"]["recovered"] == len(written)
+    # Its pages are counted from its WARC (warcio reads it here), not from its stats file, which
+    # stopped at its last write; merge-runs said "0 pages", and `scrapy report` said "0 pages"
+    # and its result "unknown" when it knew a process of its own had been killed.
+    captures = sum(1 for warc in out.glob("*.warc.gz") for record in read_records(warc)
+                   if record.type in ("response", "revisit"))
+    (stats_file,) = out.glob("stats-*.json")
+    assert manifest["counts"]["pages"] == captures > 0
+    assert manifest["incomplete"]["killed"] == [os.path.relpath(stats_file, tmp_path / "merged")]
+    assert "process(es) killed before their end" in merged.stdout
+    reported = run_scrapy("report", str(out))
+    assert reported.returncode == 0, reported.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["counts"]["pages"] == captures and report["result"] == "interrupted"
+    assert report["incomplete"]["unfinished_stats"] == [str(stats_file)]
 
 
 def read_jsonl_lines(out: Path) -> list[str]:

@@ -37,6 +37,45 @@ def test_report_over_the_files_of_several_processes(demo_site, tmp_path):
     assert "run id         shared-run" in result.stdout
 
 
+def test_report_over_processes_one_of_which_was_killed(demo_site, tmp_path):
+    """Two processes of a run report; a third is killed (kill -9) before its end and leaves no
+    report, its WARC finalized afterwards (as merge-runs, `scrapy wacz` or the next crawl into
+    the folder do). The folder's report said "ok" with the two reports' pages only: its result
+    is "interrupted" and its pages count the killed process's captures (read here by warcio)."""
+    import signal
+    import subprocess
+
+    from archives.recovery import finalize_open_files
+    from tests.conftest import crawl_args, scrapy_command, scrapy_env
+    from tests.tools import read_records, wait_for
+
+    out = tmp_path / "run"
+    victim = subprocess.Popen(scrapy_command(*crawl_args(demo_site.base_url, out, {
+        **process_settings("c"), "DOWNLOAD_DELAY": "0.1"})), env=scrapy_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: sum(p.stat().st_size for p in out.glob("*.warc.gz.open")) > 20_000,
+                 what="the victim to archive pages")
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+    finalize_open_files(out)
+    killed = [w for w in out.glob("*.warc.gz")]
+    captures = sum(1 for warc in killed for r in read_records(warc) if r.type in ("response", "revisit"))
+    for tag in ("a", "b"):
+        result = crawl(demo_site.base_url, out, settings=process_settings(tag))
+        assert result.returncode == 0, result.stderr[-3000:]
+    per_process = [json.loads((out / f"report-{t}.json").read_text()) for t in ("a", "b")]
+    result = run_scrapy("report", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert captures > 0 and not (out / "report-c.json").exists()
+    assert report["counts"]["pages"] == sum(r["counts"]["pages"] for r in per_process) + captures
+    assert report["result"] == "interrupted" and all(r["result"] == "ok" for r in per_process)
+    (row,) = [line for line in result.stdout.splitlines() if line.strip().startswith("result")]
+    assert "a process was killed before its end" in row, result.stdout
+
+
 def test_report_of_a_folder_without_crawl_output(tmp_path):
     result = run_scrapy("report", str(tmp_path))
     assert result.returncode == 2

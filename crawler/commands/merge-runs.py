@@ -46,6 +46,11 @@ class Command(FileCommand):
         print(f"{manifest['warcs']} WARC files, {manifest['index']['lines']} index lines, "
               f"{counts['pages']} pages, {manifest['articles']['lines']} articles from "
               f"{len(manifest['processes'])} processes (run {', '.join(manifest['run_ids']) or '?'})")
+        incomplete = manifest["incomplete"]
+        if incomplete:
+            print(f"incomplete: {len(incomplete['killed'])} process(es) killed before their end "
+                  f"({', '.join(incomplete['killed']) or 'no stats file'}); "
+                  f"{incomplete['unreported_pages']} of the pages counted from their WARCs alone")
         if manifest["articles"]["recovered"]:
             print(f"{manifest['articles']['recovered']} of the articles were held by a killed process: "
                   "written to articles-recovered.jsonl in its directory")

@@ -22,6 +22,49 @@ OK_REASONS = ("finished", "closespider_pagecount", "closespider_timeout", "close
 INTERRUPTED_REASONS = ("shutdown", "cancelled")
 
 
+# what a crawl counts of the records it archives: one response (or revisit) record each
+ARCHIVED_STATS = ("warc/response_records", "warc/revisit_records", "warc/truncated_records")
+
+
+def warc_captures(warcs) -> int:
+    """Responses and revisits the WARCs hold: the lines of the CDXJ index our writer leaves
+    beside each WARC (one per such record), else the records read."""
+    from archives.names import cdxj_path_for
+    from archives.reader import ArchiveError, WarcReader
+
+    total = 0
+    for warc in warcs:
+        cdxj = cdxj_path_for(warc)
+        if cdxj.is_file():
+            with open(cdxj, "rb") as fh:
+                total += sum(1 for line in fh if line.strip())
+            continue
+        try:
+            total += sum(1 for r in WarcReader(warc).records(payload=False) if r.type in ("response", "revisit"))
+        except ArchiveError:
+            continue
+    return total
+
+
+def archived_in_stats(stats: dict) -> int:
+    """The response and revisit records a crawl's stats say it archived."""
+    return sum(int(stats.get(key) or 0) for key in ARCHIVED_STATS)
+
+
+def unfinished_processes(folders) -> list[str]:
+    """The stats files (`stats-*.json`, one per distributed process, rewritten as it runs) of
+    processes that never wrote their finish reason: killed."""
+    found = []
+    for path in (p for folder in folders for p in sorted(Path(folder).glob("stats-*.json"))):
+        try:
+            stats = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(stats, dict) and not stats.get("finish_reason"):
+            found.append(str(path))
+    return found
+
+
 def result_of(finish_reason: str | None) -> str:
     if finish_reason in OK_REASONS:
         return "ok"
@@ -287,16 +330,20 @@ def folder_sources(folders: list[Path]) -> dict[str, list[tuple[Path, int]]]:
             for kind in KINDS}
 
 
-def summed_stats(reports: list[Path]) -> tuple[dict, list[str]]:
-    """Numbers added up over the reports' stats; the worst finish reason kept."""
+def summed_stats(reports: list[Path], run_ids: set | None = None) -> tuple[dict, list[str]]:
+    """Numbers added up over the reports' stats; the worst finish reason kept. The run ids the
+    reports name are added to `run_ids` when given."""
     totals: dict = {}
     used, reasons = [], []
     for path in reports:
         try:
-            stats = json.loads(path.read_text(encoding="utf-8")).get("stats") or {}
+            report = json.loads(path.read_text(encoding="utf-8"))
+            stats = report.get("stats") or {}
         except (OSError, ValueError, AttributeError):
             continue
         used.append(str(path))
+        if run_ids is not None:
+            run_ids.add(report.get("run_id"))
         reasons.append(stats.get("finish_reason"))
         for key, value in stats.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -323,12 +370,27 @@ def folders_report(folders: list[Path], out: Path, run_id: str | None = None) ->
     mine = {out.resolve() / "report.json"}
     reports = [p for folder in folders for p in sorted(folder.glob("report*.json"))
                if p.resolve() not in mine or len(folders) == 1]
-    stats, used = summed_stats(reports)
-    run_ids = sorted({warcinfo_fields(w).get("run-id") for w in warcs} - {None})
+    reported: set = set()
+    stats, used = summed_stats(reports, reported)
+    warc_runs = {w: warcinfo_fields(w).get("run-id") for w in warcs}
+    run_ids = sorted(set(warc_runs.values()) - {None})
     run_id = run_id or (run_ids[0] if len(run_ids) == 1 else ",".join(run_ids) or out.resolve().name)
     report = build_report(stats=stats, output_dir=out, run_id=run_id, sources=sources, warcs=warcs,
                           stats_from=used)
     report["run_ids"] = run_ids
-    if not used:   # no crawl's report among them (third-party WARCs): how it ended is not known
-        report["result"] = "unknown"
+    # Pages only the WARCs know: those of a run's process killed before its report (kill -9, a
+    # machine lost: more captures in the run's WARCs than its reports count), and those of runs
+    # whose report is gone (another crawl into the folder wrote report.json again) or never was.
+    killed_pages = max(0, warc_captures([w for w, r in warc_runs.items() if r in reported])
+                       - archived_in_stats(stats))
+    unreported = killed_pages + warc_captures([w for w, r in warc_runs.items() if r not in reported])
+    unfinished = unfinished_processes(folders)
+    report["counts"]["pages"] += unreported
+    report["incomplete"] = ({"unreported_pages": unreported, "killed_pages": killed_pages,
+                             "unfinished_stats": unfinished} if unreported or unfinished else None)
+    report["killed"] = bool(killed_pages or unfinished)
+    if not used:   # no crawl's report among them: killed, or third-party WARCs (not known)
+        report["result"] = "interrupted" if unfinished else "unknown"
+    elif report["killed"] and report["result"] == "ok":   # the others ended well; one died
+        report["result"] = "interrupted"
     return report

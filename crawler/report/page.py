@@ -73,11 +73,14 @@ def render_html(report: dict) -> str:
     c = report["counts"]
     figures = [
         ("Run id", report["run_id"]),
-        ("Result", f"{report['result']} ({report['finish_reason']})"),
+        ("Result", f"{report['result']} ({report['finish_reason']})"
+                   + ("; a process was killed before its end" if report.get("killed") else "")),
         ("Started / finished", f"{report['started']} / {report['finished']}"),
         ("Elapsed", f"{report['elapsed_seconds']} s"),
         ("Start URLs", ", ".join(report["start_urls"])),
-        ("Pages", f"{c['pages']}: {pairs(c['pages_by_kind'])}"),
+        ("Pages", f"{c['pages']}: {pairs(c['pages_by_kind'])}"
+                  + (f" ({report['incomplete']['unreported_pages']} counted from the WARCs alone)"
+                     if (report.get("incomplete") or {}).get("unreported_pages") else "")),
         ("Articles", c["articles"]),
         ("Duplicates", pairs(c["duplicates"]) + (f" ({c['already_archived']} already archived earlier)"
                                                    if c["already_archived"] else "")),

@@ -26,11 +26,29 @@ def summary_lines(report: dict) -> list[str]:
     out = report["output_dir"]
     dup_total = sum(c["duplicates"].values())
     verb = "replayed from the archive (nothing archived again)" if replay else "fetched and archived"
+    incomplete = report.get("incomplete")
+    result = f"{report['result']} ({report['finish_reason']}), {report['elapsed_seconds']} s"
+    if report["result"] == "unknown":
+        result = "unknown (no crawl report among these folders)"
+    elif report.get("killed") and not report.get("stats_from"):
+        result = f"{report['result']} (no crawl report: a process was killed before its end)"
+    elif report.get("killed"):   # the reports found say how their processes ended; another one died
+        result = (f"{report['result']} (the reports say {report['finish_reason']}; a process was killed "
+                  f"before its end), {report['elapsed_seconds']} s")
     rows = [
         ("run id", report["run_id"]),
-        ("result", f"{report['result']} ({report['finish_reason']}), {report['elapsed_seconds']} s"
-                   if report["result"] != "unknown" else "unknown (no crawl report among these folders)"),
+        ("result", result),
         ("pages", f"{c['pages']} {verb}: {pairs(c['pages_by_kind'])}"),
+    ]
+    if incomplete and incomplete["unreported_pages"]:
+        rows.append(("", f"{incomplete['unreported_pages']} of them counted from the WARCs alone (in no "
+                         "crawl report, so not by kind"
+                         + (f"; {incomplete['killed_pages']} of a killed process)" if incomplete["killed_pages"]
+                            else ")")))
+    if incomplete and incomplete["unfinished_stats"]:
+        rows.append(("", f"{len(incomplete['unfinished_stats'])} process(es) never wrote their end: "
+                         + ", ".join(incomplete["unfinished_stats"])))
+    rows += [
         ("articles", f"{c['articles']} written"),
         ("duplicates", f"{dup_total} not written ({pairs(c['duplicates'])})"),
     ]
