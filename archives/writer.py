@@ -399,8 +399,9 @@ class WarcWriter:
         file), write full records without it rather than lose the exchange."""
         try:
             return getattr(self.digest_index, method)(*args)
-        except Exception:
-            logger.exception("Digest index failed: full response records from now on, no revisits")
+        except Exception as exc:   # one line: a Redis outage is reported (once) by the crawl
+            logger.warning("Digest index failed (%s: %s): full response records from now on, no revisits",
+                           type(exc).__name__, exc)
             self.digest_index = None
             return None
 

@@ -38,6 +38,7 @@ from twisted.internet import task
 from crawler.capture import CapturingHTTP11DownloadHandler
 from crawler.frontier import Frontier
 from crawler.output import output_dir
+from crawler.redisoutage import RedisOutage
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class FrontierScheduler(RedisScheduler):
         scheduler.lease_timeout = settings.getfloat("FRONTIER_LEASE_TIMEOUT")
         scheduler.start_batch = settings.getint("CONCURRENT_REQUESTS")
         scheduler.frontier = open_frontier(settings, crawler.spidercls.name)
+        scheduler.outage = RedisOutage.of(crawler)
         scheduler._leases: dict[str, object] = {}
         scheduler._ids = itertools.count(1)
         scheduler._idle_since = None
@@ -254,7 +256,7 @@ class FrontierScheduler(RedisScheduler):
 
     def _redis_failed(self, what: str, exc: Exception) -> None:
         self.stats.inc_value("frontier/redis_errors")
-        logger.error("Frontier Redis unreachable (%s): %s", what, exc)
+        logger.log(self.outage.failed(), "Frontier Redis unreachable (%s): %s", what, exc)
 
     def _ack_finished(self) -> None:
         """Acknowledge the leases of requests the engine is done with. Not after a request
@@ -278,6 +280,7 @@ class FrontierScheduler(RedisScheduler):
         except redis.RedisError as exc:     # the idle handler ends the crawl if it stays down
             self._redis_failed("next request", exc)
             return None
+        self.outage.answered()
         if data is None:
             return None
         try:
@@ -324,6 +327,7 @@ class FrontierScheduler(RedisScheduler):
         except redis.RedisError as exc:     # keep beating: Redis may come back
             self._redis_failed("heartbeat", exc)
             return
+        self.outage.answered()
         if back:
             self.stats.inc_value("frontier/reclaimed", back)
             logger.warning("Took back %d requests of a worker that stopped answering", back)
@@ -398,6 +402,7 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
         self.interval = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.frontier = open_frontier(crawler.settings, crawler.spidercls.name, worker="budget")
         self.stats = crawler.stats
+        self.outage = RedisOutage.of(crawler)
 
     async def download_request(self, request):
         if self.interval > 0:
@@ -406,8 +411,11 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
                 wait = self.frontier.reserve(host, self.interval)
             except redis.RedisError as exc:   # this process's own delay still spaces its requests
                 self.stats.inc_value("frontier/redis_errors")
-                logger.error("No shared send slot for %s (Redis: %s): sent on this process's delay", host, exc)
+                logger.log(self.outage.failed(), "No shared send slot for %s (Redis: %s): sent on this "
+                           "process's delay", host, exc)
                 wait = 0
+            else:
+                self.outage.answered()
             if wait > 0:
                 self.stats.inc_value("frontier/politeness_waits")
                 from twisted.internet import reactor
@@ -435,6 +443,7 @@ class SharedRobotsTxtMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.frontier = open_frontier(crawler.settings, crawler.spidercls.name, worker=process_tag())
+        self.outage = RedisOutage.of(crawler)
         self.wait_step = 0.1
 
     @classmethod
@@ -464,8 +473,10 @@ class SharedRobotsTxtMiddleware:
             try:
                 stored = self.frontier.robots(site)
                 claimed = stored is None and self.frontier.claim_robots(site, self.CLAIM_SECONDS)
-            except redis.RedisError:
+            except redis.RedisError as exc:
                 self.stats.inc_value("frontier/redis_errors")
+                logger.log(self.outage.failed(), "Shared robots.txt of %s unreachable (Redis: %s): "
+                           "fetched by this process", site, exc)
                 return None                      # fetch it here
             if stored is not None:
                 answer = plaindata.loads(stored)

@@ -460,8 +460,15 @@ def test_redis_lost_mid_crawl_is_a_failure_not_a_finish(tmp_path):
         _wait([process], timeout=120)            # it ends on its own
     (stats,) = _stats(out)
     assert stats["finish_reason"] == "frontier_unreachable" and stats["frontier/redis_errors"] >= 1
+    assert process.returncode == 1
     (report,) = out.glob("report-*.json")
     assert json.loads(report.read_text())["result"] == "failed"
+    # One ERROR line for the outage, not one per failed call (dozens, and a digest index
+    # traceback): every failed call is still counted in frontier/redis_errors.
+    (log,) = tmp_path.glob("log-*.txt")
+    errors = [line for line in log.read_text().splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and "Redis" in errors[0], errors
+    assert "Traceback" not in log.read_text()
     for warc in out.glob("*.warc.gz"):                              # what it archived is whole
         assert warcio_check(warc).returncode == 0
 

@@ -23,6 +23,7 @@ from pipelines.dedupe.fingerprint import Fingerprinter
 from pipelines.dedupe.store import STORE_ERRORS, DedupeStore, Record, StoreError, open_store
 from pipelines.held import HELD_FILENAME, Held, HeldArticles, Output, SharedRun, mark_held, publish
 from crawler.output import output_dir, prepare_output_dir
+from crawler.redisoutage import RedisOutage
 from pipelines.jsonl import JsonLinesFile, NotWritten
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class DedupePipeline:
         self.duplicates: JsonLinesFile | None = None
         self._flusher = None
         self._failing = False
+        # a Redis state's outage is the crawl's Redis outage: one ERROR line (crawler.redisoutage)
+        self.outage = RedisOutage.of(crawler) if settings.get("DEDUPE_BACKEND") == "redis" else None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -217,9 +220,15 @@ class DedupePipeline:
         except STORE_ERRORS as exc:
             self.stats.inc_value("dedupe/flush_errors")
             if not self._failing:
-                logger.error("Dedupe state %s could not be saved (%s); retrying",
-                             self.dedup.store.location, exc)
+                logger.log(self._failure_level(), "Dedupe state %s could not be saved (%s); retrying",
+                           self.dedup.store.location, exc)
             self._failing = True
+
+    def _failure_level(self) -> int:
+        """ERROR, but WARNING when the Redis outage it is part of was already reported."""
+        if self.outage is None:
+            return logging.ERROR
+        return logging.ERROR if self.outage.failed() == logging.ERROR else logging.WARNING
 
     def _run_id(self):
         # The crawl's one run id (crawler.runid reads DEDUPE_RUN_ID among its aliases). A job run
@@ -285,8 +294,8 @@ class DedupePipeline:
             # published as its own story.
             self.stats.inc_value("dedupe/unchecked")
             if not self._failing:
-                logger.error("Dedupe state %s failed (%s: %s); passing articles on unchecked until it answers",
-                             self.dedup.store.location, type(exc).__name__, exc)
+                logger.log(self._failure_level(), "Dedupe state %s failed (%s: %s); passing articles on "
+                           "unchecked until it answers", self.dedup.store.location, type(exc).__name__, exc)
             self._failing = True
             if is_disk_full(exc):
                 self.crawler.signals.send_catch_log(write_failed, error=exc, what=f"the dedupe state of {url}")
@@ -300,6 +309,8 @@ class DedupePipeline:
         if self._failing:
             logger.info("Dedupe state %s answers again", self.dedup.store.location)
             self._failing = False
+            if self.outage is not None:
+                self.outage.answered()
         if held:
             self.stats.inc_value("dedupe/held")
             return mark_held(item)
