@@ -18,6 +18,9 @@ import re
 import signal
 import subprocess
 import sys
+import time
+
+import pytest
 
 from crawler.jobs.config import load_jobs
 from crawler.jobs.cron import systemd_units
@@ -28,17 +31,25 @@ from tests.tools import wait_for
 SLOW = ARTICLE_PREFIX + "slow.html"
 
 
-def test_stopping_the_service_stops_the_crawl_gracefully(tmp_path):
+def _slow_site():
     home = f'<html><body><a href="{SLOW}">Slow page</a></body></html>'.encode()
-    routes = {"/robots.txt": Route(ok(b"User-agent: *\nAllow: /\n", "text/plain")),
-              "/": Route(ok(home)),
-              # Its head at once, its body 3 s later: the crawl is busy when the stop comes.
-              SLOW: Route(ok(article_html("A slow page", 3)), pause=3.0)}
-    with RawServer(routes=routes) as server:
-        jobs_file = tmp_path / "jobs.toml"
-        jobs_file.write_text(f'[jobs.site]\nurls = ["{server.base_url}/"]\nschedule = "0 3 * * *"\n'
-                             'output_dir = "archive"\n[jobs.site.settings]\n'
-                             + "".join(f'{k} = "{v}"\n' for k, v in LOOPBACK_SETTINGS.items()), encoding="utf-8")
+    return RawServer(routes={"/robots.txt": Route(ok(b"User-agent: *\nAllow: /\n", "text/plain")),
+                             "/": Route(ok(home)),
+                             # Its head at once, its body 3 s later: the crawl is busy when the stop comes.
+                             SLOW: Route(ok(article_html("A slow page", 3)), pause=3.0)})
+
+
+def _jobs_file(tmp_path, server):
+    jobs_file = tmp_path / "jobs.toml"
+    jobs_file.write_text(f'[jobs.site]\nurls = ["{server.base_url}/"]\nschedule = "0 3 * * *"\n'
+                         'output_dir = "archive"\n[jobs.site.settings]\n'
+                         + "".join(f'{k} = "{v}"\n' for k, v in LOOPBACK_SETTINGS.items()), encoding="utf-8")
+    return jobs_file
+
+
+def test_stopping_the_service_stops_the_crawl_gracefully(tmp_path):
+    with _slow_site() as server:
+        jobs_file = _jobs_file(tmp_path, server)
         job = load_jobs(jobs_file).get("site")
         unit = systemd_units(job, jobs_file, ROOT, sys.executable)
         service = next(text for name, text in unit.items() if name.endswith(".service"))
@@ -64,3 +75,72 @@ def test_stopping_the_service_stops_the_crawl_gracefully(tmp_path):
     assert attempt["finish_reason"] == "shutdown", (kill_mode, out.decode()[-2000:])
     assert proc.returncode == 130
     assert (job.jobdir / "requests.seen").exists()    # Scrapy saved its state: the next run resumes it
+
+
+@pytest.mark.parametrize("how", ["kill -INT", "Ctrl-C"])
+def test_sigint_stops_the_crawl_gracefully(tmp_path, how):
+    """SIGINT to `scrapy jobs run` alone (`kill -INT PID`, a supervisor) used to leave its crawl
+    running to its end, and the run was then labelled interrupted: it is passed on, and the crawl
+    stops as on Ctrl-C. A Ctrl-C typed in the run's terminal (a real pseudo-terminal here) reaches
+    the crawl itself too: it must not be passed on as well (a second SIGINT: an unclean stop)."""
+    with _slow_site() as server:
+        jobs_file = _jobs_file(tmp_path, server)
+        job = load_jobs(jobs_file).get("site")
+        command = scrapy_command("jobs", "run", "site", "--file", str(jobs_file))
+        fetched_slow = lambda: any(path == SLOW for path, _ in server.requests)   # noqa: E731
+        if how == "kill -INT":
+            proc = subprocess.Popen(command, cwd=ROOT, env=scrapy_env(), stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            try:
+                wait_for(fetched_slow, what="the crawl to fetch the slow page")
+                proc.send_signal(signal.SIGINT)
+                code = proc.wait(timeout=120)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            code = _ctrl_c_in_a_terminal(command, fetched_slow)
+    (manifest_path,) = (tmp_path / "archive").glob("*/manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    log = (manifest_path.parent / "crawl.log").read_text()
+    assert "forcing unclean shutdown" not in log, log[-2000:]
+    assert manifest["attempts"][-1]["finish_reason"] == "shutdown", log[-2000:]
+    assert manifest["result"] == "interrupted" and code == 130
+    assert (job.jobdir / "requests.seen").exists()    # Scrapy saved its state: the next run resumes it
+
+
+def _ctrl_c_in_a_terminal(command, ready) -> int:
+    """Run `command` as the foreground of a new pseudo-terminal, type Ctrl-C once `ready()`;
+    its exit status."""
+    import pty
+    import threading
+
+    pid, fd = pty.fork()
+    if pid == 0:                                       # the child: exec at once
+        os.chdir(ROOT)
+        os.execve(command[0], command, scrapy_env())
+    threading.Thread(target=_drain, args=(fd,), daemon=True).start()
+    try:
+        wait_for(ready, what="the crawl to fetch the slow page")
+        os.write(fd, b"\x03")                           # the terminal sends SIGINT to its foreground
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                pid = None
+                return os.waitstatus_to_exitcode(status)
+            time.sleep(0.2)
+        raise AssertionError("the job run did not end")
+    finally:
+        if pid is not None:                            # a session leader: its group is its pid
+            os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def _drain(fd) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except OSError:
+        pass

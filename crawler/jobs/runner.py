@@ -40,6 +40,7 @@ RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 STATS_FILE = "last-attempt-stats.json"
 LOG_FILE = "crawl.log"
 KILL_GRACE = 300  # seconds past max_duration before a crawl that ignores CLOSESPIDER_TIMEOUT is stopped
+SI_KERNEL = 0x80  # Linux's si_code of a signal the kernel sent, as the terminal's Ctrl-C (kill(2) gives SI_USER)
 
 
 def _setting_value(value) -> str:
@@ -265,29 +266,44 @@ class JobRunner:
 
     def _crawl(self, command: list[str], log_path: Path) -> int:
         deadline = (time.monotonic() + self.job.max_duration + KILL_GRACE) if self.job.max_duration else None
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        stop_signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.getsignal(sig) for sig in stop_signals}
 
-        def forward(signum, frame):
-            # Ctrl-C in a terminal reaches the crawl directly (same process group);
-            # SIGTERM from a service manager or `jobs serve` is passed on.
+        def forward(signum, frame, from_terminal=False):
+            # SIGTERM (a service manager, `jobs serve`) and a SIGINT sent to this process alone
+            # (`kill -INT`, a supervisor) are passed on: the crawl stops as on Ctrl-C. A Ctrl-C
+            # typed in the terminal reached the crawl directly (same process group): passing it
+            # on would be its second SIGINT, Scrapy's "force an unclean shutdown".
             self._stop_requested = True
-            if self.proc is not None and self.proc.poll() is None and signum == signal.SIGTERM:
-                self.proc.send_signal(signal.SIGTERM)
+            if self.proc is not None and self.proc.poll() is None and not from_terminal:
+                self.proc.send_signal(signum)
 
         with open(log_path, "ab") as log:
+            in_main = _is_main_thread()
+            if in_main:                      # until the mask below, a signal comes here
+                for sig in stop_signals:
+                    signal.signal(sig, forward)
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
                                          pass_fds=(self.lock.fileno(),))
             self.lock.update(crawl_pid=self.proc.pid)
-            in_main = _is_main_thread()
-            if in_main:
-                for sig in previous:
-                    signal.signal(sig, forward)
+            # Taken one by one with sigtimedwait, which says who sent each (a handler cannot):
+            # the terminal's own (SI_KERNEL) reached the crawl already. Masked after the fork,
+            # so the crawl keeps its own signals.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals) if in_main else None
             try:
                 while True:
-                    try:
-                        return self.proc.wait(timeout=1.0)
-                    except subprocess.TimeoutExpired:
-                        pass
+                    if in_main:
+                        info = signal.sigtimedwait(stop_signals, 1.0)
+                        if info is not None:
+                            forward(info.si_signo, None, from_terminal=info.si_code == SI_KERNEL)
+                        code = self.proc.poll()
+                        if code is not None:
+                            return code
+                    else:
+                        try:
+                            return self.proc.wait(timeout=1.0)
+                        except subprocess.TimeoutExpired:
+                            pass
                     if deadline is not None and time.monotonic() > deadline:
                         self._timed_out = True
                         logger.error("job %s: crawl still running %ss past max_duration; stopping it",
@@ -300,6 +316,7 @@ class JobRunner:
                             return self.proc.wait()
             finally:
                 if in_main:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)   # a signal pending now: forward()
                     for sig, handler in previous.items():
                         signal.signal(sig, handler)
 
