@@ -66,6 +66,7 @@ RETRY_AFTER_MAX = 120                  # seconds at most a 429/503's Retry-After
 RETRY_AFTER_DEFAULT = 10               # seconds a 429 without Retry-After pauses its host (0: none; a 503 without one: none)
 DEPTH_LIMIT = 5                        # link hops from a start URL (the next pages of a listing are no hop: NEWS_MAX_LISTING_PAGES bounds them)
 DEPTH_PRIORITY = 1                     # shallower pages first (Scrapy's default is depth first): a page limit goes to the home page's stories, not down a tag cloud
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"   # and a page's links in its order, top story first (Scrapy's: last found first); a JOBDIR's disk queue stays Scrapy's, whose files it reads
 CLOSESPIDER_PAGECOUNT = 0              # 0: no page limit
 NEWS_MAX_LISTING_PAGES = 20            # page numbers followed per listing (?page=N, ?paged=N, /page/N); ?p=, ?offset= and ?start= are ordinary links
 NEWS_FOLLOW_EXTERNAL = False           # stay on the start URLs' sites

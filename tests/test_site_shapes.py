@@ -205,6 +205,8 @@ def test_a_page_limit_is_spent_on_the_home_pages_stories_before_a_tag_cloud(tmp_
         requested = [path for path, _raw in server.requests]
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert set(HOME_STORIES) <= set(requested), requested
+    # and in the page's order, its top story first (last found first, a limit took the bottom links)
+    assert [path for path in requested if path in HOME_STORIES or path == "/tag/t/"] == [*HOME_STORIES, "/tag/t/"]
     deep_tags = [path for path in requested if path.startswith("/tag/t/") and path.count("/") > 5]   # /tag/t/0/0/0/ on
     assert not deep_tags, requested
 
