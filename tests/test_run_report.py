@@ -171,3 +171,15 @@ def test_a_robots_txt_404_is_counted_as_robots_txt_not_as_an_http_error():
     kinds = page_kinds(stats)
     assert kinds["robots.txt"] == 2 and kinds["HTTP error"] == 2
     assert sum(kinds.values()) == 5 + 3 + 1
+
+
+def test_a_304_is_counted_as_not_modified_not_as_a_redirect():
+    # a scheduled job's conditional GETs answered 304 (archived as server-not-modified revisits)
+    # showed as "redirect N" in every night's summary
+    from crawler.report.figures import page_kinds
+
+    stats = {"downloader/response_status_count/200": 3, "downloader/response_status_count/301": 1,
+             "downloader/response_status_count/304": 6, "news/articles": 2, "news/pages/listing": 1}
+    kinds = page_kinds(stats)
+    assert kinds["redirect"] == 1 and kinds["not modified"] == 6
+    assert sum(kinds.values()) == 3 + 1 + 6

@@ -203,7 +203,9 @@ def page_kinds(stats: dict) -> dict:
     kinds["not HTML"] = stats.get("news/skipped_not_html", 0)
     kinds["requisite"] = stats.get("requisites/fetched", 0)     # images, stylesheets... of pages (2xx)
     statuses = _site_statuses(stats)
-    kinds["redirect"] = sum(n for code, n in statuses.items() if code.isdigit() and 300 <= int(code) < 400)
+    kinds["redirect"] = sum(n for code, n in statuses.items()
+                            if code.isdigit() and 300 <= int(code) < 400 and code != "304")
+    kinds["not modified"] = statuses.get("304", 0)   # a job's conditional GET: a revisit record
     kinds["HTTP error"] = sum(n for code, n in statuses.items() if code.isdigit() and int(code) >= 400) \
         - made_up_404s(stats)
     return {k: int(v) for k, v in kinds.items() if v}
