@@ -71,6 +71,17 @@ def test_base_href_is_honoured():
     assert links == ["http://cdn.example/base/x"]
 
 
+def test_feeds_named_with_type_parameters_or_in_capitals_are_found_and_others_are_not():
+    page = (b'<html><head>'
+            b'<link rel="alternate" type="application/rss+xml; charset=utf-8" href="/rss">'
+            b'<link rel="alternate" type="Application/Atom+XML" href="/atom">'
+            b'<link rel="alternate" type="application/json" href="/wp-json/wp/v2/posts/7">'
+            b'<link rel="alternate" hreflang="de" href="/de/">'
+            b'</head><body></body></html>')
+    _, feeds = tree_links(parse_html(page), "http://news.example/a/")
+    assert feeds == ["http://news.example/rss", "http://news.example/atom"]
+
+
 URL = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
 
 

@@ -51,6 +51,12 @@ def _joiner(base_url: str):
     return join
 
 
+def _media_type(value: str | None) -> str:
+    """A type attribute's media type, its parameters left out: "application/rss+xml;
+    charset=utf-8" is an RSS feed (RFC 9110 8.3.1: parameters follow a ';', case-blind type)."""
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
 def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
     """(links, feeds) of a parsed page: absolute hrefs of <a>/<area> once each in document
     order, and the feeds named by <link rel=alternate>."""
@@ -62,8 +68,7 @@ def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
         if href and not href.startswith(_SKIPPED_HREFS):
             links[join(href)] = None
     links.pop(None, None)
-    feeds = [join(link.get("href").strip()) for link in _FEEDS(tree)
-             if (link.get("type") or "").lower() in _FEED_TYPES]
+    feeds = [join(link.get("href").strip()) for link in _FEEDS(tree) if _media_type(link.get("type")) in _FEED_TYPES]
     return list(links), [feed for feed in feeds if feed]
 
 
