@@ -52,6 +52,17 @@ def test_dated_story_under_an_archive_path_is_an_article():
     assert page_kind(page("<h1>Blog</h1>" + prose(25)), "https://blog.example/") == "listing"
 
 
+def test_a_story_at_the_root_under_an_item_query_is_an_article_and_the_home_page_stays_a_listing():
+    # WordPress's plain permalinks put every post at the root: /?p=4711
+    html = page(f"<article><h1>River plan returns to the council</h1><p class='byline'>By Ann Lee</p>"
+                f"<time datetime='2024-03-05'>March 5, 2024</time>{prose()}</article>",
+                ld({"@type": "NewsArticle", "headline": "River plan returns", "datePublished": "2024-03-05"}))
+    assert page_kind(html, "https://blog.example/?p=4711") == "article"
+    assert page_kind(html, "https://blog.example/?page_id=12&lang=en") == "article"
+    for home in ("https://blog.example/", "https://blog.example/?lang=en", "https://blog.example/?srsltid=AfmBOo"):
+        assert page_kind(html, home) == "listing"
+
+
 WP_PAGE = '<meta property="og:type" content="article">'  # CMSs mark every page an og:article
 SECTIONS = "".join(f"<h2>Part {i}</h2>" + PARA.format(n=i) for i in range(8))
 

@@ -38,13 +38,25 @@ def _slug_words(segment: str) -> int:
     return len([w for w in re.split(r"[-_]+", segment) if w.isalpha() and len(w) > 1])
 
 
+# a query naming one item by its number at the site's root: WordPress's plain permalinks
+# (/?p=4711, /?page_id=12) and the id-in-query URLs of other CMSs; a tracking or language
+# parameter (/?srsltid=..., /?lang=en) leaves the root the home page
+_ITEM_QUERY = re.compile(r"(?:^|&)(?:p|page_id|id|story|article|post|postid|nid)=\d+(?:&|$)", re.IGNORECASE)
+
+
+def is_home(url: str) -> bool:
+    """The site's home page: the root path, with no query naming one item (_ITEM_QUERY)."""
+    parts = urlsplit(url)
+    return not parts.path.strip("/") and not _ITEM_QUERY.search(parts.query)
+
+
 def url_kind(url: str) -> str | None:
     """What the URL shape alone says: 'listing', 'article' or None (no opinion)."""
     parts = urlsplit(url)
     path = parts.path or "/"
     segments = [s for s in path.split("/") if s]
     if not segments:
-        return "listing"  # the home page
+        return "listing" if is_home(url) else None
     if len(segments) > 1 and re.match(r"^(?:index|default|story|article)\.\w+$", segments[-1], re.IGNORECASE):
         segments = segments[:-1]  # /2019/11/18/politics/some-story/index.html
         path = "/" + "/".join(segments)
@@ -402,7 +414,7 @@ def _can_be_article(tree, url: str, declared_article: bool, declared_listing: bo
     has a path of its own) are listings; a page needs prose, or must declare a story (a live-blog
     shell filled by script is still an article page: the item rules decide what an empty body
     gives)."""
-    if declared_listing and not declared_article or not urlsplit(url).path.strip("/"):
+    if declared_listing and not declared_article or is_home(url):
         return False
     return declared_article or long_paras >= 1 or text_runs(tree) >= 200
 
@@ -417,7 +429,7 @@ def classify_tree(tree, url: str, objects: list[dict] | None = None, metas: dict
     """`objects`/`metas`: the page's JSON-LD objects and meta tags, if the caller has them."""
     objects = json_ld_objects(tree) if objects is None else objects
     declared_article, declared_listing = _declared(objects)
-    if declared_listing and not declared_article or not urlsplit(url).path.strip("/"):
+    if declared_listing and not declared_article or is_home(url):
         return "listing"
     metas = meta_tags(tree) if metas is None else metas
     paragraphs = prose_paragraphs(tree)   # walked once for the score's layout and the gate's prose
