@@ -458,6 +458,7 @@ class WarcReader:
         self.check_digests = check_digests
         self.max_bytes = max_bytes
         self.problems: list[Problem] = []
+        self.damaged: list[Problem] = []   # of those, bytes missing or unreadable: the file is not whole
         self.records_read = 0
 
     @contextlib.contextmanager
@@ -519,7 +520,7 @@ class WarcReader:
                     start = _next_record_start(fh, bad + 1, gzipped)
                     after = (f"skipped {start - bad} bytes to the next record at offset {start}"
                              if start is not None else "nothing readable after it")
-                    self._problem(bad, f"unreadable record ({describe_error(exc)}); {after}")
+                    self.damaged.append(self._problem(bad, f"unreadable record ({describe_error(exc)}); {after}"))
 
     def _record(self, it, raw, payload, gzipped) -> Record:
         offset = it.offset
@@ -555,9 +556,10 @@ class WarcReader:
         date = record.warc("WARC-Date")
         if date is not None and record.date is None:
             record.problems.append(f"bad WARC-Date {date[:40]!r}")
-        if cut:
+        cut_note = "truncated: " + "; ".join(cut) if cut else None
+        if cut_note:
             record.truncated = True
-            record.problems.append("truncated: " + "; ".join(cut))
+            record.problems.append(cut_note)
         elif record.type != "continuation" and record.warc("WARC-Segment-Number") is not None:
             # WARC 1.1 section 5.14: the rest of the block is in `continuation` records, maybe in
             # another file; warcio, pywb and this reader do not join them.
@@ -570,8 +572,10 @@ class WarcReader:
         if checker is not None and checker.passed is False:
             record.problems += [f"digest: {p}" for p in checker.problems]
         for message in record.problems:
-            self._problem(record.offset, f"{record.type} {record.target_uri or ''}: {message}".replace("  ", " "),
-                          record.record_id)
+            problem = self._problem(record.offset, f"{record.type} {record.target_uri or ''}: {message}"
+                                    .replace("  ", " "), record.record_id)
+            if message is cut_note:
+                self.damaged.append(problem)
         return record
 
 

@@ -47,8 +47,7 @@ def _damage(reader) -> str | None:
     or written only in part) or bytes that are no record. The wacz tool packs such a file
     without a word and `wacz validate` then dies on the package; other problems (a bad date,
     a digest) leave the file readable and are warc-check's to report."""
-    bad = [p for p in reader.problems if p.message.startswith("unreadable record")
-           or ": truncated: " in p.message]
+    bad = reader.damaged
     if not bad:
         return None
     more = f" (and {len(bad) - 1} more damaged place(s))" if len(bad) > 1 else ""
