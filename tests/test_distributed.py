@@ -433,7 +433,7 @@ def test_merge_runs_publishes_what_a_killed_process_held(redis_server, tmp_path)
     (stats_file,) = out.glob("stats-*.json")
     assert manifest["counts"]["pages"] == captures > 0
     assert manifest["incomplete"]["killed"] == [os.path.relpath(stats_file, tmp_path / "merged")]
-    assert "process(es) killed before their end" in merged.stdout
+    assert f"1 process(es) killed before their end: {manifest['incomplete']['killed'][0]}" in merged.stdout
     reported = run_scrapy("report", str(out))
     assert reported.returncode == 0, reported.stderr[-2000:]
     report = json.loads((out / "report.json").read_text())

@@ -40,8 +40,10 @@ def test_report_over_the_files_of_several_processes(demo_site, tmp_path):
 def test_report_over_processes_one_of_which_was_killed(demo_site, tmp_path):
     """Two processes of a run report; a third is killed (kill -9) before its end and leaves no
     report, its WARC finalized afterwards (as merge-runs, `scrapy wacz` or the next crawl into
-    the folder do). The folder's report said "ok" with the two reports' pages only: its result
-    is "interrupted" and its pages count the killed process's captures (read here by warcio)."""
+    the folder do). Each keeps a stats file as distributed processes do (JOB_STATS_FILE). The
+    folder's report said "ok" with the two reports' pages only: its result is "interrupted"
+    (the victim's stats file has no finish reason) and its pages count the killed process's
+    captures (read here by warcio)."""
     import signal
     import subprocess
 
@@ -51,7 +53,8 @@ def test_report_over_processes_one_of_which_was_killed(demo_site, tmp_path):
 
     out = tmp_path / "run"
     victim = subprocess.Popen(scrapy_command(*crawl_args(demo_site.base_url, out, {
-        **process_settings("c"), "DOWNLOAD_DELAY": "0.1"})), env=scrapy_env(),
+        **process_settings("c"), "DOWNLOAD_DELAY": "0.1", "JOB_STATS_FILE": str(out / "stats-c.json")})),
+        env=scrapy_env(),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: sum(p.stat().st_size for p in out.glob("*.warc.gz.open")) > 20_000,
@@ -63,12 +66,14 @@ def test_report_over_processes_one_of_which_was_killed(demo_site, tmp_path):
     killed = [w for w in out.glob("*.warc.gz")]
     captures = sum(1 for warc in killed for r in read_records(warc) if r.type in ("response", "revisit"))
     for tag in ("a", "b"):
-        result = crawl(demo_site.base_url, out, settings=process_settings(tag))
+        result = crawl(demo_site.base_url, out, settings={**process_settings(tag),
+                                                          "JOB_STATS_FILE": str(out / f"stats-{tag}.json")})
         assert result.returncode == 0, result.stderr[-3000:]
     per_process = [json.loads((out / f"report-{t}.json").read_text()) for t in ("a", "b")]
     result = run_scrapy("report", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "report.json").read_text())
+    assert report["incomplete"]["unfinished_stats"] == [str(out / "stats-c.json")]
     assert captures > 0 and not (out / "report-c.json").exists()
     assert report["counts"]["pages"] == sum(r["counts"]["pages"] for r in per_process) + captures
     assert report["result"] == "interrupted" and all(r["result"] == "ok" for r in per_process)

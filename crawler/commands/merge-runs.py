@@ -48,9 +48,10 @@ class Command(FileCommand):
               f"{len(manifest['processes'])} processes (run {', '.join(manifest['run_ids']) or '?'})")
         incomplete = manifest["incomplete"]
         if incomplete:
-            print(f"incomplete: {len(incomplete['killed'])} process(es) killed before their end "
-                  f"({', '.join(incomplete['killed']) or 'no stats file'}); "
-                  f"{incomplete['unreported_pages']} of the pages counted from their WARCs alone")
+            killed = incomplete["killed"]
+            print(f"incomplete: {incomplete['unreported_pages']} of the pages counted from the WARCs alone "
+                  "(in no process's stats)" + (f"; {len(killed)} process(es) killed before their end: "
+                                               + ", ".join(killed) if killed else ""))
         if manifest["articles"]["recovered"]:
             print(f"{manifest['articles']['recovered']} of the articles were held by a killed process: "
                   "written to articles-recovered.jsonl in its directory")

@@ -380,19 +380,21 @@ def folders_report(folders: list[Path], out: Path, run_id: str | None = None) ->
     report = build_report(stats=stats, output_dir=out, run_id=run_id, sources=sources, warcs=warcs,
                           stats_from=used)
     report["run_ids"] = run_ids
-    # Pages only the WARCs know: those of a run's process killed before its report (kill -9, a
-    # machine lost: more captures in the run's WARCs than its reports count), and those of runs
-    # whose report is gone (another crawl into the folder wrote report.json again) or never was.
-    killed_pages = max(0, warc_captures([w for w, r in warc_runs.items() if r in reported])
-                       - archived_in_stats(stats))
-    unreported = killed_pages + warc_captures([w for w, r in warc_runs.items() if r not in reported])
+    # Pages only the WARCs know: those of a process killed before its report (kill -9, a machine
+    # lost), of an earlier attempt of a resumed run, of a run whose report.json a later crawl into
+    # the folder replaced: the run's captures past what its reports count, and every capture of
+    # a run without one. Which process died is told by its stats file (`stats-*.json`, kept by
+    # distributed processes or with JOB_STATS_FILE) without a finish reason: not by the counts,
+    # which an attempt resumed to its end leaves short too.
+    unreported = (max(0, warc_captures([w for w, r in warc_runs.items() if r in reported]) - archived_in_stats(stats))
+                  + warc_captures([w for w, r in warc_runs.items() if r not in reported]))
     unfinished = unfinished_processes(folders)
     report["counts"]["pages"] += unreported
-    report["incomplete"] = ({"unreported_pages": unreported, "killed_pages": killed_pages,
-                             "unfinished_stats": unfinished} if unreported or unfinished else None)
-    report["killed"] = bool(killed_pages or unfinished)
+    report["incomplete"] = ({"unreported_pages": unreported, "unfinished_stats": unfinished}
+                            if unreported or unfinished else None)
+    report["killed"] = bool(unfinished)
     if not used:   # no crawl's report among them: killed, or third-party WARCs (not known)
         report["result"] = "interrupted" if unfinished else "unknown"
-    elif report["killed"] and report["result"] == "ok":   # the others ended well; one died
+    elif unfinished and report["result"] == "ok":   # the others ended well; one died
         report["result"] = "interrupted"
     return report

@@ -42,9 +42,7 @@ def summary_lines(report: dict) -> list[str]:
     ]
     if incomplete and incomplete["unreported_pages"]:
         rows.append(("", f"{incomplete['unreported_pages']} of them counted from the WARCs alone (in no "
-                         "crawl report, so not by kind"
-                         + (f"; {incomplete['killed_pages']} of a killed process)" if incomplete["killed_pages"]
-                            else ")")))
+                         "crawl report, so not by kind)"))
     if incomplete and incomplete["unfinished_stats"]:
         rows.append(("", f"{len(incomplete['unfinished_stats'])} process(es) never wrote their end: "
                          + ", ".join(incomplete["unfinished_stats"])))
