@@ -20,7 +20,7 @@ from typing import Iterable
 from archives import records
 from archives.index import IndexEntry, cdxj_lines, entry_from_record, normalize_digest, parse_cdxj_line, timestamp14
 from archives.names import cdxj_path_for
-from archives.reader import GZIP_MAGIC, Record, WarcReader
+from archives.reader import GZIP_MAGIC, ArchiveError, Record, WarcReader
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,24 @@ def find_originals(wanted: list[Wanted], candidates: Iterable[Path]) -> tuple[li
             break
         for entry in _entries(warc):
             hits = [w for w in left if w.matches(entry)]
-            if hits:
+            if hits and _member(entry) is not None:   # not a stale index line of a cut file
                 found.append(entry)
                 left = [w for w in left if w not in hits]
     return found, left
+
+
+def _member(entry: IndexEntry) -> bytes | None:
+    """The gzip member holding `entry`'s record (a record of an uncompressed WARC gzipped on
+    its own), or None when the file does not hold a whole record there."""
+    try:
+        with open(entry.source, "rb") as fh:
+            fh.seek(entry.offset)
+            member = fh.read(entry.length)
+    except OSError:
+        return None
+    if len(member) != entry.length or not member.startswith((GZIP_MAGIC, b"WARC/")):
+        return None
+    return member if member.startswith(GZIP_MAGIC) else records.gzip_member(member, 6)
 
 
 def copy_records(entries: list[IndexEntry], output: Path, *, description: str) -> Path:
@@ -110,12 +124,9 @@ def copy_records(entries: list[IndexEntry], output: Path, *, description: str) -
     with open(output, "wb") as out:
         out.write(records.gzip_member(records.serialize(records.WARC_1_1, head, warcinfo), 6))
         for entry in sorted(entries, key=lambda e: (e.source, e.offset)):
-            with open(entry.source, "rb") as fh:
-                fh.seek(entry.offset)
-                member = fh.read(entry.length)
-            if len(member) != entry.length or not member.startswith((GZIP_MAGIC, b"WARC/")):
-                raise ValueError(f"{entry.source}: offset {entry.offset}: no whole record of "
-                                 f"{entry.length} bytes there (stale index?)")
-            # a record of an uncompressed WARC becomes a gzip member of its own
-            out.write(member if member.startswith(GZIP_MAGIC) else records.gzip_member(member, 6))
+            member = _member(entry)
+            if member is None:   # the file changed since find_originals() read it
+                raise ArchiveError(f"{entry.source}: offset {entry.offset}: no whole record of "
+                                   f"{entry.length} bytes there any more")
+            out.write(member)
     return output

@@ -73,3 +73,21 @@ def test_revisits_whose_originals_are_nowhere_are_said(tmp_path, caplog):
     assert "2 revisit record(s)" in caplog.text and "do not replay from b.wacz alone" in caplog.text
     with zipfile.ZipFile(wacz) as z:
         assert not [n for n in z.namelist() if n.endswith("-originals.warc.gz")]
+
+
+def test_an_earlier_file_cut_after_it_was_indexed_is_no_source(tmp_path, caplog):
+    """The earlier run's WARC was cut (a copy stopped part way) after its CDXJ was written:
+    its index lines point past its end. Packaging died with a traceback; the revisits now
+    count as without their originals, and the package is made."""
+    digests = tmp_path / "digests.sqlite3"
+    write_run(tmp_path / "out", "run-1", digests)
+    (old,) = (tmp_path / "out").glob("*.warc.gz")
+    write_run(tmp_path / "out", "run-2", digests)
+    with open(old, "r+b") as fh:
+        fh.truncate(300)
+    cdxj = old.with_name(old.name.removesuffix(".warc.gz") + ".cdxj")
+    cdxj.touch()                 # as new as the file: the index is believed
+    with caplog.at_level(logging.WARNING, logger="archives.wacz"):
+        wacz = package_run(tmp_path / "out", run_id="run-2", output=tmp_path / "run-2.wacz")
+    assert "2 revisit record(s)" in caplog.text
+    assert wacz.is_file()
