@@ -11,6 +11,7 @@ time are counted and listed, never fatal.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import tempfile
 import time
 from collections import Counter, deque
@@ -19,7 +20,7 @@ from typing import Callable
 
 from scrapy import Request
 
-from archives.index import ArchiveIndex, entry_from_record
+from archives.index import normalize_digest
 from archives.inputs import warc_inputs
 from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
@@ -58,7 +59,7 @@ class Reextractor:
         self.problems: list[Problem] = []
         self.seen: set[str] = set()
         self.dedupe = dedupe
-        self._index = ArchiveIndex()      # responses read so far: revisits resolve here first
+        self._originals = PayloadOriginals()  # responses read so far: revisits resolve here first
         self._archive: Archive | None = None  # every input, built only if a revisit needs it
         self._last_progress = time.monotonic()
 
@@ -72,11 +73,11 @@ class Reextractor:
     def _replayed(self, record):
         if record.type != "revisit":
             return replayed_from(record)
-        entry = self._index.resolve_revisit(record)
-        if entry is not None:
-            with self._inputs[entry.source].open() as fh:
-                return replayed_from(record, read_record(entry.source, entry.offset, fileobj=fh,
-                                                         max_bytes=self.max_bytes))
+        found = self._originals.find(record.payload_digest)
+        if found is not None:
+            source, offset = found
+            with self._inputs[source].open() as fh:
+                return replayed_from(record, read_record(source, offset, fileobj=fh, max_bytes=self.max_bytes))
         if self._archive is None:
             self._archive = Archive.open(self.paths, self.max_bytes)
         entry = self._archive.index.resolve_revisit(record)
@@ -97,9 +98,8 @@ class Reextractor:
         for record in reader.records(payload=self._wanted):
             self.stats["records"] += 1
             self._tick(number, warc)
-            entry = entry_from_record(record, warc.path, warc.name)
-            if entry is not None and record.type == "response":
-                self._index.add(entry)
+            if record.type == "response" and self._wanted(record):
+                self._originals.add(normalize_digest(record.payload_digest), warc.path, record.offset)
             if record.payload is None:
                 continue
             url = record.target_uri
@@ -195,6 +195,7 @@ class Reextractor:
             raise
         finally:
             self.pool.close()       # Ctrl-C included: no worker outlives the run
+            self._originals.close()
             if self._archive is not None:
                 self._archive.close()
         if self.dedupe is not None:
@@ -235,6 +236,46 @@ class Reextractor:
         self.problems.append(Problem(pointer["filename"], pointer["offset"],
                                      f"extraction failed for {response.url}: {exc!r}",
                                      pointer["record_id"]))
+
+
+class PayloadOriginals:
+    """Where the first 2xx response with each payload digest was read: what a revisit record
+    of a page (identical-payload-digest) takes its body from.
+
+    A revisit can only be of a payload read before it (or, rarely, elsewhere in the inputs:
+    `Archive` then indexes them all). Kept in a private temporary SQLite database, not in
+    memory: an archive of millions of records would otherwise cost its size in RAM (an
+    in-memory index of every response grew ~1 KB per record: 160 MB over a 1.4 GB WARC of
+    153,000 responses). The digest names the bytes, so any record with it serves."""
+
+    def __init__(self):
+        self._db = sqlite3.connect("", isolation_level=None)   # "": on disk, deleted when closed
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("CREATE TABLE payload (digest TEXT PRIMARY KEY, source INTEGER, offset INTEGER)"
+                         " WITHOUT ROWID")
+        self._db.execute("BEGIN")   # never committed: the file is thrown away
+        self._sources: dict[str, int] = {}
+        self._source_names: list[str] = []
+
+    def add(self, digest: str | None, source: str, offset: int) -> None:
+        if not digest:
+            return
+        number = self._sources.get(source)
+        if number is None:
+            number = self._sources[source] = len(self._source_names)
+            self._source_names.append(source)
+        self._db.execute("INSERT OR IGNORE INTO payload VALUES (?, ?, ?)", (digest, number, offset))
+
+    def find(self, digest: str | None) -> tuple[str, int] | None:
+        """(source, offset) of a response read earlier with this payload digest, if any."""
+        digest = normalize_digest(digest)
+        if not digest:
+            return None
+        row = self._db.execute("SELECT source, offset FROM payload WHERE digest = ?", (digest,)).fetchone()
+        return (self._source_names[row[0]], row[1]) if row else None
+
+    def close(self) -> None:
+        self._db.close()
 
 
 class Dedupe:

@@ -225,3 +225,46 @@ def test_data_gov_uk_post_titles_are_the_posts(corpus_items):
     assert posts["http://data.gov.uk/blog/introducing-hampshire-hub-0"] == "Introducing the Hampshire Hub"
     # the section heading ("Blogs") and the site name are nobody's title
     assert not [t for t in posts.values() if t == "Blogs" or "data.gov.uk" in t]
+
+
+def test_reading_holds_no_index_of_every_record(tmp_path):
+    """Reading streams: what reextract keeps per record read (to resolve revisits) is on disk,
+    not in Python objects, so a WARC of millions of records does not cost its size in RAM
+    (an in-memory index of every response grew ~1 KB per record). A revisit of a page read
+    earlier still gets that page's body."""
+    import tracemalloc
+
+    from archives.digests import make_digest_index
+    from archives.writer import WarcWriter
+    from crawler.reextract import Reextractor
+    from pipelines.jsonl import JsonLinesFile
+
+    def exchange(writer, url, body, content_type):
+        path = url.split("example", 1)[1]
+        return writer.write_exchange(
+            url=url, request_head=f"GET {path} HTTP/1.1\r\nHost: news.example\r\n\r\n".encode(),
+            response_head=(f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
+                           f"Content-Length: {len(body)}\r\n\r\n").encode(), response_body=body)
+
+    page = b"<html><head><title>Story</title></head><body><p>" + b"A sentence of the story. " * 40 + b"</p></body></html>"
+    images = 2000
+    with WarcWriter(tmp_path / "warcs", digest_index=make_digest_index("memory", ""), cdxj=False) as writer:
+        exchange(writer, "http://news.example/story", page, "text/html")
+        for n in range(images):
+            exchange(writer, f"http://news.example/img/{n}.png", b"\x89PNG%d" % n, "image/png")
+        copy = exchange(writer, "http://news.example/story-again", page, "text/html")
+    assert copy.is_revisit
+
+    warm = Reextractor([tmp_path / "warcs"], JsonLinesFile(tmp_path / "out.jsonl"))
+    list(warm._pages())     # once before measuring: what the first read imports is no per-record cost
+    reextractor = Reextractor([tmp_path / "warcs"], JsonLinesFile(tmp_path / "out.jsonl"))
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        pages = [(response.url, response.body) for response in reextractor._pages()]
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert pages == [("http://news.example/story", page), ("http://news.example/story-again", page)]
+    assert reextractor.stats["records"] == 2 * (images + 2) + 1     # request + response each, warcinfo
+    assert kept < 100 * images, f"{kept} bytes kept after reading {images} records"
