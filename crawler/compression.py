@@ -1,7 +1,7 @@
 """Content-Encoding decoding that a gzip bomb cannot pin in memory.
 
-Scrapy's HttpCompressionMiddleware stops inflating a body at DOWNLOAD_MAXSIZE (1 GB by
-default) and raises IgnoreRequest chained to the size error. That error's traceback holds
+Scrapy's HttpCompressionMiddleware stops inflating a body at DOWNLOAD_MAXSIZE (Scrapy's
+default 1 GB; 64 MiB here) and raises IgnoreRequest chained to the size error. That error's traceback holds
 the frame of the decoder, and the frame its output buffer: up to a gigabyte per bomb page,
 kept alive through the Failure Scrapy builds around the IgnoreRequest until a full garbage
 collection finds the cycle (four bomb pages took a crawl to 4.2 GB).

@@ -107,8 +107,9 @@ class WarcCaptureMiddleware:
 
     def process_exception(self, request, exception, spider=None):
         """No response (DNS failure, refused, timeout): counted. A response cut short after its
-        head (read timeout, connection reset mid-body, DOWNLOAD_MAXSIZE) is archived as far as
-        it came, with WARC-Truncated; the exception goes on to the retry middleware."""
+        head (read timeout, connection reset mid-body) is archived as far as it came, with
+        WARC-Truncated; past DOWNLOAD_MAXSIZE Scrapy has dropped the body, so the head alone
+        (`length`). The exception goes on to the retry middleware."""
         raw = request.meta.pop(RAW_META_KEY, None)
         if isinstance(exception, IgnoreRequest):  # dropped before sending (robots.txt, filters)
             return None

@@ -48,13 +48,14 @@ EVIL = "evil-entity-target"
 LATE = f"{A}late-disallowed-story"    # disallowed only past the first 500 KiB of robots.txt
 PRIVATE = "/private/story"
 HUGE = "/a-thirty-megabyte-page"
+OVER_CAP = "/a-body-announced-past-the-download-cap"
 
 
 def main_routes(base: str, other: str) -> dict[str, Route]:
     r = {}
     r["/robots.txt"] = Route(ok(b"User-agent: *\nAllow: /\nSitemap: /sitemap-entities.xml\n"
                                 b"Sitemap: /sitemap-bomb.xml.gz\n", "text/plain"))
-    links = [RESET, DRIP, STALL, FLAKY, SHORT, HTML_BOMB, AFTER_BOMB, CROSS, HUGE]
+    links = [RESET, DRIP, STALL, FLAKY, SHORT, HTML_BOMB, AFTER_BOMB, CROSS, HUGE, OVER_CAP]
     anchors = "".join(f'<a href="{link}">{i}</a>' for i, link in enumerate(links))
     r["/"] = Route(ok(f"<html><head><title>Front</title></head><body>{anchors}</body></html>".encode()))
     page = article_html("Reset mid body", 1)
@@ -79,6 +80,9 @@ def main_routes(base: str, other: str) -> dict[str, Route]:
     r[CROSS] = Route(redirect(f"{other}{LANDING}"))
     paragraph = b"<p>" + b"A long page of plain paragraphs without links. " * 20 + b"</p>\n"
     r[HUGE] = Route(ok(b"<html><body>" + paragraph * (30 * MIB // len(paragraph)) + b"</body></html>"))
+    # Announces 100 MiB, then stalls: a crawl that waited for it would hold the whole body in memory.
+    r[OVER_CAP] = Route([_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
+                                                   ("Content-Length", str(100 * MIB))]), b"<html>", b""], pause=60)
     for i, path in enumerate(LISTED):
         r[path] = Route(ok(article_html(f"Sitemap story {i}", 10 + i)))
     # Entities: a billion laughs, an external entity (XXE) and an entity inside a <loc>.
@@ -257,6 +261,14 @@ def test_huge_page_is_archived_whole_and_not_analysed(run):
     assert len(sent) > 30 * MIB - 2000 and got[-1][1] == sent
     assert all(h.get("WARC-Truncated") == "time" and sent.startswith(b) for h, b in got[:-1])
     assert run["stats"]["extract/too_large"] == 1
+
+
+def test_body_past_the_download_cap_is_cut_at_its_head_and_not_retried(run):
+    # DOWNLOAD_MAXSIZE (64 MiB): the head is archived, marked, counted; the crawl goes on.
+    got = responses(run, "main", OVER_CAP)
+    assert [(h["WARC-Truncated"], h["status"], body) for h, body in got] == [("length", "200", b"")]
+    assert run["requested"]["main"].count(OVER_CAP) == 1
+    assert run["stats"]["warc/truncated_records/length"] == 1
 
 
 def test_cross_host_redirect_is_followed_with_the_other_hosts_robots(run):
