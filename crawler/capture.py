@@ -96,13 +96,30 @@ class _TeeRequest:
         return getattr(self._request, name)
 
 
+# Chromium refuses a response whose head passes 256 KiB (ERR_RESPONSE_HEADERS_TOO_BIG): no
+# reader ever saw such a page. Twisted bounds each header line (16 KiB) but not their number,
+# so without this a server sending header lines forever filled the crawl's memory (5.6 GB in
+# 90 s: the head is kept twice, as bytes here and as Twisted's parsed headers).
+MAX_HEAD_BYTES = 262_144
+
+
+class HeadTooLarge(Exception):
+    """The response head (1xx heads included) passed MAX_HEAD_BYTES: the connection is dropped."""
+
+
 class _CapturingParser(_LenientHTTPClientParser):
     """Keeps every head line as received; the final head goes on the response object."""
 
     _warc_head: bytearray
     _warc_interim: list
+    _warc_head_bytes: int
 
     def lineReceived(self, line: bytes) -> None:
+        # (head lines only: the body comes through rawDataReceived)
+        self._warc_head_bytes += len(line) + len(self.delimiter)
+        if self._warc_head_bytes > MAX_HEAD_BYTES:
+            # Raised out of dataReceived: the protocol drops the connection and fails the request.
+            raise HeadTooLarge(f"response head larger than {MAX_HEAD_BYTES} bytes")
         self._warc_head += line + self.delimiter
         super().lineReceived(line)
 
@@ -127,6 +144,7 @@ class _CapturingHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
         parser.__class__ = _CapturingParser
         parser._warc_head = bytearray()
         parser._warc_interim = []
+        parser._warc_head_bytes = 0
 
         def _attach(response):
             response._warc_sent = sent

@@ -49,13 +49,14 @@ LATE = f"{A}late-disallowed-story"    # disallowed only past the first 500 KiB o
 PRIVATE = "/private/story"
 HUGE = "/a-thirty-megabyte-page"
 OVER_CAP = "/a-body-announced-past-the-download-cap"
+HEADER_FLOOD = "/a-head-of-endless-header-lines"
 
 
 def main_routes(base: str, other: str) -> dict[str, Route]:
     r = {}
     r["/robots.txt"] = Route(ok(b"User-agent: *\nAllow: /\nSitemap: /sitemap-entities.xml\n"
                                 b"Sitemap: /sitemap-bomb.xml.gz\n", "text/plain"))
-    links = [RESET, DRIP, STALL, FLAKY, SHORT, HTML_BOMB, AFTER_BOMB, CROSS, HUGE, OVER_CAP]
+    links = [RESET, DRIP, STALL, FLAKY, SHORT, HTML_BOMB, AFTER_BOMB, CROSS, HUGE, OVER_CAP, HEADER_FLOOD]
     anchors = "".join(f'<a href="{link}">{i}</a>' for i, link in enumerate(links))
     r["/"] = Route(ok(f"<html><head><title>Front</title></head><body>{anchors}</body></html>".encode()))
     page = article_html("Reset mid body", 1)
@@ -83,6 +84,9 @@ def main_routes(base: str, other: str) -> dict[str, Route]:
     # Announces 100 MiB, then stalls: a crawl that waited for it would hold the whole body in memory.
     r[OVER_CAP] = Route([_head("HTTP/1.1 200 OK", [("Content-Type", "text/html"),
                                                    ("Content-Length", str(100 * MIB))]), b"<html>", b""], pause=60)
+    # 300 KiB of header lines, each short enough for Twisted (a server can send them forever).
+    flood = [("X-Pad-%d" % i, "p" * 1000) for i in range(300)]
+    r[HEADER_FLOOD] = Route(ok(article_html("Behind a flood of headers", 6), extra=flood))
     for i, path in enumerate(LISTED):
         r[path] = Route(ok(article_html(f"Sitemap story {i}", 10 + i)))
     # Entities: a billion laughs, an external entity (XXE) and an entity inside a <loc>.
@@ -269,6 +273,15 @@ def test_body_past_the_download_cap_is_cut_at_its_head_and_not_retried(run):
     assert [(h["WARC-Truncated"], h["status"], body) for h, body in got] == [("length", "200", b"")]
     assert run["requested"]["main"].count(OVER_CAP) == 1
     assert run["stats"]["warc/truncated_records/length"] == 1
+
+
+def test_head_past_its_cap_drops_the_connection_and_the_crawl_goes_on(run):
+    # 256 KiB (crawler.capture.MAX_HEAD_BYTES, Chromium's limit): nothing of it archived, counted.
+    assert responses(run, "main", HEADER_FLOOD) == []
+    assert run["requested"]["main"].count(HEADER_FLOOD) == 3            # retried as a failed download
+    assert "response head larger than 262144 bytes" in run["proc"].stderr
+    assert run["stats"]["news/failed_requests"] >= 1
+    assert run["items"], "the crawl went on"
 
 
 def test_cross_host_redirect_is_followed_with_the_other_hosts_robots(run):
