@@ -84,7 +84,7 @@ REQUISITES_MEDIA_TYPES = [             # Content-Types archived of a 2xx answer 
     "application/vnd.ms-fontobject", "*javascript", "*ecmascript", "application/json",
     "application/octet-stream", "text/plain", "video/*", "audio/*", "text/vtt",
 ]
-REQUISITES_PRIORITY = 1                # above pages (0): a page's requisites are fetched soon after it, keeping the queue short
+REQUISITES_PRIORITY = 20               # above every page (links 0, sitemap and feed entries 5, sitemaps 10): a page's requisites are fetched soon after it, keeping the queue short
 COOKIES_ENABLED = False                # news pages do not need a session; keeps records clean
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

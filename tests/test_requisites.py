@@ -304,3 +304,36 @@ def test_requisite_requests_are_plain_data():
         back = request_from_dict(plaindata.loads(plaindata.dumps(as_dict)), spider=spider)
         assert back.to_dict(spider=spider) == as_dict
         assert back.callback == spider.parse_requisite and back.errback == spider.requisite_failed
+
+
+def test_requisites_of_listed_pages_are_fetched_with_them_not_after_the_last_page(tmp_path):
+    # Sitemap and feed entries are queued at priority 5 (links at 0). Requisites ranked 1 waited
+    # until every listed page was fetched: a 20,000-story sitemap crawl held its 20,000 photo
+    # requests in the queue to the end, and fetched each photo minutes after its page.
+    from tests.rawserver import ARTICLE_PREFIX, RawServer, Route, article_html, ok
+
+    stories = [f"{ARTICLE_PREFIX}listed-story-{i}" for i in range(12)]
+    server = RawServer(routes={}).start()
+    try:
+        base = server.base_url
+        entries = "".join(f"<url><loc>{base}{path}</loc></url>" for path in stories)
+        server.routes.update({
+            "/robots.txt": Route(ok(b"User-agent: *\nAllow: /\nSitemap: /sitemap.xml\n", "text/plain")),
+            "/sitemap.xml": Route(ok(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}'
+                                     "</urlset>".encode(), "application/xml")),
+            "/": Route(ok(b"<html><head><title>Home</title></head><body><p>Front page</p></body></html>"))})
+        for i, path in enumerate(stories):
+            server.routes[path] = Route(ok(article_html(f"Listed story {i}", i, extra=f'<img src="/photo-{i}.png">')))
+            server.routes[f"/photo-{i}.png"] = Route(ok(b"\x89PNG photo %d" % i, "image/png"))
+        # One download at a time, spaced: the order of the WARC's records is the order of the queue.
+        result = crawl(base + "/", tmp_path, settings={"CONCURRENT_REQUESTS": "1", "DOWNLOAD_DELAY": "0.1",
+                                                        "AUTOTHROTTLE_ENABLED": "False"})
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr[-2000:]
+    fetched = [r.headers["WARC-Target-URI"][len(base):] for warc in sorted(tmp_path.glob("*.warc.gz"))
+               for r in read_records(warc) if r.type == "response"]
+    assert set(stories) | {f"/photo-{i}.png" for i in range(12)} <= set(fetched)
+    first_photo = min(fetched.index(f"/photo-{i}.png") for i in range(12))
+    last_story = max(fetched.index(path) for path in stories)
+    assert first_photo < last_story, fetched
