@@ -5,7 +5,9 @@ body comes back, whatever its status and size. RFC 9309 section 2.3.1 says other
 
 - 2xx: the rules apply; at least 500 KiB must be parsed, so the first ROBOTSTXT_MAX_SIZE
   bytes are (cut at a line end) and the rest ignored: a 60 MB robots.txt cost 631 MB and
-  0.15 s of reactor time per request to its host when parsed whole;
+  0.15 s of reactor time per request to its host when parsed whole. The download stops once
+  that much has arrived (`bytes_received`): the rest was never read, and one past
+  DOWNLOAD_MAXSIZE would otherwise be cancelled and its host taken for unreachable;
 - 4xx ("unavailable"): no rules, everything allowed;
 - 5xx or no answer at all ("unreachable"): complete disallow (ROBOTSTXT_UNREACHABLE =
   "disallow"; "allow" to change it), "retried later in the run". The host's requests wait,
@@ -31,7 +33,7 @@ import logging
 import time
 
 from scrapy import signals
-from scrapy.exceptions import CannotResolveHostError, DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Request
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -45,6 +47,7 @@ from crawler.middlewares import RobotsTxtWaitersMiddleware, relay
 logger = logging.getLogger(__name__)
 
 POLICIES = ("disallow", "allow")
+META_KEY = "robotstxt_bytes"     # request.meta of a robots.txt download: bytes received so far
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
@@ -90,6 +93,7 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
     def from_crawler(cls, crawler):
         mw = cls(crawler)
         crawler.signals.connect(mw.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(mw.bytes_received, signal=signals.bytes_received)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
@@ -128,6 +132,14 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
         for request in waiting:         # the dupe filter saw them already
             self.crawler.engine.crawl(request.replace(dont_filter=True))
 
+    def bytes_received(self, data, request, spider=None):
+        """Stop a robots.txt download past ROBOTSTXT_MAX_SIZE: what came is the response."""
+        if META_KEY not in request.meta or not self.max_size:
+            return
+        request.meta[META_KEY] += len(data)
+        if request.meta[META_KEY] > self.max_size:
+            raise StopDownload(fail=False)
+
     def spider_idle(self):
         """Nothing else to crawl: wait for the retry rather than end without the host."""
         waiting = [netloc for netloc, requests in self._waiting.items() if requests]
@@ -158,7 +170,9 @@ class RFC9309RobotsTxtMiddleware(RobotsTxtWaitersMiddleware):
             self._parsers[netloc] = Deferred()
             robots = Request(f"{url.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
                              meta={"dont_obey_robotstxt": True, "dont_retry": True,
-                                   "download_timeout": self.timeout},
+                                   "download_timeout": self.timeout, META_KEY: 0,
+                                   # its own cap (bytes_received) replaces DOWNLOAD_MAXSIZE's
+                                   **({"download_maxsize": 0} if self.max_size else {})},
                              callback=NO_CALLBACK)
             try:
                 response = await self.crawler.engine.download_async(robots)

@@ -78,3 +78,22 @@ def test_host_whose_name_does_not_resolve_is_not_waited_for(tmp_path):
     assert stats["robotstxt/unreachable"] == 1
     assert stats["robotstxt/unreachable_forbidden"] == 1      # the .invalid page, dropped and counted
     assert stats.get("robotstxt/retried", 0) == 0
+
+
+def test_robots_txt_past_the_download_cap_is_read_up_to_its_parse_cap(tmp_path):
+    # RFC 9309: at least 500 KiB are parsed; the download stops there (ROBOTSTXT_MAX_SIZE),
+    # so a robots.txt larger than DOWNLOAD_MAXSIZE is not cancelled and its host taken for
+    # unreachable (complete disallow), nor held whole in memory.
+    big = ROBOTS + b"".join(b"Allow: /filler-%07d\n" % i for i in range(100_000))     # ~2 MB
+    with RawServer() as server:
+        server.routes["/robots.txt"] = Route([_head("HTTP/1.1 200 OK", [
+            ("Content-Type", "text/plain"), ("Content-Length", str(len(big)))]), big])
+        stats = crawl_rawsite(server, tmp_path, "DOWNLOAD_MAXSIZE=1000000", "ROBOTSTXT_RETRY_TIMES=0",
+                              paths=PAGES)
+        fetched = _fetched(server)
+    assert sorted(p for p in fetched if p != "/robots.txt") == ["/dup", "/odd"], fetched   # /private: Disallow
+    assert stats["robotstxt/capped"] == 1
+    assert stats.get("robotstxt/unreachable", 0) == 0
+    robots = [r for warc in tmp_path.glob("*.warc.gz") for r in read_records(warc)
+              if r.type == "response" and r.get("WARC-Target-URI").endswith("/robots.txt")]
+    assert len(robots) == 1 and len(robots[0].block) < 1_000_000 < len(big)
