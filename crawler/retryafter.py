@@ -28,7 +28,7 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     if value is None:
         return None
     text = (value.decode("latin-1") if isinstance(value, bytes) else value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():   # str.isdigit() also takes '²' (Latin-1 0xB2), which float() refuses
         return float(text)
     try:
         when = parsedate_to_datetime(text)

@@ -240,6 +240,8 @@ def test_retry_after_values():
     assert retry_after_seconds(formatdate(now + 30, usegmt=True), now) == 30
     assert retry_after_seconds(formatdate(now - 30, usegmt=True), now) == 0
     assert retry_after_seconds(b"soon", now) is None
+    # a digit to str.isdigit() but not to float(): the ValueError failed the page, never retried
+    assert retry_after_seconds(b"\xb2", now) is None
     assert retry_after_seconds(None, now) is None
 
 
