@@ -407,21 +407,28 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
     async def download_request(self, request):
         if self.interval > 0:
             host = urlparse_cached(request).netloc.lower()
-            try:
-                wait = self.frontier.reserve(host, self.interval)
-            except redis.RedisError as exc:   # this process's own delay still spaces its requests
-                self.stats.inc_value("frontier/redis_errors")
-                logger.log(self.outage.failed(), "No shared send slot for %s (Redis: %s): sent on this "
-                           "process's delay", host, exc)
-                wait = 0
-            else:
-                self.outage.answered()
-            if wait > 0:
+            wait = self._shared(self.frontier.reserve, host, self.interval)
+            while wait > 0:
                 self.stats.inc_value("frontier/politeness_waits")
                 from twisted.internet import reactor
 
                 await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+                # A 429/503's Retry-After held the site (crawler.retryafter) while this request
+                # waited for the send time it reserved before: it reserves one after the hold.
+                wait = self._shared(self.frontier.reserve, host, self.interval) \
+                    if self._shared(self.frontier.held, host) > 0 else 0
         return await super().download_request(request)
+
+    def _shared(self, call, host: str, *args) -> float:
+        try:
+            value = call(host, *args)
+        except redis.RedisError as exc:   # this process's own delay still spaces its requests
+            self.stats.inc_value("frontier/redis_errors")
+            logger.log(self.outage.failed(), "No shared send slot for %s (Redis: %s): sent on this "
+                       "process's delay", host, exc)
+            return 0.0
+        self.outage.answered()
+        return value
 
 
 class SharedRobotsTxtMiddleware:

@@ -71,11 +71,15 @@ end
 return 0
 """
 
-# Reserve the next send time for one host: the sends of every process are spaced by the
-# interval. KEYS: budget key. ARGV: interval ms. -> ms to wait before sending.
-_RESERVE = """
+# Redis's clock in ms (every process reads the one clock), opening the send-time scripts.
+_NOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# Reserve the next send time for one host: the sends of every process are spaced by the
+# interval. KEYS: budget key. ARGV: interval ms. -> ms to wait before sending.
+_RESERVE = _NOW + """
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local at = math.max(now, free)
 local interval = tonumber(ARGV[1])
@@ -83,10 +87,24 @@ redis.call('SET', KEYS[1], at + interval, 'PX', at - now + interval + 60000)
 return at - now
 """
 
+# Hold one host ARGV[1] ms from now (a 429/503's Retry-After): its next send time is pushed past
+# that, and KEYS[2] lives that long (its PTTL: what is left of the hold).
+_HOLD = _NOW + """
+local hold = tonumber(ARGV[1])
+local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now + hold > free then
+  redis.call('SET', KEYS[1], now + hold, 'PX', hold + 60000)
+end
+if hold > redis.call('PTTL', KEYS[2]) then
+  redis.call('SET', KEYS[2], 1, 'PX', hold)
+end
+return 0
+"""
+
 
 class Frontier:
     """One crawl's keys on one Redis: `{prefix}:queue`, `:dupefilter`, `:leases:{worker}`,
-    `:workers`, `:start_urls`, `:seeds`, `:run`, `:robots`, `:digests`, `:budget:{host}`."""
+    `:workers`, `:start_urls`, `:seeds`, `:run`, `:robots`, `:digests`, `:budget:{host}`, `:hold:{host}`."""
 
     def __init__(self, server: redis.Redis, prefix: str, worker: str, *, lease_timeout: float = 30.0):
         self.server = server
@@ -108,6 +126,7 @@ class Frontier:
         self._status = server.register_script(_STATUS)
         self._end_run = server.register_script(_END_RUN)
         self._reserve = server.register_script(_RESERVE)
+        self._hold = server.register_script(_HOLD)
 
     @classmethod
     def from_url(cls, url: str, prefix: str, worker: str, **kwargs) -> "Frontier":
@@ -197,3 +216,13 @@ class Frontier:
         """Seconds to wait before sending a request to `host`, so that the requests of all
         workers to it are at least `interval` apart."""
         return self._reserve(keys=[f"{self.prefix}:budget:{host}"], args=[int(interval * 1000)]) / 1000.0
+
+    def hold(self, host: str, seconds: float) -> None:
+        """No worker sends to `host` for `seconds` from now (a site asking for rest asks every
+        worker: reserve() waits past it)."""
+        self._hold(keys=[f"{self.prefix}:budget:{host}", f"{self.prefix}:hold:{host}"], args=[max(1, int(seconds * 1000))])
+
+    def held(self, host: str) -> float:
+        """Seconds left of a hold() on `host` (0: none): a request that reserved its send time
+        before the hold was made has to reserve again after it."""
+        return max(0, self.server.pttl(f"{self.prefix}:hold:{host}")) / 1000.0

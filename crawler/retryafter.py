@@ -6,6 +6,9 @@ Retry-After, so a site asking for a minute's rest got RETRY_TIMES more requests 
 the page was given up. This middleware sits before it (the response reaches it first) and
 pauses the site's download slot: no new request to that host is sent until the pause ends,
 the requests in flight finish, and the retry RetryMiddleware schedules waits behind it.
+In a distributed crawl (FRONTIER_SHARED_POLITENESS, DOWNLOAD_DELAY > 0) the site's shared
+send time in Redis is pushed past the pause too: the other processes (and the retry, which
+any of them may take from the shared queue) wait as well.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.utils.asyncio import call_later
+from scrapy.utils.httpobj import urlparse_cached
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,15 @@ class RetryAfterMiddleware:
         self.max_pause = crawler.settings.getfloat("RETRY_AFTER_MAX")
         self.default_pause = crawler.settings.getfloat("RETRY_AFTER_DEFAULT")
         self._paused_until: dict[str, float] = {}    # slot key -> monotonic end of its pause
+        self.shared = None       # the distributed crawl's shared send times (crawler.distributed)
+        settings = crawler.settings
+        if self.enabled and settings.getbool("DISTRIBUTED") and settings.getbool("FRONTIER_SHARED_POLITENESS") \
+                and settings.getfloat("DOWNLOAD_DELAY") > 0:
+            from crawler.distributed import open_frontier
+            from crawler.redisoutage import RedisOutage
+
+            self.shared = open_frontier(settings, crawler.spidercls.name, worker="budget")
+            self.outage = RedisOutage.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -63,8 +76,24 @@ class RetryAfterMiddleware:
         if seconds is None and response.status == 429:
             seconds = self.default_pause
         if seconds:
-            self._pause(request, min(seconds, self.max_pause), response.status)
+            seconds = min(seconds, self.max_pause)
+            self._pause(request, seconds, response.status)
+            if self.shared is not None and seconds > 0:
+                self._pause_shared(request, seconds)
         return response
+
+    def _pause_shared(self, request, seconds: float) -> None:
+        import redis
+
+        host = urlparse_cached(request).netloc.lower()     # PoliteCapturingHandler's key
+        try:
+            self.shared.hold(host, seconds)
+        except redis.RedisError as exc:     # this process's own pause still holds
+            self.stats.inc_value("frontier/redis_errors")
+            logger.log(self.outage.failed(), "Retry-After of %s not shared (Redis: %s): other processes "
+                       "may send to it before the pause ends", host, exc)
+        else:
+            self.outage.answered()
 
     def _pause(self, request, seconds: float, status: int) -> None:
         downloader = self.crawler.engine.downloader

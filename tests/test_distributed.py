@@ -228,7 +228,8 @@ def test_killed_process_loses_nothing(redis_server, tmp_path, single_process):
 
 
 def test_politeness_summed_over_processes(redis_server, tmp_path):
-    """DOWNLOAD_DELAY is the spacing of all processes' requests to a site, as the server sees them."""
+    """DOWNLOAD_DELAY is the spacing of all processes' requests to a site, as the server sees them,
+    and a 429's Retry-After pauses the site for every process."""
     times: list[tuple[float, str]] = []
 
     class TimedLog(list):
@@ -241,6 +242,10 @@ def test_politeness_summed_over_processes(redis_server, tmp_path):
                         + b"</body></html>"),
               "/robots.txt": _page(b"User-agent: *\nAllow: /\n")}
     routes.update({p: _page(b"<html><body><p>page %s</p></body></html>" % p.encode()) for p in pages})
+    # one page asks for 2 s of rest (429 Retry-After), then answers: every process must wait
+    busy = pages[len(pages) // 2]
+    routes[busy] = Route([b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n"],
+                         then=routes[busy])
     delay = 0.25
     prefix = f"t{uuid.uuid4().hex[:8]}"
     out = tmp_path / "out"
@@ -250,7 +255,7 @@ def test_politeness_summed_over_processes(redis_server, tmp_path):
                         DOWNLOAD_DELAY=delay, CONCURRENT_REQUESTS_PER_DOMAIN=8) for _ in range(2)]
         assert _wait(procs) == [0, 0]
     stamps = sorted(t for t, _path in times)
-    assert len(stamps) == 1 + len(pages) + 1                    # home, pages, robots.txt
+    assert len(stamps) == 1 + len(pages) + 1 + 1                # home, pages, robots.txt, the retry
     # Alone each process would send every 0.125-0.375 s (Scrapy's randomized delay), together
     # twice as often. With the shared budget the n-th request after any other comes n * delay
     # later at least: its send slot was reserved that far apart, and a request is never sent
@@ -259,6 +264,10 @@ def test_politeness_summed_over_processes(redis_server, tmp_path):
     assert all(stamps[j] - stamps[i] >= (j - i) * delay - late
                for i in range(len(stamps)) for j in range(i + 1, len(stamps))), stamps
     assert stamps[-1] - stamps[0] >= (len(stamps) - 1) * delay - late
+    # the site's rest was this process's alone: the others (and the retry, which any process
+    # may take from the shared queue) went on sending to it every `delay`
+    asked = next(t for t, path in times if path == busy)
+    assert not [round(t - asked, 2) for t in stamps if asked < t < asked + 2 - late], (asked, stamps)
     responses = [s["downloader/response_count"] for s in _stats(out)]
     assert len(responses) == 2 and min(responses) >= 3, responses         # both took part
 
