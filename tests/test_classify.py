@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import page_kind
-from crawler.extract.classify import article_evidence, recognition_features
+from crawler.extract.classify import _link_chars, article_evidence, recognition_features
 from crawler.extract.html import parse_html
 from crawler.extract.metadata import json_ld_objects, meta_tags
 
@@ -61,6 +61,13 @@ def test_a_story_at_the_root_under_an_item_query_is_an_article_and_the_home_page
     assert page_kind(html, "https://blog.example/?page_id=12&lang=en") == "article"
     for home in ("https://blog.example/", "https://blog.example/?lang=en", "https://blog.example/?srsltid=AfmBOo"):
         assert page_kind(html, home) == "listing"
+
+
+def test_link_text_is_counted_once_per_character_under_any_link():
+    links = "".join(f"<li><a href='/s{i}'> Story <b>number</b> {i} </a></li>" for i in range(300))
+    tree = parse_html(page(f"<ul>{links}</ul><p>Not a link <a href='/x'>x</a></p>"))
+    expected = sum(len("Story") + len("number") + len(str(i)) for i in range(300)) + len("x")
+    assert _link_chars(tree) == expected
 
 
 WP_PAGE = '<meta property="og:type" content="article">'  # CMSs mark every page an og:article

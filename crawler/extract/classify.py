@@ -83,7 +83,9 @@ def prose(tree, paragraphs: list[tuple] | None = None) -> tuple[int, int]:
     return len(paragraphs), sum(n for _, n in paragraphs)
 
 
-_LINK_TEXTS = XPath("//a//text()", smart_strings=False)
+# each text node under a link, asked of the text nodes: "//a//text()" merges one node-set per
+# link, quadratic in the links (a page of 100,000 links: ~10 s against 0.08 s)
+_LINK_TEXTS = XPath("//text()[ancestor::a]", smart_strings=False)
 
 
 def _link_chars(tree) -> int:
