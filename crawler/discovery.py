@@ -292,31 +292,33 @@ def robots_sitemaps(body: bytes, base_url: str) -> list[str]:
     return [url for url in urls if url]
 
 
-def pagination_number(url: str) -> int | None:
-    """The page number a listing URL asks for (`?page=7`, `/page/7/`), if any."""
-    parts = urlsplit(url)
-    match = _PAGE_PATH.search(parts.path)
-    if match:
-        return int(match.group(1))
-    if not parts.query:
-        return None
-    return next((int(value) for key, value in parse_qsl(parts.query)
-                 if key.lower() in _PAGE_PARAMS and value.isdigit()), None)
-
-
-def listing_of(url: str) -> str:
-    """The listing a page of a paginated listing belongs to: its URL without the page number
-    (`/world/page/7/` and `/world/?page=7` -> `/world/`); any other URL is its own listing."""
+def _split_page_number(url: str) -> tuple:
+    """(url's parts, its path and query pairs without the page number, the page number or
+    None): the number is a page segment of the path (`/page/7/`), else the first page
+    parameter of the query (`?page=7`)."""
     parts = urlsplit(url)
     path, number = parts.path, None
     match = _PAGE_PATH.search(path)
     if match:
         path, number = path[:match.start()], int(match.group(1))
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    for i, (key, value) in enumerate(pairs):
-        if number is None and key.lower() in _PAGE_PARAMS and value.isdigit():
-            number = int(value)
-            del pairs[i]
-            break
+    pairs = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    if number is None:
+        for i, (key, value) in enumerate(pairs):
+            if key.lower() in _PAGE_PARAMS and value.isdigit():
+                number = int(value)
+                del pairs[i]
+                break
+    return parts, path, pairs, number
+
+
+def pagination_number(url: str) -> int | None:
+    """The page number a listing URL asks for (`?page=7`, `/page/7/`), if any."""
+    return _split_page_number(url)[3]
+
+
+def listing_of(url: str) -> str:
+    """The listing a page of a paginated listing belongs to: its URL without the page number
+    (`/world/page/7/` and `/world/?page=7` -> `/world/`); any other URL is its own listing."""
+    parts, path, pairs, _number = _split_page_number(url)
     path = path if path.endswith("/") else path + "/"
     return urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(pairs), ""))
