@@ -60,9 +60,32 @@ class OriginalsSurvey:
                                 normalize_digest(record.payload_digest)))
 
     def missing(self) -> list[Wanted]:
-        held = self._held
-        return sorted((w for w in self._wanted if not any(w.matches(e) for e in held)),
+        candidates = _WantedIndex(self._wanted)
+        held = {w for entry in self._held for w in candidates.matching(entry)}
+        return sorted((w for w in self._wanted if w not in held),
                       key=lambda w: (w.uri or "", w.timestamp or "", w.digest or ""))
+
+
+class _WantedIndex:
+    """Wanted originals by what an entry must share with them to match (Wanted.matches): its URI,
+    or for one wanted by digest alone that digest (an entry without a digest: any of those).
+    Each entry is tested against those few, not against every wanted one: a night of a big site
+    has tens of thousands of revisits, and earlier runs' files as many captures."""
+
+    def __init__(self, wanted: Iterable[Wanted]):
+        self._by_uri: dict[str, list[Wanted]] = {}
+        self._by_digest: dict[str, list[Wanted]] = {}
+        for w in wanted:
+            if w.uri is not None:
+                self._by_uri.setdefault(w.uri, []).append(w)
+            elif w.digest is not None:
+                self._by_digest.setdefault(w.digest, []).append(w)
+
+    def matching(self, entry: IndexEntry) -> list[Wanted]:
+        """The wanted ones `entry` is (Wanted.matches)."""
+        by_digest = ([w for ws in self._by_digest.values() for w in ws] if entry.digest is None
+                     else self._by_digest.get(entry.digest, []))
+        return [w for w in (*self._by_uri.get(entry.url, ()), *by_digest) if w.matches(entry)]
 
 
 def _entries(warc: Path) -> Iterable[IndexEntry]:
@@ -84,16 +107,16 @@ def _entries(warc: Path) -> Iterable[IndexEntry]:
 def find_originals(wanted: list[Wanted], candidates: Iterable[Path]) -> tuple[list[IndexEntry], list[Wanted]]:
     """The captures in `candidates` (searched in the order given, until nothing is left to
     find) that `wanted` stand for, and the wanted ones found nowhere."""
-    left, found = list(wanted), []
+    index, left, found = _WantedIndex(wanted), set(wanted), []
     for warc in candidates:
         if not left:
             break
         for entry in _entries(warc):
-            hits = [w for w in left if w.matches(entry)]
+            hits = [w for w in index.matching(entry) if w in left]
             if hits and _member(entry) is not None:   # not a stale index line of a cut file
                 found.append(entry)
-                left = [w for w in left if w not in hits]
-    return found, left
+                left.difference_update(hits)
+    return found, [w for w in wanted if w in left]
 
 
 def _member(entry: IndexEntry) -> bytes | None:
