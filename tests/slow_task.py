@@ -31,3 +31,14 @@ def analyze_or_fail(body: bytes, url: str, encoding: str | None, *extra) -> dict
 
 def pid_and_analysis(body: bytes, url: str, encoding: str | None, *extra) -> tuple[int, dict]:
     return os.getpid(), worker.analyze(body, url, encoding, *extra)
+
+
+def slow_crash_once(marker: str, seconds: float) -> str:
+    """Takes `seconds`, then kills its worker the first time (no `marker` file yet) and answers
+    the second: a page whose two tries together run past the time limit and each alone do not."""
+    first = not os.path.exists(marker)
+    open(marker, "a").close()
+    time.sleep(seconds)
+    if first:
+        os._exit(3)
+    return "answered"

@@ -235,6 +235,25 @@ def test_a_page_that_kills_its_worker_fails_after_one_retry():
         pool.close()
 
 
+def test_a_page_retried_after_its_worker_died_gets_its_whole_time_again(tmp_path):
+    """The time limit is per try: a page whose worker died at 1.2 s of a 2 s limit is sent again
+    and answers after 1.2 s more (failed as a timeout at 2 s before: CI's flaky pool test)."""
+    from crawler.extraction.workerpool import WorkerPool
+    from tests.slow_task import slow_crash_once
+
+    events = []
+    pool = WorkerPool(2, on_event=events.append)
+
+    async def run():
+        return await pool.submit(slow_crash_once, str(tmp_path / "tried"), 1.2, timeout=2)
+
+    try:
+        assert asyncio.run(run()) == "answered"
+        assert events == ["worker_died"]
+    finally:
+        pool.close()
+
+
 def test_crawl_with_worker_processes_matches_in_process(demo_site, tmp_path):
     """The real crawl through 2 worker processes (recycled every 10 pages each) emits the same
     articles as the in-process crawl. Which copy of a duplicate story comes first (and is

@@ -309,6 +309,7 @@ class WorkerPool:
         for n, (task_id, task) in reversed(list(enumerate(held))):
             if task.future.done():
                 continue
+            self._stop_clock(task)          # sent again: it gets its whole time in the next worker
             if n == 0 and w.ready and not w.stopped:
                 if task.tries >= 1:
                     self._settle(task, WorkerDied(f"worker died under this task twice (exit code {w.process.exitcode})"))
@@ -406,6 +407,10 @@ class WorkerPool:
             if task_id == 0:                # hello
                 w.ready = True
                 self._failed_starts = 0
+                if w.in_flight:             # sent to it while it started: its time starts again now
+                    first_id, first = next(iter(w.in_flight.items()))
+                    self._stop_clock(first)
+                    self._started(first_id, first)
                 continue
             task = w.in_flight.pop(task_id, None)
             if task is None:            # timed out meanwhile
@@ -432,8 +437,18 @@ class WorkerPool:
             self._settle(task, make_error())
 
     def _started(self, task_id: int, task: _Task) -> None:
+        """A task's time runs from when its worker starts on it; again from the worker's hello if
+        it was sent while the worker started (a fork is slow on a loaded machine), and again in
+        full when it is sent again after its worker died. A worker that never gets up is still
+        stopped when the time runs out."""
         if task.timeout and task.timer is None:
             task.timer = self._loop.call_later(task.timeout, self._expire, task_id, task)
+
+    @staticmethod
+    def _stop_clock(task: _Task) -> None:
+        if task.timer is not None:
+            task.timer.cancel()
+            task.timer = None
 
     def _expire(self, task_id: int, task: _Task) -> None:
         if task.future.done():
