@@ -278,12 +278,27 @@ class SharedRun:
     they share the held articles, and the last one to finish publishes them; the others would
     otherwise publish (and delete) what a running one still adds to. Each holds a shared flock
     on `articles-held.lock` while it runs; a process that can turn it exclusive at its end is
-    the last. A killed process's lock goes with it."""
+    the last. A killed process's lock goes with it.
+
+    The last one out deletes the file (while it holds it exclusive), so a finished run leaves
+    nothing behind. A process that opened the file just before and waits for its lock would then
+    lock a deleted file that nobody else sees: each one checks, once locked, that the path still
+    names the file it holds, and opens it again if not. A file a killed process left is unlocked:
+    the next run simply takes it."""
 
     def __init__(self, directory):
         self.path = Path(directory) / LOCK_FILENAME
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self._fd, fcntl.LOCK_SH)      # waits while another process publishes
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH)      # waits while another process publishes
+                if _same_file(fd, self.path):
+                    break
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)                            # deleted (or replaced) meanwhile: again
+        self._fd = fd
 
     def last(self) -> bool:
         """Exclusive now (no other process in this OUTPUT_DIR), or False at once."""
@@ -297,9 +312,26 @@ class SharedRun:
         fcntl.flock(self._fd, fcntl.LOCK_SH)
 
     def close(self) -> None:
-        if self._fd is not None:
+        """Let go; the last process in the directory deletes the lock file."""
+        if self._fd is None:
+            return
+        try:
+            if self.last():
+                self.path.unlink(missing_ok=True)
+        except OSError as exc:   # a read-only folder: the file stays, harmless (see above)
+            logger.debug("Could not remove %s: %s", self.path, exc)
+        finally:
             os.close(self._fd)
             self._fd = None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        named = path.stat()
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
 
 def open_held(directory) -> HeldArticles | None:

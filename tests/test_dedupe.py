@@ -16,7 +16,7 @@ from crawler.items import ArticleItem
 from pipelines.dedupe.deduplicator import Deduplicator
 from pipelines.dedupe.pipeline import DedupePipeline, default_fingerprinter
 from pipelines.dedupe.store import SQLiteStore
-from pipelines.held import HELD_FILENAME, is_held
+from pipelines.held import HELD_FILENAME, LOCK_FILENAME, is_held
 from tests.conftest import crawl, group_canonical_urls
 from tests.dedupe_support import ARTICLES, BY_ID, CANONICAL_BY_HAND, canonical
 
@@ -202,6 +202,7 @@ def test_pipeline_holds_articles_and_publishes_one_per_story(dedupe_backend, tmp
     assert {line["url"]: (line["kind"], line["duplicate_of"]) for line in lines} == expected
     assert all(set(line) == {"url", "canonical_url", "duplicate_of", "kind", "similarity"} for line in lines)
     assert not (tmp_path / "out" / HELD_FILENAME).exists()
+    assert not (tmp_path / "out" / LOCK_FILENAME).exists()    # a finished run leaves neither
     stats = crawler.stats.get_stats()
     kinds = [kind for kind, _ in expected.values()]
     assert (stats["dedupe/url"], stats["dedupe/exact"], stats["dedupe/near"], stats["dedupe/new"]) == (
@@ -346,10 +347,12 @@ def test_two_processes_in_one_output_dir_publish_once_when_the_last_ends(tmp_pat
     pipelines[0].close_spider()
     assert read_lines(crawlers[0], "ARTICLES_FILE") == []
     assert (tmp_path / "out" / HELD_FILENAME).exists()
+    assert (tmp_path / "out" / LOCK_FILENAME).exists()        # the second still crawls: its lock stays
     pipelines[1].close_spider()
     published = read_lines(crawlers[1], "ARTICLES_FILE")
     assert sorted(a["url"] for a in published) == sorted(row["url"] for row in expected_kept(ARTICLES).values())
     assert not (tmp_path / "out" / HELD_FILENAME).exists()
+    assert not (tmp_path / "out" / LOCK_FILENAME).exists()
 
 
 def test_summary_names_the_state_that_already_held_every_article(dedupe_backend, tmp_path):

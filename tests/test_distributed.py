@@ -432,6 +432,7 @@ def test_merge_runs_publishes_what_a_killed_process_held(redis_server, tmp_path)
     assert sorted([a["url"] for a in written] + also) == sorted(url for url, _ in kept)
     assert len({a["canonical_url"] for a in written}) == len(written) > 0
     assert not (out / "articles-held.sqlite3").exists()
+    assert not (out / "articles-held.lock").exists()
     manifest = json.loads((tmp_path / "merged" / "manifest.json").read_text())
     assert manifest["articles"]["recovered"] == len(written)
     # Its pages are counted from its WARC (warcio reads it here), not from its stats file, which

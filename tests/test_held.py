@@ -140,3 +140,49 @@ def test_a_stale_verdict_left_by_a_crash_still_joins_the_group(tmp_path):
     held.link(f"{E}/zz", f"{E}/zz", "new")
     ((pages, outside),) = held.groups()
     assert outside is None and {p.url for p in pages} == {f"{E}/x", f"{E}/y", f"{E}/zz"}
+
+
+def test_the_last_process_out_removes_the_lock_file_and_a_waiter_locks_the_new_one(tmp_path):
+    """A finished run leaves no `articles-held.lock`. A process that opened the file just before
+    the last one deleted it, and waited for its lock, must not hold a lock on the deleted file:
+    a third process would then take itself for the only one and publish what the second still
+    adds to. (Each SharedRun opens its own file description: flocks conflict within one process.)"""
+    import os
+    import threading
+
+    from pipelines.held import LOCK_FILENAME, SharedRun
+
+    lock = tmp_path / LOCK_FILENAME
+    first, second = SharedRun(tmp_path), SharedRun(tmp_path)
+    first.close()
+    assert lock.exists()                        # the second still runs
+    second.close()
+    assert not lock.exists()
+
+    last = SharedRun(tmp_path)
+    assert last.last()                          # publishing: exclusive
+    opened = threading.Event()
+    waiter: list[SharedRun] = []
+    real_open = os.open
+
+    def noting_open(*args, **kwargs):
+        fd = real_open(*args, **kwargs)
+        opened.set()
+        return fd
+
+    os.open = noting_open                       # (only this thread opens files meanwhile)
+    try:
+        thread = threading.Thread(target=lambda: waiter.append(SharedRun(tmp_path)))
+        thread.start()
+        assert opened.wait(10)                  # it has the old file open and waits for its lock
+        last.close()                            # deletes the file it opened
+        thread.join(10)
+    finally:
+        os.open = real_open
+    assert waiter and lock.exists()
+    third = SharedRun(tmp_path)
+    assert not third.last()                     # it sees the waiter, now crawling
+    waiter[0].close()
+    assert third.last()
+    third.close()
+    assert not lock.exists()

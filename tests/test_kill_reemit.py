@@ -13,7 +13,7 @@ import sys
 import time
 from collections import Counter
 
-from pipelines.held import HELD_FILENAME
+from pipelines.held import HELD_FILENAME, LOCK_FILENAME
 from tests.conftest import LOOPBACK_SETTINGS, ROOT, crawl
 from tests.dedupe_support import held_count
 
@@ -65,6 +65,7 @@ def test_kill_9_and_restart_emit_every_story_once(tmp_path):
     # before the next crawl re-held anything, so the count only grows or stays)
     assert "Continuing the unfinished run" in final.stderr
     assert not (out / HELD_FILENAME).exists()
+    assert not (out / LOCK_FILENAME).exists()    # the kills left it; the run that finished took it and removed it
     lines = (out / "articles.jsonl").read_text("utf-8").splitlines()
     articles = [json.loads(line) for line in lines]            # every line whole JSON
     counts = Counter(a["url"] for a in articles)
