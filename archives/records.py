@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from warcio.utils import Digester
 
@@ -159,10 +159,16 @@ def warc_fields(fields: Iterable[tuple[str, object]]) -> bytes:
 
 def serialize(version: str, headers: list[tuple[str, str]], block: bytes) -> bytes:
     """One uncompressed WARC record: version line, headers, Content-Length, block, CRLFCRLF."""
+    return b"".join(record_parts(version, headers, [block]))
+
+
+def record_parts(version: str, headers: list[tuple[str, str]], block: Sequence[bytes]) -> list[bytes]:
+    """`serialize` as a list of parts, the block given (and returned) as its parts: a 60 MiB
+    body is neither joined to its HTTP head nor copied into the record."""
     lines = [f"WARC/{version}\r\n"]
     lines += [f"{name}: {value}\r\n" for name, value in headers if value is not None]
-    lines.append(f"Content-Length: {len(block)}\r\n\r\n")
-    return "".join(lines).encode("utf-8") + block + b"\r\n\r\n"
+    lines.append(f"Content-Length: {sum(len(part) for part in block)}\r\n\r\n")
+    return ["".join(lines).encode("utf-8"), *block, b"\r\n\r\n"]
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -190,5 +196,26 @@ def check_gzip_level(level) -> int:
 
 def gzip_member(data: bytes, level: int) -> bytes:
     """A complete gzip member: one per record, so each record is readable on its own."""
+    return b"".join(gzip_parts([data], level))
+
+
+# Input slice for gzip_parts: zlib's output for a big input is collected in blocks and joined
+# (a second copy of a 60 MiB record for an incompressible body); per slice it stays small.
+_GZIP_SLICE = 1 << 20
+
+
+def gzip_parts(parts: Iterable[bytes], level: int) -> list[bytes]:
+    """`gzip_member` of the parts' concatenation, as chunks (never joined: the caller writes
+    them one after the other). What they inflate to is the same whatever the cut; the deflate
+    bytes are too with zlib, and with zlib-ng for these 1 MiB slices at levels 1-9 (its levels
+    5-6 can differ for pieces of a few KB; level 0 cuts its stored blocks at each piece)."""
     compressor = _zlib.compressobj(level, _zlib.DEFLATED, _zlib.MAX_WBITS + 16)
-    return compressor.compress(data) + compressor.flush()
+    out = []
+    for part in parts:
+        view = memoryview(part)
+        for start in range(0, len(view), _GZIP_SLICE):
+            chunk = compressor.compress(view[start:start + _GZIP_SLICE])
+            if chunk:
+                out.append(chunk)
+    out.append(compressor.flush())
+    return out

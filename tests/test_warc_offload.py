@@ -127,7 +127,7 @@ def test_commit_appends_the_records_prepare_built(tmp_path):
         with open(path, "rb") as fh:
             fh.seek(capture.response.offset)
             stored = fh.read(capture.response.length + capture.request.length)
-    assert stored == prepared.response + prepared.request   # not built twice
+    assert stored == b"".join(prepared.response + prepared.request)   # not built twice
     assert capture.payload_digest == sha1(BIG)
 
 
