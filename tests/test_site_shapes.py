@@ -30,6 +30,7 @@ SESSION_LINKS = (SESSION_STORY + ";jsessionid=0A1B2C3D", SESSION_STORY + "?PHPSE
 TEXT_SITEMAP_STORY = "/news/2024/05/07/only-in-the-text-sitemap.html"
 OLD_HOME = "/old-edition/"          # a second start URL: the site moved to another host
 MOVED_STORY = "/news/2024/05/08/on-the-new-site.html"
+OFFSITE_SITEMAP = "http://sitemaps.elsewhere.invalid/news.xml"   # another site: never fetched
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -62,7 +63,8 @@ def moved_site_routes() -> dict[str, Route]:
 def site_routes(moved_base_url: str) -> dict[str, Route]:
     routes = {
         OLD_HOME: [f"HTTP/1.1 301 Moved Permanently\r\nLocation: {moved_base_url}/\r\nContent-Length: 0\r\n\r\n".encode()],
-        "/robots.txt": ok(b"User-agent: *\nDisallow:\n\nSitemap: /sitemap.txt\n", "text/plain"),
+        "/robots.txt": ok(f"User-agent: *\nDisallow:\n\nSitemap: /sitemap.txt\nSitemap: {OFFSITE_SITEMAP}\n".encode(),
+                          "text/plain"),
         TEXT_SITEMAP_STORY: ok(article_html("Only in the text sitemap", 7)),
         "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
                      f'<a href="{BUSY_STORY}">Busy</a><a href="/opinion">Opinion</a>'
@@ -103,7 +105,7 @@ def run(tmp_path_factory):
     stats = json.loads((out / "stats.json").read_text())
     return {"base": server.base_url, "moved_base": moved.base_url, "moved_requested": moved_requested,
             "requested": requested, "arrivals": arrivals, "items": items, "stats": stats,
-            "log": proc.stderr}
+            "log": proc.stderr, "stdout": proc.stdout, "report": json.loads((out / "report.json").read_text())}
 
 
 TAG_FANOUT = 3          # each tag page links three more, five levels deep (363 pages)
@@ -185,6 +187,15 @@ def test_a_text_sitemap_named_by_robots_txt_is_read(run):
     assert "/sitemap.txt" in run["requested"]
     assert TEXT_SITEMAP_STORY in emitted_paths(run)
     assert run["stats"].get("news/sitemaps") == 1
+
+
+def test_a_sitemap_robots_txt_names_on_another_site_is_counted_not_read(run):
+    # it was dropped without a word: a site listing its stories only there looked empty
+    assert run["stats"].get("news/sitemap_offsite") == 1
+    assert run["report"]["counts"]["sitemaps_offsite"] == 1
+    assert OFFSITE_SITEMAP in run["log"]
+    summary = run["stdout"] + run["log"]
+    assert "1 on another site not read" in summary
 
 
 def test_a_start_url_that_redirects_to_another_host_brings_that_site_into_scope(run):

@@ -299,6 +299,8 @@ def build_report(*, stats: dict, output_dir: Path, run_id: str, sources: dict,
             "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
             # dropped because robots.txt never answered (the host is down): no page of them was asked for
             "robots_unreachable": int(stats.get("robotstxt/unreachable_forbidden", 0)),
+            # named by robots.txt or a sitemap index, on another site: not read (out of scope)
+            "sitemaps_offsite": int(stats.get("news/sitemap_offsite", 0)),
             "http_errors": http_errors(stats),
             "network_failures": network_failures(stats),
             "failed_requests": int(stats.get("news/failed_requests", 0)),

@@ -87,6 +87,7 @@ def render_html(report: dict) -> str:
         ("Revisits", c["revisits"]),
         ("Robots.txt disallowed", c["robots_forbidden"]),
         ("Not fetched, robots.txt unreachable", c.get("robots_unreachable", 0)),
+        ("Sitemaps on another site, not read", c.get("sitemaps_offsite", 0)),
         ("HTTP errors", pairs(c["http_errors"])),
         ("Network failures", pairs(c["network_failures"])),
         ("Extraction errors", c["extraction_errors"]),

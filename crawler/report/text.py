@@ -61,6 +61,11 @@ def summary_lines(report: dict) -> list[str]:
         ("robots.txt", f"{c['robots_forbidden']} URL(s) not fetched: disallowed"
                        + (f"; {c['robots_unreachable']} not fetched: robots.txt unreachable"
                           if c.get("robots_unreachable") else "")),
+    ]
+    if c.get("sitemaps_offsite"):
+        rows.append(("sitemaps", f"{c['sitemaps_offsite']} on another site not read (named by robots.txt or a "
+                                 "sitemap index; the log names them; NEWS_FOLLOW_EXTERNAL)"))
+    rows += [
         ("HTTP errors", pairs(c["http_errors"])),
         ("network", pairs(c["network_failures"])),
         ("extraction", f"{c['extraction_errors']} page(s) failed"),

@@ -42,6 +42,7 @@ class NewsSpider(scrapy.Spider):
         self.start_urls = parse_start_urls(urls) if require_urls or urls else []
         self._robots_sitemaps: dict[str, list[str]] = {}
         self._sitemaps_scheduled: set[str] = set()
+        self._offsite_sitemaps: set[str] = set()     # counted once each
         self._link_depths: dict[str, int] = {}    # link -> shallowest depth it was followed from
         self._start_sites: tuple[int, set[str]] = (-1, set())   # (of how many start URLs, their urls.site_key)
 
@@ -145,9 +146,28 @@ class NewsSpider(scrapy.Spider):
 
     def _sitemap_requests(self, netloc: str):
         for url in self._robots_sitemaps.get(netloc, []):
-            request = self.follow(url, priority=10, meta={SITEMAP_META: True})
+            request = self._follow_sitemap(url, f"{netloc}'s robots.txt")
             if request is not None:
                 yield request
+
+    def _follow_sitemap(self, url: str, named_by: str) -> scrapy.Request | None:
+        """A sitemap robots.txt or a sitemap index names. One on another site (sitemaps.org's
+        cross-submission: a CDN or a sitemap service) is not read, the crawl's scope being the
+        start URLs' sites, but counted and logged once (`news/sitemap_offsite`): a site whose
+        stories are listed only there would otherwise look empty for no reason given."""
+        request = self.follow(url, priority=10, meta={SITEMAP_META: True})
+        if request is None and url not in self._offsite_sitemaps and self._off_site(url):
+            self._offsite_sitemaps.add(url)
+            self.crawler.stats.inc_value("news/sitemap_offsite")
+            self.logger.info("Sitemap %s (named by %s) is on another site: not read (NEWS_FOLLOW_EXTERNAL)",
+                             url, named_by)
+        return request
+
+    def _off_site(self, url: str) -> bool:
+        try:
+            return not self.in_scope(self.urls.strip_tracking(url))
+        except ValueError:     # a bad URL: counted as one (news/bad_urls)
+            return False
 
     # --- parsing ---------------------------------------------------------
 
@@ -191,7 +211,7 @@ class NewsSpider(scrapy.Spider):
         for reason, count in skipped.items():   # "entity" (not a plain URL), "over_limit" (> 50,000)
             self.crawler.stats.inc_value(f"news/sitemap_skipped/{reason}", count)
         for url, _lastmod in entries:
-            request = self.follow(url, priority=10, meta={SITEMAP_META: True}) if is_index \
+            request = self._follow_sitemap(url, f"the sitemap index {response.url}") if is_index \
                 else self.follow(url, priority=5)
             if request is not None:
                 yield request
