@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import crawl, run_scrapy
-from tests.tools import read_jsonl
+from tests.tools import read_jsonl, read_records
 
 
 def process_settings(tag):
@@ -99,14 +99,25 @@ def test_report_over_someone_elses_warcs(tmp_path):
     warcs, out = tmp_path / "warcs", tmp_path / "out"
     warcs.mkdir()
     out.mkdir()
-    for name in ("warcio-example.warc.gz", "ukwa-wikipedia-mona-lisa.warc.gz"):
+    names = ("warcio-example.warc.gz", "ukwa-wikipedia-mona-lisa.warc.gz", "ukwa-data.gov.uk-crawl2-revisits.warc.gz")
+    for name in names:
         shutil.copy(ROOT / "tests" / "data" / "warc" / name, warcs)
     result = run_scrapy("report", str(warcs), "-o", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["result"] == "unknown" and report["stats_from"] == []
-    assert report["warc"]["files"] == 2 and report["warc"]["folders"] == [str(warcs.resolve())]
+    assert report["warc"]["files"] == 3 and report["warc"]["folders"] == [str(warcs.resolve())]
+    # "revisits 0": the figure came from our crawl stats, which these WARCs have none of
+    revisits = sum(1 for name in names for r in read_records(warcs / name) if r.type == "revisit")
+    assert revisits == 56 and report["counts"]["revisits"] == revisits
     rows = dict(line.strip().split(None, 1) for line in result.stdout.splitlines()
-                if line.startswith("  ") and line.strip().split(None, 1)[0] in ("result", "WARC"))
+                if line.startswith("  ") and line.strip().split(None, 1)[0] in ("result", "WARC", "revisits"))
     assert rows["result"] == "unknown (no crawl report among these folders)"
     assert rows["WARC"].endswith(f" in {warcs.resolve()}/")
+    assert rows["revisits"].startswith(f"{revisits} ")
+    # a WARC that cannot be read whole (cut mid-record) may hide revisits: unknown, not a count
+    shutil.copy(ROOT / "tests" / "data" / "warc" / "resiliparse-clipped-houstonpress.warc.gz", warcs)
+    result = run_scrapy("report", str(warcs), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "report.json").read_text())["counts"]["revisits"] is None
+    assert "  revisits       unknown (a WARC could not be read whole)" in result.stdout.splitlines()

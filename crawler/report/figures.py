@@ -29,20 +29,49 @@ ARCHIVED_STATS = ("warc/response_records", "warc/revisit_records", "warc/truncat
 def warc_captures(warcs) -> int:
     """Responses and revisits the WARCs hold: the lines of the CDXJ index our writer leaves
     beside each WARC (one per such record), else the records read."""
+    return sum(warc_counts(warc)[0] for warc in warcs)
+
+
+def warc_counts(warc) -> tuple[int, int | None]:
+    """(captures, revisits) of one WARC: from the CDXJ index beside it (a revisit's line has
+    mime `warc/revisit`), else from its records; revisits None when part of it could not be
+    read (a revisit may be in what was skipped: unknown, not 0)."""
     from archives.names import cdxj_path_for
     from archives.reader import ArchiveError, WarcReader
 
+    cdxj = cdxj_path_for(warc)
+    if cdxj.is_file():
+        captures = revisits = 0
+        with open(cdxj, "rb") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                captures += 1
+                revisits += _cdxj_mime(line) == "warc/revisit"
+        return captures, revisits
+    reader = WarcReader(warc)
+    try:
+        types = Counter(r.type for r in reader.records(payload=False))
+    except ArchiveError:
+        return 0, None
+    return types["response"] + types["revisit"], None if reader.problems else types["revisit"]
+
+
+def _cdxj_mime(line: bytes) -> str | None:
+    try:
+        return json.loads(line.split(b" ", 2)[2]).get("mime")
+    except (IndexError, ValueError, AttributeError):
+        return None
+
+
+def warc_revisits(warcs) -> int | None:
+    """Revisit records in the WARCs, or None if one of them could not be read whole."""
     total = 0
     for warc in warcs:
-        cdxj = cdxj_path_for(warc)
-        if cdxj.is_file():
-            with open(cdxj, "rb") as fh:
-                total += sum(1 for line in fh if line.strip())
-            continue
-        try:
-            total += sum(1 for r in WarcReader(warc).records(payload=False) if r.type in ("response", "revisit"))
-        except ArchiveError:
-            continue
+        revisits = warc_counts(warc)[1]
+        if revisits is None:
+            return None
+        total += revisits
     return total
 
 
@@ -388,8 +417,21 @@ def folders_report(folders: list[Path], out: Path, run_id: str | None = None) ->
     # a run without one. Which process died is told by its stats file (`stats-*.json`, kept by
     # distributed processes or with JOB_STATS_FILE) without a finish reason: not by the counts,
     # which an attempt resumed to its end leaves short too.
-    unreported = (max(0, warc_captures([w for w, r in warc_runs.items() if r in reported]) - archived_in_stats(stats))
-                  + warc_captures([w for w, r in warc_runs.items() if r not in reported]))
+    counted = {w: warc_counts(w) for w in warcs}    # one read of each WARC (or of its index)
+    unreported = (max(0, sum(counted[w][0] for w, r in warc_runs.items() if r in reported)
+                      - archived_in_stats(stats))
+                  + sum(counted[w][0] for w, r in warc_runs.items() if r not in reported))
+    # Revisits: a crawl's stats count the ones it wrote, so over another tool's WARCs (or a run
+    # whose report is gone) they said 0 whatever the WARCs held. Counted in the WARCs themselves
+    # (their CDXJ index when there is one); unknown (None) if a WARC could not be read whole and
+    # the reports do not cover every capture.
+    revisits = [counted[w][1] for w in warcs]
+    if warcs and None not in revisits:
+        report["counts"]["revisits"] = sum(revisits)
+    elif not warcs:
+        pass                                        # no WARC here: what the reports say
+    elif unreported or not used:
+        report["counts"]["revisits"] = None
     unfinished = unfinished_processes(folders)
     report["counts"]["pages"] += unreported
     report["incomplete"] = ({"unreported_pages": unreported, "unfinished_stats": unfinished}

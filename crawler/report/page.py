@@ -84,7 +84,7 @@ def render_html(report: dict) -> str:
         ("Articles", c["articles"]),
         ("Duplicates", pairs(c["duplicates"]) + (f" ({c['already_archived']} already archived earlier)"
                                                    if c["already_archived"] else "")),
-        ("Revisits", c["revisits"]),
+        ("Revisits", "unknown (a WARC could not be read whole)" if c["revisits"] is None else c["revisits"]),
         ("Robots.txt disallowed", c["robots_forbidden"]),
         ("Not fetched, robots.txt unreachable", c.get("robots_unreachable", 0)),
         ("Sitemaps on another site, not read", c.get("sitemaps_offsite", 0)),

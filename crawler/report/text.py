@@ -57,7 +57,8 @@ def summary_lines(report: dict) -> list[str]:
                          + ("by an earlier run or another process (shared dedupe state)" if shared
                             else "by an earlier run into this state")))
     rows += [
-        ("revisits", f"{c['revisits']} (same payload as an earlier record)"),
+        ("revisits", f"{c['revisits']} (same payload as an earlier record)" if c["revisits"] is not None
+                     else "unknown (a WARC could not be read whole)"),
         ("robots.txt", f"{c['robots_forbidden']} URL(s) not fetched: disallowed"
                        + (f"; {c['robots_unreachable']} not fetched: robots.txt unreachable"
                           if c.get("robots_unreachable") else "")),
