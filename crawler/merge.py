@@ -75,6 +75,23 @@ def _publish_held(directories: list[Path]) -> int:
     return written
 
 
+def _originals_from(directories: list[Path], warcs: list[Path]):
+    """Where the revisits' originals may be, looked at only while some are missing: around
+    each merged folder as `scrapy wacz` looks around a run's (archives.wacz.earlier_warcs: the
+    folder's other WARCs, then those beside it of the same warcinfo isPartOf, a job's earlier
+    runs), each file once."""
+    from archives.wacz import earlier_warcs, warcinfo_fields
+
+    seen: set[Path] = set()
+    for directory in directories:
+        mine = [w for w in warcs if w.parent.resolve() == directory.resolve()]
+        part_of = warcinfo_fields(mine[0]).get("isPartOf") if mine else None
+        for warc in earlier_warcs(directory, part_of):
+            if warc.resolve() not in seen:
+                seen.add(warc.resolve())
+                yield warc
+
+
 def _index_lines(warc: Path, output: Path) -> list[str]:
     from archives.cdxj import cdxj_path_for, write_cdxj
 
@@ -186,7 +203,8 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
         from archives.wacz import package
 
         name = f"{run_ids[0] if len(run_ids) == 1 else 'merged'}.wacz"
-        package(warcs, output / name, title=f"Crawl {', '.join(run_ids)}" if run_ids else None)
+        package(warcs, output / name, title=f"Crawl {', '.join(run_ids)}" if run_ids else None,
+                originals_from=_originals_from(directories, warcs))
         manifest["wacz"] = {"path": name, "bytes": (output / name).stat().st_size,
                             "sha256": sha256_file(output / name)}
     write_manifest(output, manifest)

@@ -91,3 +91,30 @@ def test_an_earlier_file_cut_after_it_was_indexed_is_no_source(tmp_path, caplog)
         wacz = package_run(tmp_path / "out", run_id="run-2", output=tmp_path / "run-2.wacz")
     assert "2 revisit record(s)" in caplog.text
     assert wacz.is_file()
+
+
+def test_merge_runs_wacz_packs_the_originals_an_earlier_run_holds(tmp_path):
+    """`merge-runs --wacz` over a run whose revisits stand for an earlier night's responses
+    (a job's run folders side by side) packed the run's WARCs alone and warned: the pages
+    replayed from nothing. Its manifest also said "revisits 0" (no stats files: the count came
+    from crawl stats). Both from the real command."""
+    from tests.conftest import run_scrapy
+    from tests.tools import read_records
+
+    digests = tmp_path / "digests.sqlite3"
+    first, second = tmp_path / "runs" / "20240501T000000Z", tmp_path / "runs" / "20240502T000000Z"
+    write_run(first, "run-1", digests)
+    write_run(second, "run-2", digests)
+    out = tmp_path / "merged"
+    result = run_scrapy("merge-runs", str(second), "-o", str(out), "--wacz")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "do not replay" not in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    revisits = sum(1 for warc in second.glob("*.warc.gz") for r in read_records(warc) if r.type == "revisit")
+    assert revisits == len(URLS) and manifest["counts"]["revisits"] == revisits
+    with zipfile.ZipFile(out / "run-2.wacz") as z:
+        assert "archive/run-2-originals.warc.gz" in z.namelist()
+    with Archive.open([out / "run-2.wacz"]) as archive:
+        for url in URLS:
+            revisit = next(c for c in archive.captures(url) if c.is_revisit)
+            assert b"Story number" in archive.load(revisit).body()
