@@ -256,3 +256,28 @@ DOWNLOAD_DELAY = "not a number"
     assert manifest["result"] == "ok" and manifest["counts"]["pages"] >= 1
     [broken_run] = [p.parent for p in (tmp_path / "out/broken").glob("*/manifest.json")]
     assert json.loads((broken_run / "manifest.json").read_text())["result"] == "failed"
+
+
+# --- the clock: daylight saving time, a clock going back, a machine that was off ----------
+
+def test_dst_a_nightly_job_fires_once_on_both_nights(tmp_path):
+    """Spring forward skips 02:00-03:00 local, autumn repeats it: a 02:30 job runs once each night
+    (cron's rule), an hourly job runs every real hour. Expectations are wall-clock times written out."""
+    paris = jobs(tmp_path, nightly=("30 2 * * *", "Europe/Paris"), hourly=("0 * * * *", "Europe/Paris"))
+
+    def fires(job, start, end):
+        clock = FakeClock(start)
+        launcher = RecordingLauncher(clock)
+        scheduler = Scheduler({job.name: job}, launcher, clock, max_sleep=3600)
+        while clock.current < end:
+            scheduler.tick()
+            clock.sleep(scheduler.seconds_to_next(), None)
+        return [when for _, when in launcher.starts]
+
+    # 2025-03-30: 02:30 CET does not exist; run at 03:00 CEST (01:00 UTC), once.
+    assert fires(paris["nightly"], utc(2025, 3, 29, 12), utc(2025, 3, 30, 12)) == [utc(2025, 3, 30, 1, 0)]
+    # 2025-10-26: 02:30 happens at 00:30 UTC (CEST) and again at 01:30 UTC (CET); run the first.
+    assert fires(paris["nightly"], utc(2025, 10, 25, 12), utc(2025, 10, 26, 12)) == [utc(2025, 10, 26, 0, 30)]
+    # An hourly job runs every real hour, in the repeated one too (local 01:00, 02:00 twice, 03:00).
+    assert fires(paris["hourly"], utc(2025, 10, 25, 22, 30), utc(2025, 10, 26, 2, 30)) == [
+        utc(2025, 10, 25, 23), utc(2025, 10, 26, 0), utc(2025, 10, 26, 1), utc(2025, 10, 26, 2)]

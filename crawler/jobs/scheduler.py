@@ -43,10 +43,28 @@ class SystemClock:
         stop.wait(seconds)
 
 
+def fixed_time(schedule: str) -> bool:
+    """Does the schedule name its hours ("30 2 * * *", "0 6-23 * * *") rather than run every
+    hour or every N hours ("0 * * * *", "0 */2 * * *")? Cron's own distinction for DST."""
+    return not schedule.split()[1].startswith("*")
+
+
 def next_fire(job: Job, after: datetime) -> datetime:
-    """The first fire time strictly after `after`, as an aware UTC datetime."""
+    """The first fire time strictly after `after`, as an aware UTC datetime.
+
+    Daylight saving time as cron (Vixie, cronie) handles it: a time the clocks skip in spring
+    (02:30 when 02:00 becomes 03:00) fires once, at the first minute after the jump (croniter
+    gives that); a time the clocks repeat in autumn fires once for a fixed-time job (a nightly
+    archive must not run twice that night), while an hourly one runs every real hour.
+    """
     local = after.astimezone(job.tz)
-    return croniter(job.schedule, local).get_next(datetime).astimezone(timezone.utc)
+    fires = croniter(job.schedule, local)
+    while True:
+        candidate = fires.get_next(datetime)
+        if fixed_time(job.schedule) and candidate.replace(tzinfo=None) <= local.replace(tzinfo=None):
+            continue            # the same wall-clock time again, in the repeated hour
+        return candidate.astimezone(timezone.utc)
+
 
 
 class Launcher(Protocol):
