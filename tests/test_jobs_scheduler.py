@@ -281,3 +281,27 @@ def test_dst_a_nightly_job_fires_once_on_both_nights(tmp_path):
     # An hourly job runs every real hour, in the repeated one too (local 01:00, 02:00 twice, 03:00).
     assert fires(paris["hourly"], utc(2025, 10, 25, 22, 30), utc(2025, 10, 26, 2, 30)) == [
         utc(2025, 10, 25, 23), utc(2025, 10, 26, 0), utc(2025, 10, 26, 1), utc(2025, 10, 26, 2)]
+
+
+def test_the_clock_going_back_replans_without_running_a_fire_time_twice(tmp_path):
+    job_map = jobs(tmp_path, nightly=("0 3 * * *", "UTC"))
+    # A clock a year ahead, corrected: the job runs at the next 03:00 of the real date.
+    clock = FakeClock(utc(2026, 6, 1, 12))
+    launcher = RecordingLauncher(clock)
+    scheduler = Scheduler(job_map, launcher, clock)
+    scheduler.tick()
+    clock.current = utc(2025, 6, 1, 12)
+    for _ in range(20):
+        scheduler.tick()
+        clock.sleep(scheduler.max_sleep * 60, None)         # 1 h steps, fire times reached late
+    assert launcher.starts and launcher.starts[0][0] == "nightly"
+    assert scheduler.started[0][1] == utc(2025, 6, 2, 3, 0)
+    # Stepped back an hour after the 03:00 run: 03:00 comes again on the clock, not run again.
+    clock = FakeClock(utc(2025, 1, 1, 2, 59))
+    launcher = RecordingLauncher(clock)
+    scheduler = Scheduler(job_map, launcher, clock)
+    scheduler.serve(iterations=2)                           # 02:59, 03:00: runs
+    clock.current = utc(2025, 1, 1, 2, 30)
+    scheduler.serve(iterations=3)
+    assert [when for _, when in scheduler.started] == [utc(2025, 1, 1, 3, 0)]
+    assert scheduler.next_fire["nightly"] == utc(2025, 1, 2, 3, 0)

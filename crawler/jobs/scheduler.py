@@ -5,7 +5,8 @@ until the earliest one. Each run is a separate `scrapy jobs run NAME`
 process, so a crash, a hang or a memory leak in one crawl cannot take the
 scheduler or another job down. A fire time that comes while the job is still
 running (here or from cron, or by hand: the job's lock says so) is skipped and
-logged, not queued. Missed fire times (the machine slept) are coalesced into one.
+logged, not queued. Missed fire times (the machine slept) are coalesced into one. The
+clock going back replans; daylight saving time is handled as cron does (see next_fire).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol
@@ -64,7 +66,6 @@ def next_fire(job: Job, after: datetime) -> datetime:
         if fixed_time(job.schedule) and candidate.replace(tzinfo=None) <= local.replace(tzinfo=None):
             continue            # the same wall-clock time again, in the repeated hour
         return candidate.astimezone(timezone.utc)
-
 
 
 class Launcher(Protocol):
@@ -134,13 +135,15 @@ class Scheduler:
         self.next_fire: dict[str, datetime] = {}
         self.started: list[tuple[str, datetime]] = []    # (job, fire time) of every start
         self.skipped: list[tuple[str, datetime]] = []    # fire times that found the job running
+        self._fired: dict[str, deque] = {}               # each job's recent fire times, started or skipped
+        self._last_now: datetime | None = None
         self._stop = threading.Event()
 
     def plan(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
         for name, job in self.jobs.items():
             if name not in self.next_fire:
-                self.next_fire[name] = next_fire(job, now)
+                self.next_fire[name] = self._next_unfired(name, job, now)
         for name in list(self.next_fire):
             if name not in self.jobs:
                 del self.next_fire[name]
@@ -173,13 +176,22 @@ class Scheduler:
             level = logging.INFO if code in (EXIT_OK, EXIT_LOCKED, EXIT_INTERRUPTED) else logging.ERROR
             logger.log(level, "job %s finished: %s (exit %s)", name, _EXIT_NAMES.get(code, "failed"), code)
         now = self.clock.now()
+        if self._last_now is not None and now < self._last_now:
+            # Fire times were planned on the later clock: a clock set a year ahead and then
+            # corrected would wait that year. Planned again from the new time, never running
+            # a fire time twice (a clock stepped back an hour does not rerun the night's job).
+            logger.warning("the clock went back from %s to %s: fire times planned again",
+                           self._last_now.isoformat(), now.isoformat())
+            self.next_fire.clear()
+        self._last_now = now
         self.plan(now)
         started = []
         for name, when in sorted(self.next_fire.items(), key=lambda kv: kv[1]):
             if when > now:
                 continue
             job = self.jobs[name]
-            self.next_fire[name] = next_fire(job, now)
+            self._fired.setdefault(name, deque(maxlen=64)).append(when)
+            self.next_fire[name] = self._next_unfired(name, job, now)
             if self.launcher.running(job):
                 self.skipped.append((name, when))
                 logger.warning("job %s: fire time %s skipped, the previous run is still going",
@@ -195,6 +207,12 @@ class Scheduler:
             logger.info("job %s started (fire time %s); next %s", name, when.isoformat(),
                         self.next_fire[name].isoformat())
         return started
+
+    def _next_unfired(self, name: str, job: Job, now: datetime) -> datetime:
+        when = next_fire(job, now)
+        while when in self._fired.get(name, ()):
+            when = next_fire(job, when)
+        return when
 
     def seconds_to_next(self) -> float:
         if not self.next_fire:
