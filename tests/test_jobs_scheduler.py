@@ -305,3 +305,31 @@ def test_the_clock_going_back_replans_without_running_a_fire_time_twice(tmp_path
     scheduler.serve(iterations=3)
     assert [when for _, when in scheduler.started] == [utc(2025, 1, 1, 3, 0)]
     assert scheduler.next_fire["nightly"] == utc(2025, 1, 2, 3, 0)
+
+
+def test_a_fire_time_missed_while_the_scheduler_was_down_runs_once_at_start(tmp_path):
+    job_map = jobs(tmp_path, nightly=("0 3 * * *", "UTC"), fresh=("0 3 * * *", "UTC"),
+                   recent=("0 3 * * *", "UTC"))
+    # Last runs as their manifests say: nightly two nights ago (missed last night's 03:00 and
+    # the one before: one run), recent after last night's fire time, fresh never.
+    last = {"nightly": utc(2025, 1, 1, 3, 0, 4), "recent": utc(2025, 1, 3, 3, 0, 1), "fresh": None}
+    clock = FakeClock(utc(2025, 1, 3, 9, 15))
+    launcher = RecordingLauncher(clock)
+    scheduler = Scheduler(job_map, launcher, clock, last_run=lambda job: last[job.name])
+    scheduler.serve(iterations=3)
+    assert launcher.starts == [("nightly", utc(2025, 1, 3, 9, 15))]
+    assert scheduler.started == [("nightly", utc(2025, 1, 3, 3, 0))]
+    assert scheduler.next_fire == {name: utc(2025, 1, 4, 3, 0) for name in job_map}
+
+
+def test_catch_up_reads_the_last_run_from_the_jobs_manifests(tmp_path):
+    """The default last-run source is the job's newest manifest, whoever started that run."""
+    from crawler.jobs import manifest as mf
+    from crawler.jobs.scheduler import last_started
+
+    job = jobs(tmp_path, nightly=("0 3 * * *", "UTC"))["nightly"]
+    assert last_started(job) is None
+    for run, started in (("20250101T030004Z", "2025-01-01T03:00:04Z"), ("20250102T030002Z", "2025-01-02T03:00:02Z")):
+        (job.output_dir / run).mkdir(parents=True)
+        mf.write_manifest(job.output_dir / run, {"run": run, "started": started, "result": "ok"})
+    assert last_started(job) == utc(2025, 1, 2, 3, 0, 2)

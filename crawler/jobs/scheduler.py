@@ -5,8 +5,9 @@ until the earliest one. Each run is a separate `scrapy jobs run NAME`
 process, so a crash, a hang or a memory leak in one crawl cannot take the
 scheduler or another job down. A fire time that comes while the job is still
 running (here or from cron, or by hand: the job's lock says so) is skipped and
-logged, not queued. Missed fire times (the machine slept) are coalesced into one. The
-clock going back replans; daylight saving time is handled as cron does (see next_fire).
+logged, not queued. Missed fire times (the machine slept, or was off and the job's last
+run started before its last fire time) are coalesced into one run. The clock going back
+replans; daylight saving time is handled as cron does (see next_fire).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import sys
 import threading
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Protocol
 
 from croniter import croniter
 
+from crawler.jobs import manifest as mf
 from crawler.jobs.config import Job, JobsConfigError
 from crawler.jobs.lock import lock_holder
 
@@ -66,6 +68,22 @@ def next_fire(job: Job, after: datetime) -> datetime:
         if fixed_time(job.schedule) and candidate.replace(tzinfo=None) <= local.replace(tzinfo=None):
             continue            # the same wall-clock time again, in the repeated hour
         return candidate.astimezone(timezone.utc)
+
+
+def previous_fire(job: Job, before: datetime) -> datetime:
+    """The last fire time at or before `before`, as an aware UTC datetime."""
+    local = before.astimezone(job.tz)
+    return croniter(job.schedule, local + timedelta(seconds=1)).get_prev(datetime).astimezone(timezone.utc)
+
+
+def last_started(job: Job) -> datetime | None:
+    """When the job's last run started (its manifest), wherever it was started from."""
+    last = mf.last_run(job.output_dir)
+    started = last[1].get("started") if last else None
+    try:
+        return datetime.fromisoformat(started) if isinstance(started, str) else None
+    except ValueError:
+        return None
 
 
 class Launcher(Protocol):
@@ -126,12 +144,14 @@ _EXIT_NAMES = {EXIT_OK: "ok", EXIT_FAILED: "failed", EXIT_USAGE: "configuration 
 
 class Scheduler:
     def __init__(self, jobs: dict[str, Job], launcher: Launcher, clock: Clock | None = None, *,
-                 loader: Callable[[], dict[str, Job]] | None = None, max_sleep: float = 60.0):
+                 loader: Callable[[], dict[str, Job]] | None = None, max_sleep: float = 60.0,
+                 last_run: Callable[[Job], datetime | None] = last_started):
         self.jobs = dict(jobs)
         self.launcher = launcher
         self.clock = clock or SystemClock()
         self.loader = loader
         self.max_sleep = max_sleep
+        self.last_run = last_run
         self.next_fire: dict[str, datetime] = {}
         self.started: list[tuple[str, datetime]] = []    # (job, fire time) of every start
         self.skipped: list[tuple[str, datetime]] = []    # fire times that found the job running
@@ -214,6 +234,23 @@ class Scheduler:
             when = next_fire(job, when)
         return when
 
+    def catch_up(self, now: datetime | None = None) -> None:
+        """A job whose last fire time passed while no scheduler ran (the machine was off, serve
+        stopped) and whose last run started before it runs once now, as a systemd timer with
+        Persistent=true (what `scrapy jobs cron` prints) does; several missed times make one run.
+        A job never run before waits for its first fire time."""
+        now = now or self.clock.now()
+        self.plan(now)
+        for name, job in self.jobs.items():
+            last = self.last_run(job)
+            if last is None:
+                continue
+            missed = previous_fire(job, now)
+            if last < missed:
+                logger.warning("job %s: fire time %s was missed (last run started %s); running it now",
+                               name, missed.isoformat(), last.isoformat())
+                self.next_fire[name] = missed
+
     def seconds_to_next(self) -> float:
         if not self.next_fire:
             return self.max_sleep
@@ -222,7 +259,7 @@ class Scheduler:
 
     def serve(self, *, iterations: int | None = None) -> None:
         """Loop until stop() (or `iterations` wake-ups, for tests)."""
-        self.plan()
+        self.catch_up()
         for name in sorted(self.jobs):
             logger.info("job %s: %s (%s), next run %s", name, self.jobs[name].schedule,
                         self.jobs[name].timezone, self.next_fire[name].isoformat())
