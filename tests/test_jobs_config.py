@@ -96,6 +96,8 @@ def test_the_shipped_example_is_valid():
 @pytest.mark.parametrize("text, needles", [
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * *'\noutput_dir='o'\n", ["schedule", "cron"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * * *'\noutput_dir='o'\n", ["schedule"]),
+    # valid fields, no such day: croniter raised from `jobs list` and `serve` (a traceback)
+    ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 31 2 *'\noutput_dir='o'\n", ["schedule", "never fires"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\n", ["missing", "output_dir"]),
     ("[jobs.x]\nschedule='0 3 * * *'\noutput_dir='o'\n", ["missing", "urls"]),
     ("[jobs.x]\nurls=['ftp://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n", ["urls", "ftp://"]),

@@ -12,10 +12,11 @@ import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from crawler.starturls import StartURLError, parse_start_urls
 
@@ -196,6 +197,10 @@ def _job(name: str, table: dict, base: Path, where: str) -> Job:
     if not isinstance(schedule, str) or len(schedule.split()) != 5 or not croniter.is_valid(schedule):
         raise JobsConfigError(f"{where}: schedule {schedule!r} is not a cron expression "
                               "(5 fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\")")
+    try:
+        croniter(schedule, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:        # valid fields naming no real day: 31 February
+        raise JobsConfigError(f"{where}: schedule {schedule!r} never fires (no such day)") from None
 
     timezone = table.get("timezone", "UTC")
     try:
