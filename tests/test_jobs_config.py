@@ -111,6 +111,9 @@ def test_the_shipped_example_is_valid():
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n[jobs.y]\nurls=['https://b.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n", ["share output_dir"]),
     ("[jobs.'bad name']\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n", ["bad name", "letters"]),
     ("[jobs.x]\nurls=['https://a.example/'\n", ["not valid TOML"]),
+    # settings that are not tables, merged with the defaults' (a TypeError traceback before)
+    ("[defaults]\nsettings='x'\n[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n", ["[defaults]", "settings", "table"]),
+    ("[defaults]\nsettings={A=1}\n[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\nsettings='x'\n", ["[jobs.x]", "settings", "table"]),
     ("title = 'no jobs'\n", ["title"]),
     ("", ["no jobs"]),
 ])

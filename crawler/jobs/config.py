@@ -141,6 +141,8 @@ def parse_jobs(data: dict, path: Path) -> JobsFile:
     if not isinstance(defaults, dict):
         raise JobsConfigError(f"{path}: [defaults] must be a table")
     _unknown(defaults, _DEFAULTABLE, f"{path}: [defaults]")
+    if not isinstance(defaults.get("settings", {}), dict):
+        raise JobsConfigError(f"{path}: [defaults]: settings must be a table ([defaults.settings])")
     tables = data.get("jobs")
     if not isinstance(tables, dict) or not tables:
         raise JobsConfigError(f"{path}: no jobs: add a [jobs.NAME] table (see jobs.example.toml)")
@@ -152,6 +154,8 @@ def parse_jobs(data: dict, path: Path) -> JobsFile:
         if not isinstance(table, dict):
             raise JobsConfigError(f"{where}: must be a table")
         _unknown(table, _KEYS, where)
+        if not isinstance(table.get("settings", {}), dict):
+            raise JobsConfigError(f"{where}: settings must be a table ([jobs.{name}.settings])")
         merged = {**{k: v for k, v in defaults.items() if k != "settings"}, **table}
         merged["settings"] = {**defaults.get("settings", {}), **table.get("settings", {})}
         jobs[name] = _job(name, merged, base, where)
