@@ -106,6 +106,7 @@ def test_the_shipped_example_is_valid():
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\ntimezone='Mars/Olympus'\n", ["timezone", "Mars/Olympus"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\nmax_pages=-1\n", ["max_pages"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\nmax_duration='soon'\n", ["max_duration", "soon"]),
+    ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\nmax_duration=inf\n", ["max_duration", "inf"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n[jobs.x.settings]\nOUTPUT_DIR='p'\n", ["OUTPUT_DIR", "output_dir"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n[jobs.x.settings]\ndownload_delay=1\n", ["download_delay", "UPPER_CASE"]),
     ("[jobs.x]\nurls=['https://a.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n[jobs.y]\nurls=['https://b.example/']\nschedule='0 3 * * *'\noutput_dir='o'\n", ["share output_dir"]),
@@ -144,7 +145,7 @@ def test_durations(value, seconds):
     assert parse_duration(value) == seconds
 
 
-@pytest.mark.parametrize("value", ["", "abc", "5 parsecs", "-3", -3, True, "1h junk"])
+@pytest.mark.parametrize("value", ["", "abc", "5 parsecs", "-3", -3, True, "1h junk", float("inf"), float("nan")])
 def test_bad_durations(value):
     with pytest.raises(ValueError, match="duration"):
         parse_duration(value)

@@ -9,6 +9,7 @@ whether it is started by hand, by `scrapy jobs serve`, by cron or by systemd.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ def parse_duration(value) -> int:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):      # TOML's inf and nan: int() raised OverflowError
+            raise ValueError(f"not a duration: {value!r} (0 means no limit)")
         if value < 0:
             raise ValueError(f"negative duration: {value!r}")
         return int(value)
