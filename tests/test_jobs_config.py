@@ -129,6 +129,14 @@ def test_mistakes_name_the_file_the_job_and_the_key(tmp_path, text, needles):
         assert needle in message
 
 
+def test_a_file_not_in_utf8_is_one_error(tmp_path):
+    path = tmp_path / "jobs.toml"
+    path.write_bytes(MINIMAL.replace("example", "caf\u00e9").encode("latin-1"))  # 'é' as byte 0xe9
+    with pytest.raises(JobsConfigError) as info:
+        load_jobs(path)
+    assert str(path) in str(info.value) and "UTF-8" in str(info.value)
+
+
 def test_missing_file_and_unknown_job(tmp_path):
     with pytest.raises(JobsConfigError, match="no such jobs file"):
         load_jobs(tmp_path / "nope.toml")

@@ -133,6 +133,8 @@ def load_jobs(path: str | Path = DEFAULT_FILE) -> JobsFile:
         raise JobsConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise JobsConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:   # TOML is UTF-8; tomllib decodes before parsing
+        raise JobsConfigError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
     return parse_jobs(data, path)
 
 
