@@ -43,6 +43,18 @@ def test_missing_and_broken_jobs_files(tmp_path):
     one_error_line(result, "[jobs.x]", "schedule", "61 3 * * *")
 
 
+def test_run_refuses_a_setting_the_runner_sets_and_runs_nothing(tmp_path):
+    """-s OUTPUT_DIR put the run's WARCs outside its folder (an "ok" manifest listing only the
+    log); -s JOBDIR, RUN_ID... would split the job's state the same way."""
+    path = jobs_file(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    for setting, key in ((f"OUTPUT_DIR={elsewhere}", "'output_dir'"), ("RUN_ID=x", "job runner")):
+        result = run_scrapy("jobs", "run", "alpha", "--file", str(path), "-s", setting)
+        assert result.returncode == 2, result.stdout + result.stderr
+        one_error_line(result, "-s " + setting.split("=")[0], key)
+    assert not elsewhere.exists() and not (tmp_path / "out").exists()
+
+
 def test_default_file_is_jobs_toml_in_the_working_directory(tmp_path):
     jobs_file(tmp_path)
     (tmp_path / "scrapy.cfg").write_text("[settings]\ndefault = crawler.settings\n")

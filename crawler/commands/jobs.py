@@ -81,8 +81,15 @@ class Command(ScrapyCommand):
             raise UsageError("-s options are not used by serve; put settings in the jobs file", print_help=False)
         # Imported here: Scrapy imports every command module for every command, crawls included.
         from crawler.jobs import actions
-        from crawler.jobs.config import JobsConfigError, load_jobs
+        from crawler.jobs.config import JobsConfigError, load_jobs, reserved_setting
         from crawler.jobs.scheduler import EXIT_USAGE
+
+        for name in self.crawl_settings:
+            # -s OUTPUT_DIR=... would put the run's WARCs where its manifest never looks: an "ok"
+            # run folder holding only its log, and state pointing at records outside the job.
+            reserved = reserved_setting(name)
+            if reserved:
+                raise UsageError(f"-s {reserved}", print_help=False)
 
         try:
             jobs_file = load_jobs(opts.file)

@@ -50,6 +50,15 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
+def reserved_setting(name: str) -> str | None:
+    """Why `name` cannot be set for a job's crawl (the runner sets it), else None; the jobs
+    file's settings tables and `scrapy jobs run -s` both ask."""
+    if name not in RESERVED_SETTINGS:
+        return None
+    own = RESERVED_SETTINGS[name]
+    return f"{name} is set by the job runner" + (f"; use the job's {own!r} key" if own else "")
+
+
 class JobsConfigError(ValueError):
     """A jobs file that cannot be used; the message is shown to the user as is."""
 
@@ -250,10 +259,9 @@ def _job(name: str, table: dict, base: Path, where: str) -> Job:
     for key, value in settings.items():
         if not _SETTING.match(key):
             raise JobsConfigError(f"{where}: settings: {key!r} is not a Scrapy setting name (UPPER_CASE)")
-        if key in RESERVED_SETTINGS:
-            own = RESERVED_SETTINGS[key]
-            instead = f"; use the job's {own!r} key" if own else ""
-            raise JobsConfigError(f"{where}: settings: {key} is set by the job runner{instead}")
+        reserved = reserved_setting(key)
+        if reserved:
+            raise JobsConfigError(f"{where}: settings: {reserved}")
         if isinstance(value, list) and any(isinstance(v, str) and "," in v for v in value):
             raise JobsConfigError(f"{where}: settings: {key}: list entries cannot contain commas")
 
