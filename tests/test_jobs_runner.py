@@ -67,7 +67,7 @@ def setup(tmp_path, monkeypatch):
 
     def run(mode, **kwargs):
         monkeypatch.setenv("FAKE_CRAWL", mode)
-        return JobRunner(job, clock=clock, python=str(fake), **kwargs).run()
+        return JobRunner(job, **{"clock": clock, "python": str(fake), **kwargs}).run()
 
     def crawls():
         return [json.loads(line) for line in log.read_text().splitlines()]
@@ -96,6 +96,25 @@ def test_a_finished_crawl_is_ok_and_the_next_run_gets_a_new_folder(setup):
     second = run("finished")
     assert second["run"] != first["run"] and len(runs(job)) == 2
     assert (job.jobdir / "requests.seen").read_text() == "finished"   # a fresh JOBDIR per new run
+
+
+def test_after_the_clock_went_back_the_newest_run_is_the_last_and_resumes(setup):
+    """A clock a year ahead named a run 2026...; corrected, the next run's folder (2025...) sorts
+    before it. That run, interrupted, must still be the job's last run and be resumed."""
+    job, run, crawls = setup
+    ahead = Clock()
+    ahead.current = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
+    wrong = run("finished", clock=ahead)
+    assert wrong["run"].startswith("2026")
+    interrupted = run("shutdown")                       # the fixture's clock: 2025-01-01
+    assert interrupted["run"].startswith("2025") and interrupted["run"] < wrong["run"]
+    assert mf.last_run(job.output_dir)[0].name == interrupted["run"]
+    resumed = run("finished")
+    assert resumed["run"] == interrupted["run"] and resumed["resumed"] == 1 and resumed["result"] == "ok"
+    assert len(runs(job)) == 2
+    newer = run("finished")
+    assert mf.last_run(job.output_dir)[0].name == newer["run"]
+    assert [newer["sequence"], resumed["sequence"], wrong["sequence"]] == [3, 2, 1]
 
 
 def test_graceful_stop_resumes_with_its_jobdir(setup):

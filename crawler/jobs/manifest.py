@@ -110,11 +110,32 @@ def run_dirs(output_dir: Path) -> list[Path]:
 
 
 def last_run(output_dir: Path) -> tuple[Path, dict] | None:
-    for run_dir in reversed(run_dirs(output_dir)):
+    """The run started last: the highest `sequence`, then the latest folder name. Folder names
+    are start times on the machine's clock: after a clock set ahead was corrected, a new run's
+    name sorts before the runs of the wrong dates, and by name alone `scrapy jobs list` would
+    show those and the runner would not resume the new run when it is interrupted."""
+    best = None
+    for run_dir in run_dirs(output_dir):
         manifest = read_manifest(run_dir)
-        if manifest is not None:
-            return run_dir, manifest
-    return None
+        if manifest is None:
+            continue
+        key = (_sequence(manifest), run_dir.name)
+        if best is None or key > best[0]:
+            best = (key, run_dir, manifest)
+    return (best[1], best[2]) if best else None
+
+
+def next_sequence(output_dir: Path) -> int:
+    """The `sequence` of a new run: one more than any before (folders written before manifests
+    had one count as their number, so the first numbered run comes after them all)."""
+    dirs = run_dirs(output_dir)
+    last = last_run(output_dir)
+    return max(_sequence(last[1]) if last else 0, len(dirs)) + 1
+
+
+def _sequence(manifest: dict) -> int:
+    value = manifest.get("sequence")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def finalize(manifest: dict, run_dir: Path, attempts_stats: list[dict]) -> dict:

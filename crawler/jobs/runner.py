@@ -163,6 +163,7 @@ class JobRunner:
 
     def _new_run(self) -> tuple[Path, dict]:
         now = self.clock.now()
+        sequence = mf.next_sequence(self.job.output_dir)
         run_id = now.astimezone(timezone.utc).strftime(RUN_ID_FORMAT)
         run_dir = self.job.output_dir / run_id
         serial = 1
@@ -171,7 +172,7 @@ class JobRunner:
             run_dir = self.job.output_dir / f"{run_id}-{serial}"
         run_dir.mkdir(parents=True)
         manifest = {
-            "format": mf.FORMAT, "job": self.job.name, "run": run_dir.name,
+            "format": mf.FORMAT, "job": self.job.name, "run": run_dir.name, "sequence": sequence,
             "started": mf.utc_iso(now), "finished": None, "result": mf.RUNNING,
             "urls": list(self.job.urls), "schedule": self.job.schedule, "timezone": self.job.timezone,
             "revisit_window": self.job.revisit_window, "resumed": 0, "attempts": [],
