@@ -106,3 +106,22 @@ def test_the_crontab_command_runs_the_job(tmp_path):
         result = subprocess.run(["sh", "-c", command], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert result.returncode == 75, result.stderr
     assert "already running" in (job.state_dir / "cron.log").read_text()
+
+
+def test_a_timer_that_systemd_would_skip_on_the_spring_night_says_so(tmp_path):
+    """systemd has no elapse for a time the clocks skip; serve and cron run at the end of the gap."""
+    from crawler.jobs.scheduler import next_fire
+
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    job = job_file(tmp_path, "30 2 * * *", "Europe/Paris").get("site")
+    (expression,) = on_calendar(job.schedule, job.timezone)
+    out = subprocess.run([require_systemd_analyze(), "calendar", "--iterations=1",
+                          "--base-time=2025-03-29 12:00:00 UTC", expression],
+                         capture_output=True, text=True, env={**os.environ, "TZ": "UTC"}, check=True).stdout
+    assert "Next elapse: Mon 2025-03-31 00:30:00 UTC" in out                   # the 30th: no run
+    assert next_fire(job, datetime(2025, 3, 29, 12, tzinfo=timezone.utc)) == datetime(2025, 3, 30, 1, 0, tzinfo=timezone.utc)
+    timer = systemd_units(job, tmp_path / "jobs.toml", ROOT, start=start)["newsarchive-job-site.timer"]
+    assert "2025-03-30" in timer and "Europe/Paris" in timer and "misses a run" in timer
+    for schedule, tz in (("0 3 * * *", "Europe/Paris"), ("0 * * * *", "Europe/Paris"), ("30 2 * * *", "UTC")):
+        other = job_file(tmp_path, schedule, tz).get("site")
+        assert "misses a run" not in systemd_units(other, tmp_path / "jobs.toml", ROOT, start=start)["newsarchive-job-site.timer"]

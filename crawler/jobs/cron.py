@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import shlex
 import sys
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from croniter import croniter
 
 from crawler.jobs.config import Job, JobsFile
+from crawler.jobs.scheduler import next_fire
 
 UNIT_PREFIX = "newsarchive-job-"
 _DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
@@ -65,9 +68,47 @@ def on_calendar(schedule: str, timezone: str) -> list[str]:
     return [line(dows, doms)]
 
 
-def systemd_units(job: Job, jobs_file: Path, project: Path, python: str = sys.executable) -> dict[str, str]:
+def skipped_nights(job: Job, start: datetime | None = None, days: int = 366) -> list[date]:
+    """Local dates in the coming `days` on which the job's systemd timer runs it fewer times
+    than cron and `scrapy jobs serve` do: a fire time in the hour the clocks skip.
+
+    systemd does not fire a timer whose time does not exist that day (systemd 252: "*-*-*
+    02:30:00 Europe/Paris" has no elapse on 2025-03-30), while cron and serve run the job at
+    the end of the gap: that night would be missing from the archive. An hourly job loses
+    nothing (its next hour comes anyway), and neither does one whose end of gap is a fire time.
+    """
+    zone = job.tz
+    start = (start or datetime.now(dt_timezone.utc)).astimezone(zone)
+    found = []
+    for offset in range(days):
+        day = (start + timedelta(days=offset)).date()
+        begin = datetime.combine(day, time(0), zone).astimezone(dt_timezone.utc)
+        end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(dt_timezone.utc)
+        if end - begin >= timedelta(days=1):
+            continue                        # no gap that day (DST ends, or no change)
+        systemd = 0                         # the day's matching wall-clock times that exist
+        walls = croniter(job.schedule, datetime.combine(day, time(0)) - timedelta(seconds=1))
+        while (wall := walls.get_next(datetime)).date() == day:
+            back = wall.replace(tzinfo=zone).astimezone(dt_timezone.utc).astimezone(zone).replace(tzinfo=None)
+            systemd += back == wall
+        serve, when = 0, next_fire(job, begin - timedelta(seconds=1))
+        while when < end:
+            serve, when = serve + 1, next_fire(job, when)
+        if serve > systemd:
+            found.append(day)
+    return found
+
+
+def systemd_units(job: Job, jobs_file: Path, project: Path, python: str = sys.executable,
+                  start: datetime | None = None) -> dict[str, str]:
     unit = f"{UNIT_PREFIX}{job.name}"
     calendars = "\n".join(f"OnCalendar={c}" for c in on_calendar(job.schedule, job.timezone))
+    skipped = skipped_nights(job, start)
+    if skipped:
+        nights = ", ".join(d.isoformat() for d in skipped)
+        calendars = (f"# systemd does not fire at a time the clocks skip: on {nights} (clocks go forward in\n"
+                     f"# {job.timezone}) this timer misses a run that cron and `scrapy jobs serve` make at the\n"
+                     "# end of the gap. A schedule outside that hour (or timezone UTC) keeps it.\n" + calendars)
     service = f"""[Unit]
 Description=newsarchive job {job.name} ({', '.join(job.urls)})
 Wants=network-online.target
