@@ -35,6 +35,7 @@ class Route:
     close: bool = False              # close the connection after sending (no keep-alive)
     reset: bool = False              # then reset it (RST, as a crashed server or a middlebox)
     then: "Route | None" = None      # served instead from the next request on (503, then 200)
+    hold: threading.Event | None = None  # the segments after the first wait until it is set
 
     @property
     def data(self) -> bytes:
@@ -269,6 +270,8 @@ class RawServer:
             for i, segment in enumerate(route.segments):
                 if i and route.pause:
                     time.sleep(route.pause)
+                if i and route.hold is not None:
+                    route.hold.wait(300)
                 conn.sendall(segment)
             if route.reset:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -8,6 +8,7 @@ time zones) costs ~0.25 s at start-up that a crawl should not pay.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -31,10 +32,20 @@ def run_job(jobs_file: JobsFile, name: str, *, crawl_settings: dict, fresh: bool
         print(f"job {job.name}: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     run_dir = job.output_dir / manifest["run"]
-    print(f"job {job.name}: run {manifest['run']} {describe(manifest)}")
-    print(f"  manifest: {run_dir / mf.MANIFEST}")
-    print(f"  log:      {run_dir / 'crawl.log'}")
+    _say(f"job {job.name}: run {manifest['run']} {describe(manifest)}\n"
+         f"  manifest: {run_dir / mf.MANIFEST}\n"
+         f"  log:      {run_dir / 'crawl.log'}")
     return {mf.OK: EXIT_OK, mf.INTERRUPTED: EXIT_INTERRUPTED}.get(manifest["result"], EXIT_FAILED)
+
+
+def _say(text: str) -> None:
+    """print(text), unless the terminal is gone: after a hang-up (SIGHUP, a stop passed on to the
+    crawl) writing to it fails with EIO, and the run, recorded in its manifest, would end in a
+    traceback and exit 1 instead of its own status."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        sys.stdout = open(os.devnull, "w")     # what is still buffered is dropped, not flushed at exit
 
 
 def list_jobs(jobs_file: JobsFile) -> int:
@@ -75,12 +86,27 @@ def serve(jobs_file: JobsFile, *, cwd: Path) -> int:
     launcher = SubprocessLauncher(jobs_file.path, cwd=cwd)
     scheduler = Scheduler(jobs_file.jobs, launcher, loader=file_loader(jobs_file.path, load_jobs))
 
-    def stop(signum, frame):
-        logging.getLogger(__name__).info("stopping (signal %s): no new runs; running ones stop and resume later", signum)
-        scheduler.stop()
+    stops: list[int] = []
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    def stop(signum, frame):
+        # Each run has a process group of its own (SubprocessLauncher.start): a stop signal
+        # reaches this process alone, and the runs get one SIGTERM each from stop_all. A second
+        # stop is passed on as it came: their crawls stop at once (Scrapy's unclean shutdown).
+        # A hang-up (its terminal closed; the kernel and the shell both send it) is one stop.
+        if stops and signum == signal.SIGHUP:
+            return
+        stops.append(signum)
+        log = logging.getLogger(__name__)
+        if len(stops) == 1:
+            log.info("stopping (signal %s): no new runs; running ones stop and resume later", signum)
+            scheduler.stop()
+        else:
+            log.warning("stopping now (signal %s again): running crawls stop without closing", signum)
+            launcher.signal_all(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        if signal.getsignal(sig) is not signal.SIG_IGN:               # SIGHUP under nohup
+            signal.signal(sig, stop)
     try:
         scheduler.serve()
     finally:

@@ -21,10 +21,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timezone
 from pathlib import Path
@@ -32,6 +30,7 @@ from pathlib import Path
 from crawler.jobs import manifest as mf
 from crawler.jobs.config import Job
 from crawler.jobs.lock import JobLock
+from crawler.jobs.relay import SignalRelay, start_child
 from crawler.jobs.scheduler import Clock, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -40,7 +39,6 @@ RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 STATS_FILE = "last-attempt-stats.json"
 LOG_FILE = "crawl.log"
 KILL_GRACE = 300  # seconds past max_duration before a crawl that ignores CLOSESPIDER_TIMEOUT is stopped
-SI_KERNEL = 0x80  # Linux's si_code of a signal the kernel sent, as the terminal's Ctrl-C (kill(2) gives SI_USER)
 
 
 def _setting_value(value) -> str:
@@ -266,45 +264,24 @@ class JobRunner:
             shutil.rmtree(self.job.jobdir)
 
     def _crawl(self, command: list[str], log_path: Path) -> int:
+        """Run the crawl to its end; every stop signal this process gets is passed on to it once.
+
+        The crawl has a process group of its own (crawler/jobs/relay.py): a signal sent to this
+        process's group, or a Ctrl-C typed in its terminal, reaches this process alone, and the
+        crawl gets it from here, once. Killed outright, this process takes the crawl with it.
+        """
         deadline = (time.monotonic() + self.job.max_duration + KILL_GRACE) if self.job.max_duration else None
-        stop_signals = (signal.SIGTERM, signal.SIGINT)
-        previous = {sig: signal.getsignal(sig) for sig in stop_signals}
-
-        def forward(signum, frame, from_terminal=False):
-            # SIGTERM (a service manager, `jobs serve`) and a SIGINT sent to this process alone
-            # (`kill -INT`, a supervisor) are passed on: the crawl stops as on Ctrl-C. A Ctrl-C
-            # typed in the terminal reached the crawl directly (same process group): passing it
-            # on would be its second SIGINT, Scrapy's "force an unclean shutdown".
-            self._stop_requested = True
-            if self.proc is not None and self.proc.poll() is None and not from_terminal:
-                self.proc.send_signal(signum)
-
-        with open(log_path, "ab") as log:
-            in_main = _is_main_thread()
-            if in_main:                      # until the mask below, a signal comes here
-                for sig in stop_signals:
-                    signal.signal(sig, forward)
-            self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
-                                         pass_fds=(self.lock.fileno(),))
-            self.lock.update(crawl_pid=self.proc.pid)
-            # Taken one by one with sigtimedwait, which says who sent each (a handler cannot):
-            # the terminal's own (SI_KERNEL) reached the crawl already. Masked after the fork,
-            # so the crawl keeps its own signals.
-            mask = signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals) if in_main else None
+        with open(log_path, "ab") as log, SignalRelay() as relay:
             try:
+                self.proc = start_child(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
+                                        pass_fds=(self.lock.fileno(),))
+                relay.attach(self.proc)
+                self.lock.update(crawl_pid=self.proc.pid)
                 while True:
-                    if in_main:
-                        info = signal.sigtimedwait(stop_signals, 1.0)
-                        if info is not None:
-                            forward(info.si_signo, None, from_terminal=info.si_code == SI_KERNEL)
-                        code = self.proc.poll()
-                        if code is not None:
-                            return code
-                    else:
-                        try:
-                            return self.proc.wait(timeout=1.0)
-                        except subprocess.TimeoutExpired:
-                            pass
+                    try:
+                        return self.proc.wait(timeout=1.0)
+                    except subprocess.TimeoutExpired:
+                        pass
                     if deadline is not None and time.monotonic() > deadline:
                         self._timed_out = True
                         logger.error("job %s: crawl still running %ss past max_duration; stopping it",
@@ -316,14 +293,7 @@ class JobRunner:
                             self.proc.kill()
                             return self.proc.wait()
             finally:
-                if in_main:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)   # a signal pending now: forward()
-                    for sig, handler in previous.items():
-                        signal.signal(sig, handler)
-
-
-def _is_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+                self._stop_requested = bool(relay.received)
 
 
 def describe(manifest: dict) -> str:

@@ -27,6 +27,7 @@ from typing import Callable, Protocol
 from croniter import croniter
 
 from crawler.jobs import manifest as mf
+from crawler.jobs.relay import start_child
 from crawler.jobs.config import Job, JobsConfigError
 from crawler.jobs.lock import lock_holder
 
@@ -109,7 +110,9 @@ class SubprocessLauncher:
         return [self.python, "-m", "scrapy", "jobs", "run", job.name, "--file", str(self.jobs_file)]
 
     def start(self, job: Job) -> None:
-        self.children[job.name] = subprocess.Popen(self.command(job), cwd=self.cwd)
+        # In a process group of its own: a Ctrl-C (or a group signal) meant for `jobs serve` does
+        # not reach the run as well as the SIGTERM stop_all sends it (two signals: an unclean stop).
+        self.children[job.name] = start_child(self.command(job), cwd=self.cwd)
 
     def running(self, job: Job) -> bool:
         child = self.children.get(job.name)
@@ -120,6 +123,10 @@ class SubprocessLauncher:
         for name, _ in done:
             del self.children[name]
         return done
+
+    def signal_all(self, signum: int) -> None:
+        for proc in self.children.values():
+            proc.send_signal(signum)          # a no-op for one that has exited
 
     def stop_all(self, timeout: float = 300.0) -> None:
         """SIGTERM every running job (each stops gracefully and resumes next time), then wait."""
