@@ -142,7 +142,12 @@ def test_random_interruptions_lose_nothing_and_write_nothing_twice(tmp_path):
                         "error: crawl interrupted before it could close" in log or \
                         "Crawl interrupted while it was starting, before anything was archived" in log, \
                         (seed, variant, number)
-                if variant == "jobdir" and attempt.fault == "sigkill" and "Spider closed" not in log:
+                # Killed before it began to close, its JOBDIR marker still said "running". Not
+                # "before it logged Spider closed": the marker says "closed" from the first
+                # spider_closed handlers on, and a kill among the later ones (held articles
+                # published, WARCs closed, each with its own recovery) left a saved queue the
+                # next run rightly resumes (seen at load ~8, CRASH_SEED=269008).
+                if variant == "jobdir" and attempt.fault == "sigkill" and "Closing spider" not in log:
                     assert "the last crawl did not stop cleanly" in logs[number + 1], (seed, variant, number)
 
 
