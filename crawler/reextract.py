@@ -25,7 +25,7 @@ from archives.inputs import warc_inputs
 from archives.reader import DEFAULT_MAX_BYTES, ArchiveError, Problem, WarcReader, read_record
 from archives.replay import Archive, ReplayError, replayed_from, scrapy_response
 from crawler import discovery
-from crawler.extraction.pool import ExtractionPool
+from crawler.extraction.pool import ExtractionPool, declared_charset
 from crawler.items import build_article, has_body, response_truncated, to_record
 from crawler.urls import UrlCanonicalizer, canonicalize_url
 from pipelines.jsonl import JsonLinesFile
@@ -212,7 +212,8 @@ class Reextractor:
         window: deque = deque()
         limit = WINDOW_PER_WORKER * self.pool.workers
         for response in self._pages():
-            window.append((response, self.pool.submit(response.body, response.url, response.encoding,
+            charset = declared_charset(response)    # the page's own is read there
+            window.append((response, self.pool.submit(response.body, response.url, charset,
                                                       False, self.all_pages)))   # no link listing
             while window and (len(window) >= limit or window[0][1].done()):
                 await self._finish(*window.popleft())

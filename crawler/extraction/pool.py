@@ -15,10 +15,20 @@ from __future__ import annotations
 import asyncio
 import os
 
+from w3lib.encoding import http_content_type_encoding
+
 from crawler.extraction import worker
 from crawler.extraction.workerpool import TaskTimeout, WorkerDied, WorkerPool
 
-__all__ = ["ExtractionPool", "ExtractionTimeout", "WorkerDied"]
+__all__ = ["ExtractionPool", "ExtractionTimeout", "WorkerDied", "declared_charset"]
+
+
+def declared_charset(response) -> str | None:
+    """The charset a response's Content-Type header declares, the `encoding` a page is analysed
+    with: its <meta> is read in the worker (crawler.extract.html.decoded_html). Not Scrapy's
+    `response.encoding`: for a page that declares nothing that is charset-normalizer's guess,
+    and the worker would take it for a declaration (and guesses better, with chardet)."""
+    return http_content_type_encoding((response.headers.get(b"Content-Type") or b"").decode("latin-1"))
 
 ExtractionTimeout = TaskTimeout  # a page's analysis ran past EXTRACT_TIMEOUT (archived; no item)
 

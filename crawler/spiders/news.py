@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from archives.records import warc_date as utc_iso
 from crawler import discovery
 from crawler.depth import SAME_DEPTH
-from crawler.extraction.pool import ExtractionPool
+from crawler.extraction.pool import ExtractionPool, declared_charset
 from crawler.robots import cap_robots
 from crawler.items import ArticleItem, build_article, has_body, response_truncated
 from crawler.requisites import Requisites
@@ -223,7 +223,7 @@ class NewsSpider(scrapy.Spider):
             self.logger.warning("not analysed: %s is %d bytes (EXTRACT_MAX_PAGE_SIZE)",
                                 response.url, len(response.body))
             return
-        encoding = getattr(response, "encoding", None)
+        encoding = declared_charset(response)   # the page's own declaration is read there
         try:
             result = await self.pool.analyze(response.body, response.url, encoding)
         except Exception as exc:  # one bad page never ends the crawl

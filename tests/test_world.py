@@ -1,0 +1,155 @@
+"""Sites in other languages, scripts and charsets, as a stranger crawls them: crawl -> WARC ->
+articles.jsonl -> `scrapy reextract`, on a raw local server (tests/rawserver.py), with real article
+text (tests/data/world/texts.json and its PROVENANCE.md).
+
+Each page's expected title and paragraphs are the fixture's own text, never the extractor's output.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from crawler.extract.html import decoded_html
+from tests.conftest import ROOT, scrapy_command, scrapy_env
+from tests.rawserver import RawServer, Route, _head, scrapy_crawl_cmd
+from tests.test_robustness import warc_records
+from tests.tools import read_jsonl, warcio_check
+
+TEXTS = json.loads((Path(__file__).parent / "data" / "world" / "texts.json").read_text(encoding="utf-8"))
+
+
+def page(key: str, *, charset: str | None = "utf-8", xml_declaration: str | None = None, extra: str = "") -> str:
+    """A news article page of the fixture text `key`: site header, headline, byline and printed
+    date, a captioned photo, the story's paragraphs, a footer; `charset` in <meta> (None: none)."""
+    t = TEXTS[key]
+    e = html.escape
+    direction = f' dir="{t["dir"]}"' if t.get("dir") else ""
+    meta = f'<meta charset="{charset}">' if charset else ""
+    doctype = "<!doctype html>"
+    if xml_declaration:
+        doctype = (f'<?xml version="1.0" encoding="{xml_declaration}"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD '
+                   'XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">')
+    paragraphs = "".join(f"<p>{e(p)}</p>" for p in t["paras"])
+    return f"""{doctype}<html lang="{t['lang']}"{direction}><head>{meta}
+<title>{e(t['title'])} | {e(t['site'])}</title><meta property="og:site_name" content="{e(t['site'])}">
+<meta property="og:type" content="article"></head><body>
+<header><a href="/">{e(t['site'])}</a><nav><a href="/">{e(t['site'])}</a></nav></header>
+<main><article><h1>{e(t['title'])}</h1>
+<div class="meta"><span class="author">{e(t['byline'])}</span> <span class="date">{e(t['date_text'])}</span></div>
+<figure><img src="/photo.jpg" alt=""><figcaption>{e(t['caption'])}</figcaption></figure>
+{paragraphs}{extra}</article></main><footer><p>&copy; {e(t["site"])}</p></footer></body></html>"""
+
+
+def response(body: bytes, content_type: str) -> Route:
+    return Route([_head("HTTP/1.1 200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]),
+                  body])
+
+
+def reads_whole(text: str, key: str) -> bool:
+    t = TEXTS[key]
+    return t["title"] in text and all(p in text for p in t["paras"])
+
+
+# --- charsets: what is declared, where, and whether it is true -----------------------------
+
+# path: (text, Content-Type, <meta> charset, bytes of the page as served)
+CHARSET_PAGES = {
+    # the server's "charset=utf-8" over a windows-1251 page: every Cyrillic letter became U+FFFD
+    "/2024/ru-header-says-utf8.html": ("ru", "text/html; charset=utf-8", "windows-1251", "cp1251"),
+    # the <meta> says UTF-8, the page is Shift_JIS
+    "/2024/ja-meta-says-utf8.html": ("ja", "text/html", "utf-8", "shift_jis"),
+    # Apache's old default "charset=ISO-8859-1" over a UTF-8 page: "Ã¼" for "ü"
+    "/2024/de-header-says-latin1.html": ("de", "text/html; charset=ISO-8859-1", "utf-8", "utf-8"),
+    # nothing declared: Scrapy's guess (charset-normalizer) read ISO-8859-2 Czech as windows-1250
+    "/2024/cs-undeclared.html": ("cs", "text/html", None, "iso-8859-2"),
+    "/2024/zh-undeclared.html": ("zh", "text/html", None, "gb18030"),
+    "/2024/ko-undeclared.html": ("ko", "text/html", None, "euc-kr"),
+    # declared right: in the header only / in an XML declaration only / a UTF-16 BOM over a wrong header
+    "/2024/el-header.html": ("el", "text/html; charset=iso-8859-7", None, "iso-8859-7"),
+    "/2024/fr-xhtml.xhtml": ("fr", "application/xhtml+xml", "xml:windows-1252", "cp1252"),
+    "/2024/ar-utf16.html": ("ar", "text/html; charset=iso-8859-1", None, "utf-16"),
+}
+
+
+def charset_page_bytes(key: str, meta: str | None, codec: str) -> bytes:
+    if meta and meta.startswith("xml:"):
+        return page(key, charset=None, xml_declaration=meta[4:]).encode(codec)
+    return page(key, charset=meta).encode(codec)     # "utf-16" writes its BOM
+
+
+@pytest.mark.parametrize("path", sorted(CHARSET_PAGES))
+def test_a_page_reads_as_written_whatever_its_declarations_say(path):
+    key, content_type, meta, codec = CHARSET_PAGES[path]
+    declared = content_type.partition("charset=")[2] or None
+    text, _ = decoded_html(charset_page_bytes(key, meta, codec), declared)
+    assert reads_whole(text, key), text[:600]
+
+
+def test_a_utf8_page_with_a_stray_byte_stays_utf8():
+    """One Latin-1 byte in a UTF-8 page (an ad's snippet) is not a page in another charset."""
+    body = page("de").replace("</footer>", "</footer><p>caf\xe9</p>").encode("utf-8").replace(b"caf\xc3\xa9", b"caf\xe9")
+    text, charset = decoded_html(body, "utf-8")
+    assert charset == "utf-8" and reads_whole(text, "de")
+
+
+def test_a_true_declaration_is_kept():
+    body = page("ru", charset="windows-1251").encode("cp1251")
+    assert decoded_html(body, None) == (page("ru", charset="windows-1251"), "cp1251")
+    assert decoded_html(body, "windows-1251")[1] == "cp1251"
+
+
+# --- the crawl, its WARC and reextract ------------------------------------------------------
+
+def site_routes() -> dict[str, Route]:
+    routes = {path: response(charset_page_bytes(key, meta, codec), content_type)
+              for path, (key, content_type, meta, codec) in CHARSET_PAGES.items()}
+    links = "".join(f'<li><a href="{path}">{path}</a></li>' for path in routes)
+    home = f"<!doctype html><html><head><meta charset=utf-8><title>World</title></head><body><ul>{links}</ul></body></html>"
+    routes["/"] = response(home.encode(), "text/html; charset=utf-8")
+    return routes
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("world")
+    server = RawServer(routes=site_routes()).start()
+    try:
+        proc = subprocess.run(scrapy_crawl_cmd(server.base_url, out / "crawl", REQUISITES="none"), cwd=ROOT,
+                              env=scrapy_env(), capture_output=True, text=True, timeout=180)
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = subprocess.run(scrapy_command("reextract", str(out / "crawl"), "-o", str(out / "again.jsonl")),
+                           cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stderr[-3000:]
+    base = server.base_url
+    return {
+        "out": out / "crawl", "routes": server.routes, "base": base,
+        "items": {i["url"].removeprefix(base): i for i in read_jsonl(out / "crawl" / "articles.jsonl")},
+        "again": {i["url"].removeprefix(base): i for i in read_jsonl(out / "again.jsonl")},
+        "requested": [path for path, _ in server.requests],
+    }
+
+
+def test_every_charset_page_is_an_article_read_as_written(crawled):
+    for path, (key, *_rest) in CHARSET_PAGES.items():
+        item = crawled["items"].get(path)
+        assert item is not None, (path, sorted(crawled["items"]))
+        assert item["title"] == TEXTS[key]["title"], path
+        assert all(p in item["text"] for p in TEXTS[key]["paras"]), (path, item["text"][:400])
+        assert "\ufffd" not in item["text"], path
+
+
+def test_the_warc_holds_the_bytes_as_served_and_reextract_reads_them_the_same(crawled):
+    _records, bodies = warc_records(crawled["out"])
+    for path in CHARSET_PAGES:
+        assert bodies[crawled["base"] + path] == crawled["routes"][path].segments[1], path     # the body as sent
+    assert warcio_check(*crawled["out"].glob("*.warc.gz")).returncode == 0
+    for path, item in crawled["items"].items():
+        again = crawled["again"][path]
+        assert {k: v for k, v in again.items() if k != "warc"} == {k: v for k, v in item.items() if k != "warc"}, path
