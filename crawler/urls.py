@@ -11,6 +11,7 @@ from functools import lru_cache
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
+from w3lib.url import safe_url_string
 
 # Query parameters that only say how a reader arrived, never which page it is.
 # A trailing `*` matches a prefix; names compare case-insensitively.
@@ -119,6 +120,33 @@ def join_url(base: str, href: str) -> str | None:
         return urljoin(base, href)
     except ValueError:
         return None
+
+
+def link_url(url: str, charset: str = "utf-8") -> str | None:
+    """An absolute link of a page in `charset` as a browser requests it (WHATWG URL): host in
+    IDNA, path in UTF-8, and the query in the page's own charset, percent-encoded. A windows-1251
+    page's "/search?q=Москва" is asked as q=%CC%EE%F1%EA%E2%E0, which its server decodes; Scrapy
+    would encode the query in UTF-8 (another URL). A character the charset lacks is sent as the
+    browser does, its numeric reference "&#N;" percent-encoded. None for a URL that cannot be
+    made one (a bad host)."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    if not parts.query.isascii():
+        query = "".join(char if _encodes(char, charset) else f"%26%23{ord(char)}%3B" for char in parts.query)
+        url = urlunsplit(parts._replace(query=query))
+    try:
+        return safe_url_string(url, charset)
+    except (UnicodeError, ValueError):
+        return None
+
+
+def _encodes(char: str, charset: str) -> bool:
+    try:
+        char.encode(charset)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def same_site(url_a: str, url_b: str) -> bool:

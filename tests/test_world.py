@@ -103,14 +103,41 @@ def test_a_true_declaration_is_kept():
     assert decoded_html(body, "windows-1251")[1] == "cp1251"
 
 
+# --- URLs: non-ASCII paths and queries -------------------------------------------------------
+
+# article pages at non-ASCII paths: (text, the path as the server sees it, the hrefs that name it)
+URL_PAGES = {
+    "/artikel/straße-über.html": ("es", "/artikel/stra%C3%9Fe-%C3%BCber.html",
+                                  ["/artikel/straße-über.html", "/artikel/stra%c3%9fe-%c3%bcber.html",
+                                   "/artikel/stra%C3%9Fe-%C3%BCber.html"]),
+    "/新闻/人人生而自由.html": ("hi", "/%E6%96%B0%E9%97%BB/%E4%BA%BA%E4%BA%BA%E7%94%9F%E8%80%8C%E8%87%AA%E7%94%B1.html",
+                          ["/新闻/人人生而自由.html"]),
+}
+# a windows-1251 section page linking with a Cyrillic query and path: a browser writes the query
+# in the page's charset (WHATWG URL), the path in UTF-8
+LEGACY_SECTION = "/ru/"
+LEGACY_QUERY = "/ru/search?q=%CC%EE%F1%EA%E2%E0"                             # q=Москва in windows-1251
+LEGACY_QUERY_AS_UTF8 = "/ru/search?q=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0"  # what Scrapy alone would ask
+LEGACY_PATH = "/ru/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0/"                   # /ru/Москва/
+
+
 # --- the crawl, its WARC and reextract ------------------------------------------------------
 
 def site_routes() -> dict[str, Route]:
     routes = {path: response(charset_page_bytes(key, meta, codec), content_type)
               for path, (key, content_type, meta, codec) in CHARSET_PAGES.items()}
-    links = "".join(f'<li><a href="{path}">{path}</a></li>' for path in routes)
+    hrefs = list(routes) + [LEGACY_SECTION]
+    for key, served, names in URL_PAGES.values():
+        routes[served] = response(page(key).encode(), "text/html; charset=utf-8")
+        hrefs += names
+    links = "".join(f'<li><a href="{href}">{html.escape(href)}</a></li>' for href in hrefs)
     home = f"<!doctype html><html><head><meta charset=utf-8><title>World</title></head><body><ul>{links}</ul></body></html>"
     routes["/"] = response(home.encode(), "text/html; charset=utf-8")
+    section = ('<html><head><meta charset="windows-1251"><title>Москва</title></head><body>'
+               '<a href="/ru/search?q=Москва">Москва</a> <a href="/ru/Москва/">Москва</a></body></html>')
+    routes[LEGACY_SECTION] = response(section.encode("cp1251"), "text/html")
+    for path in (LEGACY_QUERY, LEGACY_PATH):
+        routes[path] = response(section.encode("cp1251"), "text/html")
     return routes
 
 
@@ -143,6 +170,23 @@ def test_every_charset_page_is_an_article_read_as_written(crawled):
         assert item["title"] == TEXTS[key]["title"], path
         assert all(p in item["text"] for p in TEXTS[key]["paras"]), (path, item["text"][:400])
         assert "\ufffd" not in item["text"], path
+
+
+def test_a_non_ascii_path_is_fetched_once_under_its_percent_encoded_uri(crawled):
+    """However the page spells the link (raw UTF-8, %-escapes in either case), one request, and
+    the WARC-Target-URI and the JSON url are the URI (RFC 3986) warcio and pywb index."""
+    _records, bodies = warc_records(crawled["out"])
+    for key, served, _names in URL_PAGES.values():
+        assert crawled["requested"].count(served) == 1, (served, crawled["requested"])
+        assert crawled["base"] + served in bodies
+        item = crawled["items"][served]
+        assert item["title"] == TEXTS[key]["title"] and all(p in item["text"] for p in TEXTS[key]["paras"])
+
+
+def test_a_legacy_page_links_with_its_query_in_its_own_charset(crawled):
+    assert LEGACY_QUERY in crawled["requested"]
+    assert LEGACY_QUERY_AS_UTF8 not in crawled["requested"]
+    assert LEGACY_PATH in crawled["requested"]
 
 
 def test_the_warc_holds_the_bytes_as_served_and_reextract_reads_them_the_same(crawled):

@@ -213,13 +213,19 @@ def repair_mojibake(text: str) -> str:
 
 def parse_html(html: str | bytes, encoding: str | None = None) -> HtmlElement:
     """One parse (trafilatura's parser settings, see _parser); trafilatura and every extractor read this tree."""
-    text = repair_mojibake(decode_html(html, encoding))
+    return parse_page(html, encoding)[0]
+
+
+def parse_page(html: str | bytes, encoding: str | None = None) -> tuple[HtmlElement, str]:
+    """(`parse_html`'s tree, the charset the page was read in: its links' queries are written in it)."""
+    text, charset = decoded_html(html, encoding)
+    text = repair_mojibake(text)
     if not text.strip():
         raise ExtractionError("empty document")
     tree = _load_html(text)
     if tree is None or len(tree) == 0:
         raise ExtractionError("not parseable as HTML")
-    return tree
+    return tree, charset
 
 
 def squash(text: str | None) -> str:

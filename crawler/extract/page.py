@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from crawler.urls import join_url
+from crawler.urls import join_url, link_url
 
-from . import classify_and_extract_tree, parse_html
+from . import classify_and_extract_tree
+from .html import parse_page
 from .requisites import page_requisites
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
@@ -57,9 +58,10 @@ def _media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
 
-def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
+def tree_links(tree, base_url: str, charset: str = "utf-8") -> tuple[list[str], list[str]]:
     """(links, feeds) of a parsed page: absolute hrefs of <a>/<area> once each in document
-    order, and the feeds named by <link rel=alternate>."""
+    order, and the feeds named by <link rel=alternate>; written as a browser requests them
+    from a page in `charset` (crawler.urls.link_url)."""
     base = _BASE_HREF(tree).strip()
     join = _joiner((join_url(base_url, base) if base else None) or base_url)
     links: dict[str, None] = {}
@@ -69,6 +71,10 @@ def tree_links(tree, base_url: str) -> tuple[list[str], list[str]]:
             links[join(href)] = None
     links.pop(None, None)
     feeds = [join(link.get("href").strip()) for link in _FEEDS(tree) if _media_type(link.get("type")) in _FEED_TYPES]
+    if not all(map(str.isascii, links)) or not all(feed is None or feed.isascii() for feed in feeds):
+        links = dict.fromkeys(link_url(link, charset) for link in links)
+        links.pop(None, None)
+        feeds = [link_url(feed, charset) if feed else None for feed in feeds]
     return list(links), [feed for feed in feeds if feed]
 
 
@@ -81,8 +87,8 @@ def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
     markup it cannot handle, a bug of ours) still gives them, with kind "error" and the failure as
     "error": the crawl counts the page failed and follows its links (a start page that failed would
     otherwise end the crawl with nothing)."""
-    tree = parse_html(body, encoding)
-    links, feeds = tree_links(tree, url)
+    tree, charset = parse_page(body, encoding)
+    links, feeds = tree_links(tree, url, charset)
     requisites = page_requisites(tree, url)
     try:
         kind, article = classify_and_extract_tree(tree, url)
