@@ -52,17 +52,22 @@ def _warcs(directories: list[Path]) -> list[Path]:
 def _publish_held(directories: list[Path]) -> int:
     """Publish what killed processes held (see the module's docstring); returns the article
     lines written. A directory a process still crawls into is an error, like a `.open` WARC."""
-    from pipelines.held import HELD_FILENAME, Output, SharedRun, open_held, publish
+    from pipelines.held import HELD_FILENAME, LOCK_FILENAME, Output, SharedRun, open_held, publish
     from pipelines.jsonl import JsonLinesFile
 
     written = 0
     for directory in directories:
-        if not (directory / HELD_FILENAME).exists():
+        held_left = (directory / HELD_FILENAME).exists()
+        if not held_left and not (directory / LOCK_FILENAME).exists():
             continue
+        # (a lock file alone: a process killed before it held anything; taken and removed, so
+        # the manifest lists no stale lock)
         shared = SharedRun(directory)
         try:
             if not shared.last():
                 raise MergeError(f"{directory} is still being crawled into: wait for every process of the run to end")
+            if not held_left:
+                continue
             held = open_held(directory)
             articles, duplicates = (JsonLinesFile(directory / name) for name in RECOVERED)
             try:

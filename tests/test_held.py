@@ -186,3 +186,31 @@ def test_the_last_process_out_removes_the_lock_file_and_a_waiter_locks_the_new_o
     assert third.last()
     third.close()
     assert not lock.exists()
+
+
+def test_merge_runs_removes_the_lock_a_process_killed_before_holding_anything_left(tmp_path):
+    """A process killed (kill -9) before it held an article leaves `articles-held.lock` and no
+    held file: merge-runs listed the stale lock among the run's files. It takes it (no process
+    crawls there any more) and removes it; one still held by a live process is refused."""
+    import fcntl
+    import os
+
+    from archives.writer import WarcWriter
+    from crawler.merge import MergeError, merge_runs
+    from pipelines.held import LOCK_FILENAME
+
+    run = tmp_path / "run"
+    with WarcWriter(run) as writer:
+        writer.write_exchange(url="http://example.org/", request_head=b"GET / HTTP/1.1\r\n\r\n",
+                              response_head=b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", response_body=b"ok")
+    (run / LOCK_FILENAME).touch()
+    live = os.open(run / LOCK_FILENAME, os.O_RDONLY)
+    fcntl.flock(live, fcntl.LOCK_SH)                  # as a crawling process holds it
+    try:
+        with pytest.raises(MergeError, match="still being crawled into"):
+            merge_runs([run], tmp_path / "merged")
+    finally:
+        os.close(live)                                # the process is killed: its lock goes
+    manifest = merge_runs([run], tmp_path / "merged")
+    assert not (run / LOCK_FILENAME).exists()
+    assert not [f for f in manifest["files"] if f["path"].endswith(LOCK_FILENAME)]
