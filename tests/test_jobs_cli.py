@@ -55,6 +55,16 @@ def test_run_refuses_a_setting_the_runner_sets_and_runs_nothing(tmp_path):
     assert not elsewhere.exists() and not (tmp_path / "out").exists()
 
 
+def test_an_output_dir_that_cannot_be_made_is_one_error(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    path = jobs_file(tmp_path, '[jobs.x]\nurls=["http://127.0.0.1:9/"]\nschedule="0 3 * * *"\n'
+                               'output_dir="afile/archive"\n')
+    result = run_scrapy("jobs", "run", "x", "--file", str(path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    one_error_line(result, "job x", "afile", "Not a directory")
+    assert (tmp_path / "afile").read_text() == "not a folder"
+
+
 def test_default_file_is_jobs_toml_in_the_working_directory(tmp_path):
     jobs_file(tmp_path)
     (tmp_path / "scrapy.cfg").write_text("[settings]\ndefault = crawler.settings\n")

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from crawler.jobs import cron, manifest as mf
-from crawler.jobs.config import JobsFile, load_jobs
+from crawler.jobs.config import JobsConfigError, JobsFile, load_jobs
 from crawler.jobs.lock import JobLocked, lock_holder
 from crawler.jobs.runner import JobRunner, describe
 from crawler.jobs.scheduler import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, Scheduler,
@@ -24,6 +24,11 @@ from crawler.jobs.scheduler import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, 
 def run_job(jobs_file: JobsFile, name: str, *, crawl_settings: dict, fresh: bool, cwd: Path) -> int:
     """`run NAME`: one run of the job now, resuming its interrupted run unless `fresh`."""
     job = jobs_file.get(name)
+    for folder, key in ((job.output_dir, "output_dir"), (job.state_dir, "state_dir")):
+        try:        # a path under a file, a folder not ours: the jobs file's mistake, nothing run
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise JobsConfigError(f"job {job.name}: {key} {str(folder)!r} cannot be created: {exc.strerror}") from None
     log_to_stderr()
     runner = JobRunner(job, extra_settings=crawl_settings, fresh=fresh, cwd=cwd, echo=print)
     try:
