@@ -246,3 +246,14 @@ def test_writer_archives_a_304_as_a_server_not_modified_revisit(tmp_path):
     assert revisit.warc("WARC-Refers-To-Date") == "2025-01-02T10:00:00Z"
     assert revisit.payload_digest is None
     assert revisit.status == 304
+
+
+def test_an_article_archived_later_than_now_is_rechecked_not_skipped(store):
+    """The clock went back (a clock a year ahead, corrected): its archive time is in the future.
+    By age it would be skipped for that year, edits and all; it is re-checked instead."""
+    archive_article(store, at=100 * HOUR + 365 * 24 * HOUR)
+    mw = middleware(store, now=100 * HOUR)
+    request = Request(ARTICLE)
+    assert mw.process_request(request) is None
+    assert request.headers[b"If-None-Match"] == b'"v1"'
+    assert mw.stats["incremental/clock_behind"] == 1 and mw.stats["incremental/skipped_recent"] == 0

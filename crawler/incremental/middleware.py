@@ -96,7 +96,12 @@ class IncrementalMiddleware:
             # made: fetch it whole again (no validators, so no 304) to make it.
             return None
         now = self.clock()
-        if now - page.archived_at < self.window:
+        if now < page.archived_at:
+            # Archived "in the future": the clock was ahead then, or went back since. Skipping by
+            # age would skip every known article until the clock catches up (a year, for a
+            # clock set a year ahead and corrected) and miss their edits: re-check them instead.
+            self._inc("clock_behind")
+        elif now - page.archived_at < self.window:
             if not _newer(self.hints.get(key), page.archived_at):
                 self.deferred[key] = (request, page.archived_at)
                 self._inc("skipped_recent")
