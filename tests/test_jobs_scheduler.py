@@ -318,7 +318,7 @@ def test_a_fire_time_missed_while_the_scheduler_was_down_runs_once_at_start(tmp_
     scheduler = Scheduler(job_map, launcher, clock, last_run=lambda job: last[job.name])
     scheduler.serve(iterations=3)
     assert launcher.starts == [("nightly", utc(2025, 1, 3, 9, 15))]
-    assert scheduler.started == [("nightly", utc(2025, 1, 3, 3, 0))]
+    assert scheduler.started == [("nightly", utc(2025, 1, 2, 3, 0))]     # the first missed, run once
     assert scheduler.next_fire == {name: utc(2025, 1, 4, 3, 0) for name in job_map}
 
 
@@ -333,3 +333,15 @@ def test_catch_up_reads_the_last_run_from_the_jobs_manifests(tmp_path):
         (job.output_dir / run).mkdir(parents=True)
         mf.write_manifest(job.output_dir / run, {"run": run, "started": started, "result": "ok"})
     assert last_started(job) == utc(2025, 1, 2, 3, 0, 2)
+
+
+def test_serve_restarted_in_the_repeated_hour_does_not_run_the_night_again(tmp_path):
+    """Run at the first 02:30 (00:30 UTC) on 2025-10-26 in Paris; serve restarted at 01:45 UTC,
+    after the second 02:30: that one was never due (fixed-time rule), so nothing is caught up."""
+    job_map = jobs(tmp_path, nightly=("30 2 * * *", "Europe/Paris"))
+    clock = FakeClock(utc(2025, 10, 26, 1, 45))
+    launcher = RecordingLauncher(clock)
+    scheduler = Scheduler(job_map, launcher, clock, last_run=lambda job: utc(2025, 10, 26, 0, 30, 2))
+    scheduler.serve(iterations=2)
+    assert launcher.starts == []
+    assert scheduler.next_fire["nightly"] == utc(2025, 10, 27, 1, 30)

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -69,12 +69,6 @@ def next_fire(job: Job, after: datetime) -> datetime:
         if fixed_time(job.schedule) and candidate.replace(tzinfo=None) <= local.replace(tzinfo=None):
             continue            # the same wall-clock time again, in the repeated hour
         return candidate.astimezone(timezone.utc)
-
-
-def previous_fire(job: Job, before: datetime) -> datetime:
-    """The last fire time at or before `before`, as an aware UTC datetime."""
-    local = before.astimezone(job.tz)
-    return croniter(job.schedule, local + timedelta(seconds=1)).get_prev(datetime).astimezone(timezone.utc)
 
 
 def last_started(job: Job) -> datetime | None:
@@ -252,10 +246,10 @@ class Scheduler:
             last = self.last_run(job)
             if last is None:
                 continue
-            missed = previous_fire(job, now)
-            if last < missed:
-                logger.warning("job %s: fire time %s was missed (last run started %s); running it now",
-                               name, missed.isoformat(), last.isoformat())
+            missed = next_fire(job, last)     # the first fire time after that start (DST rule included)
+            if missed <= now:
+                logger.warning("job %s: fire time %s (and any after it) was missed (last run started %s); "
+                               "running it now", name, missed.isoformat(), last.isoformat())
                 self.next_fire[name] = missed
 
     def seconds_to_next(self) -> float:
