@@ -123,10 +123,10 @@ LEGACY_PATH = "/ru/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0/"                   # /r
 
 # --- the crawl, its WARC and reextract ------------------------------------------------------
 
-def site_routes() -> dict[str, Route]:
+def site_routes(*more_links: str) -> dict[str, Route]:
     routes = {path: response(charset_page_bytes(key, meta, codec), content_type)
               for path, (key, content_type, meta, codec) in CHARSET_PAGES.items()}
-    hrefs = list(routes) + [LEGACY_SECTION]
+    hrefs = list(routes) + [LEGACY_SECTION, *more_links]
     for key, served, names in URL_PAGES.values():
         routes[served] = response(page(key).encode(), "text/html; charset=utf-8")
         hrefs += names
@@ -141,25 +141,35 @@ def site_routes() -> dict[str, Route]:
     return routes
 
 
+# The site is served under an internationalized host name: the crawl starts from
+# http://bücher.example:PORT/ (tests/loopback_names.py resolves it to 127.0.0.1) and its home page
+# also links an article with the host in Unicode; the crawl asks for the host in IDNA.
+IDN_HOST, IDNA_HOST = "bücher.example", "xn--bcher-kva.example"
+UNICODE_HOST_LINK = "/2024/el-header.html"
+
+
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     out = tmp_path_factory.mktemp("world")
-    server = RawServer(routes=site_routes()).start()
+    server = RawServer(routes={}).start()
+    server.routes.update(site_routes(f"http://{IDN_HOST}:{server.port}{UNICODE_HOST_LINK}"))
     try:
-        proc = subprocess.run(scrapy_crawl_cmd(server.base_url, out / "crawl", REQUISITES="none"), cwd=ROOT,
-                              env=scrapy_env(), capture_output=True, text=True, timeout=180)
+        proc = subprocess.run(scrapy_crawl_cmd(f"http://{IDN_HOST}:{server.port}", out / "crawl", REQUISITES="none",
+                                               DNS_RESOLVER="tests.loopback_names.LoopbackExampleResolver"),
+                              cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
     finally:
         server.stop()
     assert proc.returncode == 0, proc.stderr[-3000:]
     again = subprocess.run(scrapy_command("reextract", str(out / "crawl"), "-o", str(out / "again.jsonl")),
                            cwd=ROOT, env=scrapy_env(), capture_output=True, text=True, timeout=180)
     assert again.returncode == 0, again.stderr[-3000:]
-    base = server.base_url
+    base = f"http://{IDNA_HOST}:{server.port}"
     return {
         "out": out / "crawl", "routes": server.routes, "base": base,
         "items": {i["url"].removeprefix(base): i for i in read_jsonl(out / "crawl" / "articles.jsonl")},
         "again": {i["url"].removeprefix(base): i for i in read_jsonl(out / "again.jsonl")},
         "requested": [path for path, _ in server.requests],
+        "raw_requests": list(server.requests), "port": server.port,
     }
 
 
@@ -181,6 +191,18 @@ def test_a_non_ascii_path_is_fetched_once_under_its_percent_encoded_uri(crawled)
         assert crawled["base"] + served in bodies
         item = crawled["items"][served]
         assert item["title"] == TEXTS[key]["title"] and all(p in item["text"] for p in TEXTS[key]["paras"])
+
+
+def test_an_idn_host_is_crawled_once_under_its_idna_name(crawled):
+    """The WARC-Target-URI, the CDXJ key and the JSON url carry the host as asked (IDNA), the
+    link written with the host in Unicode is the same page, fetched once."""
+    assert crawled["requested"].count(UNICODE_HOST_LINK) == 1
+    hosts = {raw.split(b"\r\nHost: ", 1)[1].split(b"\r\n", 1)[0] for _path, raw in crawled["raw_requests"]}
+    assert hosts == {f"{IDNA_HOST}:{crawled['port']}".encode()}
+    records, _bodies = warc_records(crawled["out"])
+    assert all(uri.startswith(crawled["base"] + "/") for kind, uri, _h in records if kind != "warcinfo")
+    index = "".join(path.read_text() for path in crawled["out"].glob("*.cdxj"))
+    assert f"example,xn--bcher-kva:{crawled['port']})/2024/el-header.html " in index
 
 
 def test_a_legacy_page_links_with_its_query_in_its_own_charset(crawled):
