@@ -219,3 +219,36 @@ def test_the_warc_holds_the_bytes_as_served_and_reextract_reads_them_the_same(cr
     for path, item in crawled["items"].items():
         again = crawled["again"][path]
         assert {k: v for k, v in again.items() if k != "warc"} == {k: v for k, v in item.items() if k != "warc"}, path
+
+
+# --- scripts: recognition, body, title, byline, date ----------------------------------------
+
+def extracted(key: str, **changes) -> tuple[str, dict | None]:
+    from crawler.extract import classify_and_extract
+    saved = dict(TEXTS[key])
+    TEXTS[key].update(changes)
+    try:
+        return classify_and_extract(page(key).encode(), f"https://news.example/{key}/story-{len(key)}.html")
+    finally:
+        TEXTS[key].clear()
+        TEXTS[key].update(saved)
+
+
+# the name in each fixture byline, as the byline prints it (Greek prints it in the genitive)
+BYLINE_NAMES = {"de": "Johannes Knuth", "fr": "Bertrand Bissuel", "es": "María R. Sahuquillo",
+                "ru": "Анна Иванова", "ko": "정덕현", "el": "Γιώργου Παπαδόπουλου", "ar": "أحمد محمود",
+                "he": "יוסי כהן", "hi": "राम शर्मा", "th": "สมชาย ใจดี", "zh": "王伟", "pl": "Jan Kowalski",
+                "cs": "Jan Novák"}
+
+
+@pytest.mark.parametrize("key", sorted(BYLINE_NAMES))
+def test_a_byline_in_another_language_or_script_is_read_as_the_author(key):
+    """"Von", "Par", "Por", "Автор:", "作者：", "بقلم", "מאת", "โดย", "लेखक:", "Του", a Korean
+    name before 기자 (reporter): the name, in a script with or without capitals."""
+    assert extracted(key)[1]["authors"] == [BYLINE_NAMES[key]]
+
+
+def test_text_that_only_looks_labelled_is_no_author():
+    for byline in ("Авторский блог", "更多文章", "Authorship"):
+        assert extracted("ru", byline=byline)[1]["authors"] != [byline[5:]]
+        assert extracted("zh", byline=byline)[1]["authors"] in ([], [byline])

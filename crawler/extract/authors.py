@@ -17,11 +17,15 @@ from urllib.parse import urlsplit
 
 from lxml.etree import XPath
 
+from .boilerplate import WIDE_SCRIPT
 from .html import FURNITURE_TAGS, class_tokens, element_text, following, spaced_text, squash
 from .jsonld import ld_names, ld_types
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", re.IGNORECASE)
-_BY_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
+# the word before a byline's name: English, German, French, Spanish/Portuguese, Italian, Dutch,
+# Scandinavian, Greek (genitive article), Arabic, Hebrew, Thai
+_BY_OTHER_SCRIPTS = "του|της|بقلم|מאת|โดย"
+_BY_PREFIX = re.compile(rf"^(?:by|von|par|por|di|door|av|af|{_BY_OTHER_SCRIPTS})\s+", re.IGNORECASE)
 
 
 # meta tags that name a page's writer (OpenGraph, Dublin Core, the big CMS/analytics conventions),
@@ -154,9 +158,13 @@ def _candidates(tree) -> list:
 
 
 # "By", "Written by:", "Author:", "Posted by" before the name
+# ... and the labels other languages print there: "Autor:", "Автор:", "लेखक:" (a word of its own),
+# "作者：", "文／", "记者" (Chinese and Japanese may print the name right after it)
+_LABEL_WORDS = "authors?|autor(?:es|in|ka|zy)?|auteur|autore|автор|авторы|συντάκτης|लेखक|ผู้เขียน|الكاتب|כתב"
+_CJK_LABELS = r"作者|撰文|文\s*[/／]|記者|记者"
 _LABEL = re.compile(
     r"^(?:(?:written|posted|published|authored|words|story|text|article|articles|posts|stories)\s+)?by\s*:?\s*|"
-    r"^authors?\s*:?\s*|"
+    rf"^(?:{_LABEL_WORDS})(?![^\W\d_])\s*[:：]?\s*|^(?:{_CJK_LABELS})\s*[:：]?\s*|^(?:{_BY_OTHER_SCRIPTS})\s+|"
     r"^(?:written|posted)\s*:\s*", re.IGNORECASE)
 _OTHER_ROLE = re.compile(r"^(?:reviewed|edited|fact[- ]checked|medically reviewed|photos?|illustrations?|"
                          r"updated|published)\b", re.IGNORECASE)
@@ -173,9 +181,22 @@ _LEADING_DATE = re.compile(
     r"\d{4}-\d\d-\d\d)\s*(?:[|•·—–-]\s*)?", re.IGNORECASE)
 _ROLE_TAIL = re.compile(
     r"\s+(?:author|contributor|contributing writer|staff writer|writer|editor|reporter|correspondent|columnist|"
-    r"co-?founder|founder|ceo|cto|director|manager|head of|senior|lead|chief|tech writer|guest author)\b.*$",
+    r"co-?founder|founder|ceo|cto|director|manager|head of|senior|lead|chief|tech writer|guest author|"
+    r"기자|특파원|記者|记者|特派員|特派员)\b.*$",     # Korean, Japanese, Chinese: "정덕현 기자", the role after the name
     re.IGNORECASE)
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ(][\w'’.()-]*|de|van|von|da|di|del|la|le|der|den|du|bin|al|y|e)$")
+_CJK_NAME = 5       # characters of a name written in Chinese, Japanese or Korean, without spaces, at most
+
+
+def _capital(word: str) -> bool:
+    """`word` begins as a name does: a capital of any cased script (Latin, Cyrillic, Greek...),
+    or a letter of a script without case (Arabic, Hebrew, Devanagari, Thai, CJK), where every
+    word is written alike."""
+    return word[:1].isalpha() and not word[:1].islower()
+
+
+def _name_word(word: str) -> bool:
+    return bool(_NAME_WORD.match(word)) or _capital(word) and not word[:1].isascii()
 
 
 # link and label texts of author boxes that are not a name
@@ -203,17 +224,21 @@ def _name_from(text: str, strict: bool) -> str | None:
     if not text or len(text) > 200 or _OTHER_ROLE.match(text):
         return None
     text = _LEADING_DATE.sub("", text, count=1)
-    text = _LABEL.sub("", text, count=1)
+    text, labels = _LABEL.subn("", text, count=1)
     text = _NAME_END.sub("", text)
-    text = _ROLE_TAIL.sub("", text).strip(" ,.:;-")
+    text, roles = _ROLE_TAIL.subn("", text)
+    text = text.strip(" ,.:;-")
+    marked = bool(labels or roles)      # a label or a role told it is a name
     if not text or len(text) > 60 or not re.search(r"[^\W\d_]", text) or "@" in text and " " not in text:
         return None
     words = text.split()
     if len(words) > 6 or _norm(text) in _NOT_NAMES:
         return None
-    if strict and not (2 <= len(words) and all(_NAME_WORD.match(w) for w in words)):
+    # a Chinese, Japanese or Korean name is one word ("王伟", "정덕현"): taken when labelled so
+    cjk_name = marked and len(words) == 1 and len(text) <= _CJK_NAME and len(WIDE_SCRIPT.findall(text)) == len(text)
+    if strict and not (2 <= len(words) and all(map(_name_word, words)) or cjk_name):
         return None
-    if len(words) > 1 and not any(w[:1].isupper() for w in words):
+    if len(words) > 1 and not any(map(_capital, words)):
         return None     # "see all", "view profile": a user name is one word ("jsteinhardt")
     return text
 
