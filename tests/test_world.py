@@ -252,3 +252,18 @@ def test_text_that_only_looks_labelled_is_no_author():
     for byline in ("Авторский блог", "更多文章", "Authorship"):
         assert extracted("ru", byline=byline)[1]["authors"] != [byline[5:]]
         assert extracted("zh", byline=byline)[1]["authors"] in ([], [byline])
+
+
+@pytest.mark.parametrize("key, printed, day", [
+    ("de", "5. Dezember 2026", "2026-12-05"), ("fr", "le 05/12/2026 à 14h30", "2026-12-05"),
+    ("ru", "5 декабря 2026", "2026-12-05"), ("el", "5 Δεκεμβρίου 2026", "2026-12-05"),
+    ("zh", "2026年12月05日", "2026-12-05"), ("zh", "2025年4月3日", "2025-04-03"), ("ko", "2026년 12월 5일", "2026-12-05"),
+    ("ja", "2026/12/05 14:30", "2026-12-05"),
+    ("ar", "٥ ديسمبر ٢٠٢٦", "2026-12-05"), ("ar", "٠٥/١٢/٢٠٢٦", "2026-12-05"), ("hi", "०५ दिसंबर २०२६", "2026-12-05"),
+    ("fr", "12/05/2026", "2026-05-12"),
+    # era years: no date rather than a wrong one
+    ("ja", "令和8年12月5日", None), ("th", "5 ธันวาคม 2569", None),
+])
+def test_a_date_printed_in_another_language_is_read_right_or_left_empty(key, printed, day):
+    published = extracted(key, date_text=printed)[1]["published"]
+    assert (published or "")[:10] == (day or ""), published

@@ -167,8 +167,13 @@ _PRINTED = re.compile(
     rf"|\b(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.|º)?\s+(?:de\s+)?{_MONTH.format('m2')}\.?,?\s+(?:de\s+)?"
     r"(?P<y2>(?:19|20)\d\d)\b"
     r"|\b(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)\b"
-    r"|\b(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>(?:19|20)\d\d)\b",
+    r"|\b(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>(?:19|20)\d\d)\b"
+    # Chinese, Japanese, Korean: "2026年12月5日", "2026년 12월 5일"
+    r"|(?P<y5>(?:19|20)\d\d)\s*[年년]\s*(?P<m5>\d{1,2})\s*[月월]\s*(?P<d5>\d{1,2})\s*[日일]"
+    # "٠٥/١٢/٢٠٢٦": read only when written in other digits than ASCII (see _printed_dates)
+    r"|\b(?P<d6>\d{1,2})/(?P<m6>\d{1,2})/(?P<y6>(?:19|20)\d\d)\b",
     re.IGNORECASE)
+_DIGIT = re.compile(r"\d")      # any script's decimal digit (str patterns)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "button", "select",
                       "figure", "figcaption"})     # a photo's caption dates the photo, not the story
@@ -189,11 +194,18 @@ def _printed_dates(text: str, before: str = "") -> list[tuple[str, bool]]:
     update's when the nearest label before it says so ("Updated Jan 5, 2025 Published: Dec 3,
     2024": the second date is the publication's)."""
     out = []
+    # digits of other scripts (Arabic-Indic "٢٠٢٦", Devanagari "२०२६") read as ASCII ones; a
+    # numeric date written in them is never an American page's, so it is read day first
+    other_digits = not text.isascii() and _other_digits(text)
+    if other_digits:
+        text = _DIGIT.sub(lambda digit: str(int(digit.group())), text)
     if not _YEAR.search(text):
         return out      # most texts around a headline hold no year: the long pattern is not tried
     for m in _PRINTED.finditer(text):
-        year, month, day = next((m[f"y{i}"], m[f"m{i}"], m[f"d{i}"]) for i in range(1, 5) if m[f"y{i}"])
-        if m["y4"] and int(day) <= 12 and day != month:
+        year, month, day = next((m[f"y{i}"], m[f"m{i}"], m[f"d{i}"]) for i in range(1, 7) if m[f"y{i}"])
+        if m["y6"] and not other_digits:
+            continue    # "05/12/2026" in ASCII digits: either order; htmldate's to read
+        if m["y4"] and int(day) <= 12 and day != month and not other_digits:
             continue    # "09.10.2024": day first in Europe, month first on American pages
         try:
             moment = datetime(int(year), int(month) if month.isdigit() else _MONTHS[month.lower()], int(day))
@@ -201,6 +213,11 @@ def _printed_dates(text: str, before: str = "") -> list[tuple[str, bool]]:
             continue
         out.append((moment.strftime("%Y-%m-%d"), _labelled_update(before + " " + text[:m.start()])))
     return out
+
+
+def _other_digits(text: str) -> bool:
+    """`text` holds a decimal digit that is not ASCII."""
+    return any(not char.isascii() for char in _DIGIT.findall(text))
 
 
 def _labelled_update(before: str) -> bool:
