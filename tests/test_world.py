@@ -234,6 +234,18 @@ def extracted(key: str, **changes) -> tuple[str, dict | None]:
         TEXTS[key].update(saved)
 
 
+@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_a_short_story_in_any_script_is_an_article_with_its_body_title_and_caption(key):
+    kind, article = extracted(key)
+    t = TEXTS[key]
+    assert kind == "article"
+    assert article["title"] == t["title"]                   # without " | " and the site's name
+    assert all(p in article["text"] for p in t["paras"]), article["text"]
+    assert t["caption"] not in article["text"]              # the caption once, as a caption
+    assert [c["text"] for c in article["captions"]] and t["caption"].startswith(article["captions"][0]["text"])
+    assert t["byline"] not in article["text"] and t["date_text"] not in article["text"]
+
+
 # the name in each fixture byline, as the byline prints it (Greek prints it in the genitive)
 BYLINE_NAMES = {"de": "Johannes Knuth", "fr": "Bertrand Bissuel", "es": "María R. Sahuquillo",
                 "ru": "Анна Иванова", "ko": "정덕현", "el": "Γιώργου Παπαδόπουλου", "ar": "أحمد محمود",

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from trafilatura.settings import use_config
 from trafilatura.xml import xmltotxt
 from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
-from .boilerplate import PROSE_MIN, lift_story, prose_paragraphs, prune_around_story, story_block, unlift
+from .boilerplate import PROSE_MIN, lift_story, prose_length, prose_paragraphs, prune_around_story, story_block, unlift
 from .classify import text_runs
 from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune_rails, prune_story_pointers,
                         prune_widgets)
@@ -643,6 +644,23 @@ def _shown_prose(tree, paragraphs: list[tuple]) -> int:
     return max(shown, text_runs(tree, hidden))
 
 
+# trafilatura falls back to its last resort (the whole <article> as one block, headline, byline and
+# date in it) when its reading holds under MIN_EXTRACTED_SIZE (250) characters. A short story in
+# Chinese, Japanese or Korean (a 130-character brief: four paragraphs) is that short in characters
+# and not in what it says: each of its characters counts twice in prose (boilerplate.prose_length).
+# Such a one-block reading, short in characters but not in prose, is read again with the threshold
+# halved, as CJK text counts it.
+_TRAFILATURA_CONFIG = use_config()
+_MIN_EXTRACTED = _TRAFILATURA_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
+WIDE_TEXT_CONFIG = use_config()
+WIDE_TEXT_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(_MIN_EXTRACTED // 2))
+
+
+def _short_wide_dump(document) -> bool:
+    text = getattr(document, "text", None) or ""
+    return len(_blocks(document)) == 1 and len(text) < _MIN_EXTRACTED <= prose_length(text)
+
+
 def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: list | None = None) -> list[str]:
     """Paragraphs (one per block element) as trafilatura extracts them, comments off.
 
@@ -669,6 +687,9 @@ def trafilatura_body(tree, url: str | None, hooked: list | None = None, drop: li
     options = {"url": url, "include_comments": False, "with_metadata": False, "prune_xpath": _PRUNE,
                "shared": SharedSteps()}
     document = bare_extraction(tree, fast=True, **options)  # copies the tree: it stays as it was
+    if _short_wide_dump(document):
+        options["config"] = WIDE_TEXT_CONFIG       # the readings below count as CJK text does too
+        document = bare_extraction(tree, fast=True, **options)
     wider = None                # trafilatura's recall-mode reading, when one is run
     document = _lifted_reading(tree, paragraphs, document, options)
     page_prose = max(sum(n for _, n in paragraphs), text_runs(tree))
