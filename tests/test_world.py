@@ -279,3 +279,22 @@ def test_text_that_only_looks_labelled_is_no_author():
 def test_a_date_printed_in_another_language_is_read_right_or_left_empty(key, printed, day):
     published = extracted(key, date_text=printed)[1]["published"]
     assert (published or "")[:10] == (day or ""), published
+
+
+@pytest.mark.parametrize("key, title", [
+    ("zh", "{t}_{s}"), ("zh", "{t}：{s}"), ("zh", "{s}：{t}"), ("zh", "{t}--{s}"), ("zh", "【{s}】{t}"),
+    ("ja", "{t}｜{s}"), ("ja", "{t}：{s}"), ("ko", "{t} :: {s}"), ("ar", "{s} | {t}"), ("he", "{t} - {s}"),
+    ("ru", "{t} — {s}"), ("de", "{t} - {s}"), ("fr", "{t} – {s}"), ("fr", "{t} : {s}"),
+])
+def test_a_title_without_a_headline_element_loses_the_site_name_in_any_script(key, title):
+    """A page without <h1>: the headline is the <title> less the site's name, whatever separator
+    the script uses (CJK titles print theirs without spaces); a footer's "© Site" is never
+    taken for the headline, nor a French title's « quotes » for separators."""
+    t = TEXTS[key]
+    heading = f"<h1>{html.escape(t['title'])}</h1>"
+    declared = f"<title>{html.escape(t['title'])} | {html.escape(t['site'])}</title>"
+    body = page(key).replace(heading, f"<div>{html.escape(t['title'])}</div>").replace(
+        declared, f"<title>{html.escape(title.format(t=t['title'], s=t['site']))}</title>")
+    assert heading not in body and "<title>" in body
+    from crawler.extract import classify_and_extract
+    assert classify_and_extract(body.encode(), f"https://news.example/{key}/story.html")[1]["title"] == t["title"]

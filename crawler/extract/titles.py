@@ -10,7 +10,21 @@ from .html import FURNITURE_TAGS, class_tokens, element_text, is_inside, squash
 from .jsonld import ld_names, ld_str, ld_types
 from .metatags import first
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+|(?<=\w):\s+")
+# " | ", " - ", "Site: Headline"; Chinese and Japanese titles print theirs without spaces: the
+# full-width "｜", "：" and "丨", or "_", "-", "--", "|" next to a CJK character ("标题_人民网")
+_WIDE = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff"     # boilerplate.WIDE_SCRIPT's range
+_CJK_SEPARATORS = rf"\s*[｜丨：]\s*|(?<=[{_WIDE}])(?:--|__|[_|\-])(?=\S)|(?<=\S)(?:--|__|[_|\-])(?=[{_WIDE}])"
+_TITLE_SEPARATORS = re.compile(rf"\s+(?:[|\-–—:·•»«/]|::)\s+|(?<=\w):\s+|{_CJK_SEPARATORS}")
+# French quotes are set with spaces inside (« Je me suis adressée »): in a title that holds a pair,
+# « and » are quotation marks, not separators
+_QUOTED = re.compile(r"«[^«»]+»")
+_SEPARATORS_BUT_GUILLEMETS = re.compile(rf"\s+(?:[|\-–—:·•/]|::)\s+|(?<=\w):\s+|{_CJK_SEPARATORS}")
+# a site name printed in lenticular brackets before or after a CJK headline: "【人民网】标题"
+_BRACKETED = re.compile(r"^【([^】]{1,30})】\s*|\s*【([^】]{1,30})】$")
+
+
+def _separators(title: str) -> re.Pattern:
+    return _SEPARATORS_BUT_GUILLEMETS if _QUOTED.search(title) else _TITLE_SEPARATORS
 
 
 def _norm(text: str) -> str:
@@ -48,11 +62,13 @@ def strip_site_suffix(title: str, site_names: list[str], guess: bool = True) -> 
                 title = title[len(name) + 1:].lstrip(" |-–—:·•»«/")
             elif title.lower().endswith(" " + name.lower()):
                 title = title[:-len(name) - 1].rstrip(" |-–—:·•»«/")
-    parts = _TITLE_SEPARATORS.split(title)
+    known = {_norm(s) for s in site_names if s and _norm(s)}
+    title = _BRACKETED.sub(lambda m: "" if _names_site(m[1] or m[2], known, False) else m[0], title)
+    separators = _separators(title)
+    parts = separators.split(title)
     if len(parts) < 2:
         return title
-    seps = _TITLE_SEPARATORS.findall(title)
-    known = {_norm(s) for s in site_names if s and _norm(s)}
+    seps = separators.findall(title)
     start, end = 0, len(parts)
     while end - start > 1 and _names_site(parts[end - 1], known, guess):
         end -= 1
@@ -64,7 +80,8 @@ def strip_site_suffix(title: str, site_names: list[str], guess: bool = True) -> 
         last = parts[end - 1].strip()
         head = " ".join(parts[start:end - 1])
         if len(last) <= 30 and len(last.split()) <= 4 and (last[:1].isupper() or last[:1].isdigit()) \
-                and seps[end - 2].strip() in _STRONG_SEPARATORS and len(last) * 2 < len(head):
+                and seps[end - 2].strip() in _STRONG_SEPARATORS and seps[end - 2][:1].isspace() \
+                and len(last) * 2 < len(head):      # a spaced separator: "-" glued to CJK text may be a hyphen
             end -= 1
         else:
             break
@@ -74,8 +91,11 @@ def strip_site_suffix(title: str, site_names: list[str], guess: bool = True) -> 
     return out.strip()
 
 
-def _segment_in_body(tree, title: str) -> str | None:
-    segments = sorted((p.strip() for p in _TITLE_SEPARATORS.split(title) if len(p.strip()) >= 10), key=len, reverse=True)
+def _segment_in_body(tree, title: str, known: set[str] = frozenset()) -> str | None:
+    """The segment of a <title> printed in the body as an element of its own; not one naming
+    the site (`known`): a footer's "© Süddeutsche Zeitung" is no headline."""
+    segments = sorted((p.strip() for p in _separators(title).split(title)
+                       if len(p.strip()) >= 10 and not _names_site(p, known, loose=False)), key=len, reverse=True)
     if len(segments) < 2:
         return None
     body = tree.find(".//body")
@@ -123,7 +143,7 @@ def _names_in_title(sources: list[tuple[str, str]]) -> list[str]:
     title = next((v for n, v in sources if n == "title"), None)
     if not title:
         return []
-    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title)]
+    parts = [p.strip() for p in _separators(title).split(title)]
     names: list[str] = []
     for name, value in sources:
         wanted = _norm(value)
@@ -298,7 +318,7 @@ def _find_title(tree, article: dict | None, metas: dict, site_names: list[str], 
         if part:
             return part
         return _repaired(best, [v for _, v in sources])
-    return _voted_title(tree, sources, headings, title_el)
+    return _voted_title(tree, sources, headings, title_el, known)
 
 
 def _declared_part(tree, heading: str, sources: list[tuple[str, str]]) -> str | None:
@@ -351,7 +371,8 @@ def _in_story(tree, story, heading_text: str | None) -> bool:
     return any(_norm(element_text(h)) == wanted for h in story.iter("h1"))
 
 
-def _voted_title(tree, sources: list[tuple[str, str]], h1s: list[str], title_el) -> str | None:
+def _voted_title(tree, sources: list[tuple[str, str]], h1s: list[str], title_el,
+                 known: set[str] = frozenset()) -> str | None:
     """Each source votes: JSON-LD headline, og:title, twitter:title, <title> (suffix stripped) and
     the <h1> that agrees with one of them (else the first <h1>). The wording most sources share
     wins and is returned as the <h1> shows it when the <h1> is among them. One source alone is
@@ -390,7 +411,7 @@ def _voted_title(tree, sources: list[tuple[str, str]], h1s: list[str], title_el)
     if len(best) == 1 and not h1s and title_el is not None and "title" in by_name:
         # an old page with only a <title> ("Site - Section - Headline") and no <h1>: the
         # segment printed as a heading-like element in the body is the headline
-        shown = _segment_in_body(tree, squash(title_el.text_content()))
+        shown = _segment_in_body(tree, squash(title_el.text_content()), known)
         if shown:
             return shown
     for name in ("h1", "ld", "og", "title", "tw", "meta"):
