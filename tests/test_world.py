@@ -298,3 +298,15 @@ def test_a_title_without_a_headline_element_loses_the_site_name_in_any_script(ke
     assert heading not in body and "<title>" in body
     from crawler.extract import classify_and_extract
     assert classify_and_extract(body.encode(), f"https://news.example/{key}/story.html")[1]["title"] == t["title"]
+
+
+@pytest.mark.parametrize("body, declared, key", [
+    # "charset=utf-16" over a page without a BOM: WHATWG's "utf-16" is little-endian (w3lib read it big-endian)
+    (lambda: page("ar", charset=None).encode("utf-16-le"), "utf-16", "ar"),
+    # a <meta> naming UTF-16 in a page readable as ASCII is not true: UTF-8, else the guess
+    (lambda: page("ru", charset="utf-16").encode("utf-8"), None, "ru"),
+    (lambda: page("ru", charset="utf-16").encode("cp1251"), None, "ru"),
+])
+def test_a_utf16_declaration_is_read_as_the_encoding_standard_reads_it(body, declared, key):
+    text, _ = decoded_html(body(), declared)
+    assert reads_whole(text, key), text[:300]

@@ -154,6 +154,22 @@ def _mostly_not_utf8(data: bytes, text: str) -> bool:
     return bad >= _NOT_UTF8_MIN and bad > good
 
 
+_UTF16 = frozenset({"utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le"})
+
+
+def _utf16_label(encoding: str | None, data: bytes) -> str | None:
+    """The WHATWG Encoding Standard's reading of a UTF-16 declaration on a page without a BOM:
+    the bare label "utf-16" means little-endian (w3lib reads big-endian: every character
+    garbled); and a <meta> that names UTF-16 (or 32) could be read as ASCII, so the page is not
+    in it: it is read as UTF-8 (and then as guessed, if it is not that either)."""
+    if encoding:
+        return "utf-16-le" if encoding.lower().replace("_", "-") == "utf-16" else encoding
+    declared = html_body_declared_encoding(data)
+    if declared and codecs.lookup(declared).name in _UTF16:
+        return "utf-8"
+    return None
+
+
 def decoded_html(html: str | bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, charset) of a page: `encoding` is the charset its HTTP header declares, if any
     (crawler.extraction.pool.declared_charset: not Scrapy's `response.encoding`, already a guess
@@ -170,16 +186,20 @@ def decoded_html(html: str | bytes, encoding: str | None = None) -> tuple[str, s
     if not isinstance(html, (bytes, bytearray)):
         raise ExtractionError(f"html must be str or bytes, not {type(html).__name__}")
     data = bytes(html)
+    bom = read_bom(data)[0] is not None
+    if not bom:
+        encoding = _utf16_label(encoding, data)
     content_type = f"text/html; charset={encoding}" if encoding else None
     charset, text = html_to_unicode(content_type, data, auto_detect_fun=_detect)
-    if read_bom(data)[0] is not None or data.isascii():
+    if bom or data.isascii():
         return text, charset
-    utf8 = codecs.lookup(charset).name == "utf-8"
-    if not utf8 and _utf8_text(data):
+    name = codecs.lookup(charset).name
+    utf8 = name == "utf-8"
+    if not utf8 and name not in _UTF16 and _utf8_text(data):     # UTF-16 text of ASCII letters is valid UTF-8 too
         return data.decode("utf-8"), "utf-8"
     if utf8 and _mostly_not_utf8(data, text):
         declared = html_body_declared_encoding(data)
-        charset = declared if declared and codecs.lookup(declared).name != "utf-8" else _detect(data)
+        charset = declared if declared and codecs.lookup(declared).name not in _UTF16 | {"utf-8"} else _detect(data)
         text = data.decode(charset, "replace")
     return text, charset
 
