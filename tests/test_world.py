@@ -310,3 +310,16 @@ def test_a_title_without_a_headline_element_loses_the_site_name_in_any_script(ke
 def test_a_utf16_declaration_is_read_as_the_encoding_standard_reads_it(body, declared, key):
     text, _ = decoded_html(body(), declared)
     assert reads_whole(text, key), text[:300]
+
+
+def test_zero_width_joiners_are_kept_as_part_of_the_words():
+    """Persian writes the zero-width non-joiner inside words ("می‌آیند": UDHR art. 1 and 3 in
+    Persian); trafilatura's text output dropped it with every unprintable character, joining
+    letters the writer kept apart. A soft hyphen (a line-break hint) is still dropped."""
+    paras = ["تمام افراد بشر آزاد به دنیا می\u200cآیند و از لحاظ حیثیت و حقوق با هم برابرند. همه دارای عقل و وجدان "
+             "هستند و باید نسبت به یکدیگر با روح برادری رفتار کنند.",
+             "هر کس حق زندگی، آزادی و امنیت شخصی دارد.",
+             "هیچ\u200cکس را نباید در بردگی نگاه داشت و داد و ستد بردگان به هر شکلی که باشد ممنوع است.\u00ad"]
+    text = extracted("ar", lang="fa", paras=paras)[1]["text"]
+    assert "می\u200cآیند" in text and "هیچ\u200cکس" in text
+    assert "\u00ad" not in text and paras[2].rstrip("\u00ad") in text

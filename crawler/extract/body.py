@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
+import trafilatura.utils as _trafilatura_utils
+import trafilatura.xml as _trafilatura_xml
 from trafilatura.settings import use_config
-from trafilatura.xml import xmltotxt
 from lxml.etree import XPath
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
@@ -21,6 +23,7 @@ from .furniture import (link_share, prune_deks, prune_dialogs, prune_navs, prune
 from .html import InsideMatch, following, is_inside
 from .paragraphs import key
 from .readings import SharedSteps, bare_extraction
+from .rebind import rebound, rebound_module
 
 _PRUNE = ["//figcaption"]
 
@@ -556,6 +559,28 @@ def table_text(text: str) -> str:
             line = "\t".join(cell.strip().replace("\\|", "|") for cell in _CELL_BAR.split(row[1:-1])).rstrip()
         lines.append(line)
     return "\n".join(lines)
+
+
+# trafilatura's text output (xmltotxt -> sanitize) drops every character Python does not call
+# printable, the zero-width non-joiner and joiner with them: they are part of a word's spelling in
+# Persian ("می‌خواهم"), Hindi, Malayalam or Sinhala, and of emoji sequences. Its xmltotxt, rebound
+# (rebind.py) to a sanitize that keeps those two, writes the blocks' text; the library as imported
+# elsewhere is left as shipped.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _printable_or_joiner(char: str) -> str:
+    return char if char.isprintable() or char.isspace() or char in _JOINERS else ""
+
+
+def _xmltotxt_keeping_joiners():
+    scope = rebound_module(_trafilatura_utils, {"return_printables_and_spaces": _printable_or_joiner})
+    cached = _trafilatura_utils.line_processing
+    scope["line_processing"] = lru_cache(maxsize=cached.cache_info().maxsize)(rebound(cached.__wrapped__, scope))
+    return rebound(_trafilatura_xml.xmltotxt, {**vars(_trafilatura_xml), "sanitize": scope["sanitize"]})
+
+
+xmltotxt = _xmltotxt_keeping_joiners()
 
 
 def _block_text(child) -> str:
