@@ -122,6 +122,8 @@ def join_url(base: str, href: str) -> str | None:
         return None
 
 
+# A site's menus repeat the same links on every page: written once (~30-70 us a non-ASCII link)
+@lru_cache(maxsize=1 << 12)
 def link_url(url: str, charset: str = "utf-8") -> str | None:
     """An absolute link of a page in `charset` as a browser requests it (WHATWG URL): host in
     IDNA, path in UTF-8, and the query in the page's own charset, percent-encoded. A windows-1251
