@@ -82,6 +82,16 @@ def test_feeds_named_with_type_parameters_or_in_capitals_are_found_and_others_ar
     assert feeds == ["http://news.example/rss", "http://news.example/atom"]
 
 
+def test_a_next_page_declared_in_head_is_read_and_a_previous_one_is_not():
+    page = (b'<html><head><base href="http://news.example/politics/">'
+            b'<link rel="prev" href="older-1"><link rel="Next nofollow" href="older-3">'
+            b'<link rel="next" href="older-3"><link rel="nextpage" href="older-9">'
+            b'</head><body><a rel="next" href="/politics/older-4">Older</a></body></html>')
+    result = analyze_page(page, "http://news.example/politics/older-2", "utf-8")
+    assert result["next"] == ["http://news.example/politics/older-3"]
+    assert "http://news.example/politics/older-4" in result["links"]      # <a rel=next>: a link already
+
+
 URL = "http://news.example/local/2024/05/harbor-dredging-starts-next-week"
 
 

@@ -26,6 +26,10 @@ _SKIPPED_HREFS = ("#", "javascript:", "mailto:", "tel:", "data:")
 _BASE_HREF = etree.XPath("string(//base/@href)", smart_strings=False)
 _HREFS = etree.XPath("//a/@href|//area/@href", smart_strings=False)
 _FEEDS = etree.XPath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]")
+# <link rel=next>: the page after this one, as CMSs declare their pagination in <head> (WordPress,
+# Drupal, Yoast); rel is a list of case-blind tokens
+_NEXT = etree.XPath("//link[@href][contains(concat(' ', translate(normalize-space(@rel), 'NEXT', 'next'), ' '),"
+                    " ' next ')]/@href", smart_strings=False)
 
 
 # Site menus (the hits) fit many times over; links seen once would only fill a larger one.
@@ -58,12 +62,25 @@ def _media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
 
+def _page_joiner(tree, base_url: str):
+    base = _BASE_HREF(tree).strip()
+    return _joiner((join_url(base_url, base) if base else None) or base_url)
+
+
+def declared_next(tree, base_url: str, charset: str = "utf-8") -> list[str]:
+    """The next page(s) the page declares with <link rel=next> (absolute, written as tree_links
+    writes links; <a rel=next> is one of its links already)."""
+    join = _page_joiner(tree, base_url)
+    found = (join(href.strip()) for href in _NEXT(tree) if href.strip())
+    found = (url if url is None or url.isascii() else link_url(url, charset) for url in found)
+    return list(dict.fromkeys(url for url in found if url))
+
+
 def tree_links(tree, base_url: str, charset: str = "utf-8") -> tuple[list[str], list[str]]:
     """(links, feeds) of a parsed page: absolute hrefs of <a>/<area> once each in document
     order, and the feeds named by <link rel=alternate>; written as a browser requests them
     from a page in `charset` (crawler.urls.link_url)."""
-    base = _BASE_HREF(tree).strip()
-    join = _joiner((join_url(base_url, base) if base else None) or base_url)
+    join = _page_joiner(tree, base_url)
     links: dict[str, None] = {}
     for href in _HREFS(tree):
         href = href.strip()
@@ -89,10 +106,10 @@ def analyze_page(body: bytes, url: str, encoding: str | None) -> dict:
     otherwise end the crawl with nothing)."""
     tree, charset = parse_page(body, encoding)
     links, feeds = tree_links(tree, url, charset)
-    requisites = page_requisites(tree, url)
+    found = {"links": links, "feeds": feeds, "next": declared_next(tree, url, charset),
+             "requisites": page_requisites(tree, url)}
     try:
         kind, article = classify_and_extract_tree(tree, url)
     except Exception as exc:    # the page is archived and counted; its links are still worth following
-        return {"kind": "error", "error": repr(exc), "article": None, "links": links, "feeds": feeds,
-                "requisites": requisites}
-    return {"kind": kind, "article": article, "links": links, "feeds": feeds, "requisites": requisites}
+        return {"kind": "error", "error": repr(exc), "article": None, **found}
+    return {"kind": kind, "article": article, **found}

@@ -16,8 +16,8 @@ import threading
 
 
 def analyze(body: bytes, url: str, encoding: str | None, links: bool = True, all_pages: bool = False) -> dict:
-    """{"kind", "article"} of a page, and with `links` (the crawl) its "links", "feeds" and
-    "requisites" (crawler.extract.page.analyze_page). Without (reextract), those are neither
+    """{"kind", "article"} of a page, and with `links` (the crawl) its "links", "feeds", "next"
+    and "requisites" (crawler.extract.page.analyze_page). Without (reextract), those are neither
     listed nor pickled back: ~4 of a page's ~40 ms. With `all_pages` (reextract --all-pages) a
     page that is not an article is extracted as one too."""
     if links:
