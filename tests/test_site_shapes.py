@@ -31,6 +31,8 @@ TEXT_SITEMAP_STORY = "/news/2024/05/07/only-in-the-text-sitemap.html"
 OLD_HOME = "/old-edition/"          # a second start URL: the site moved to another host
 MOVED_STORY = "/news/2024/05/08/on-the-new-site.html"
 OFFSITE_SITEMAP = "http://sitemaps.elsewhere.invalid/news.xml"   # another site: never fetched
+DECLARED_STORY = "/news/2024/05/09/only-on-page-eight.html"   # /politics/'s page 8, paged in <head> only
+DECLARED_PAGE = 8
 WP_POST = "/index.php?p=4711"   # WordPress's plain permalink: a post id, not a page number
 
 
@@ -53,6 +55,15 @@ def section_page(n: int) -> bytes:
     return page(f"<h1>World, page {n}</h1><ul><li>{stories}</li></ul>{older}")
 
 
+def politics_page(n: int) -> bytes:
+    """A section whose pagination is declared only in <head> (<link rel=next>, as CMSs print it),
+    in a URL shape that names no page number (`/politics/older-N`): no "next" link in the page."""
+    story = f'<a href="{DECLARED_STORY}">Found on page {n}</a>' if n == DECLARED_PAGE else ""
+    nxt = f'<link rel="prev start" href="/politics/"><link rel="NEXT" href="/politics/older-{n + 1}">' \
+        if n < LAST_SECTION_PAGE else ""
+    return page(f"<h1>Politics, page {n}</h1><ul><li>{story}</li></ul>", nxt)
+
+
 def moved_site_routes() -> dict[str, Route]:
     """Where a second start URL, an old home page, now redirects: another host."""
     return {"/robots.txt": Route(ok(b"User-agent: *\nDisallow:\n", "text/plain")),
@@ -66,7 +77,8 @@ def site_routes(moved_base_url: str) -> dict[str, Route]:
         "/robots.txt": ok(f"User-agent: *\nDisallow:\n\nSitemap: /sitemap.txt\nSitemap: {OFFSITE_SITEMAP}\n".encode(),
                           "text/plain"),
         TEXT_SITEMAP_STORY: ok(article_html("Only in the text sitemap", 7)),
-        "/": ok(page('<nav><a href="/world/">World</a></nav><a href="/index.php?p=4711">Latest post</a>'
+        "/": ok(page('<nav><a href="/world/">World</a><a href="/politics/">Politics</a></nav>'
+                     '<a href="/index.php?p=4711">Latest post</a>'
                      f'<a href="{BUSY_STORY}">Busy</a><a href="/opinion">Opinion</a>'
                      + "".join(f'<a href="{link}">Session</a>' for link in SESSION_LINKS),
                      '<link rel="alternate" type="application/feed+json" title="Latest" href="/feed.json">')),
@@ -83,6 +95,9 @@ def site_routes(moved_base_url: str) -> dict[str, Route]:
         DEEP_STORY: ok(article_html("Found on page twelve", 12)),
     }
     routes.update({f"/world/page/{n}/": ok(section_page(n)) for n in range(2, LAST_SECTION_PAGE + 1)})
+    routes["/politics/"] = ok(politics_page(1))
+    routes.update({f"/politics/older-{n}": ok(politics_page(n)) for n in range(2, LAST_SECTION_PAGE + 1)})
+    routes[DECLARED_STORY] = ok(article_html("Only on page eight", 9))
     out = {path: Route(segments) for path, segments in routes.items()}
     out[BUSY_STORY].then = Route(ok(article_html("Asked again later", 4)))
     return out
@@ -144,7 +159,17 @@ def test_a_story_deep_in_a_paginated_section_is_found(run):
 def test_pagination_stops_at_the_documented_page_count(run):
     pages = sorted(int(path.split("/")[3]) for path in run["requested"] if path.startswith("/world/page/"))
     assert pages == list(range(2, 21))       # NEWS_MAX_LISTING_PAGES = 20: /world/ is page 1
-    assert run["stats"].get("news/pagination_capped") == 1
+    declared = sorted(int(path.rsplit("-", 1)[1]) for path in run["requested"] if path.startswith("/politics/older-"))
+    assert declared == list(range(2, 21))    # the same bound along a <link rel=next> chain
+    assert run["stats"].get("news/pagination_capped") == 2
+
+
+def test_a_sections_next_pages_declared_in_head_are_followed_without_a_hop(run):
+    # <link rel=next> was not read: /politics/ showed its first page only, and a story on its
+    # page 8 (8 hops, past DEPTH_LIMIT 5 if each next page were one) was never found
+    assert f"/politics/older-{DECLARED_PAGE}" in run["requested"]
+    assert DECLARED_STORY in emitted_paths(run)
+    assert run["stats"].get("news/declared_next") == 19     # pages 2-20
 
 
 def test_a_wordpress_post_id_is_no_page_number(run):

@@ -30,6 +30,8 @@ from crawler.urls import join_url, site_key, url_canonicalizer
 # Request meta: the URL was named as a sitemap (robots.txt `Sitemap:`, a sitemap index), so a
 # document that is neither XML nor HTML may be a text sitemap.
 SITEMAP_META = "news_sitemap"
+# Request meta: which page of its listing a page followed through <link rel=next> is (2, 3, ...).
+LISTING_PAGE = "news_listing_page"
 
 
 class NewsSpider(scrapy.Spider):
@@ -246,6 +248,8 @@ class NewsSpider(scrapy.Spider):
         elif result["kind"] != "error":
             self.crawler.stats.inc_value(f"news/pages/{result['kind']}")
         depth = response.meta.get("depth", 0) + 1
+        for request in self._declared_next(response, result.get("next", ()), depth):
+            yield request
         for url in result["feeds"]:
             request = self.follow(url, priority=5) if self._first_sighting(url, depth) else None
             if request is not None:
@@ -257,6 +261,24 @@ class NewsSpider(scrapy.Spider):
                 continue
             request = self.follow(url, meta={SAME_DEPTH: True}) if next_page else self.follow(url)
             if request is not None:
+                yield request
+
+    def _declared_next(self, response, urls, depth: int):
+        """The next page a listing declares with <link rel=next> in its <head> (WordPress,
+        Drupal and most CMSs do; some print no "next" link in the page at all): the same
+        listing, so no hop (ListingDepthMiddleware), and NEWS_MAX_LISTING_PAGES pages at most
+        counted along the chain, whatever its URLs look like (a page number in them or not).
+        Only from pages that are not stories: a story is a leaf, its own pages included."""
+        page = response.meta.get(LISTING_PAGE) or discovery.pagination_number(response.url) or 1
+        for url in urls:
+            if page + 1 > self.max_listing_pages:
+                self.crawler.stats.inc_value("news/pagination_capped")
+                return
+            if not self._first_sighting(url, depth - 1):
+                continue
+            request = self.follow(url, meta={SAME_DEPTH: True, LISTING_PAGE: page + 1})
+            if request is not None:
+                self.crawler.stats.inc_value("news/declared_next")
                 yield request
 
     def _page_failed(self, response, error: str) -> None:
