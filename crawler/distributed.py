@@ -42,6 +42,8 @@ from crawler.redisoutage import RedisOutage
 
 logger = logging.getLogger(__name__)
 
+_FAILED = object()       # a Redis call that failed, where None is an answer
+
 CAPTURING_HANDLER = "crawler.capture.CapturingHTTP11DownloadHandler"
 POLITE_HANDLER = "crawler.distributed.PoliteCapturingHandler"
 
@@ -236,12 +238,11 @@ class FrontierScheduler(RedisScheduler):
         for loop in self._loops:
             if loop.running:
                 loop.stop()
-        try:
-            self._ack_finished()
-            moved, ended = self.frontier.leave()
-        except redis.RedisError as exc:     # the leases stay; others take them back later
-            self._redis_failed("leaving", exc)
+        left = self.outage.call(self._leave, what="leaving the frontier",
+                                then="its leases stay, and go back to the queue when Redis returns")
+        if left is None:
             return
+        moved, ended = left
         if moved:
             self.stats.inc_value("frontier/given_back", moved)
             logger.info("Gave %d unfinished requests back to the frontier", moved)
@@ -254,9 +255,9 @@ class FrontierScheduler(RedisScheduler):
         slot = getattr(engine, "_slot", None) if engine else None
         return slot.inprogress if slot is not None else set()
 
-    def _redis_failed(self, what: str, exc: Exception) -> None:
-        self.stats.inc_value("frontier/redis_errors")
-        logger.log(self.outage.failed(), "Frontier Redis unreachable (%s): %s", what, exc)
+    def _leave(self):
+        self._ack_finished()
+        return self.frontier.leave()
 
     def _ack_finished(self) -> None:
         """Acknowledge the leases of requests the engine is done with. Not after a request
@@ -274,19 +275,15 @@ class FrontierScheduler(RedisScheduler):
 
     def next_request(self):
         lease = str(next(self._ids))
-        try:
-            self._ack_finished()
-            data = self.frontier.lease(lease)
-        except redis.RedisError as exc:     # the idle handler ends the crawl if it stays down
-            self._redis_failed("next request", exc)
-            return None
-        self.outage.answered()
+        data = self.outage.call(self._lease, lease, what="next request",
+                                then="none this time (the idle check ends the crawl if Redis stays down)")
         if data is None:
             return None
         try:
             request = self.queue._decode_request(data)
         except Exception as exc:  # a foreign or damaged entry: dropped, counted, never retried
-            self.frontier.ack([lease])
+            self.outage.call(self.frontier.ack, [lease], what="dropping an unusable request",
+                             then="it goes back to the queue when this process leaves")
             self.stats.inc_value("frontier/bad_requests")
             logger.error("Unusable request in the frontier dropped (%r): %.200r", exc, data)
             return None
@@ -297,37 +294,41 @@ class FrontierScheduler(RedisScheduler):
             extend(request, self.frontier.seeds)
         return request
 
+    def _lease(self, lease: str):
+        self._ack_finished()
+        return self.frontier.lease(lease)
+
     def enqueue_request(self, request):
+        queued = self.outage.call(self._enqueue, request, what=f"queueing {request.url}", default=_FAILED,
+                                  then="not queued; the pages in flight stay leased, to be fetched again")
+        if queued is _FAILED:
+            self._enqueue_failed = True
+            return False
+        if queued:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        else:
+            self.df.log(request, self.spider)
+        return queued
+
+    def _enqueue(self, request) -> bool:
+        """Queue `request` unless the shared fingerprints have it: False for a request seen."""
         if request.meta.get("news_start"):
             self.frontier.add_seeds([request.url])
-        try:
-            if not request.dont_filter and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                return False
-            self.queue.push(request)
-        except redis.RedisError as exc:
-            self._enqueue_failed = True
-            self._redis_failed(f"queueing {request.url}", exc)
+        if not request.dont_filter and self.df.request_seen(request):
             return False
-        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
         return True
 
     def has_pending_requests(self):
-        try:
-            return len(self) > 0
-        except redis.RedisError as exc:     # "none": the idle handler then decides
-            self._redis_failed("queue length", exc)
-            return False
+        # "none" when Redis fails: the idle handler then decides
+        return self.outage.call(lambda: len(self) > 0, what="queue length", then="taken as empty",
+                                default=False)
 
     # -- timers and idleness ---------------------------------------------------------
     def _heartbeat(self):
-        try:
-            self._ack_finished()
-            back = self.frontier.heartbeat()
-        except redis.RedisError as exc:     # keep beating: Redis may come back
-            self._redis_failed("heartbeat", exc)
+        back = self.outage.call(self._beat, what="heartbeat", then="beating on: Redis may come back")
+        if back is None:
             return
-        self.outage.answered()
         if back:
             self.stats.inc_value("frontier/reclaimed", back)
             logger.warning("Took back %d requests of a worker that stopped answering", back)
@@ -340,12 +341,9 @@ class FrontierScheduler(RedisScheduler):
         tells it: the crawl stops as `frontier_lost`, a failure."""
         if self._lost or not self._run_id:
             return
-        try:
-            held = self.frontier.holds_run(self._run_id)
-        except redis.RedisError as exc:
-            self._redis_failed("run check", exc)
-            return
-        if held:
+        held = self.outage.call(self.frontier.holds_run, self._run_id, what="run check",
+                                then="checked again at the next heartbeat")
+        if held is None or held:
             return
         self._lost = True
         self.stats.set_value("frontier/lost", 1)
@@ -355,6 +353,10 @@ class FrontierScheduler(RedisScheduler):
         from scrapy.utils.defer import deferred_from_coro
 
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
+
+    def _beat(self) -> int:
+        self._ack_finished()
+        return self.frontier.heartbeat()
 
     def _poll(self):
         """While this process has room, look at the frontier more often than Scrapy's 5 s
@@ -369,13 +371,11 @@ class FrontierScheduler(RedisScheduler):
         process (in-flight pages make new links), exit once it has all been empty for
         FRONTIER_IDLE_TIMEOUT seconds. Without Redis there is no telling: the crawl ends as
         `frontier_unreachable` (a failure, not `finished`)."""
-        try:
-            self._ack_finished()
-            urls = self.frontier.pop_start_urls(self.start_batch)
-            status = None if urls else self.frontier.status()
-        except redis.RedisError as exc:
-            self._redis_failed("idle check", exc)
-            raise CloseSpider("frontier_unreachable") from None
+        found = self.outage.call(self._look_around, what="idle check",
+                                 then="no telling whether the crawl is done: stopping as frontier_unreachable")
+        if found is None:
+            raise CloseSpider("frontier_unreachable")
+        urls, status = found
         if urls:
             for request in spider.seed_requests(urls):
                 self.crawler.engine.crawl(request)
@@ -390,6 +390,12 @@ class FrontierScheduler(RedisScheduler):
         if now - self._idle_since < self.idle_timeout:
             raise DontCloseSpider
         logger.info("Frontier empty for %.0f s: this process is done", now - self._idle_since)
+
+    def _look_around(self):
+        """(start URLs taken for this process, the frontier's status when there were none)."""
+        self._ack_finished()
+        urls = self.frontier.pop_start_urls(self.start_batch)
+        return urls, None if urls else self.frontier.status()
 
 
 class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
@@ -420,15 +426,9 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
         return await super().download_request(request)
 
     def _shared(self, call, host: str, *args) -> float:
-        try:
-            value = call(host, *args)
-        except redis.RedisError as exc:   # this process's own delay still spaces its requests
-            self.stats.inc_value("frontier/redis_errors")
-            logger.log(self.outage.failed(), "No shared send slot for %s (Redis: %s): sent on this "
-                       "process's delay", host, exc)
-            return 0.0
-        self.outage.answered()
-        return value
+        # without Redis, this process's own delay still spaces its requests
+        return self.outage.call(call, host, *args, what=f"shared send slot of {host}",
+                                then="sent on this process's delay", default=0.0)
 
 
 class SharedRobotsTxtMiddleware:
@@ -477,14 +477,11 @@ class SharedRobotsTxtMiddleware:
 
         deadline = time.monotonic() + self.CLAIM_SECONDS
         while time.monotonic() < deadline:
-            try:
-                stored = self.frontier.robots(site)
-                claimed = stored is None and self.frontier.claim_robots(site, self.CLAIM_SECONDS)
-            except redis.RedisError as exc:
-                self.stats.inc_value("frontier/redis_errors")
-                logger.log(self.outage.failed(), "Shared robots.txt of %s unreachable (Redis: %s): "
-                           "fetched by this process", site, exc)
+            found = self.outage.call(self._stored_or_claimed, site, what=f"shared robots.txt of {site}",
+                                     then="fetched by this process")
+            if found is None:
                 return None                      # fetch it here
+            stored, claimed = found
             if stored is not None:
                 answer = plaindata.loads(stored)
                 self.stats.inc_value("frontier/robots_shared")
@@ -495,6 +492,11 @@ class SharedRobotsTxtMiddleware:
                 return None
             await maybe_deferred_to_future(task.deferLater(reactor, self.wait_step, lambda: None))
         return None                              # the claimant is stuck: fetch it here too
+
+    def _stored_or_claimed(self, site: str) -> tuple[bytes | None, bool]:
+        """(the answer another process stored, or None; whether this process claimed the fetch)."""
+        stored = self.frontier.robots(site)
+        return stored, stored is None and self.frontier.claim_robots(site, self.CLAIM_SECONDS)
 
     def process_response(self, request, response, spider=None):
         site = request.meta.pop(self.ROBOTS_META, None)
@@ -516,7 +518,5 @@ class SharedRobotsTxtMiddleware:
         return None
 
     def _store(self, site, shared) -> None:
-        try:
-            self.frontier.store_robots(site, shared)
-        except redis.RedisError:                 # the claim lapses; others fetch it themselves
-            self.stats.inc_value("frontier/redis_errors")
+        self.outage.call(self.frontier.store_robots, site, shared, what=f"storing the robots.txt of {site}",
+                         then="not shared: the claim lapses and other processes fetch it themselves")

@@ -83,17 +83,10 @@ class RetryAfterMiddleware:
         return response
 
     def _pause_shared(self, request, seconds: float) -> None:
-        import redis
-
         host = urlparse_cached(request).netloc.lower()     # PoliteCapturingHandler's key
-        try:
-            self.shared.hold(host, seconds)
-        except redis.RedisError as exc:     # this process's own pause still holds
-            self.stats.inc_value("frontier/redis_errors")
-            logger.log(self.outage.failed(), "Retry-After of %s not shared (Redis: %s): other processes "
-                       "may send to it before the pause ends", host, exc)
-        else:
-            self.outage.answered()
+        # without Redis this process's own pause still holds
+        self.outage.call(self.shared.hold, host, seconds, what=f"Retry-After of {host}",
+                         then="not shared: other processes may send to it before the pause ends")
 
     def _pause(self, request, seconds: float, status: int) -> None:
         downloader = self.crawler.engine.downloader

@@ -522,3 +522,35 @@ def test_a_page_from_a_site_seeded_elsewhere_is_in_scope():
     assert asked == [1] and spider.in_scope("http://b.example/z") and not spider.in_scope("http://c.example/")
     spider.frontier_request(Request("http://b.example/w", callback=spider.parse), seeds)
     assert asked == [1]                                         # in scope now: no second look
+
+
+def test_every_redis_call_reports_an_outage_the_same_way(redis_server, caplog):
+    """RedisOutage.call, the one way components call Redis: the first failed call of an outage
+    is an ERROR, the rest DEBUG, each counted; the first call that works is an INFO line and
+    ends the outage, so the next failure is an ERROR again. A closed port is the outage."""
+    import logging
+
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from crawler.redisoutage import RedisOutage
+    from tests.tools import free_port
+
+    crawler = get_crawler(NewsSpider, {"EXTRACT_WORKERS": 1})
+    crawler.stats.open_spider()
+    outage = RedisOutage.of(crawler)
+    assert RedisOutage.of(crawler) is outage                       # one per crawl process
+    down = redis.Redis(port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))   # refused at once
+    up = redis.Redis.from_url(redis_server.url)
+    up.set("outage-test", b"here")
+    caplog.set_level(logging.DEBUG, logger="crawler.redisoutage")
+    got = [outage.call(down.get, "outage-test", what=f"call {i}", then="going on", default="fallback")
+           for i in range(3)]
+    got.append(outage.call(up.get, "outage-test", what="call 3", then="going on", default="fallback"))
+    got.append(outage.call(down.get, "outage-test", what="call 4", then="going on", default="fallback"))
+    assert got == ["fallback"] * 3 + [b"here", "fallback"]
+    records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "crawler.redisoutage"]
+    assert [level for level, _ in records] == ["ERROR", "DEBUG", "DEBUG", "INFO", "ERROR"], records
+    assert records[0][1].startswith("Redis unreachable (call 0): ") and records[0][1].endswith("; going on")
+    assert "3 call(s) failed" in records[3][1]
+    assert crawler.stats.get_value("frontier/redis_errors") == 4
