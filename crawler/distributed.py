@@ -36,6 +36,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet import task
 
 from crawler.capture import CapturingHTTP11DownloadHandler
+from crawler.crawldelay import CrawlDelays
 from crawler.frontier import Frontier
 from crawler.output import output_dir
 from crawler.redisoutage import RedisOutage
@@ -400,20 +401,24 @@ class FrontierScheduler(RedisScheduler):
 
 class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
     """Reserves the host's next send time in Redis right before sending: the requests of all
-    processes to one host are DOWNLOAD_DELAY apart (at the server: plus network jitter).
-    Each process's own delay (and AutoThrottle) still applies on top."""
+    processes to one host are DOWNLOAD_DELAY apart, or its robots.txt Crawl-delay when that is
+    longer (at the server: plus network jitter). Each process's own delay (and AutoThrottle)
+    still applies on top."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self.crawler = crawler
         self.interval = crawler.settings.getfloat("DOWNLOAD_DELAY")
+        self.crawl_delays = CrawlDelays.of(crawler)      # each process reads the shared robots.txt
         self.frontier = open_frontier(crawler.settings, crawler.spidercls.name, worker="budget")
         self.stats = crawler.stats
         self.outage = RedisOutage.of(crawler)
 
     async def download_request(self, request):
-        if self.interval > 0:
+        interval = max(self.interval, self.crawl_delays.floor(self.crawler.engine.downloader.get_slot_key(request)))
+        if interval > 0:
             host = urlparse_cached(request).netloc.lower()
-            wait = self._shared(self.frontier.reserve, host, self.interval)
+            wait = self._shared(self.frontier.reserve, host, interval)
             while wait > 0:
                 self.stats.inc_value("frontier/politeness_waits")
                 from twisted.internet import reactor
@@ -421,7 +426,7 @@ class PoliteCapturingHandler(CapturingHTTP11DownloadHandler):
                 await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
                 # A 429/503's Retry-After held the site (crawler.retryafter) while this request
                 # waited for the send time it reserved before: it reserves one after the hold.
-                wait = self._shared(self.frontier.reserve, host, self.interval) \
+                wait = self._shared(self.frontier.reserve, host, interval) \
                     if self._shared(self.frontier.held, host) > 0 else 0
         return await super().download_request(request)
 

@@ -6,9 +6,10 @@ Retry-After, so a site asking for a minute's rest got RETRY_TIMES more requests 
 the page was given up. This middleware sits before it (the response reaches it first) and
 pauses the site's download slot: no new request to that host is sent until the pause ends,
 the requests in flight finish, and the retry RetryMiddleware schedules waits behind it.
-In a distributed crawl (FRONTIER_SHARED_POLITENESS, DOWNLOAD_DELAY > 0) the site's shared
-send time in Redis is pushed past the pause too: the other processes (and the retry, which
-any of them may take from the shared queue) wait as well.
+In a distributed crawl (FRONTIER_SHARED_POLITENESS) the site's shared send time in Redis is
+pushed past the pause too: the other processes (and the retry, which any of them may take
+from the shared queue) wait as well, when they space their sends to it (DOWNLOAD_DELAY > 0 or
+a robots.txt Crawl-delay).
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ class RetryAfterMiddleware:
         self._paused_until: dict[str, float] = {}    # slot key -> monotonic end of its pause
         self.shared = None       # the distributed crawl's shared send times (crawler.distributed)
         settings = crawler.settings
-        if self.enabled and settings.getbool("DISTRIBUTED") and settings.getbool("FRONTIER_SHARED_POLITENESS") \
-                and settings.getfloat("DOWNLOAD_DELAY") > 0:
+        # (read by the other processes when they space their sends: DOWNLOAD_DELAY or a Crawl-delay)
+        if self.enabled and settings.getbool("DISTRIBUTED") and settings.getbool("FRONTIER_SHARED_POLITENESS"):
             from crawler.distributed import open_frontier
             from crawler.redisoutage import RedisOutage
 

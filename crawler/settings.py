@@ -164,7 +164,7 @@ FRONTIER_REDIS_PREFIX = "newsarchive:frontier"  # key prefix of the shared front
 FRONTIER_IDLE_TIMEOUT = 30             # seconds the shared frontier must stay empty (nothing queued or in flight anywhere) before a process exits
 FRONTIER_LEASE_TIMEOUT = 30            # seconds without a heartbeat after which a process's in-flight requests go back to the frontier
 FRONTIER_POLL_INTERVAL = 0.5           # seconds between looks at the frontier while this process has room (Scrapy's own: 5)
-FRONTIER_SHARED_POLITENESS = True      # DOWNLOAD_DELAY spaces the requests of all processes to a host (reservations in Redis), not each one's
+FRONTIER_SHARED_POLITENESS = True      # DOWNLOAD_DELAY (or a longer robots.txt Crawl-delay) spaces the requests of all processes to a host (reservations in Redis), not each one's
 
 # --- Replay ------------------------------------------------------------------
 REPLAY_WARC = ""                       # PATH[,PATH]: answer requests from these WARCs/dirs/WACZ

@@ -272,6 +272,44 @@ def test_politeness_summed_over_processes(redis_server, tmp_path):
     assert len(responses) == 2 and min(responses) >= 3, responses         # both took part
 
 
+def test_crawl_delay_summed_over_processes(redis_server, tmp_path):
+    """A robots.txt Crawl-delay is the spacing of all processes' requests to its site, as the
+    server sees them (before: each process kept it on its own requests, so two sent twice as
+    often). DOWNLOAD_DELAY 0: only the Crawl-delay spaces them; a 429's Retry-After then holds
+    the site for every process too (before: only with DOWNLOAD_DELAY > 0)."""
+    crawl_delay, pages = 0.4, [f"/c{i}" for i in range(6)]
+    routes = {"/robots.txt": _page(b"User-agent: *\nCrawl-delay: %g\nDisallow:\n" % crawl_delay),
+              "/": _page(b"<html><body>" + b"".join(b'<a href="%s">x</a>' % p.encode() for p in pages)
+                         + b"</body></html>")}
+    routes.update({p: _page(b"<html><body><p>page %s</p></body></html>" % p.encode()) for p in pages})
+    busy, rest = pages[2], 1
+    routes[busy] = Route([b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: %d\r\nContent-Length: 0\r\n\r\n" % rest],
+                         then=routes[busy])
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    out = tmp_path / "out"
+    client = redis.Redis.from_url(redis_server.url)
+    with RawServer(routes=routes) as server:
+        # both processes wait on the frontier before the site is seeded, so both take part
+        procs = [_start(out, redis_server.url, prefix, DOWNLOAD_DELAY="0", CONCURRENT_REQUESTS="2",
+                        FRONTIER_IDLE_TIMEOUT="1") for _ in range(2)]
+        wait_for(lambda: client.zcard(f"{prefix}:news:workers") == 2, what="both processes on the frontier")
+        client.rpush(f"{prefix}:news:start_urls", server.base_url + "/")
+        assert _wait(procs) == [0, 0]
+        arrivals = list(server.arrivals)
+    assert sum(1 for path, _t in arrivals if path == "/robots.txt") == 1          # fetched once, shared
+    stamps = sorted(t for path, t in arrivals if path != "/robots.txt")
+    assert len(stamps) == 1 + len(pages) + 1                              # and the 429's retry
+    # the n-th request after any other comes n * crawl_delay later at least (a send is never
+    # before its reserved slot, only late on a loaded machine: up to `late` s for the first)
+    late = 0.3
+    assert all(stamps[j] - stamps[i] >= (j - i) * crawl_delay - late
+               for i in range(len(stamps)) for j in range(i + 1, len(stamps))), stamps
+    asked = next(t for path, t in arrivals if path == busy)
+    assert not [round(t - asked, 2) for t in stamps if asked < t < asked + rest - late], (asked, stamps)
+    responses = [s["downloader/response_count"] for s in _stats(out)]
+    assert len(responses) == 2 and min(responses) >= 2, responses          # both sent to the site
+
+
 def test_requests_are_plain_data():
     """Every kind of request the spider makes survives the Redis queue's JSON as it was."""
     crawler = get_crawler(NewsSpider, {"DISTRIBUTED": True, "EXTRACT_WORKERS": 1})   # in-process: no workers left behind
