@@ -40,6 +40,7 @@ from crawler.crawldelay import CrawlDelays
 from crawler.frontier import Frontier
 from crawler.output import output_dir
 from crawler.redisoutage import RedisOutage
+from pipelines.dedupe.store import printable_url
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def check_distributed_settings(settings) -> None:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
     except (redis.RedisError, ValueError) as exc:
-        raise DistributedError(f"cannot reach the Redis of the distributed crawl at {url}: {exc}") from None
+        raise DistributedError(f"cannot reach the Redis of the distributed crawl at {printable_url(url)}: {exc}") from None
 
 
 def process_tag() -> str:
@@ -163,7 +164,7 @@ class DistributedMode:
         for name in ("RUN_ID", "WARC_RUN_ID", "DEDUPE_RUN_ID"):
             default(name, run_id)
         logger.info("Distributed crawl %s on %s, run %s, files tagged %s", prefix,
-                    settings.get("REDIS_URL"), run_id, tag)
+                    printable_url(settings.get("REDIS_URL")), run_id, tag)
 
 
 class CanonicalDupeFilter(RFPDupeFilter):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -372,8 +373,9 @@ def test_bad_distributed_invocations(tmp_path):
                         "-s", "DISTRIBUTED=True")
     assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("error: DISTRIBUTED=True needs REDIS_URL")
     result = run_scrapy("crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-s", f"OUTPUT_DIR={tmp_path}",
-                        "-s", "DISTRIBUTED=True", "-s", "REDIS_URL=redis://127.0.0.1:9/0")
+                        "-s", "DISTRIBUTED=True", "-s", "REDIS_URL=redis://:hunter2@127.0.0.1:9/0")
     assert result.returncode == 2 and "error: cannot reach the Redis" in result.stderr
+    assert "hunter2" not in result.stderr and "redis://***@127.0.0.1:9/0" in result.stderr
     result = run_scrapy("merge-runs", str(tmp_path / "nothing"))
     assert result.returncode == 2 and "error: not a directory" in result.stderr
 
@@ -409,7 +411,7 @@ def test_robots_relay_leaves_the_result_for_every_waiter():
     assert got == ["parser"] * 3 and source.result == "parser"
 
 
-def test_distributed_settings(redis_server):
+def test_distributed_settings(redis_server, caplog):
     """What the add-on sets, what a user's -s keeps, and one run id for every process."""
     from scrapy.settings import Settings
 
@@ -436,6 +438,19 @@ def test_distributed_settings(redis_server):
     second = applied(FRONTIER_SHARED_POLITENESS=False)
     assert second["WARC_RUN_ID"] == second["DEDUPE_RUN_ID"] == first["WARC_RUN_ID"]   # the first's
     assert second["DOWNLOAD_HANDLERS"]["http"] == "crawler.capture.CapturingHTTP11DownloadHandler"
+    # A Redis with a user, a password and a db number: the run lives in that db, and the log
+    # says where without the password (it printed it: logs are mailed and pasted)
+    client = redis.Redis.from_url(redis_server.url)
+    client.acl_setuser("archivist", enabled=True, passwords=["+hunter2"], keys=["*"], channels=["*"],
+                       commands=["+@all"])
+    try:
+        caplog.set_level(logging.INFO, logger="crawler.distributed")
+        third = applied(REDIS_URL=redis_server.url.replace("127.0.0.1", "archivist:hunter2@127.0.0.1")[:-1] + "3")
+        assert redis.Redis.from_url(redis_server.url[:-1] + "3").get(f"{prefix}:news:run").decode() == third["RUN_ID"]
+        assert third["RUN_ID"] != first["RUN_ID"]                              # db 0's run is not db 3's
+        assert "archivist:***@127.0.0.1" in caplog.text and "hunter2" not in caplog.text
+    finally:
+        client.acl_deluser("archivist")
 
 
 def test_merge_runs_publishes_what_a_killed_process_held(redis_server, tmp_path):
@@ -566,8 +581,6 @@ def test_every_redis_call_reports_an_outage_the_same_way(redis_server, caplog):
     """RedisOutage.call, the one way components call Redis: the first failed call of an outage
     is an ERROR, the rest DEBUG, each counted; the first call that works is an INFO line and
     ends the outage, so the next failure is an ERROR again. A closed port is the outage."""
-    import logging
-
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 

@@ -389,6 +389,21 @@ def _band_bytes(key: int) -> bytes:
     return key.to_bytes(8, "big", signed=True)
 
 
+def printable_url(url: str) -> str:
+    """`url` with its password, if it holds one, as *** : what logs and messages print of a
+    REDIS_URL (logs are mailed, pasted into tickets, kept by job runs)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+    except ValueError:          # not a URL a client could use either: printed as given
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"{parts.username}:***@{host}" if parts.username else f"***@{host}").geturl()
+
+
 @contextmanager
 def _redis_errors():
     """A Redis failure as a StoreError (one of STORE_ERRORS), naming the client's error."""
@@ -426,13 +441,7 @@ class RedisStore(DedupeStore):
     @property
     def location(self) -> str:
         """The server and prefix, without a password the URL may hold (this is printed)."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self._url)
-        if parts.password is not None:
-            host = parts.netloc.rsplit("@", 1)[1]
-            parts = parts._replace(netloc=f"{parts.username}:***@{host}" if parts.username else f"***@{host}")
-        return f"{parts.geturl()} prefix {self.prefix}"
+        return f"{printable_url(self._url)} prefix {self.prefix}"
 
     def _seen(self, canonical_url, fields, signature) -> Seen | None:
         if not fields:
