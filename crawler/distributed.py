@@ -340,20 +340,30 @@ class FrontierScheduler(RedisScheduler):
         """A Redis restarted without its data (no persistence) answers again, but with an
         empty frontier: the processes would crawl on from the links of their pages in flight,
         refetch what was done, miss what was queued, and end "finished". Its run key gone
-        tells it: the crawl stops as `frontier_lost`, a failure."""
+        tells it: the crawl stops as `frontier_lost`, a failure. A process that was stopped
+        (SIGSTOP, a suspended machine) while the others took back its leases, finished the
+        crawl and ended the run stops too, as `finished`: nothing of the run was lost."""
         if self._lost or not self._run_id:
             return
-        held = self.outage.call(self.frontier.holds_run, self._run_id, what="run check",
-                                then="checked again at the next heartbeat")
-        if held is None or held:
+        state = self.outage.call(self.frontier.run_state, self._run_id, what="run check",
+                                 then="checked again at the next heartbeat")
+        if state is None or state == "held":
             return
         self._lost = True
+        from scrapy.utils.defer import deferred_from_coro
+
+        if state == "ended":
+            self.stats.set_value("frontier/ended_without_us", 1)
+            logger.warning("Run %s ended while this process was not answering (stopped or suspended for "
+                           "longer than FRONTIER_LEASE_TIMEOUT): the other processes took back its requests "
+                           "and finished the crawl. Stopping; what it fetched since is archived twice",
+                           self._run_id)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="finished"))
+            return
         self.stats.set_value("frontier/lost", 1)
         logger.error("Frontier lost: Redis no longer holds run %s (restarted without its data, or "
                      "flushed); its queue and the requests seen are gone. Stopping: run the crawl again "
                      "(a Redis with persistence keeps them across a restart)", self._run_id)
-        from scrapy.utils.defer import deferred_from_coro
-
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
 
     def _beat(self) -> int:

@@ -60,15 +60,37 @@ return {redis.call('ZCARD', KEYS[1]), inflight, #workers, redis.call('LLEN', KEY
 """
 
 # The last worker out of a drained frontier ends the run: request fingerprints, seeds and
-# the run id go, so the next run starts afresh. KEYS: workers, queue, start key, then the
-# run's keys to delete. -> 1 if the run ended.
+# the run id go, so the next run starts afresh; the run id joins the ended runs (the last
+# 100), so a process that was stopped (SIGSTOP, a suspended machine) past the run's end
+# tells, when it wakes, that the run ended without it, not that Redis lost it. KEYS: workers,
+# queue, start key, run, ended runs, then the run's other keys to delete. -> 1 if the run ended.
 _END_RUN = """
 if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0
    and redis.call('LLEN', KEYS[3]) == 0 then
-  for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+  local run = redis.call('GET', KEYS[4])
+  if run then
+    local t = redis.call('TIME')
+    redis.call('ZADD', KEYS[5], tonumber(t[1]), run)
+    redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -101)
+  end
+  redis.call('DEL', KEYS[4])
+  for i = 6, #KEYS do redis.call('DEL', KEYS[i]) end
   return 1
 end
 return 0
+"""
+
+# The run every process shares: the one Redis holds, else ARGV[1] starts a new one. A new
+# run starts afresh: what a process that woke after the last run's end wrote before it
+# noticed (request fingerprints, queued links, payload digests, seeds) goes, or the new run
+# would skip those URLs and make revisits of another run's records. Start URLs pushed for
+# it stay. KEYS: run, then the keys a new run clears. -> the run id.
+_RUN = """
+local run = redis.call('GET', KEYS[1])
+if run then return run end
+redis.call('SET', KEYS[1], ARGV[1])
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+return ARGV[1]
 """
 
 # Redis's clock in ms (every process reads the one clock), opening the send-time scripts.
@@ -104,7 +126,8 @@ return 0
 
 class Frontier:
     """One crawl's keys on one Redis: `{prefix}:queue`, `:dupefilter`, `:leases:{worker}`,
-    `:workers`, `:start_urls`, `:seeds`, `:run`, `:robots`, `:digests`, `:budget:{host}`, `:hold:{host}`."""
+    `:workers`, `:start_urls`, `:seeds`, `:run`, `:ended`, `:robots`, `:digests`, `:budget:{host}`,
+    `:hold:{host}`."""
 
     def __init__(self, server: redis.Redis, prefix: str, worker: str, *, lease_timeout: float = 30.0):
         self.server = server
@@ -117,6 +140,7 @@ class Frontier:
         self.start_key = f"{prefix}:start_urls"
         self.seeds_key = f"{prefix}:seeds"
         self.run_key = f"{prefix}:run"
+        self.ended_key = f"{prefix}:ended"
         self.robots_key = f"{prefix}:robots"
         self.digests_key = f"{prefix}:digests"       # archives.digests.RedisDigestIndex's hash
         self.lease_prefix = f"{prefix}:leases:"
@@ -125,6 +149,7 @@ class Frontier:
         self._reclaim = server.register_script(_RECLAIM)
         self._status = server.register_script(_STATUS)
         self._end_run = server.register_script(_END_RUN)
+        self._run = server.register_script(_RUN)
         self._reserve = server.register_script(_RESERVE)
         self._hold = server.register_script(_HOLD)
 
@@ -135,17 +160,24 @@ class Frontier:
 
     # -- the run ---------------------------------------------------------------
     def run_id(self, candidate: str) -> str:
-        """The run every process of this crawl shares: the first one's candidate."""
-        self.server.set(self.run_key, candidate, nx=True)
-        value = self.server.get(self.run_key)
-        return value.decode() if isinstance(value, bytes) else (value or candidate)
+        """The run every process of this crawl shares: the first one's candidate (a new run
+        clears what an earlier one left behind, see _RUN)."""
+        value = self._run(keys=[self.run_key, self.dupefilter_key, self.queue_key, self.seeds_key,
+                                self.robots_key, self.digests_key], args=[candidate])
+        return value.decode() if isinstance(value, bytes) else value
 
-    def holds_run(self, run_id: str) -> bool:
-        """Does Redis still hold this run? Its key lives while any worker is registered; gone
-        (or another run's) means Redis restarted without its data or was flushed: the queue
-        and the requests seen went with it."""
-        value = self.server.get(self.run_key)
-        return (value.decode() if isinstance(value, bytes) else value) == run_id
+    def run_state(self, run_id: str) -> str:
+        """"held": Redis still holds this run. "ended": the processes drained it and the last
+        one ended it (this one was stopped meanwhile, and its leases given to the others).
+        "lost": gone otherwise, Redis restarted without its data or was flushed: the queue and
+        the requests seen went with it."""
+        with self.server.pipeline(transaction=False) as pipe:
+            pipe.get(self.run_key)
+            pipe.zscore(self.ended_key, run_id)
+            value, ended = pipe.execute()
+        if (value.decode() if isinstance(value, bytes) else value) == run_id:
+            return "held"
+        return "ended" if ended is not None else "lost"
 
     # -- leases ----------------------------------------------------------------
     def lease(self, lease_id: str) -> bytes | None:
@@ -167,8 +199,8 @@ class Frontier:
         was the last worker of a drained frontier, the run ends. Returns (given back, ended)."""
         moved = self._reclaim(keys=[self.workers_key, self.queue_key],
                               args=[self.lease_prefix, "", self.lease_timeout_ms, self.worker])
-        ended = self._end_run(keys=[self.workers_key, self.queue_key, self.start_key,
-                                    self.dupefilter_key, self.seeds_key, self.run_key, self.robots_key,
+        ended = self._end_run(keys=[self.workers_key, self.queue_key, self.start_key, self.run_key,
+                                    self.ended_key, self.dupefilter_key, self.seeds_key, self.robots_key,
                                     self.digests_key])
         return moved, bool(ended)
 

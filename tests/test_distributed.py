@@ -166,9 +166,11 @@ def test_two_processes_share_one_frontier(redis_server, tmp_path, single_process
     assert len(reports) == 2 and not (out / "manifest.json").exists()
     assert sum(json.loads(r.read_text())["counts"]["articles"] for r in reports) == len(single_process["articles"])
     _check_union(site, out, single_process, processes=2)
-    # The last process out ended the run: nothing of the frontier is left behind.
-    assert server.keys(f"{prefix}:news:*") == [] or all(
-        b":budget:" in k for k in server.keys(f"{prefix}:news:*"))
+    # The last process out ended the run: nothing of the frontier is left behind but the
+    # expiring send times and the list of ended runs, which names this one.
+    assert all(b":budget:" in k or k.endswith(b":ended") for k in server.keys(f"{prefix}:news:*"))
+    run_ids = {json.loads(r.read_text())["run_id"] for r in reports}
+    assert [r.decode() for r in server.zrange(f"{prefix}:news:ended", 0, -1)] == sorted(run_ids)
 
     merged = run_scrapy("merge-runs", str(out), "--wacz")
     assert merged.returncode == 0, merged.stderr[-2000:]
@@ -366,6 +368,40 @@ def test_frontier_leases(redis_server):
     for i in range(3):
         assert waits[i + 1] - waits[i] >= 0.5 - (marks[i + 2] - marks[i]) - 0.002, (waits, marks)
         assert waits[i + 1] - waits[i] <= 0.5 + 0.002
+
+
+def test_a_process_stopped_past_the_runs_end(redis_server):
+    """A process stopped (SIGSTOP, a suspended VM) longer than its lease timeout: the others take
+    its leases back, drain the frontier and end the run. When it wakes the run is "ended", not
+    "lost" (it stopped as frontier_lost, exit 1, the run reported failed: nothing was lost), and
+    what it wrote before noticing (links queued, fingerprints, digests) is gone when the next run
+    starts (the next run skipped those URLs and queued the old run's requests)."""
+    server = redis.Redis.from_url(redis_server.url)
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    sleeper = Frontier(server, prefix, "sleeper", lease_timeout=0.3)
+    other = Frontier(server, prefix, "other", lease_timeout=30)
+    run = sleeper.run_id("run-1")
+    assert other.run_id("run-2") == run == "run-1"                  # the first's
+    server.zadd(sleeper.queue_key, {b"page": 0})
+    sleeper.heartbeat()
+    assert sleeper.lease("1") == b"page"
+    time.sleep(0.4)                                                 # stopped: no heartbeat
+    assert other.heartbeat() == 1 and other.lease("1") == b"page"
+    other.ack(["1"])
+    assert other.leave() == (0, True)                               # drained: the run ended
+    assert sleeper.run_state(run) == "ended"
+    # it wakes: the links of its page and its payload go in before it notices
+    server.sadd(sleeper.dupefilter_key, "fingerprint-of-a-link")
+    server.zadd(sleeper.queue_key, {b"a link of the old run": 0})
+    server.hset(sleeper.digests_key, "sha1:X", "old record")
+    server.rpush(sleeper.start_key, "http://pushed.example/")       # pushed for the next run: kept
+    nxt = Frontier(server, prefix, "next")
+    assert nxt.run_id("run-3") == "run-3"
+    assert server.exists(nxt.dupefilter_key, nxt.queue_key, nxt.digests_key) == 0
+    assert nxt.pop_start_urls(5) == ["http://pushed.example/"]
+    assert sleeper.run_state(run) == "ended" and nxt.run_state("run-3") == "held"
+    server.delete(nxt.run_key)                                      # flushed, or restarted empty
+    assert nxt.run_state("run-3") == "lost"
 
 
 def test_bad_distributed_invocations(tmp_path):
