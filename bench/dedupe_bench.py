@@ -10,7 +10,9 @@ of recent articles; the script reports how many of each were found and how many 
 articles were wrongly called duplicates. Reads nothing from the shared corpus.
 
 Per article it times the fingerprint (normalize, shingle, MinHash, band keys) and the state
-work (lookup + record in one transaction: "insert+query") separately. Without --redis-url a
+work (lookup + record in one transaction: "insert+query") separately; at the end, a prune
+(DEDUPE_RETENTION_DAYS) that forgets nothing (the pass every run's end makes) and one that
+forgets every URL, and the state's size after. Without --redis-url a
 throwaway redis-server is started on 127.0.0.1 (tests/redis_server.py).
 """
 
@@ -146,6 +148,17 @@ def run(name: str, store, n: int, extra) -> None:
     print("\nplanted url/exact/near found: " + ", ".join(
         f"{k} {found[k]}/{planted[k]}" for k in ("url", "exact", "near")) +
         f"; unplanted articles called duplicates: {false_hits}/{planted['new']}")
+    # DEDUPE_RETENTION_DAYS: a prune at a run's end reads every URL record; most runs forget few
+    t = time.perf_counter()
+    none = store.prune("2000-01-01T00:00:00Z", lambda sig: fpr.band_keys(fpr.from_bytes(sig)))
+    scan = time.perf_counter() - t
+    urls = store.count()
+    t = time.perf_counter()
+    gone = store.prune("2100-01-01T00:00:00Z", lambda sig: fpr.band_keys(fpr.from_bytes(sig)))
+    every = time.perf_counter() - t
+    print(f"prune (DEDUPE_RETENTION_DAYS) over {urls:,} URLs: forgetting {none} {scan:.2f} s "
+          f"({scan / urls * 1e6:.1f} ms per 1,000 URLs); forgetting all {gone:,} {every:.2f} s "
+          f"({every / max(gone, 1) * 1000:.2f} ms each); state after: {extra()}")
     store.close()
 
 

@@ -146,6 +146,7 @@ DEDUPE_EMIT_DUPLICATES = False         # also emit duplicates, marked with dupli
 DEDUPE_MIN_WORDS = 30                  # shorter bodies (stubs, paywall notices) are deduplicated by URL only
 DEDUPE_RUN_ID = ""                     # an older name of RUN_ID (crawler.runid reads it after WARC_RUN_ID)
 DEDUPE_REDIS_PREFIX = "newsarchive:dedupe"  # key prefix of the redis backend (one per archive)
+DEDUPE_RETENTION_DAYS = 0              # days a URL stays in the dedupe state after the last run that met it (pruned at each run's end); 0: for good
 DEDUPE_COMMIT_INTERVAL = 1.0           # seconds the SQLite state groups writes per commit (0: each article); a crash re-emits at most these
 URL_TRACKING_PARAMS = None             # None: crawler.urls.DEFAULT_TRACKING_PARAMS; else a list (utm_* globs); read once per crawl (crawler.urls.url_canonicalizer)
 

@@ -5,6 +5,7 @@ import itertools
 import json
 import logging
 import random
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -248,6 +249,28 @@ def test_pipeline_state_persists_between_crawls(tmp_path):
     assert [a["url"] for a in published[5:]] == [STORIES[5]["url"]]
     assert sorted(a["url"] for a in published) == sorted(row["url"] for row in STORIES[:6])
     assert (tmp_path / "out" / "dedupe.sqlite3").exists()
+
+
+def test_pipeline_prunes_what_no_run_met_for_dedupe_retention_days(tmp_path):
+    """A story forgotten after DEDUPE_RETENTION_DAYS is published again when met again; one a
+    run met within them stays a duplicate. The state's times are set by hand: 40 and 10 days ago."""
+    from datetime import datetime, timedelta, timezone
+
+    from archives.records import warc_date
+
+    _passed, _dropped, published = run_pipeline(make_crawler(tmp_path), STORIES[:2])
+    assert len(published) == 2
+    with sqlite3.connect(tmp_path / "out" / "dedupe.sqlite3") as db:
+        for row, days in zip(STORIES[:2], (40, 10), strict=True):
+            db.execute("UPDATE urls SET last_seen = ? WHERE url = ?",
+                       (warc_date(datetime.now(timezone.utc) - timedelta(days=days)), canonical(row)))
+    crawler = make_crawler(tmp_path, DEDUPE_RETENTION_DAYS=30)
+    passed, dropped, published = run_pipeline(crawler, [])                  # a run that meets neither
+    assert crawler.stats.get_value("dedupe/pruned") == 1
+    passed, dropped, published = run_pipeline(make_crawler(tmp_path), STORIES[:2])
+    assert [row["id"] for row, _item in passed] == [STORIES[0]["id"]]      # new again
+    assert [row["id"] for row, _exc in dropped] == [STORIES[1]["id"]]      # still known
+    assert [line["url"] for line in published[2:]] == [STORIES[0]["url"]]
 
 
 def test_pipeline_recanonicalizes_with_the_crawl_settings(tmp_path):

@@ -108,6 +108,39 @@ def test_stale_writes_are_refused(dedupe_backend):
     assert store.seen(B).run_id == "r1"
 
 
+def test_prune_forgets_what_no_run_met_since(dedupe_backend):
+    """DEDUPE_RETENTION_DAYS: records older than the cutoff go with their exact-copy and band
+    entries (a near copy of a pruned story is new again); what a run met since stays."""
+    store = dedupe_backend()
+    C, D = "https://news.example/c", "https://news.example/d"
+    bands = {SIG_A: [1, 2], SIG_B: [2, 3]}
+    store.record(original(A, "fa", SIG_A, bands[SIG_A]))                              # 2024-06-01
+    store.record(original(B, "fb", SIG_B, bands[SIG_B]))
+    store.record(Record("duplicate", C, "r1", "2024-06-01T00:00:00Z", fingerprint="fc", duplicate_of=A))
+    store.record(Record("touch", B, "r2", "2024-07-01T00:00:00Z"))                   # B met again later
+    store.record(Record("duplicate", D, "r2", "2024-07-01T00:00:00Z", fingerprint="fd", duplicate_of=B))
+    assert store.prune("2024-06-15T00:00:00Z", lambda signature: bands[bytes(signature)]) == 2   # A and C
+    assert store.seen(A) is None and store.seen(C) is None
+    assert store.seen(B).fingerprint == "fb" and store.seen(D).duplicate_of == B
+    assert store.lookup(C, "fa", [1]).exact is None and store.lookup(C, "fa", [1]).candidates == []
+    assert store.lookup(C, "fb", [2]).exact == B and store.lookup(C, None, [2]).candidates == [(B, SIG_B)]
+    assert store.count() == 2
+    if dedupe_backend.backend == "redis":       # nothing of A left: no key, no band entry naming it
+        server = redis.Redis.from_url(dedupe_backend.settings["REDIS_URL"])
+        prefix = "{" + dedupe_backend.settings["DEDUPE_REDIS_PREFIX"] + "}"
+        assert server.exists(f"{prefix}:fp:fa", f"{prefix}:doc:1") == 0
+        assert [k for k in server.scan_iter(f"{prefix}:b:*") if server.hlen(k) and
+                any(b"1" in v.split(b",") for v in server.hvals(k))] == []
+    else:                                       # B's two band rows only
+        import sqlite3
+
+        with sqlite3.connect(store.path) as db:
+            assert db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 2
+    assert store.prune("2024-06-15T00:00:00Z", lambda signature: bands[bytes(signature)]) == 0
+    assert store.prune("2025-01-01T00:00:00Z", lambda signature: bands[bytes(signature)]) == 2
+    assert store.count() == 0
+
+
 def test_state_persists_across_reopening(dedupe_backend):
     store = dedupe_backend()
     store.record(original(A, "fa", SIG_A, [5]))

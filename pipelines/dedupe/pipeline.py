@@ -97,6 +97,7 @@ class DedupePipeline:
         self.emit_duplicates = settings.getbool("DEDUPE_EMIT_DUPLICATES")
         self.canonicalize = url_canonicalizer(crawler)   # the crawl's one (URL_TRACKING_PARAMS)
         self.fingerprinter = fingerprinter_for(settings)
+        self.retention_days = settings.getfloat("DEDUPE_RETENTION_DAYS")
         self.dedup: Deduplicator | None = None
         self.held: HeldArticles | None = None
         self.shared: SharedRun | None = None
@@ -235,12 +236,33 @@ class DedupePipeline:
         # resumed after an interruption keeps its id: its re-fetches stay "url" duplicates.
         return run_id_of(self.crawler)
 
+    def _prune(self) -> None:
+        """DEDUPE_RETENTION_DAYS: forget the URLs no run has met for that long, so the state stops
+        growing with the archive (a story met again after that is new again). Best effort: a
+        failure is one WARNING line, the run's result is its own."""
+        from datetime import datetime, timedelta, timezone
+
+        before = utc_now(datetime.now(timezone.utc) - timedelta(days=self.retention_days))
+        fpr = self.fingerprinter
+        try:
+            pruned = self.dedup.store.prune(before, lambda signature: fpr.band_keys(fpr.from_bytes(signature)))
+        except STORE_ERRORS as exc:
+            logger.warning("Dedupe state %s: old URLs not pruned (%s); the next run tries again",
+                           self.dedup.store.location, exc)
+            return
+        self.stats.set_value("dedupe/pruned", pruned)
+        if pruned:
+            logger.info("Dedupe state: %d URL(s) no run had met since %s forgotten (DEDUPE_RETENTION_DAYS)",
+                        pruned, before)
+
     def close_spider(self):
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
         try:
             if self.dedup is not None:
                 self.dedup.store.flush()
+                if self.retention_days > 0 and not self._failing:
+                    self._prune()
             if self.held is not None:
                 if self.shared.last():
                     self._publish()

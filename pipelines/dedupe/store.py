@@ -23,6 +23,7 @@ process sees SQLite state as of the last commit (at most DEDUPE_COMMIT_INTERVAL 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -141,6 +142,13 @@ class DedupeStore(ABC):
 
     @abstractmethod
     def set_params(self, params: dict) -> None: ...
+
+    @abstractmethod
+    def prune(self, before: str, band_keys_of) -> int:
+        """Forget every URL no run has met since `before` (a `last_seen`-format time): its record
+        and, for a first-seen article, its exact-copy entry and band entries (`band_keys_of`:
+        stored signature -> its band keys), so the state stops growing with the archive. A URL a
+        writer touches meanwhile stays. Returns how many URLs went."""
 
     def close(self) -> None:
         pass
@@ -265,6 +273,17 @@ class SQLiteStore(DedupeStore):
     def count(self):
         return self._db.execute("SELECT COUNT(*) FROM urls").fetchone()[0]
 
+    def prune(self, before, band_keys_of):
+        with self.transaction():
+            db = self._db
+            old = db.execute("SELECT id, signature FROM urls WHERE last_seen < ? AND signature IS NOT NULL",
+                             (before,)).fetchall()
+            db.executemany("DELETE FROM bands WHERE key = ? AND id = ?",
+                           [(key, doc_id) for doc_id, signature in old for key in band_keys_of(signature)])
+            pruned = db.execute("DELETE FROM urls WHERE last_seen < ?", (before,)).rowcount
+        self.flush()
+        return pruned
+
     def get_params(self):
         row = self._db.execute("SELECT value FROM meta WHERE key = 'params'").fetchone()
         return json.loads(row[0]) if row else None
@@ -385,6 +404,24 @@ return 1
 """
 
 
+# Forget one URL unless a writer met it since (ARGV: prefix, url, before, then its band keys).
+_PRUNE = _LUA_BANDS + """
+local p, url, before = ARGV[1], ARGV[2], ARGV[3]
+local ukey = p .. ':url:' .. url
+local last = redis.call('HGET', ukey, 'last')
+if not last or last >= before then return 0 end
+local doc = redis.call('HGET', ukey, 'doc')
+if doc then
+  for i = 4, #ARGV do band_remove(p, ARGV[i], doc) end
+  local fp = redis.call('HGET', ukey, 'fp')
+  if fp and fp ~= '' and redis.call('GET', p .. ':fp:' .. fp) == url then redis.call('DEL', p .. ':fp:' .. fp) end
+  redis.call('DEL', p .. ':doc:' .. doc)
+end
+redis.call('DEL', ukey)
+return 1
+"""
+
+
 def _band_bytes(key: int) -> bytes:
     return key.to_bytes(8, "big", signed=True)
 
@@ -437,6 +474,7 @@ class RedisStore(DedupeStore):
             raise StoreError(f"cannot reach Redis at {url}: {exc}") from exc
         self._lookup_script = self._redis.register_script(_LOOKUP)
         self._record_script = self._redis.register_script(_RECORD)
+        self._prune_script = self._redis.register_script(_PRUNE)
 
     @property
     def location(self) -> str:
@@ -476,6 +514,28 @@ class RedisStore(DedupeStore):
     def count(self):
         with _redis_errors():
             return sum(1 for _ in self._redis.scan_iter(match=self.prefix + ":url:*", count=1000))
+
+    def prune(self, before, band_keys_of):
+        """One pass over the URL records (SCAN, 500 at a time): their last meeting read in one
+        round trip per batch, each old one removed by one script that checks it again."""
+        url_prefix = self.prefix + ":url:"
+        pruned = 0
+        with _redis_errors():
+            glob = "".join("\\" + c if c in "\\[]?*" else c for c in url_prefix)    # the prefix as typed
+            keys = self._redis.scan_iter(match=glob + "*", count=1000)
+            while batch := list(itertools.islice(keys, 500)):
+                with self._redis.pipeline(transaction=False) as pipe:
+                    for key in batch:
+                        pipe.hmget(key, "last", "doc")
+                    rows = pipe.execute()
+                for key, (last, doc) in zip(batch, rows, strict=True):
+                    if last is None or last.decode() >= before:
+                        continue
+                    signature = self._redis.hget(f"{self.prefix}:doc:{doc.decode()}", "sig") if doc else None
+                    bands = band_keys_of(signature) if signature else ()
+                    url = key[len(url_prefix.encode()):].decode("utf-8")
+                    pruned += self._prune_script(args=[self.prefix, url, before, *map(_band_bytes, bands)])
+        return pruned
 
     def get_params(self):
         with _redis_errors():
