@@ -112,6 +112,17 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _DETECT_BYTES = 1 << 16     # chardet reads this much of an undeclared page (~20 ms; the whole of a 300 KB page ~0.3 s)
 
 
+# What a guess may answer: the charsets of chardet's MODERN_WEB era (UTF-8/16/32, Windows-125x,
+# KOI8, TIS-620, the CJK ones) and the ISO-8859 ones Firefox's detector (chardetng) also guesses.
+# Not the others chardet knows: undeclared Latin-1 French was read as ISO-8859-3, Italian in
+# windows-1252 as HP Roman-8 ("giovedì" garbled), charsets no browser would pick.
+_GUESSABLE = ("ascii", "utf-8", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le",
+              "big5hkscs", "cp932", "cp949", "euc_jis_2004", "euc_kr", "gb18030", "iso2022_jp_2",
+              "iso2022_jp_2004", "iso2022_jp_ext", "shift_jis_2004", "cp874", "cp1250", "cp1251", "cp1252",
+              "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "koi8-r", "koi8-u", "tis-620",
+              "iso8859-2", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8")
+
+
 def _detect(data: bytes) -> str:
     """The charset of a page that declares none: UTF-8 when it reads as UTF-8, else chardet's
     guess, else windows-1252 (WHATWG's default for a page nothing tells about). chardet, not
@@ -122,7 +133,7 @@ def _detect(data: bytes) -> str:
         return "utf-8"
     first = _NON_ASCII.search(data)     # a long <head> of scripts holds no clue: read from the text
     start = max(0, first.start() - 1024) if first else 0
-    guess = chardet.detect(data[start:start + _DETECT_BYTES])["encoding"]
+    guess = chardet.detect(data[start:start + _DETECT_BYTES], include_encodings=_GUESSABLE)["encoding"]
     guess = resolve_encoding(guess) if guess else None
     return guess if guess and guess != "ascii" else "cp1252"
 
