@@ -11,6 +11,7 @@ time are counted and listed, never fatal.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sqlite3
 import tempfile
 import time
@@ -208,6 +209,7 @@ class Reextractor:
         """Read pages in file order, keep WINDOW_PER_WORKER per worker in the pool, emit results
         in file order. Reading blocks the loop between awaits; the workers hold their next page
         in their pipe meanwhile, so they do not wait on it."""
+        _interrupt_on_sigint(asyncio.get_running_loop())
         self.pool.start()
         window: deque = deque()
         limit = WINDOW_PER_WORKER * self.pool.workers
@@ -237,6 +239,25 @@ class Reextractor:
         self.problems.append(Problem(pointer["filename"], pointer["offset"],
                                      f"extraction failed for {response.url}: {exc!r}",
                                      pointer["record_id"]))
+
+
+def _interrupt_on_sigint(loop: asyncio.AbstractEventLoop) -> None:
+    """Ctrl-C raises KeyboardInterrupt from the loop, which it wakes (its wakeup fd).
+
+    asyncio.run's own Ctrl-C handling is a plain signal handler: the kernel may hand a SIGINT
+    sent to the process to any thread that does not block it, here numpy's OpenBLAS thread,
+    and then nothing wakes the main thread's select(); reextract ignored the Ctrl-C until the
+    next timer (a stuck page's EXTRACT_TIMEOUT, 120 s). Seen under load as a run still going
+    60 s after Ctrl-C; every time with the SIGINT sent to that thread.
+    """
+    try:
+        loop.add_signal_handler(signal.SIGINT, _keyboard_interrupt)
+    except (NotImplementedError, RuntimeError):     # Windows; a loop outside the main thread
+        pass
+
+
+def _keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 class PayloadOriginals:
