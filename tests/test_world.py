@@ -213,6 +213,13 @@ def test_an_idn_host_is_crawled_once_under_its_idna_name(crawled):
     assert f"example,xn--bcher-kva:{crawled['port']})/2024/el-header.html " in index
 
 
+def test_the_report_sets_a_right_to_left_title_apart(crawled):
+    """report.html's table isolates each title (<bdi>), so an Arabic or Hebrew one reads right to
+    left whatever the page around it."""
+    report = (crawled["out"] / "report.html").read_text(encoding="utf-8")
+    assert f"<bdi>{html.escape(TEXTS['ar']['title'])}</bdi>" in report
+
+
 def test_a_legacy_page_links_with_its_query_in_its_own_charset(crawled):
     assert LEGACY_QUERY in crawled["requested"]
     assert LEGACY_QUERY_AS_UTF8 not in crawled["requested"]

@@ -109,9 +109,12 @@ def render_html(report: dict) -> str:
         f"<tr><td>{_e(e['reason'])}</td><td class=num>{e['count']}</td><td>"
         + "<br>".join(f"<span class=url>{_e(u)}</span>" for u in e["examples"]) + "</td></tr>"
         for e in report["errors"]) or '<tr><td colspan=3>none</td></tr>'
+    # <bdi>: a title, section or name in Arabic or Hebrew is laid out right to left on its own,
+    # not in the left-to-right order of the page around it ("iPhone 16 يصل" read backwards)
     articles = "".join(
-        f"<tr><td>{_e(a['title'])}<div class=url>{_e(a['url'])}</div></td><td>{_e(a['published'])}</td>"
-        f"<td>{_e(a['section'])}</td><td>{_e(', '.join(a['authors']))}</td><td class=num>{a['words']}</td></tr>"
+        f"<tr><td><bdi>{_e(a['title'])}</bdi><div class=url>{_e(a['url'])}</div></td><td>{_e(a['published'])}</td>"
+        f"<td><bdi>{_e(a['section'])}</bdi></td><td><bdi>{_e(', '.join(a['authors']))}</bdi></td>"
+        f"<td class=num>{a['words']}</td></tr>"
         for a in report["articles"])
     more = (f"<p>The first {report['articles_listed']} of {c['articles']} articles are listed.</p>"
             if report["articles_listed"] < c["articles"] else "")
