@@ -15,7 +15,7 @@ from scrapy.utils.test import get_crawler
 import crawler.settings as project_settings
 from crawler.items import ArticleItem
 from pipelines.dedupe.deduplicator import Deduplicator
-from pipelines.dedupe.pipeline import DedupePipeline, default_fingerprinter
+from pipelines.dedupe.pipeline import PIPELINE_PATH, DedupePipeline, check_dedupe_state, default_fingerprinter
 from pipelines.dedupe.store import SQLiteStore
 from pipelines.held import HELD_FILENAME, LOCK_FILENAME, is_held
 from tests.conftest import crawl, group_canonical_urls
@@ -271,6 +271,19 @@ def test_pipeline_prunes_what_no_run_met_for_dedupe_retention_days(tmp_path):
     assert [row["id"] for row, _item in passed] == [STORIES[0]["id"]]      # new again
     assert [row["id"] for row, _exc in dropped] == [STORIES[1]["id"]]      # still known
     assert [line["url"] for line in published[2:]] == [STORIES[0]["url"]]
+
+
+def test_dedupe_retention_days_as_given_on_the_command_line(tmp_path):
+    """-s gives a string. A huge retention (reaching back before year 1) made the run's end raise
+    OverflowError before publishing: its articles stayed held; 'abc', 'inf' or a negative number is
+    one error line before the crawl (check_dedupe_state), not a traceback."""
+    passed, _dropped, published = run_pipeline(make_crawler(tmp_path, DEDUPE_RETENTION_DAYS="1e6"), STORIES[:2])
+    assert [line["url"] for line in published] == [row["url"] for row in STORIES[:2]]
+    pipelines = {PIPELINE_PATH: 100}
+    assert check_dedupe_state(make_crawler(tmp_path, ITEM_PIPELINES=pipelines, DEDUPE_RETENTION_DAYS="30").settings) is None
+    for bad in ("abc", "inf", "-1"):
+        with pytest.raises(ValueError, match=f"DEDUPE_RETENTION_DAYS must be a number of days.*not '{bad}'"):
+            check_dedupe_state(make_crawler(tmp_path, ITEM_PIPELINES=pipelines, DEDUPE_RETENTION_DAYS=bad).settings)
 
 
 def test_pipeline_recanonicalizes_with_the_crawl_settings(tmp_path):

@@ -6,6 +6,7 @@ article until the run's end (`pipelines.held`).
 from __future__ import annotations
 
 import logging
+import math
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -62,12 +63,27 @@ def store_from_settings(settings) -> DedupeStore:
                       redis_url=settings.get("REDIS_URL"), redis_prefix=settings.get("DEDUPE_REDIS_PREFIX"))
 
 
+def retention_days(settings) -> float:
+    """DEDUPE_RETENTION_DAYS as days (0: for good), checked before the crawl: 'abc' failed in the
+    pipeline's constructor (a traceback, exit 1) and 'inf' at the run's end, where the held
+    articles were left unpublished. ValueError (one error line) for anything but a number >= 0."""
+    raw = settings.get("DEDUPE_RETENTION_DAYS")
+    try:
+        days = float(raw if raw not in (None, "") else 0)
+    except (TypeError, ValueError):
+        days = math.nan
+    if not (math.isfinite(days) and days >= 0):
+        raise ValueError(f"DEDUPE_RETENTION_DAYS must be a number of days, 0 or more (0: for good), not {raw!r}")
+    return days
+
+
 def check_dedupe_state(settings) -> None:
     """Open the state as the crawl will, so an unusable one (not a database, other fingerprint
     settings, no REDIS_URL) is one line (StoreError) before the crawl, not a traceback in it."""
     if not settings.getbool("DEDUPE_ENABLED") or \
             not settings.getwithbase("ITEM_PIPELINES").get(PIPELINE_PATH):
         return
+    retention_days(settings)
     store = store_from_settings(settings)
     try:
         Deduplicator(store, fingerprinter_for(settings))
@@ -97,7 +113,7 @@ class DedupePipeline:
         self.emit_duplicates = settings.getbool("DEDUPE_EMIT_DUPLICATES")
         self.canonicalize = url_canonicalizer(crawler)   # the crawl's one (URL_TRACKING_PARAMS)
         self.fingerprinter = fingerprinter_for(settings)
-        self.retention_days = settings.getfloat("DEDUPE_RETENTION_DAYS")
+        self.retention_days = retention_days(settings)
         self.dedup: Deduplicator | None = None
         self.held: HeldArticles | None = None
         self.shared: SharedRun | None = None
@@ -242,7 +258,10 @@ class DedupePipeline:
         failure is one WARNING line, the run's result is its own."""
         from datetime import datetime, timedelta, timezone
 
-        before = utc_now(datetime.now(timezone.utc) - timedelta(days=self.retention_days))
+        try:
+            before = utc_now(datetime.now(timezone.utc) - timedelta(days=self.retention_days))
+        except OverflowError:   # reaching back before year 1 (DEDUPE_RETENTION_DAYS = 1e6): nothing is that old
+            return
         fpr = self.fingerprinter
         try:
             pruned = self.dedup.store.prune(before, lambda signature: fpr.band_keys(fpr.from_bytes(signature)))
