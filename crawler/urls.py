@@ -6,6 +6,7 @@ and by dedupe (the URL key). No Scrapy imports: worker processes use it too.
 
 from __future__ import annotations
 
+import codecs
 import re
 from functools import lru_cache
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
@@ -133,6 +134,7 @@ def link_url(url: str, charset: str = "utf-8") -> str | None:
     made one (a bad host)."""
     if url.isascii():
         return url
+    charset = _query_charset(charset)
     parts = urlsplit(url)
     if not parts.query.isascii():
         query = "".join(char if _encodes(char, charset) else f"%26%23{ord(char)}%3B" for char in parts.query)
@@ -141,6 +143,16 @@ def link_url(url: str, charset: str = "utf-8") -> str | None:
         return safe_url_string(url, charset)
     except (UnicodeError, ValueError):
         return None
+
+
+def _query_charset(charset: str) -> str:
+    """WHATWG URL's "output encoding": a page in UTF-16 or UTF-32 (its BOM) has its queries in
+    UTF-8, not in 2-4 bytes a character ("q%00=%00..."); and no byte-order mark (utf-8-sig)."""
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        return "utf-8"
+    return "utf-8" if name.startswith(("utf-16", "utf-32", "utf-8")) else charset
 
 
 def _encodes(char: str, charset: str) -> bool:

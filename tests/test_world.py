@@ -226,6 +226,16 @@ def test_a_legacy_page_links_with_its_query_in_its_own_charset(crawled):
     assert LEGACY_PATH in crawled["requested"]
 
 
+def test_a_utf16_page_links_with_its_query_in_utf8():
+    """WHATWG URL: a UTF-16 page's query is written in UTF-8; in UTF-16 it was 'q%00=%00%1C%04...'."""
+    from crawler.extract.page import parse_page, tree_links
+
+    body = '<html><body><p>x</p><a href="/search?q=Москва">s</a></body></html>'.encode("utf-16")
+    tree, charset = parse_page(body, None)
+    assert tree_links(tree, "http://news.example/a.html", charset)[0] == [
+        "http://news.example/search?q=%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0"]
+
+
 def test_the_warc_holds_the_bytes_as_served_and_reextract_reads_them_the_same(crawled):
     _records, bodies = warc_records(crawled["out"])
     for path in CHARSET_PAGES:
