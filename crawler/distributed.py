@@ -225,7 +225,7 @@ class FrontierScheduler(RedisScheduler):
         super().open(spider)
         from crawler.runid import run_id
 
-        self.frontier.heartbeat()
+        self._took_back(self.frontier.heartbeat())      # a worker that died before this one came
         self._run_id = self.frontier.run_id(run_id(self.crawler))
         for interval, call in ((self.lease_timeout / 3, self._heartbeat),
                                (self.poll_interval, self._poll)):
@@ -331,10 +331,13 @@ class FrontierScheduler(RedisScheduler):
         back = self.outage.call(self._beat, what="heartbeat", then="beating on: Redis may come back")
         if back is None:
             return
+        self._took_back(back)
+        self._check_run()
+
+    def _took_back(self, back: int) -> None:
         if back:
             self.stats.inc_value("frontier/reclaimed", back)
             logger.warning("Took back %d requests of a worker that stopped answering", back)
-        self._check_run()
 
     def _check_run(self):
         """A Redis restarted without its data (no persistence) answers again, but with an
