@@ -170,14 +170,14 @@ def merge_runs(directories, output=None, *, wacz: bool = False) -> dict:
     totals["output/articles"] = totals.get("output/articles", 0) + recovered
     # A killed process's stats stop at its last write (JOB_STATS_INTERVAL): its later pages are
     # only in its WARC. Counted from the WARCs (their CDXJ), so the run's pages are all there.
-    from crawler.report.figures import archived_in_stats, warc_captures, warc_revisits
+    from crawler.report.figures import archived_in_stats, warc_totals
 
-    unreported = max(0, warc_captures(warcs) - archived_in_stats(totals))
+    captures, revisits = warc_totals(warcs)
+    unreported = max(0, captures - archived_in_stats(totals))
     killed = [p["stats"] for p in processes if not p["finish_reason"]]
     counts = counts_from_stats(totals)
     # revisits from the WARCs, not the stats (another crawler's WARCs have none: a false 0);
     # unknown when one cannot be read whole and the stats do not count every capture
-    revisits = warc_revisits(warcs)
     if revisits is not None or unreported or not processes:
         counts["revisits"] = revisits
     files = []

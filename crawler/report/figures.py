@@ -26,10 +26,12 @@ INTERRUPTED_REASONS = ("shutdown", "cancelled")
 ARCHIVED_STATS = ("warc/response_records", "warc/revisit_records", "warc/truncated_records")
 
 
-def warc_captures(warcs) -> int:
-    """Responses and revisits the WARCs hold: the lines of the CDXJ index our writer leaves
-    beside each WARC (one per such record), else the records read."""
-    return sum(warc_counts(warc)[0] for warc in warcs)
+def warc_totals(warcs) -> tuple[int, int | None]:
+    """(captures, revisits) over the WARCs, each WARC (or its index) read once: captures are the
+    responses and revisits they hold; revisits None if one of them could not be read whole."""
+    counted = [warc_counts(warc) for warc in warcs]
+    revisits = [found for _, found in counted]
+    return sum(captures for captures, _ in counted), None if None in revisits else sum(revisits)
 
 
 def warc_counts(warc) -> tuple[int, int | None]:
@@ -62,17 +64,6 @@ def _cdxj_mime(line: bytes) -> str | None:
         return json.loads(line.split(b" ", 2)[2]).get("mime")
     except (IndexError, ValueError, AttributeError):
         return None
-
-
-def warc_revisits(warcs) -> int | None:
-    """Revisit records in the WARCs, or None if one of them could not be read whole."""
-    total = 0
-    for warc in warcs:
-        revisits = warc_counts(warc)[1]
-        if revisits is None:
-            return None
-        total += revisits
-    return total
 
 
 def archived_in_stats(stats: dict) -> int:
